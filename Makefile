@@ -1,0 +1,56 @@
+# citesearch: `make run` sets everything up and serves; `make test` sets up and passes the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INDEX_DIR ?= var/index
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run index serve test lint format browser bench bench-large fuzz soak eval screenshot footnote-table clean
+
+setup: $(STAMP)
+
+# torch first and on its own: the CPU build lies on this disk; an unpinned torch pulls CUDA (GBs).
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+index: setup
+	$(BIN)/citesearch index --index-dir $(INDEX_DIR) corpus
+
+run: index
+	$(BIN)/citesearch serve --index-dir $(INDEX_DIR) --host $(HOST) --port $(PORT)
+
+serve: run
+
+# Debian's Chromium for the browser test (no browser download at test time). Root installs it;
+# elsewhere the browser test skips unless CI=true, where a missing browser fails the run.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: the browser test will say so"; \
+	  else echo "chromium is not installed (apt-get install chromium): the browser test will skip"; fi; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check index retrieval api eval tests bench
+	$(BIN)/ruff format --check index retrieval api eval tests bench
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff format index retrieval api eval tests bench
+	$(BIN)/ruff check --fix index retrieval api eval tests bench
+
+test: setup browser lint
+	$(BIN)/pytest -q -m "not slow"
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Ways in: the FastAPI app, the web page and the citesearch CLI."""

@@ -1,0 +1,1 @@
+"""Evaluation: metrics, question sets, runners, reports."""

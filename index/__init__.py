@@ -1,0 +1,1 @@
+"""Build side: load, clean, parse footnotes, chunk, embed, persist."""

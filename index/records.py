@@ -1,0 +1,108 @@
+"""Plain records that pass between the build side and the query side.
+
+Offsets: ``char_start``/``char_end`` always point into the document's *source text*: the file's
+decoded text for ``.txt``/``.md``, and for a PDF the text pypdf extracted, pages joined by a form
+feed (``\\f``). A passage can therefore always be shown in the original.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class DocumentMeta:
+    """What the manifest (or the file itself) says about a document."""
+
+    doc_id: str
+    title: str
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    kind: str | None = None
+    path: str = ""
+
+
+@dataclass
+class Page:
+    """One page of a document, as spans of the source text.
+
+    ``body_end`` is where the page's footnote block begins (``end`` when there is none).
+    """
+
+    number: int
+    start: int
+    end: int
+    body_end: int
+
+
+@dataclass
+class Marker:
+    """A footnote marker found in the body text."""
+
+    n: int
+    page: int
+    char_start: int  # in the source text
+    char_end: int
+
+
+@dataclass
+class Footnote:
+    """A footnote: its number, its text (``None`` when lost in extraction) and its links."""
+
+    n: int
+    note: str | None
+    urls: list[str] = field(default_factory=list)
+    page: int | None = None  # page whose note block holds the text
+    markers: list[Marker] = field(default_factory=list)
+
+
+@dataclass
+class Citation:
+    """A footnote cited inside a passage; ``offset`` is the marker's position in the chunk text."""
+
+    n: int
+    note: str | None
+    urls: list[str]
+    offset: int
+
+
+@dataclass
+class Chunk:
+    """A passage ready to index: clean text (markers removed) and the notes that source it."""
+
+    chunk_id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    citations: list[Citation]
+    page_start: int
+    page_end: int
+    char_start: int
+    char_end: int
+
+
+@dataclass
+class ParsedDocument:
+    """A document after loading, cleaning and footnote parsing, before chunking.
+
+    ``body`` is the clean body text of all pages (no footnote blocks, no page furniture, markers
+    removed); ``offsets[i]`` is the source offset of ``body[i]``; ``marker_positions`` pairs each
+    marker with its position in ``body``. ``warnings`` says what could not be read.
+    """
+
+    meta: DocumentMeta
+    source_text: str
+    content_hash: str
+    pages: list[Page]
+    body: str
+    offsets: list[int]
+    footnotes: list[Footnote]
+    marker_positions: list[tuple[int, Marker]]
+    warnings: list[str] = field(default_factory=list)
+
+    def page_of(self, source_offset: int) -> int:
+        """The number of the page holding a source offset."""
+        for page in self.pages:
+            if source_offset < page.end:
+                return page.number
+        return self.pages[-1].number if self.pages else 1

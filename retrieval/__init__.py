@@ -1,0 +1,1 @@
+"""Query side: BM25, dense, fusion, answer sentence, citations."""
