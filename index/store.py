@@ -38,7 +38,9 @@ class ScoredId:
 class ChunkStore(Protocol):
     """Add and remove documents, search them two ways, fetch chunks by id."""
 
-    def add_document(self, doc: ParsedDocument, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    def add_document(
+        self, doc: ParsedDocument, chunks: Sequence[Chunk], vectors: np.ndarray
+    ) -> None:
         """Store a parsed document, its chunks and their unit-length vectors (replacing any old copy)."""
         ...
 
