@@ -203,8 +203,8 @@ def _split_word(
 
 
 def _emit_line(out: _Builder, source: str, line: _Line, marker_at: dict[int, Marker]) -> None:
-    text = line.text
-    i = 0
+    text = line.text.rstrip()
+    i = len(text) - len(text.lstrip())  # indentation is layout, not content
     while i < len(text):
         offset = line.offset + i
         marker = marker_at.get(offset)

@@ -1,0 +1,69 @@
+"""The answering sentence: which sentence of a passage best answers the query.
+
+Sentences are scored by their embedding's cosine with the query (meaning) plus the share of the
+query's terms they contain (the names and figures reporters ask about). The answer is always a
+sentence taken from a document, never generated text; below ``ANSWER_MIN_SCORE`` there is none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from index.records import Citation
+from index.sentences import split_sentences
+from index.tokenize import tokenize
+from retrieval.records import Highlight
+
+SIMILARITY_WEIGHT = 0.7
+OVERLAP_WEIGHT = 0.3
+# Measured on eval/data/qa.jsonl: below this, the best sentence rarely holds the answer.
+ANSWER_MIN_SCORE = 0.35
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a passage (the whole passage when it has no boundary)."""
+    return split_sentences(text) or ([(0, len(text))] if text.strip() else [])
+
+
+def sentence_terms(sentences: Sequence[str]) -> list[frozenset[str]]:
+    """The BM25 terms of each sentence (computed once per passage and cached by the caller)."""
+    return [frozenset(tokenize(sentence)) for sentence in sentences]
+
+
+def score_sentences(
+    query_terms: frozenset[str],
+    query_vector: np.ndarray,
+    terms: Sequence[frozenset[str]],
+    vectors: np.ndarray,
+) -> list[float]:
+    """One score per sentence: weighted cosine similarity plus query-term coverage."""
+    if not terms:
+        return []
+    similarity = vectors @ query_vector
+    scores = []
+    for i, words in enumerate(terms):
+        overlap = len(query_terms & words) / len(query_terms) if query_terms else 0.0
+        scores.append(SIMILARITY_WEIGHT * float(similarity[i]) + OVERLAP_WEIGHT * overlap)
+    return scores
+
+
+def best_highlight(
+    text: str, spans: Sequence[tuple[int, int]], scores: Sequence[float]
+) -> Highlight | None:
+    """The highest-scoring sentence of a passage, with its offsets in the passage."""
+    if not spans:
+        return None
+    best = max(range(len(spans)), key=lambda i: scores[i])
+    start, end = spans[best]
+    return Highlight(text=text[start:end], start=start, end=end, score=round(scores[best], 4))
+
+
+def citations_within(citations: Sequence[Citation], start: int, end: int) -> list[Citation]:
+    """Citations whose marker falls in ``start..end``, with offsets relative to ``start``."""
+    return [
+        Citation(c.n, c.note, list(c.urls), c.offset - start)
+        for c in citations
+        if start <= c.offset <= end
+    ]

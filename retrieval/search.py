@@ -1,0 +1,394 @@
+"""Hybrid search: BM25 and dense retrieval fused, near-duplicates merged, sentences highlighted.
+
+One ``Searcher`` holds an open store and the loaded embedding model; build it once per process
+with ``open_searcher`` and reuse it (the API, the CLI's --batch and eval all do).
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import get_args
+
+import numpy as np
+
+from index.embed import Embedder
+from index.embedded_store import EmbeddedStore
+from index.records import Chunk, ParsedDocument
+from index.store import ChunkStore
+from index.tokenize import tokenize
+from retrieval.answer import (
+    ANSWER_MIN_SCORE,
+    best_highlight,
+    citations_within,
+    score_sentences,
+    sentence_spans,
+    sentence_terms,
+)
+from retrieval.dedupe import near_duplicate_of
+from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
+from retrieval.records import (
+    Answer,
+    Fusion,
+    Hit,
+    Mode,
+    RetrieverScore,
+    SearchResult,
+    Source,
+)
+from retrieval.rerank import CrossEncoderReranker
+
+MAX_QUERY_CHARS = 500
+MAX_K = 100
+MAX_OFFSET = 1000
+ANSWER_FROM_TOP = 5
+# Chosen on eval/data/qa.jsonl (see the README's evaluation table).
+DEFAULT_FUSION: Fusion = "rrf"
+DENSE_WEIGHT = 0.5
+
+
+@dataclass
+class _SentenceCache:
+    spans: list[tuple[int, int]]
+    terms: list[frozenset[str]]
+    vectors: np.ndarray
+
+
+class QueryError(ValueError):
+    """A query the user must change: the message says how."""
+
+
+@dataclass
+class SearchOptions:
+    """Query-side settings, validated once."""
+
+    default_mode: Mode = "hybrid"
+    default_fusion: Fusion = DEFAULT_FUSION
+    dense_weight: float = DENSE_WEIGHT
+    rrf_k: int = 60
+    min_depth: int = 50
+    sentence_cache_size: int = 20_000
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.default_mode not in get_args(Mode):
+            raise ValueError(f"mode must be one of {get_args(Mode)}, not {self.default_mode!r}")
+        if self.default_fusion not in get_args(Fusion):
+            raise ValueError(
+                f"fusion must be one of {get_args(Fusion)}, not {self.default_fusion!r}"
+            )
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ValueError("dense_weight must be between 0 and 1")
+
+
+class Searcher:
+    """Answers queries from one store with one embedder (and, optionally, a reranker)."""
+
+    def __init__(
+        self,
+        store: ChunkStore,
+        embedder: Embedder,
+        *,
+        reranker: CrossEncoderReranker | None = None,
+        options: SearchOptions | None = None,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.reranker = reranker
+        self.options = options or SearchOptions()
+        self.titles = {info.meta.doc_id: info.meta.title for info in store.documents()}
+        self._sentences: OrderedDict[str, _SentenceCache] = OrderedDict()
+        self._documents: OrderedDict[str, ParsedDocument | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ---- public ------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        offset: int = 0,
+        mode: Mode | None = None,
+        fusion: Fusion | None = None,
+        doc_ids: Sequence[str] | None = None,
+    ) -> SearchResult:
+        """Rank passages for ``query``; raises QueryError for input the user must change."""
+        started = time.perf_counter()
+        query, mode, fusion, doc_filter = self._validate(query, k, offset, mode, fusion, doc_ids)
+        depth = max(self.options.min_depth, 2 * (offset + k))
+        query_vector = self.embedder.encode_query(query)
+        ranked, per_retriever = self._rank(query, query_vector, depth, mode, fusion, doc_filter)
+        chunks = {c.chunk_id: c for c in self.store.get_chunks([cid for cid, _ in ranked])}
+        ranked = [(cid, score) for cid, score in ranked if cid in chunks]
+        groups = self._group_duplicates(ranked, chunks)
+        query_terms = frozenset(tokenize(query))
+        hits = [
+            self._hit(rank, group, chunks, per_retriever, query_terms, query_vector)
+            for rank, group in enumerate(groups[offset : offset + k], start=offset + 1)
+        ]
+        answer = self._answer(groups[:ANSWER_FROM_TOP], chunks, query_terms, query_vector)
+        return SearchResult(
+            query=query,
+            mode=mode,
+            fusion=fusion if mode == "hybrid" else None,
+            k=k,
+            offset=offset,
+            total=len(groups),
+            answer=answer,
+            hits=hits,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+    # ---- stages ------------------------------------------------------------------------------
+
+    def _validate(
+        self,
+        query: str,
+        k: int,
+        offset: int,
+        mode: Mode | None,
+        fusion: Fusion | None,
+        doc_ids: Sequence[str] | None,
+    ) -> tuple[str, Mode, Fusion, list[str] | None]:
+        query = " ".join((query or "").split())
+        if not query:
+            raise QueryError("the query is empty: type a question or some words")
+        if len(query) > MAX_QUERY_CHARS:
+            raise QueryError(f"the query is too long: at most {MAX_QUERY_CHARS} characters")
+        if not tokenize(query) and not any(ch.isalnum() for ch in query):
+            raise QueryError("the query has no words to search for")
+        if not 1 <= k <= MAX_K:
+            raise QueryError(f"k must be between 1 and {MAX_K}")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise QueryError(f"offset must be between 0 and {MAX_OFFSET}")
+        mode = mode or self.options.default_mode
+        if mode not in get_args(Mode):
+            raise QueryError(f"mode must be one of {', '.join(get_args(Mode))}")
+        fusion = fusion or self.options.default_fusion
+        if fusion not in get_args(Fusion):
+            raise QueryError(f"fusion must be one of {', '.join(get_args(Fusion))}")
+        doc_filter = None
+        if doc_ids:
+            unknown = sorted(set(doc_ids) - set(self.titles))
+            if unknown:
+                raise QueryError(f"unknown document(s): {', '.join(unknown)}")
+            doc_filter = sorted(set(doc_ids))
+        return query, mode, fusion, doc_filter
+
+    def _rank(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        depth: int,
+        mode: Mode,
+        fusion: Fusion,
+        doc_ids: list[str] | None,
+    ) -> tuple[list[tuple[str, float]], dict[str, dict[str, RetrieverScore]]]:
+        lists: dict[str, list[tuple[str, float]]] = {}
+        if mode in ("bm25", "hybrid"):
+            lists["bm25"] = [
+                (s.chunk_id, s.score) for s in self.store.bm25_search(query, depth, doc_ids)
+            ]
+        if mode in ("dense", "hybrid"):
+            lists["dense"] = [
+                (s.chunk_id, s.score)
+                for s in self.store.vector_search(query_vector, depth, doc_ids)
+            ]
+        per_retriever: dict[str, dict[str, RetrieverScore]] = {}
+        for name, pairs in lists.items():
+            for rank, (cid, score) in enumerate(pairs, start=1):
+                per_retriever.setdefault(cid, {})[name] = RetrieverScore(round(score, 6), rank)
+        if mode != "hybrid":
+            ranked = lists[mode]
+        elif fusion == "rrf":
+            ranked = reciprocal_rank_fusion(
+                {name: [cid for cid, _ in pairs] for name, pairs in lists.items()},
+                k=self.options.rrf_k,
+            )
+        else:
+            weight = self.options.dense_weight
+            ranked = weighted_score_fusion(lists, {"dense": weight, "bm25": 1.0 - weight})
+        ranked = [pair for pair in ranked if pair[1] > 0 or mode != "bm25"]
+        if self.reranker is not None:
+            ranked = self._rerank(query, ranked, per_retriever)
+        return ranked, per_retriever
+
+    def _rerank(
+        self,
+        query: str,
+        ranked: list[tuple[str, float]],
+        per_retriever: dict[str, dict[str, RetrieverScore]],
+    ) -> list[tuple[str, float]]:
+        assert self.reranker is not None
+        head = ranked[: self.reranker.top_n]
+        chunks = {c.chunk_id: c for c in self.store.get_chunks([cid for cid, _ in head])}
+        texts = [chunks[cid].text if cid in chunks else "" for cid, _ in head]
+        scores = self.reranker.score(query, texts)
+        order = sorted(range(len(head)), key=lambda i: -scores[i])
+        for rank, i in enumerate(order, start=1):
+            per_retriever.setdefault(head[i][0], {})["rerank"] = RetrieverScore(
+                round(scores[i], 6), rank
+            )
+        return [(head[i][0], scores[i]) for i in order] + ranked[len(head) :]
+
+    def _group_duplicates(
+        self, ranked: list[tuple[str, float]], chunks: dict[str, Chunk]
+    ) -> list[list[tuple[str, float]]]:
+        """Ranked groups: each group's first chunk is shown, the rest are listed as sources."""
+        texts = [chunks[cid].text for cid, _ in ranked]
+        duplicate_of = near_duplicate_of(texts)
+        groups: list[list[tuple[str, float]]] = []
+        group_of: dict[int, int] = {}
+        for i, pair in enumerate(ranked):
+            original = duplicate_of[i]
+            if original is None:
+                group_of[i] = len(groups)
+                groups.append([pair])
+                continue
+            group = groups[group_of[original]]
+            group_of[i] = group_of[original]
+            # Only another document's copy is a second source; an overlapping chunk of the same
+            # document is simply the same passage again.
+            if all(chunks[cid].doc_id != chunks[pair[0]].doc_id for cid, _ in group):
+                group.append(pair)
+        return groups
+
+    def _hit(
+        self,
+        rank: int,
+        group: list[tuple[str, float]],
+        chunks: dict[str, Chunk],
+        per_retriever: dict[str, dict[str, RetrieverScore]],
+        query_terms: frozenset[str],
+        query_vector: np.ndarray,
+    ) -> Hit:
+        chunk_id, score = group[0]
+        chunk = chunks[chunk_id]
+        spans, scores = self._sentence_scores(chunk, query_terms, query_vector)
+        return Hit(
+            rank=rank,
+            chunk_id=chunk_id,
+            doc_id=chunk.doc_id,
+            title=self.titles.get(chunk.doc_id, chunk.doc_id),
+            text=chunk.text,
+            score=round(score, 6),
+            scores=per_retriever.get(chunk_id, {}),
+            page_start=chunk.page_start,
+            page_end=chunk.page_end,
+            char_start=chunk.char_start,
+            char_end=chunk.char_end,
+            highlight=best_highlight(chunk.text, spans, scores),
+            citations=chunk.citations,
+            also_in=[self._source(chunks[cid]) for cid, _ in group[1:]],
+        )
+
+    def _source(self, chunk: Chunk) -> Source:
+        return Source(
+            chunk_id=chunk.chunk_id,
+            doc_id=chunk.doc_id,
+            title=self.titles.get(chunk.doc_id, chunk.doc_id),
+            page_start=chunk.page_start,
+            page_end=chunk.page_end,
+            char_start=chunk.char_start,
+            char_end=chunk.char_end,
+            citations=chunk.citations,
+        )
+
+    def _answer(
+        self,
+        groups: list[list[tuple[str, float]]],
+        chunks: dict[str, Chunk],
+        query_terms: frozenset[str],
+        query_vector: np.ndarray,
+    ) -> Answer | None:
+        best: tuple[float, Chunk, int, int] | None = None
+        for group in groups:
+            chunk = chunks[group[0][0]]
+            spans, scores = self._sentence_scores(chunk, query_terms, query_vector)
+            for (start, end), score in zip(spans, scores, strict=True):
+                if best is None or score > best[0]:
+                    best = (score, chunk, start, end)
+        if best is None or best[0] < ANSWER_MIN_SCORE:
+            return None
+        score, chunk, start, end = best
+        return Answer(
+            text=chunk.text[start:end],
+            score=round(score, 4),
+            chunk_id=chunk.chunk_id,
+            doc_id=chunk.doc_id,
+            title=self.titles.get(chunk.doc_id, chunk.doc_id),
+            page=self._page_of(chunk, start),
+            start=start,
+            end=end,
+            citations=citations_within(chunk.citations, start, end),
+        )
+
+    # ---- caches ------------------------------------------------------------------------------
+
+    def _sentence_scores(
+        self, chunk: Chunk, query_terms: frozenset[str], query_vector: np.ndarray
+    ) -> tuple[list[tuple[int, int]], list[float]]:
+        """Sentence spans and scores; sentence vectors are computed once per chunk and kept."""
+        with self._lock:
+            cached = self._sentences.get(chunk.chunk_id)
+            if cached is not None:
+                self._sentences.move_to_end(chunk.chunk_id)
+        if cached is None:
+            spans = sentence_spans(chunk.text)
+            texts = [chunk.text[a:b] for a, b in spans]
+            cached = _SentenceCache(spans, sentence_terms(texts), self.embedder.encode(texts))
+            with self._lock:
+                self._sentences[chunk.chunk_id] = cached
+                while len(self._sentences) > self.options.sentence_cache_size:
+                    self._sentences.popitem(last=False)
+        scores = score_sentences(query_terms, query_vector, cached.terms, cached.vectors)
+        return cached.spans, scores
+
+    def _page_of(self, chunk: Chunk, position: int) -> int:
+        """The page of a position in a chunk's text, through the document's offset map."""
+        if chunk.page_start == chunk.page_end:
+            return chunk.page_start
+        with self._lock:
+            if chunk.doc_id not in self._documents:
+                self._documents[chunk.doc_id] = self.store.document_text(chunk.doc_id)
+                while len(self._documents) > 8:
+                    self._documents.popitem(last=False)
+            doc = self._documents[chunk.doc_id]
+        if doc is None or not doc.offsets:
+            return chunk.page_start
+        body_start = bisect.bisect_left(doc.offsets, chunk.char_start)
+        index = min(body_start + position, len(doc.offsets) - 1)
+        return doc.page_of(doc.offsets[index])
+
+
+def open_searcher(
+    index_dir: Path,
+    *,
+    embedder: Embedder | None = None,
+    reranker_path: Path | None = None,
+    options: SearchOptions | None = None,
+) -> Searcher:
+    """Open the index at ``index_dir`` for searching, checking it was built with this model.
+
+    Raises ``IndexMismatch`` (or ``IndexMissing``) with a message that says how to rebuild.
+    The reranker comes from ``reranker_path`` or ``CITESEARCH_RERANKER``; by default there is none.
+    """
+    embedder = embedder or Embedder()
+    store = EmbeddedStore.open(
+        index_dir,
+        expect_model=embedder.model_name,
+        expect_dim=embedder.dimension,
+        expect_weights_hash=embedder.weights_hash,
+    )
+    path = reranker_path or (
+        Path(os.environ["CITESEARCH_RERANKER"]) if os.environ.get("CITESEARCH_RERANKER") else None
+    )
+    reranker = CrossEncoderReranker(path) if path else None
+    return Searcher(store, embedder, reranker=reranker, options=options)
