@@ -1,0 +1,432 @@
+"""The ``citesearch`` command line: index, search, footnotes, serve, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+DEFAULT_INDEX_DIR = "var/index"
+INDEX_ENV = "CITESEARCH_INDEX_DIR"
+
+
+def default_index_dir() -> Path:
+    """``CITESEARCH_INDEX_DIR``, else ``var/index``."""
+    return Path(os.environ.get(INDEX_ENV) or DEFAULT_INDEX_DIR)
+
+
+def _offline() -> None:
+    # The model ships inside a package: nothing may be fetched from a hub, ever.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+# ---- index --------------------------------------------------------------------------------------
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from index.build import build_index
+    from index.embed import Embedder
+    from index.lock import IndexLocked
+
+    paths = [Path(p) for p in args.paths] or [Path("corpus")]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        print(f"citesearch index: not found: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        report = build_index(
+            paths,
+            args.index_dir,
+            embedder=Embedder(),
+            prune=not args.no_prune,
+            rebuild=args.rebuild,
+            progress=not args.json and sys.stderr.isatty(),
+        )
+    except IndexLocked as exc:
+        print(f"citesearch index: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps(asdict(report), indent=2, default=str))
+        return 0
+    print(f"index: {report.index_dir}")
+    for label, ids in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("unchanged", report.unchanged),
+        ("removed", report.removed),
+    ):
+        if ids:
+            print(f"  {label:9} {len(ids):3}  {', '.join(ids)}")
+    for skipped in report.skipped:
+        print(f"  skipped   {skipped}")
+    print(
+        f"  chunks: {report.chunks_total} ({report.chunks_embedded} embedded, "
+        f"{report.chunks_reused} reused)"
+    )
+    return 0
+
+
+# ---- search -------------------------------------------------------------------------------------
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from api.schema import SearchResponse
+    from index.embedded_store import IndexMismatch
+    from retrieval.search import QueryError, open_searcher
+
+    if not args.query and not args.batch:
+        print("citesearch search: give a QUERY or --batch FILE", file=sys.stderr)
+        return 2
+    try:
+        searcher = open_searcher(args.index_dir, reranker_path=args.reranker)
+    except IndexMismatch as exc:
+        print(f"citesearch search: {exc}", file=sys.stderr)
+        return 1
+    options = {
+        "k": args.k,
+        "offset": args.offset,
+        "mode": args.mode,
+        "fusion": args.fusion,
+        "doc_ids": args.doc or None,
+    }
+    if args.batch:
+        status = 0
+        handle = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+        with handle:
+            for line in handle:
+                query = line.strip()
+                if not query:
+                    continue
+                try:
+                    result = searcher.search(query, **options)
+                except QueryError as exc:
+                    print(json.dumps({"query": query, "error": str(exc)}), flush=True)
+                    status = 2
+                    continue
+                print(SearchResponse.from_result(result).model_dump_json(), flush=True)
+        return status
+    try:
+        result = searcher.search(args.query, **options)
+    except QueryError as exc:
+        print(f"citesearch search: {exc}", file=sys.stderr)
+        return 2
+    response = SearchResponse.from_result(result)
+    if args.json:
+        print(response.model_dump_json(indent=2))
+    else:
+        print_results(response, sys.stdout)
+    return 0
+
+
+def _style(code: str, text: str, out: TextIO) -> str:
+    return f"\033[{code}m{text}\033[0m" if out.isatty() and not os.environ.get("NO_COLOR") else text
+
+
+def _pages(start: int, end: int) -> str:
+    return f"p. {start}" if start == end else f"pp. {start}-{end}"
+
+
+def print_results(response: object, out: TextIO) -> None:
+    """Ranked passages for a terminal: answer on top, highlighted sentence, notes underneath."""
+    from api.schema import SearchResponse
+
+    assert isinstance(response, SearchResponse)
+    width = 100
+    if response.answer:
+        a = response.answer
+        print(_style("1", "Answer: ", out) + a.text, file=out)
+        print(f"        {a.title} ({a.doc_id}), p. {a.page}", file=out)
+        for c in a.citations:
+            print(f"        [{c.n}] {c.note or 'note not available in the source'}", file=out)
+        print(file=out)
+    else:
+        print("No single sentence answers this well; the closest passages:\n", file=out)
+    if not response.results:
+        print("No passages found.", file=out)
+    for hit in response.results:
+        header = f"{hit.rank}. {hit.title} — {_pages(hit.page_start, hit.page_end)}  [{hit.doc_id}]"
+        print(_style("1", header, out), file=out)
+        text = hit.text
+        if hit.highlight and out.isatty():
+            h = hit.highlight
+            text = text[: h.start] + _style("1;33", text[h.start : h.end], out) + text[h.end :]
+        for paragraph in text.split("\n\n"):
+            print(
+                textwrap.fill(paragraph, width, initial_indent="   ", subsequent_indent="   "),
+                file=out,
+            )
+        if hit.highlight and not out.isatty():
+            print(f"   > {hit.highlight.text}", file=out)
+        for c in hit.citations:
+            note = c.note or "note not available in the source"
+            print(f"   [{c.n}] {textwrap.shorten(note, 160)}", file=out)
+            for url in c.urls:
+                print(f"        {url}", file=out)
+        for source in hit.also_in:
+            print(
+                f"   also in: {source.title}, {_pages(source.page_start, source.page_end)}",
+                file=out,
+            )
+        print(file=out)
+    shown = len(response.results)
+    print(
+        f"{response.offset + 1}-{response.offset + shown} of {response.total} passages "
+        f"({response.mode}{', ' + response.fusion if response.fusion else ''}, "
+        f"{response.took_ms:.0f} ms)",
+        file=out,
+    )
+
+
+# ---- footnotes ----------------------------------------------------------------------------------
+
+
+def _find_document(doc_id: str, corpus: Path) -> Path | None:
+    candidate = Path(doc_id)
+    if candidate.is_file():
+        return candidate
+    for suffix in (".txt", ".md", ".pdf"):
+        path = corpus / f"{doc_id}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def cmd_footnotes(args: argparse.Namespace) -> int:
+    from api.models import FootnotesResponse
+    from index.load import LoadError
+    from index.manifest import load_manifest
+    from index.pipeline import parse_file
+
+    if args.table:
+        return footnote_table(args.doc_id or [str(args.corpus)], sys.stdout)
+    if len(args.doc_id) != 1:
+        print("citesearch footnotes: give one DOC_ID (or --table)", file=sys.stderr)
+        return 2
+    doc_id = args.doc_id[0]
+    path = _find_document(doc_id, args.corpus)
+    if path is not None:
+        try:
+            doc = parse_file(path, load_manifest(path.parent).get(path.stem))
+        except LoadError as exc:
+            print(f"citesearch footnotes: {path}: {exc}", file=sys.stderr)
+            return 1
+        footnotes, doc_id = doc.footnotes, doc.meta.doc_id
+    else:
+        from index.embedded_store import EmbeddedStore, IndexMismatch
+
+        try:
+            store = EmbeddedStore.open(args.index_dir)
+        except IndexMismatch:
+            print(f"citesearch footnotes: no document {doc_id!r}", file=sys.stderr)
+            return 1
+        if doc_id not in {d.meta.doc_id for d in store.documents()}:
+            print(f"citesearch footnotes: no document {doc_id!r}", file=sys.stderr)
+            return 1
+        footnotes = store.footnotes(doc_id)
+    response = FootnotesResponse.from_footnotes(doc_id, footnotes)
+    if args.json:
+        print(response.model_dump_json(indent=2))
+        return 0
+    for f in response.footnotes:
+        pages = sorted({m.page for m in f.markers})
+        where = f"p. {', '.join(map(str, pages))}" if pages else "no marker in the body"
+        print(f"[{f.n}] ({where}) {f.note or 'note not available in the source'}")
+        for url in f.urls:
+            print(f"      {url}")
+    return 0
+
+
+def footnote_table(paths: Sequence[str], out: TextIO) -> int:
+    """A Markdown table of footnote extraction figures per document."""
+    from index.load import SUPPORTED_SUFFIXES, LoadError
+    from index.manifest import load_manifest
+    from index.pipeline import parse_file
+
+    files: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            print(f"citesearch footnotes: not found: {name}", file=sys.stderr)
+            return 2
+    print(
+        "| document | pages | markers found | footnote numbers | notes found "
+        "| markers without notes | notes without markers |",
+        file=out,
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|", file=out)
+    for path in files:
+        try:
+            doc = parse_file(path, load_manifest(path.parent).get(path.stem))
+        except LoadError as exc:
+            print(f"| {path.stem} | unreadable: {exc} | | | | | |", file=out)
+            continue
+        markers = sum(len(f.markers) for f in doc.footnotes)
+        numbers = len(doc.footnotes)
+        with_notes = sum(1 for f in doc.footnotes if f.note)
+        orphans = sum(1 for f in doc.footnotes if f.note is None)
+        unmarked = sum(1 for f in doc.footnotes if f.note and not f.markers)
+        print(
+            f"| {doc.meta.doc_id} | {len(doc.pages)} | {markers} | {numbers} | {with_notes} "
+            f"| {orphans} | {unmarked} |",
+            file=out,
+        )
+    return 0
+
+
+# ---- serve and eval -----------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from index.embedded_store import IndexMismatch
+
+    try:
+        app = create_app(args.index_dir)
+    except IndexMismatch as exc:
+        print(f"citesearch serve: {exc}", file=sys.stderr)
+        return 1
+    print(f"citesearch: serving {args.index_dir} on http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.runner import cli_eval
+
+    if not args.qa and not args.beir:
+        args.qa = Path("eval/data/qa.jsonl")
+    return cli_eval(
+        qa=args.qa, beir=args.beir, index_dir=args.index_dir, out=args.out, quick=args.quick
+    )
+
+
+# ---- parser -------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with examples in each command's help."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="citesearch",
+        description="Search long reports: the best passages, the answering sentence, "
+        "and the footnotes that source them.",
+        formatter_class=fmt,
+        epilog="Start with: citesearch index corpus/ && citesearch search 'your question'",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_index(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--index-dir",
+            type=Path,
+            default=default_index_dir(),
+            help=f"index directory (default: ${INDEX_ENV} or {DEFAULT_INDEX_DIR})",
+        )
+
+    p = sub.add_parser(
+        "index",
+        help="index files and folders (incremental)",
+        formatter_class=fmt,
+        epilog="examples:\n  citesearch index                 # the default corpus/\n"
+        "  citesearch index corpus/ extra/report.pdf\n  citesearch index --rebuild",
+    )
+    p.add_argument("paths", nargs="*", help="files or folders (default: corpus/)")
+    p.add_argument("--rebuild", action="store_true", help="re-parse and re-embed everything")
+    p.add_argument("--no-prune", action="store_true", help="keep documents whose files are gone")
+    p.add_argument("--json", action="store_true", help="print the build report as JSON")
+    with_index(p)
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser(
+        "search",
+        help="ask a question",
+        formatter_class=fmt,
+        epilog="examples:\n  citesearch search 'Belarus exports to Pakistan'\n"
+        "  citesearch search 'tractor assembly in Africa' -k 3 --mode bm25\n"
+        "  citesearch search 'trade with China' --doc belarus-new-export-markets --json\n"
+        "  citesearch search --batch questions.txt > answers.jsonl",
+    )
+    p.add_argument("query", nargs="?", help="the question or keywords")
+    p.add_argument("-k", type=int, default=5, help="passages to show (1-100, default 5)")
+    p.add_argument("--offset", type=int, default=0, help="skip this many passages (pagination)")
+    p.add_argument("--mode", choices=["bm25", "dense", "hybrid"], default=None)
+    p.add_argument("--fusion", choices=["rrf", "weighted"], default=None)
+    p.add_argument("--doc", action="append", default=[], help="only this document (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the API's JSON")
+    p.add_argument("--batch", help="one query a line (- for stdin); prints one JSON a line")
+    p.add_argument("--reranker", type=Path, default=None, help="local CrossEncoder model dir")
+    with_index(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser(
+        "footnotes",
+        help="a document's footnotes, or a table of extraction figures",
+        formatter_class=fmt,
+        epilog="examples:\n  citesearch footnotes belarus-new-export-markets --json\n"
+        "  citesearch footnotes --table corpus/ ../shared/pdfs/R-intro.pdf",
+    )
+    p.add_argument("doc_id", nargs="*", help="document id (file stem) or file path")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--table", action="store_true", help="Markdown table for files/folders")
+    p.add_argument("--corpus", type=Path, default=Path("corpus"), help="where to find DOC_ID")
+    with_index(p)
+    p.set_defaults(func=cmd_footnotes)
+
+    p = sub.add_parser(
+        "serve",
+        help="serve the web page and the HTTP API",
+        formatter_class=fmt,
+        epilog="examples:\n  citesearch serve\n  citesearch serve --port 8080",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000)
+    with_index(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "eval",
+        help="measure retrieval quality",
+        formatter_class=fmt,
+        epilog="examples:\n  citesearch eval --qa eval/data/qa.jsonl --out eval/out/qa\n"
+        "  citesearch eval --beir ../shared/benchmarks/vaswani --out eval/out/vaswani",
+    )
+    p.add_argument("--qa", type=Path, help="question set (JSONL)")
+    p.add_argument("--beir", type=Path, help="BEIR-layout dataset directory")
+    p.add_argument("--out", type=Path, help="write tables, runs and a plot here")
+    p.add_argument("--quick", action="store_true", help="a few questions only (pipeline check)")
+    with_index(p)
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``citesearch`` console script."""
+    _offline()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
