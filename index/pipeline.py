@@ -14,7 +14,11 @@ from index.manifest import title_from_text
 from index.pages import pdf_pages, split_text_pages
 from index.records import DocumentMeta, ParsedDocument
 
-__all__ = ["SUPPORTED_SUFFIXES", "LoadError", "parse_file", "parse_text"]
+__all__ = ["PIPELINE_VERSION", "SUPPORTED_SUFFIXES", "LoadError", "parse_file", "parse_text"]
+
+# Bump when parsing, cleaning or chunking changes what a file yields: the builder folds it into each
+# file's hash, so every file is parsed again (vectors of unchanged chunk texts are still reused).
+PIPELINE_VERSION = "2026-11-22.1"
 
 
 def parse_file(

@@ -1,0 +1,109 @@
+"""A BM25 index over tokenized chunks (bm25s), searched exactly, optionally within a subset of rows.
+
+Rows are positions in the list of token lists the index was built from; the store maps rows to
+chunk ids. Scoring is bm25s's "lucene" variant by default with k1=0.9, b=0.4, the parameters of
+the Pyserini BM25 baselines (Kamphuis et al., "Which BM25 do you mean?", ECIR 2020).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal, get_args
+
+import bm25s
+import numpy as np
+
+BM25Method = Literal["lucene", "robertson", "atire", "bm25l", "bm25+"]
+_PARAMS_FILE = "citesearch_bm25.json"
+
+
+@dataclass(frozen=True)
+class BM25Params:
+    """BM25 settings. ``idf_method`` None means the same variant as ``method``."""
+
+    k1: float = 0.9
+    b: float = 0.4
+    method: BM25Method = "lucene"
+    idf_method: BM25Method | None = None
+
+    def __post_init__(self) -> None:
+        if self.k1 < 0:
+            raise ValueError(f"BM25 k1 must be >= 0, got {self.k1}")
+        if not 0 <= self.b <= 1:
+            raise ValueError(f"BM25 b must be within [0, 1], got {self.b}")
+        for name in (self.method, self.idf_method):
+            if name is not None and name not in get_args(BM25Method):
+                raise ValueError(
+                    f"unknown BM25 variant {name!r}; choose from {get_args(BM25Method)}"
+                )
+
+
+class BM25Index:
+    """Exact BM25 top-k over a fixed list of token lists."""
+
+    def __init__(self, retriever: bm25s.BM25 | None, num_docs: int, params: BM25Params) -> None:
+        self._retriever = retriever  # None when no row has a single term
+        self.num_docs = num_docs
+        self.params = params
+
+    @classmethod
+    def build(cls, corpus_terms: Sequence[Sequence[str]], params: BM25Params) -> BM25Index:
+        """Index token lists; row i is ``corpus_terms[i]``."""
+        if not any(corpus_terms):
+            return cls(None, len(corpus_terms), params)
+        retriever = bm25s.BM25(
+            k1=params.k1, b=params.b, method=params.method, idf_method=params.idf_method
+        )
+        retriever.index([list(terms) for terms in corpus_terms], show_progress=False)
+        return cls(retriever, len(corpus_terms), params)
+
+    def scores(self, query_terms: Sequence[str]) -> np.ndarray:
+        """The BM25 score of every row (float32); a repeated query term counts each time."""
+        if self._retriever is None:
+            return np.zeros(self.num_docs, dtype=np.float32)
+        vocab = self._retriever.vocab_dict
+        ids = [vocab[t] for t in query_terms if t and t in vocab]
+        if not ids:
+            return np.zeros(self.num_docs, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores_from_ids(ids), dtype=np.float32)
+
+    def top_k(
+        self, query_terms: Sequence[str], k: int, rows: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """The k best (row, score) pairs with a positive score, best first, ties by row.
+
+        With ``rows`` only those rows compete; the result is exact within them.
+        """
+        if k <= 0 or self.num_docs == 0:
+            return []
+        scores = self.scores(query_terms)
+        candidates = np.arange(self.num_docs) if rows is None else np.asarray(rows, dtype=np.int64)
+        candidates = candidates[scores[candidates] > 0]
+        if len(candidates) > k:
+            # argpartition finds the k-th best score; keep every row tying with it so the sort
+            # below breaks ties by row, not by partition order.
+            kth = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
+            candidates = candidates[scores[candidates] >= kth]
+        order = np.lexsort((candidates, -scores[candidates]))[:k]
+        return [(int(candidates[i]), float(scores[candidates[i]])) for i in order]
+
+    def save(self, directory: Path) -> None:
+        """Write the index into a directory (created if needed)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        meta = {"num_docs": self.num_docs, "params": asdict(self.params)}
+        (directory / _PARAMS_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        if self._retriever is not None:
+            self._retriever.save(str(directory), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path) -> BM25Index:
+        """Read an index written by ``save``."""
+        meta = json.loads((directory / _PARAMS_FILE).read_text(encoding="utf-8"))
+        params = BM25Params(**meta["params"])
+        retriever = None
+        if (directory / "vocab.index.json").exists():
+            retriever = bm25s.BM25.load(str(directory), mmap=False, show_progress=False)
+        return cls(retriever, int(meta["num_docs"]), params)

@@ -1,0 +1,322 @@
+"""Build or update an index from corpus files, doing only the work that changed.
+
+Unchanged files (same content hash, path and metadata) keep their chunks and vectors; changed or
+new files are parsed and chunked again, and only chunk texts never embedded before reach the
+model (vectors are cached by chunk text hash). The result is written as a new generation and
+published atomically (``index.generations``); one indexer runs at a time (``index.lock``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.chunk import chunk_document
+from index.embed import Embedder
+from index.embedded_store import (
+    EmbeddedStore,
+    IndexMissing,
+    ModelInfo,
+    SourceFile,
+    StoreOptions,
+    chunk_text_hash,
+)
+from index.generations import adopt_plain_directory, new_staging_dir, publish
+from index.load import LoadError
+from index.lock import IndexLock
+from index.manifest import load_manifest
+from index.pipeline import PIPELINE_VERSION, SUPPORTED_SUFFIXES, parse_file
+from index.records import Chunk, DocumentMeta, ParsedDocument
+
+
+@dataclass
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class BuildReport:
+    """What a build did. Doc ids are file stems; ``seconds`` is wall time per stage."""
+
+    index_dir: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    chunks_embedded: int = 0  # chunk texts sent to the model
+    chunks_reused: int = 0  # chunks of re-read documents whose vector was cached
+    chunks_total: int = 0  # chunks in the index after the build
+    published: bool = False  # False when nothing changed and the index was left as it was
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """A few lines for a terminal."""
+        lines = [
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} "
+            f"unchanged, {len(self.removed)} removed; {self.chunks_total} chunks in the index "
+            f"({self.chunks_embedded} embedded, {self.chunks_reused} reused from cache)"
+        ]
+        lines += [f"skipped {s.path}: {s.reason}" for s in self.skipped]
+        if not self.published:
+            lines.append(
+                "nothing changed; the index was left as it was"
+                if self.unchanged
+                else "no index written: no readable file to index"
+            )
+        return "\n".join(lines)
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    meta: DocumentMeta | None
+    source: SourceFile
+
+
+def build_index(
+    paths: Sequence[Path],
+    index_dir: Path,
+    *,
+    embedder: Embedder,
+    prune: bool = True,
+    rebuild: bool = False,
+    progress: bool = False,
+    options: StoreOptions | None = None,
+) -> BuildReport:
+    """Index files and directories into ``index_dir``; returns what was done.
+
+    A directory contributes every supported file under it (hidden ones aside) and the metadata
+    of the ``manifest.json`` next to each file. With ``prune``, documents whose file is gone are
+    removed: those that came from a directory or file given now and were not seen, and those
+    whose file no longer exists (documents from other places are kept). ``rebuild`` ignores the
+    existing index: everything is parsed and embedded again. A file that cannot be read is
+    reported in ``skipped`` (a version indexed before stays) and the rest is indexed.
+
+    Raises ``IndexLocked`` when another indexer holds the index, and ``IndexMismatch`` when the
+    existing index was built by other code or another model (and ``rebuild`` is False).
+    """
+    index_dir = Path(index_dir).absolute()
+    report = BuildReport(index_dir=str(index_dir))
+    with IndexLock(index_dir):
+        adopt_plain_directory(index_dir)
+        with _stage(report, "scan"):
+            roots = [Path(p).absolute() for p in paths]
+            candidates = _collect(roots, report)
+        old: EmbeddedStore | None = None
+        if not rebuild:
+            try:
+                old = EmbeddedStore.open(
+                    index_dir,
+                    expect_model=embedder.model_name,
+                    expect_dim=embedder.dimension,
+                    expect_weights_hash=embedder.weights_hash,
+                )
+            except IndexMissing:
+                old = None
+        try:
+            return _update(
+                report, candidates, roots, index_dir, old, embedder, prune, progress, options
+            )
+        finally:
+            if old is not None:
+                old.close()
+
+
+def _update(
+    report: BuildReport,
+    candidates: list[_Candidate],
+    roots: list[Path],
+    index_dir: Path,
+    old: EmbeddedStore | None,
+    embedder: Embedder,
+    prune: bool,
+    progress: bool,
+    options: StoreOptions | None,
+) -> BuildReport:
+    old_sources = old.sources() if old is not None else {}
+    old_metas = {info.meta.doc_id: info.meta for info in old.documents()} if old else {}
+
+    to_parse: list[_Candidate] = []
+    for cand in candidates:
+        doc_id = cand.path.stem
+        before = old_sources.get(doc_id)
+        if before == cand.source and _same_meta(cand.meta, old_metas.get(doc_id)):
+            report.unchanged.append(doc_id)
+        else:
+            to_parse.append(cand)
+
+    seen = {c.path.stem for c in candidates}
+    removed = []
+    if prune:
+        removed = sorted(
+            doc_id
+            for doc_id, source in old_sources.items()
+            if doc_id not in seen and _gone(Path(source.path), roots)
+        )
+
+    parsed: list[tuple[ParsedDocument, list[Chunk], SourceFile]] = []
+    with _stage(report, "parse"):
+        for cand in _progress(to_parse, progress, "parse"):
+            try:
+                doc = parse_file(cand.path, cand.meta)
+            except (LoadError, OSError) as exc:
+                kept = (
+                    " (the version indexed before is kept)" if cand.path.stem in old_metas else ""
+                )
+                report.skipped.append(SkippedFile(str(cand.path), f"{exc}{kept}"))
+                continue
+            chunks = chunk_document(doc, embedder.count_tokens)
+            if not chunks:
+                why = "; ".join(doc.warnings) or "the file holds no text"
+                report.skipped.append(SkippedFile(str(cand.path), f"nothing to index: {why}"))
+                continue
+            parsed.append((doc, chunks, cand.source))
+
+    with _stage(report, "embed"):
+        vectors = _embed(parsed, old, embedder, progress, report)
+
+    if not parsed and not removed:
+        report.chunks_total = old.chunk_count if old is not None else 0
+        return report
+
+    with _stage(report, "write"):
+        staging = new_staging_dir(index_dir)
+        try:
+            model = ModelInfo(embedder.model_name, embedder.weights_hash, embedder.dimension)
+            store = EmbeddedStore.create(staging, model=model, options=options, base=old)
+            with store:
+                for doc_id in removed:
+                    store.remove_document(doc_id)
+                for doc, chunks, source in parsed:
+                    store.add_document(
+                        doc,
+                        chunks,
+                        np.vstack([vectors[chunk_text_hash(c.text)] for c in chunks]),
+                        source=source,
+                    )
+                store.commit()
+                report.chunks_total = store.chunk_count
+            publish(staging, index_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    for doc, _, _ in parsed:
+        (report.updated if doc.meta.doc_id in old_metas else report.added).append(doc.meta.doc_id)
+    report.removed = removed
+    report.published = True
+    return report
+
+
+def _embed(
+    parsed: list[tuple[ParsedDocument, list[Chunk], SourceFile]],
+    old: EmbeddedStore | None,
+    embedder: Embedder,
+    progress: bool,
+    report: BuildReport,
+) -> dict[str, np.ndarray]:
+    """Vectors by chunk text hash for every chunk parsed: from the cache, else from the model."""
+    texts = {chunk_text_hash(c.text): c.text for _, chunks, _ in parsed for c in chunks}
+    vectors = old.get_cached_embeddings(list(texts)) if old is not None else {}
+    report.chunks_reused = sum(
+        1 for _, chunks, _ in parsed for c in chunks if chunk_text_hash(c.text) in vectors
+    )
+    missing = [h for h in texts if h not in vectors]
+    if missing:
+        encoded = embedder.encode([texts[h] for h in missing], show_progress=progress)
+        vectors.update(zip(missing, encoded, strict=True))
+    report.chunks_embedded = len(missing)
+    return vectors
+
+
+def _collect(roots: list[Path], report: BuildReport) -> list[_Candidate]:
+    """Supported files under the given paths, with their manifest metadata and content hash."""
+    files: list[Path] = []
+    for root in roots:
+        if root.is_dir():
+            files += sorted(
+                p
+                for p in root.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(root).parts)
+            )
+        elif root.is_file():
+            if root.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(root)
+            else:
+                kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+                report.skipped.append(
+                    SkippedFile(str(root), f"not a supported file type ({kinds})")
+                )
+        else:
+            report.skipped.append(SkippedFile(str(root), "no such file or directory"))
+
+    manifests: dict[Path, dict[str, DocumentMeta]] = {}
+    by_id: dict[str, _Candidate] = {}
+    for path in files:
+        doc_id = path.stem
+        if doc_id in by_id:
+            if by_id[doc_id].path != path:
+                report.skipped.append(
+                    SkippedFile(
+                        str(path),
+                        f"same document id {doc_id!r} as {by_id[doc_id].path}; rename one",
+                    )
+                )
+            continue
+        if path.parent not in manifests:
+            manifests[path.parent] = load_manifest(path.parent)
+        by_id[doc_id] = _Candidate(path, manifests[path.parent].get(doc_id), _source_of(path))
+    return list(by_id.values())
+
+
+def _source_of(path: Path) -> SourceFile:
+    digest = hashlib.sha256(PIPELINE_VERSION.encode())
+    size = 0
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return SourceFile(str(path), digest.hexdigest(), size)
+
+
+def _same_meta(given: DocumentMeta | None, stored: DocumentMeta | None) -> bool:
+    """Whether the manifest says the same about a document as when it was indexed."""
+    if stored is None:
+        return False
+    if given is None:
+        return True  # no manifest entry: the metadata came from the unchanged file itself
+    fields = ("title", "authors", "published", "kind")
+    return all(getattr(given, f) == getattr(stored, f) for f in fields)
+
+
+def _gone(source: Path, roots: list[Path]) -> bool:
+    """A stored document's file was not seen: is it really gone, or just not asked about?"""
+    return not source.exists() or any(source == r or r in source.parents for r in roots)
+
+
+def _progress(items: list[_Candidate], enabled: bool, desc: str) -> Iterator[_Candidate]:
+    if not enabled:
+        yield from items
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(items, desc=desc, unit="file")
+
+
+@contextmanager
+def _stage(report: BuildReport, name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.seconds[name] = report.seconds.get(name, 0.0) + time.perf_counter() - start

@@ -1,0 +1,62 @@
+"""Where the real test data lives, and cached parses of it shared by the test modules.
+
+The corpus is in the repository; the real PDFs are in ``../shared/pdfs`` next to it and are not
+copied in. A PDF test is skipped when that folder is absent, except on CI (``CI=true``), where a
+missing PDF is a failure: CI must run them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from index.pipeline import parse_file
+from index.records import ParsedDocument
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = REPO_ROOT / "corpus"
+SHARED_PDFS = REPO_ROOT.parent / "shared" / "pdfs"
+
+# The model ships in a package; nothing may be fetched from the Hub while testing.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _shared_pdf(name: str) -> Path:
+    path = SHARED_PDFS / name
+    if not path.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing; CI must run the PDF tests")
+        pytest.skip(f"{path} is absent (the real PDFs live outside the repository)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return CORPUS_DIR
+
+
+@pytest.fixture(scope="session")
+def shared_pdf() -> Callable[[str], Path]:
+    """``shared_pdf("R-intro.pdf")``: the path, or a skip (a failure on CI) when absent."""
+    return _shared_pdf
+
+
+@pytest.fixture(scope="session")
+def parsed_doc() -> Callable[[str], ParsedDocument]:
+    """``parsed_doc("belarus-new-export-markets")`` or ``parsed_doc("R-intro.pdf")``, parsed once.
+
+    A name with a suffix is a shared PDF; without one, a corpus document's stem.
+    """
+    cache: dict[str, ParsedDocument] = {}
+
+    def parse(name: str) -> ParsedDocument:
+        if name not in cache:
+            path = _shared_pdf(name) if name.endswith(".pdf") else CORPUS_DIR / f"{name}.txt"
+            cache[name] = parse_file(path)
+        return cache[name]
+
+    return parse
