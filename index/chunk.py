@@ -23,7 +23,8 @@ def chunk_document(
 
     Consecutive chunks share ``overlap_sentences`` sentences (when short enough), so an answer
     that straddles a boundary is still found whole. A sentence longer than the limit is cut at
-    word boundaries. Chunks never contain footnote text or page furniture: the body has none.
+    word boundaries (a single word longer than the limit, inside it). Chunks never contain
+    footnote text or page furniture: the body has none.
     """
     spans = _sized_spans(doc.body, count_tokens, max_tokens)
     windows: list[tuple[int, int]] = []
@@ -72,9 +73,31 @@ def _sized_spans(
                 else:
                     hi = mid - 1
             a, b = words[piece_start][0], words[lo - 1][1]
-            sized.append((a, b, count_tokens(text[a:b])))
+            tokens = count_tokens(text[a:b])
+            if tokens > max_tokens:  # one "word" over the budget: a rule of dashes, a code line
+                sized.extend(_cut_word(text, a, b, count_tokens, max_tokens))
+            else:
+                sized.append((a, b, tokens))
             piece_start = lo
     return sized
+
+
+def _cut_word(
+    text: str, start: int, end: int, count_tokens: Callable[[str], int], max_tokens: int
+) -> list[tuple[int, int, int]]:
+    """Cut ``text[start:end]``, one word, into the longest pieces that fit the budget."""
+    pieces = []
+    while start < end:
+        lo, hi = start + 1, end
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count_tokens(text[start:mid]) <= max_tokens:
+                lo = mid
+            else:
+                hi = mid - 1
+        pieces.append((start, lo, count_tokens(text[start:lo])))
+        start = lo
+    return pieces
 
 
 def _make_chunk(doc: ParsedDocument, ordinal: int, start: int, end: int) -> Chunk:

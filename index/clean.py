@@ -29,6 +29,7 @@ _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)[^<>]{0,200}>")
 _BREAK_TAGS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
 _SPACES = frozenset(" \t\u00a0\u2002\u2003\u2009\u200a\u202f\u3000\r")
+_BULLETS = tuple("•▪◦‣·")
 _SENTENCE_END = tuple('.!?:"”»)…')
 _HEADER_DIGITS = re.compile(r"\d+")
 _WORD_AT_END = re.compile(r"([^\W\d_]+)-$")
@@ -48,6 +49,7 @@ class CleanText:
 class _Line:
     offset: int
     text: str  # as in the source, without its line ending
+    after_blank: bool = False  # a blank line came before it on its page
 
 
 def running_headers(source: str, pages: Sequence[Page]) -> set[str]:
@@ -67,13 +69,18 @@ def body_lines(source: str, pages: Sequence[Page], headers: set[str]) -> list[_L
     """The body's lines, page furniture and web chrome dropped."""
     lines: list[_Line] = []
     for page in pages:
+        blank = False
         for offset, text in lines_with_offsets(source, page.start, page.body_end):
             stripped = text.strip()
-            if not stripped or is_page_number(text) or _CHROME.match(stripped):
+            if not stripped:
+                blank = True
+                continue
+            if is_page_number(text) or _CHROME.match(stripped):
                 continue
             if _HEADER_DIGITS.sub("#", stripped) in headers:
                 continue
-            lines.append(_Line(offset, text))
+            lines.append(_Line(offset, text, blank))
+            blank = False
     return lines
 
 
@@ -123,12 +130,17 @@ def clean_body(
     lengths = [len(line.text.strip()) for line in lines]
     width = _typical_width(lengths)
     one_paragraph_per_line = statistics.median(lengths) > 150
+    # A blank line ends a paragraph, unless the text is double-spaced (blank after every line,
+    # as in the reports extracted from PDFs), where it says nothing.
+    blank_ends_paragraph = sum(line.after_blank for line in lines) < len(lines) / 2
     marker_at = {m.char_start: m for m in markers}
     vocabulary = _vocabulary(source)
     out = _Builder()
     previous: _Line | None = None
     for line in lines:
-        if previous is not None:
+        if previous is not None and blank_ends_paragraph and line.after_blank:
+            out.paragraph(line.offset)
+        elif previous is not None:
             _join(out, previous, line, width, one_paragraph_per_line, is_word, vocabulary, source)
         _emit_line(out, source, line, marker_at)
         previous = line
@@ -165,7 +177,7 @@ def _join(
 ) -> None:
     prev = previous.text.strip()
     text = line.text.strip()
-    if one_paragraph_per_line:
+    if one_paragraph_per_line or text.startswith(_BULLETS):
         out.paragraph(line.offset)
         return
     if out.ends_with("-") and text[:1].isalpha() and not out.tail(2)[:1].isspace():
@@ -198,7 +210,8 @@ def _split_word(
     if f"{left}-{right}" in vocabulary:
         return False  # the compound is written with its hyphen elsewhere
     if is_word is not None:
-        return not (is_word(left) and is_word(right))
+        # "pack-ages" is one word even though "pack" and "ages" are words; "fire-fighting" is not.
+        return is_word(left + right) or not (is_word(left) and is_word(right))
     return left + right in vocabulary
 
 

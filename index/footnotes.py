@@ -25,6 +25,7 @@ _NOTE_START = re.compile(r"\s*(\d{1,3})(?:[ \t]+|(?=[^\W\d_]|[\"“«(\[]))(?=\S
 _SYMBOL_NOTE = re.compile(r"\s*[∗*†‡§]\s*\S")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'«»]+", re.IGNORECASE)
 _URL_START = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
+_URL_PATH = re.compile(r"(/[^\s<>\"'«»]*[\w-])\.\s(html?|php|aspx?|shtml|jsp|pdf)\b")
 _URL_TRAILING = ".,;:)]}»\"'”’"
 # Words before a number that make it a label, not a marker: "School No71", "USD92.6".
 _LABEL_WORDS = frozenset(
@@ -84,7 +85,8 @@ def parse_note_block(
     """Parse the notes between ``start`` and ``end``: numbers, joined text, repaired URLs.
 
     A line opens a note when it starts with the number that follows the previous note (the first
-    note may have any number, or ``expected`` when given); any other line continues the note.
+    note may have any number, or ``expected`` when given); any other line continues the note,
+    except a space-led fragment, which is dropped.
     """
     notes: list[_NoteLines] = []
     for offset, line in lines_with_offsets(source, start, end):
@@ -97,7 +99,9 @@ def parse_note_block(
             if follows is None or n == follows:
                 notes.append(_NoteLines(n, offset, [line[match.end() :]], [line == line.rstrip()]))
                 continue
-        if notes:
+        if notes and not line.startswith(" "):
+            # A space-led line that opens no note is a fragment extraction moved (the tail of a
+            # lost note): gluing it to the note above would corrupt that note and its link.
             notes[-1].lines.append(line)
             notes[-1].raw_ends.append(line == line.rstrip())
     footnotes = []
@@ -142,6 +146,11 @@ def repair_urls(text: str) -> str:
         if host_match:
             out.append(text[match.start() : i] + re.sub(r"\.\s", ".", host_match.group()))
             pos = host_match.end()
+            # The path, whose file extension may be split off the same way: "/b49e0d. html".
+            path_match = _URL_PATH.match(text, pos)
+            if path_match:
+                out.append(path_match.group(1) + "." + path_match.group(2))
+                pos = path_match.end()
         else:
             out.append(text[match.start() : i])
             pos = i

@@ -40,9 +40,12 @@ def load_manifest(corpus_dir: Path) -> dict[str, DocumentMeta]:
 
 
 def title_from_text(text: str, fallback: str) -> str:
-    """A title from a document's first heading line (its first non-empty line, if short)."""
+    """A title from a document's first heading line (its first non-empty line, if short).
+
+    A Markdown heading's ``#`` marks are not part of the title.
+    """
     for line in text.splitlines():
-        stripped = " ".join(line.split())
+        stripped = " ".join(line.split()).lstrip("#").strip()
         if stripped:
             return stripped if len(stripped) <= 200 else fallback
     return fallback

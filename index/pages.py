@@ -2,10 +2,11 @@
 
 Text files extracted from PDFs (the corpus's reports) carry no form feeds. There a footnote block
 starts at a separator line of spaces and runs over consecutive non-blank lines; the next page
-begins at the first blank line or at a line starting with one space. Pages whose notes were lost
-show only that space-led first line (section headings can start with a space too: a heading is
-short, a page's first line is a full-width line of body text). A page number alone on a line also
-opens a page. Form feeds always split pages.
+begins at the first blank line or at a line starting with one space (unless the line after it,
+the next note or another space-led line, shows extraction merely indented a note line). Pages
+whose notes were lost show only that space-led first line (section headings can start with a
+space too: a heading is short, a page's first line is a full-width line of body text). A page
+number alone on a line also opens a page. Form feeds always split pages.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _PAGE_NUMBER = re.compile(r"\s*\d{1,4}\s*")
 _PAGE_FIRST_LINE = re.compile(r" [\w\"“«(].{50,}")
 # A note line that extraction indented like a page's first line: " 55 MTZ has signed ...".
 _INDENTED_NOTE = re.compile(r" \d{1,3} [A-Z]")
+_NOTE_NUMBER = re.compile(r" ?(\d{1,3}) ")
 
 
 def lines_with_offsets(
@@ -35,6 +37,19 @@ def lines_with_offsets(
         line = text[pos:stop]
         yield pos, line.rstrip("\r")
         pos = stop + 1
+
+
+def _continues_notes(following: str, last_note: int) -> bool:
+    """Whether a space-led line in a note block is note text, judged by the line after it.
+
+    A page's first line is followed by a blank line (or a heading's second line); a line that
+    extraction indented inside the notes is followed by the next note (``67 Zalessky ...``
+    after `` mogilevskaja-oblast-...-2021/``) or by another space-led line.
+    """
+    if following.startswith(" ") and following.strip():
+        return True
+    number = _NOTE_NUMBER.match(following)
+    return number is not None and last_note >= 0 and int(number.group(1)) == last_note + 1
 
 
 def is_page_number(line: str) -> bool:
@@ -69,17 +84,29 @@ def _split_segment(text: str, start: int, end: int, first_number: int) -> list[P
             )
         page_start, body_end = at, None
 
-    for offset, line in lines_with_offsets(text, start, end):
+    lines = list(lines_with_offsets(text, start, end))
+    last_note = -1  # the number of the block's latest note; -1 before the first
+    for index, (offset, line) in enumerate(lines):
         stripped = line.strip()
         if in_notes:
-            if not stripped or (line.startswith(" ") and not _INDENTED_NOTE.match(line)):
+            following = lines[index + 1][1] if index + 1 < len(lines) else ""
+            if not stripped or (
+                line.startswith(" ")
+                and not _INDENTED_NOTE.match(line)
+                and not _continues_notes(following, last_note)
+            ):
                 close(offset)
                 in_notes = False
                 has_content = bool(stripped)
+            else:
+                number = _NOTE_NUMBER.match(line)
+                if number and (last_note < 0 or int(number.group(1)) == last_note + 1):
+                    last_note = int(number.group(1))
             continue
         if _SEPARATOR.fullmatch(line):
             body_end = offset
             in_notes = True
+            last_note = -1
             continue
         if has_content and (is_page_number(line) or _PAGE_FIRST_LINE.fullmatch(line.rstrip())):
             close(offset)

@@ -67,3 +67,40 @@ def citations_within(citations: Sequence[Citation], start: int, end: int) -> lis
         for c in citations
         if start <= c.offset <= end
     ]
+
+
+_QUOTES = frozenset('"“”«»')
+
+
+def sentence_citations(
+    text: str, citations: Sequence[Citation], start: int, end: int
+) -> list[Citation]:
+    """The footnotes that source the sentence ``text[start:end]``, offsets relative to ``start``.
+
+    Its own markers first. A sentence without one that sits inside a quotation is sourced by the
+    marker that closes the quotation (reports cite a quoted passage once, after its last
+    sentence), so the first marker after it in the same paragraph is taken then.
+    """
+    own = citations_within(citations, start, end)
+    if own:
+        return own
+    paragraph_start = text.rfind("\n\n", 0, start) + 1
+    paragraph_end = text.find("\n\n", end)
+    paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
+    # A marker closes a quotation, so count quotes since the last marker in the paragraph.
+    since = max([c.offset for c in citations if paragraph_start <= c.offset < start], default=-1)
+    region_start = max(paragraph_start, since)
+    quotes = sum(1 for ch in text[region_start:end] if ch in _QUOTES)
+    closes_quote = text[start:end].rstrip(".!? ")[-1:] in _QUOTES
+    if quotes % 2 == 0 and not closes_quote:
+        return []
+    if quotes % 2 == 0:
+        # Extraction sometimes drops a marker a word late: 'enterprises". As 109these'.
+        paragraph_end = min(paragraph_end, end + 4)
+    following = sorted(
+        (c for c in citations if end < c.offset <= paragraph_end), key=lambda c: c.offset
+    )
+    if not following:
+        return []
+    first = following[0]
+    return [Citation(first.n, first.note, list(first.urls), first.offset - start)]

@@ -26,8 +26,8 @@ from index.tokenize import tokenize
 from retrieval.answer import (
     ANSWER_MIN_SCORE,
     best_highlight,
-    citations_within,
     score_sentences,
+    sentence_citations,
     sentence_spans,
     sentence_terms,
 )
@@ -327,7 +327,7 @@ class Searcher:
             page=self._page_of(chunk, start),
             start=start,
             end=end,
-            citations=citations_within(chunk.citations, start, end),
+            citations=sentence_citations(chunk.text, chunk.citations, start, end),
         )
 
     # ---- caches ------------------------------------------------------------------------------

@@ -60,3 +60,33 @@ def parsed_doc() -> Callable[[str], ParsedDocument]:
         return cache[name]
 
     return parse
+
+
+VASWANI = REPO_ROOT.parent / "shared" / "benchmarks" / "vaswani"
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    """The real model, loaded once for the whole session."""
+    from index.embed import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
+    """The default corpus indexed once per session; tests must not modify it."""
+    from index.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
+    report = build_index([CORPUS_DIR], index_dir, embedder=embedder)
+    assert not report.skipped, report.skipped
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def searcher(corpus_index: Path, embedder):  # type: ignore[no-untyped-def]
+    """A Searcher over the session's corpus index (read-only: do not add or remove documents)."""
+    from retrieval.search import open_searcher
+
+    return open_searcher(corpus_index, embedder=embedder)
