@@ -54,3 +54,11 @@ test: setup browser lint
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+# Regenerates docs/screenshot.png: serves the index, searches a real question in headless Chromium.
+screenshot: index browser
+	$(BIN)/python -m api.screenshot --index-dir $(INDEX_DIR) --out docs/screenshot.png
+
+# Footnote extraction figures per document (the README's table).
+footnote-table: setup
+	$(BIN)/citesearch footnotes --table corpus/ ../shared/pdfs/R-intro.pdf ../shared/pdfs/mdwtools-footnote.pdf

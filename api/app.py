@@ -1,0 +1,397 @@
+"""The HTTP API and the web page: FastAPI over one Searcher, swapped whole when the index changes.
+
+Reads are open. Writes (upload, delete) are refused unless the server was given a token
+(``CITESEARCH_API_TOKEN``), and then need ``Authorization: Bearer <token>``.
+"""
+
+from __future__ import annotations
+
+import glob
+import hmac
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+
+from api.indexing import IndexJobs, IndexUnavailable, SearcherSlot, is_uploaded
+from api.models import (
+    DocumentDetail,
+    DocumentList,
+    DocumentSummary,
+    ErrorResponse,
+    FootnotesResponse,
+    HealthResponse,
+    JobModel,
+    document_detail,
+)
+from api.schema import SearchResponse
+from api.uploads import (
+    MAX_UPLOAD_BYTES,
+    UploadRejected,
+    check_content,
+    clean_title,
+    safe_filename,
+)
+from index.embed import Embedder
+from index.load import SUPPORTED_SUFFIXES
+from index.store import DocumentInfo
+from retrieval.records import Fusion, Mode
+from retrieval.search import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, QueryError, Searcher
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+TOKEN_ENV = "CITESEARCH_API_TOKEN"
+
+# The page loads only its own script and style; nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+_FROM_ENV: Any = object()
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (400, 404, 422, 503)
+}
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 415, 422)
+}
+
+_bearer = HTTPBearer(auto_error=False, description=f"The token set in {TOKEN_ENV}.")
+
+
+def _current_searcher(request: Request) -> Searcher:
+    slot: SearcherSlot = request.app.state.slot
+    return slot.current()
+
+
+# The Searcher serving this request: taken once, so a swap mid-request cannot mix two indexes.
+Reader = Annotated[Searcher, Depends(_current_searcher)]
+
+
+def create_app(
+    index_dir: Path,
+    *,
+    embedder: Embedder | None = None,
+    api_token: str | None = _FROM_ENV,
+    upload_dir: Path | None = None,
+    max_upload_bytes: int = MAX_UPLOAD_BYTES,
+    require_index: bool = True,
+) -> FastAPI:
+    """The citesearch app serving the index in ``index_dir``.
+
+    ``embedder`` is reused for every Searcher the app opens (load it once per process).
+    ``api_token`` defaults to the ``CITESEARCH_API_TOKEN`` environment variable; without a token
+    uploads and deletions are refused. Uploads are saved in ``upload_dir`` (default:
+    ``<index_dir>-uploads`` beside the index, which index generations never touch).
+
+    Raises ``IndexMismatch`` (``IndexMissing`` when there is none) if the index cannot be served,
+    unless ``require_index`` is False: the app then starts empty, says why in ``/api/health``,
+    answers searches with 503, and serves the first index an upload builds.
+    """
+    index_dir = Path(index_dir)
+    token = os.environ.get(TOKEN_ENV) if api_token is _FROM_ENV else api_token
+    uploads = Path(upload_dir) if upload_dir is not None else default_upload_dir(index_dir)
+    slot = SearcherSlot(index_dir, embedder)
+    slot.open(strict=require_index)
+    jobs = IndexJobs(slot, uploads)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.shutdown()
+        slot.close()
+
+    app = FastAPI(
+        title="citesearch",
+        summary="Search long reports: the best passages, the answering sentence, their footnotes.",
+        version="0.1.0",
+        # Swagger UI and ReDoc load scripts from a CDN: they break offline and under our CSP.
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.slot = slot
+    app.state.jobs = jobs
+    _install_handlers(app, max_upload_bytes)
+
+    def require_writer(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> None:
+        if not token:
+            raise HTTPException(
+                403,
+                f"Uploads and deletions are disabled on this server: set {TOKEN_ENV} to allow them.",
+            )
+        given = credentials.credentials if credentials is not None else ""
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(
+                401,
+                "A valid token is needed: send 'Authorization: Bearer <token>'.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/api/search", response_model=SearchResponse, responses=_ERRORS, tags=["search"])
+    def search(
+        s: Reader,
+        q: Annotated[
+            str, Query(description=f"The question or keywords (at most {MAX_QUERY_CHARS} chars).")
+        ] = "",
+        k: Annotated[int, Query(ge=1, le=MAX_K, description="Passages per page.")] = 10,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Passages to skip.")] = 0,
+        mode: Annotated[
+            Mode | None, Query(description="Which retrievers rank the passages (default hybrid).")
+        ] = None,
+        fusion: Annotated[Fusion | None, Query(description="How hybrid mode fuses.")] = None,
+        doc: Annotated[list[str] | None, Query(description="Only these documents.")] = None,
+    ) -> SearchResponse:
+        """Rank passages for a query; the best sentence among them is the answer."""
+        result = s.search(q, k=k, offset=offset, mode=mode, fusion=fusion, doc_ids=doc)
+        return SearchResponse.from_result(result)
+
+    @app.get("/api/documents", response_model=DocumentList, responses=_ERRORS, tags=["documents"])
+    def documents(s: Reader) -> DocumentList:
+        """Every indexed document with its page, passage and footnote counts."""
+        docs = sorted(s.store.documents(), key=lambda d: d.meta.title.casefold())
+        return DocumentList(documents=[DocumentSummary.from_info(d) for d in docs])
+
+    @app.get(
+        "/api/documents/{doc_id}",
+        response_model=DocumentDetail,
+        responses=_ERRORS,
+        tags=["documents"],
+    )
+    def document(doc_id: str, s: Reader) -> DocumentDetail:
+        """A document's metadata and its clean text page by page, mapped to the source text."""
+        info = _find(s, doc_id)
+        parsed = s.store.document_text(doc_id)
+        if parsed is None:
+            raise HTTPException(404, f"No document with id {doc_id!r}.")
+        return document_detail(info, parsed)
+
+    @app.get(
+        "/api/documents/{doc_id}/footnotes",
+        response_model=FootnotesResponse,
+        responses=_ERRORS,
+        tags=["documents"],
+    )
+    def footnotes(doc_id: str, s: Reader) -> FootnotesResponse:
+        """A document's footnotes: number, note text (null when lost), links, marker places."""
+        _find(s, doc_id)
+        return FootnotesResponse.from_footnotes(doc_id, s.store.footnotes(doc_id))
+
+    @app.get("/api/health", response_model=HealthResponse, tags=["service"])
+    def health() -> HealthResponse:
+        """Whether an index is loaded, and what it holds."""
+        current = slot.loaded()
+        if current is None:
+            return HealthResponse(
+                index_loaded=False, documents=0, chunks=0, model=None, detail=slot.error
+            )
+        docs = current.store.documents()
+        return HealthResponse(
+            index_loaded=True,
+            documents=len(docs),
+            chunks=sum(d.chunks for d in docs),
+            model=current.embedder.model_name,
+        )
+
+    @app.post(
+        "/api/documents",
+        status_code=202,
+        response_model=JobModel,
+        responses=_WRITE_ERRORS,
+        tags=["documents"],
+        dependencies=[Depends(require_writer)],
+    )
+    async def upload(
+        file: Annotated[UploadFile, File(description="A .txt, .md or .pdf file.")],
+        title: Annotated[
+            str | None, Form(description="The title to show (default: from the file).")
+        ] = None,
+    ) -> JSONResponse:
+        """Save an uploaded file and index it in the background; poll the job it returns.
+
+        A file named like an earlier upload replaces it; a name taken by a document of the
+        server's own corpus is refused (409).
+        """
+        name = safe_filename(file.filename)
+        shown_title = clean_title(title)
+        doc_id = Path(name).stem
+        current = slot.loaded()
+        if current is not None:
+            for info in current.store.documents():
+                if info.meta.doc_id == doc_id and not is_uploaded(info, uploads):
+                    raise HTTPException(
+                        409,
+                        f"A document with id {doc_id!r} is already indexed from the server's "
+                        "corpus: rename the file to upload it.",
+                    )
+        path = await _save_upload(file, uploads / name, max_upload_bytes)
+        for other in uploads.glob(f"{glob.escape(doc_id)}.*"):
+            # One document per id: an upload under another type replaces the earlier file.
+            if other != path and other.suffix.lower() in SUPPORTED_SUFFIXES:
+                other.unlink(missing_ok=True)
+        job = jobs.add_file(path, shown_title)
+        return _accepted(job.model())
+
+    @app.get("/api/jobs/{job_id}", response_model=JobModel, responses=_ERRORS, tags=["documents"])
+    def job(job_id: str) -> JobModel:
+        """The state of an upload or deletion job."""
+        found = jobs.get(job_id)
+        if found is None:
+            raise HTTPException(404, f"No job with id {job_id!r}.")
+        return found.model()
+
+    @app.delete(
+        "/api/documents/{doc_id}",
+        status_code=202,
+        response_model=JobModel,
+        responses=_WRITE_ERRORS,
+        tags=["documents"],
+        dependencies=[Depends(require_writer)],
+    )
+    def delete(doc_id: str, s: Reader) -> JSONResponse:
+        """Remove an uploaded document in the background; poll the job it returns.
+
+        Documents of the server's own corpus are managed with ``citesearch index`` (409 here).
+        """
+        info = _find(s, doc_id)
+        if not is_uploaded(info, uploads):
+            raise HTTPException(
+                409,
+                f"{doc_id!r} comes from the server's corpus folder, not from an upload: remove its "
+                "file there and run `citesearch index` again.",
+            )
+        job = jobs.delete_upload(doc_id, Path(info.meta.path))
+        return _accepted(job.model())
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _accepted(job: JobModel) -> JSONResponse:
+    return JSONResponse(
+        job.model_dump(), status_code=202, headers={"Location": f"/api/jobs/{job.id}"}
+    )
+
+
+def default_upload_dir(index_dir: Path) -> Path:
+    """Where uploads are kept: beside the index, so an index rebuild does not lose them."""
+    return index_dir.parent / f"{index_dir.name}-uploads"
+
+
+def _find(s: Searcher, doc_id: str) -> DocumentInfo:
+    for info in s.store.documents():
+        if info.meta.doc_id == doc_id:
+            return info
+    raise HTTPException(404, f"No document with id {doc_id!r}.")
+
+
+async def _save_upload(file: UploadFile, target: Path, max_bytes: int) -> Path:
+    """Copy an upload to ``target`` (atomically), refusing it past ``max_bytes``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    size = 0
+    head = b""
+    try:
+        with partial.open("wb") as out:
+            while block := await file.read(1 << 20):
+                size += len(block)
+                if size > max_bytes:
+                    raise UploadRejected(
+                        f"The file is too large (over {_megabytes(max_bytes)}).", 413
+                    )
+                if len(head) < 1024:
+                    head += block[: 1024 - len(head)]
+                out.write(block)
+        if size == 0:
+            raise UploadRejected("The file is empty.")
+        check_content(target.name, head)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):g} MB"
+
+
+def _install_handlers(app: FastAPI, max_upload_bytes: int) -> None:
+    """Plain-words JSON errors for users' mistakes; a logged 500 only for real bugs."""
+
+    upload_limit = max_upload_bytes + 64 * 1024
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length", "")
+        # Refuse an oversized upload before its body is read (with room for the form's framing).
+        if request.method == "POST" and length.isdigit() and int(length) > upload_limit:
+            response: Response = JSONResponse(
+                {"detail": f"The file is too large (over {_megabytes(max_upload_bytes)})."},
+                status_code=413,
+            )
+            response.headers.update(SECURITY_HEADERS)
+            return response
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _plain_validation_message(exc)}, status_code=422)
+
+    @app.exception_handler(QueryError)
+    async def bad_query(_: Request, exc: QueryError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(UploadRejected)
+    async def bad_upload(_: Request, exc: UploadRejected) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
+
+    @app.exception_handler(IndexUnavailable)
+    async def no_index(_: Request, exc: IndexUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": f"No index is loaded: {exc}"}, status_code=503)
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"detail": "Internal error: the server could not answer; see its log."},
+            status_code=500,
+            headers=SECURITY_HEADERS,
+        )
+
+
+def _plain_validation_message(exc: RequestValidationError) -> str:
+    """One line per bad parameter, e.g. ``k: Input should be less than or equal to 100``."""
+    parts = []
+    for error in exc.errors():
+        loc = [str(p) for p in error.get("loc", ()) if p not in ("query", "body", "path")]
+        name = ".".join(loc) or "request"
+        parts.append(f"{name}: {error.get('msg', 'invalid value')}")
+    return "; ".join(parts) or "Invalid request."

@@ -1,0 +1,210 @@
+"""The API's own response models (besides the search response in ``api.schema``) and their builders.
+
+Builders are pure: they turn the build side's records into JSON-ready models, so the same shapes
+can be produced by the HTTP API and by the CLI's ``--json``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from index.records import Footnote, ParsedDocument
+from index.store import DocumentInfo
+
+JobStatus = Literal["queued", "running", "done", "failed"]
+JobKind = Literal["add", "delete"]
+
+
+class DocumentSummary(BaseModel):
+    """One stored document, as listed to users."""
+
+    id: str
+    title: str
+    authors: list[str]
+    published: str | None = Field(description="Publication date as given (often ISO 8601).")
+    kind: str | None
+    pages: int
+    chunks: int
+    footnotes: int = Field(description="Footnotes numbered in the document.")
+    notes_found: int = Field(description="Footnotes whose note text was found in the source.")
+    warnings: list[str] = Field(description="What could not be read from the source.")
+
+    @classmethod
+    def from_info(cls, info: DocumentInfo) -> DocumentSummary:
+        meta = info.meta
+        return cls(
+            id=meta.doc_id,
+            title=meta.title,
+            authors=list(meta.authors),
+            published=meta.published,
+            kind=meta.kind,
+            pages=info.pages,
+            chunks=info.chunks,
+            footnotes=info.footnotes,
+            notes_found=info.notes_found,
+            warnings=list(info.warnings),
+        )
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
+
+
+class PageMarker(BaseModel):
+    n: int = Field(description="Footnote number.")
+    offset: int = Field(description="Position of the marker in the page's clean text.")
+    char_start: int = Field(description="Position of the marker in the source text.")
+
+
+class PageText(BaseModel):
+    """One page's clean body text, with the map from its characters back to the source text."""
+
+    number: int
+    start: int = Field(description="Start of the page in the source text.")
+    end: int = Field(description="End of the page in the source text.")
+    text: str = Field(description="The page's clean body text (no notes block, markers removed).")
+    runs: list[tuple[int, int, int]] = Field(
+        description=(
+            "Maps text to source: each [text_offset, source_offset, length] says that "
+            "text[text_offset:text_offset+length] comes from the source text at source_offset."
+        )
+    )
+    markers: list[PageMarker]
+
+
+class DocumentDetail(DocumentSummary):
+    """A document's metadata and its clean text page by page."""
+
+    source_chars: int = Field(description="Length of the source text.")
+    page_texts: list[PageText]
+
+
+class MarkerModel(BaseModel):
+    page: int
+    char_start: int = Field(description="Position of the marker in the source text.")
+
+
+class FootnoteModel(BaseModel):
+    n: int
+    note: str | None = Field(description="The note's text; null when lost in extraction.")
+    urls: list[str]
+    markers: list[MarkerModel]
+
+
+class FootnotesResponse(BaseModel):
+    """A document's footnotes: the same shape as ``citesearch footnotes --json``."""
+
+    doc_id: str
+    footnotes: list[FootnoteModel]
+
+    @classmethod
+    def from_footnotes(cls, doc_id: str, footnotes: list[Footnote]) -> FootnotesResponse:
+        return cls(
+            doc_id=doc_id,
+            footnotes=[
+                FootnoteModel(
+                    n=f.n,
+                    note=f.note,
+                    urls=list(f.urls),
+                    markers=[MarkerModel(page=m.page, char_start=m.char_start) for m in f.markers],
+                )
+                for f in footnotes
+            ],
+        )
+
+
+class HealthResponse(BaseModel):
+    index_loaded: bool
+    documents: int
+    chunks: int
+    model: str | None = Field(description="The embedding model serving dense search.")
+    detail: str | None = Field(default=None, description="Why the index is not loaded.")
+
+
+class JobModel(BaseModel):
+    """A background indexing job (an upload or a deletion)."""
+
+    id: str
+    kind: JobKind
+    status: JobStatus
+    doc_id: str | None = Field(description="The document added or removed, once known.")
+    filename: str | None
+    error: str | None = Field(description="Why the job failed, in plain words.")
+    created: float = Field(description="Unix time the job was accepted.")
+    finished: float | None
+
+
+class ErrorResponse(BaseModel):
+    detail: str
+
+
+def page_texts(doc: ParsedDocument) -> list[PageText]:
+    """Split a document's clean body into its pages, keeping the map back to the source text.
+
+    A body character belongs to the page holding its source offset; runs merge characters whose
+    source offsets follow each other, so the map stays small for long documents.
+    """
+    pages = sorted(doc.pages, key=lambda p: p.start)
+    out: list[PageText] = []
+    markers_by_pos: dict[int, list[tuple[int, int]]] = {}
+    for pos, marker in doc.marker_positions:
+        markers_by_pos.setdefault(pos, []).append((marker.n, marker.char_start))
+
+    page_index = 0
+    current: list[str] = []
+    runs: list[tuple[int, int, int]] = []
+    markers: list[PageMarker] = []
+
+    def flush() -> None:
+        page = pages[page_index]
+        out.append(
+            PageText(
+                number=page.number,
+                start=page.start,
+                end=page.end,
+                text="".join(current),
+                runs=runs.copy(),
+                markers=markers.copy(),
+            )
+        )
+        current.clear()
+        runs.clear()
+        markers.clear()
+
+    if not pages:
+        return out
+    for i, ch in enumerate(doc.body):
+        source = doc.offsets[i] if i < len(doc.offsets) else doc.offsets[-1]
+        while page_index < len(pages) - 1 and source >= pages[page_index].end:
+            flush()
+            page_index += 1
+        for n, char_start in markers_by_pos.get(i, []):
+            markers.append(PageMarker(n=n, offset=len(current), char_start=char_start))
+        text_pos = len(current)
+        current.append(ch)
+        if runs and runs[-1][0] + runs[-1][2] == text_pos and runs[-1][1] + runs[-1][2] == source:
+            t, s, length = runs[-1]
+            runs[-1] = (t, s, length + 1)
+        else:
+            runs.append((text_pos, source, 1))
+    # Markers after the body's last character belong to the last page.
+    for n, char_start in markers_by_pos.get(len(doc.body), []):
+        markers.append(PageMarker(n=n, offset=len(current), char_start=char_start))
+    flush()
+    page_index += 1
+    while page_index < len(pages):
+        flush()
+        page_index += 1
+    return out
+
+
+def document_detail(info: DocumentInfo, doc: ParsedDocument) -> DocumentDetail:
+    """A document's metadata, counts and clean text page by page."""
+    summary = DocumentSummary.from_info(info)
+    return DocumentDetail(
+        **summary.model_dump(),
+        source_chars=len(doc.source_text),
+        page_texts=page_texts(doc),
+    )

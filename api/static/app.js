@@ -1,0 +1,689 @@
+// citesearch web page. Everything that comes from a document is put in the page as text
+// (textContent / text nodes), never as HTML; only http(s) URLs become links.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const form = $("search-form");
+  const input = $("q");
+  const modeSelect = $("mode");
+  const kSelect = $("k");
+  const statusLine = $("status");
+  const answerBox = $("answer");
+  const resultsBox = $("results");
+  const pager = $("pager");
+  const docView = $("doc-view");
+  const docList = $("doc-list");
+  const docFilterSummary = $("doc-filter-summary");
+
+  const MODES = ["hybrid", "bm25", "dense"];
+  let documents = []; // from /api/documents
+  let inflight = null; // AbortController of the request being answered
+  let lastResultsUrl = null; // the search the document view came from
+
+  // ---- small DOM helpers -------------------------------------------------------------------
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    if (attrs) {
+      for (const [key, value] of Object.entries(attrs)) {
+        if (value === null || value === undefined || value === false) continue;
+        if (key === "text") node.textContent = String(value);
+        else if (key === "className") node.className = value;
+        else if (key === "onclick") node.addEventListener("click", value);
+        else node.setAttribute(key, value === true ? "" : String(value));
+      }
+    }
+    for (const child of children || []) {
+      if (child === null || child === undefined) continue;
+      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  function setStatus(text, kind) {
+    statusLine.textContent = text || "";
+    statusLine.className = "status" + (kind ? " " + kind : "");
+  }
+
+  function pagesLabel(start, end) {
+    return start === end ? `p. ${start}` : `pp. ${start}–${end}`;
+  }
+
+  function safeHttpUrl(raw) {
+    // Only absolute http(s) URLs are links; anything else (javascript:, data:, relative) is text.
+    if (typeof raw !== "string" || !/^https?:\/\//i.test(raw.trim())) return null;
+    try {
+      const url = new URL(raw.trim());
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function titleOf(docId) {
+    const doc = documents.find((d) => d.id === docId);
+    return doc ? doc.title : docId;
+  }
+
+  // ---- URL state ---------------------------------------------------------------------------
+
+  function readState() {
+    const p = new URLSearchParams(location.search);
+    const int = (name, fallback) => {
+      const v = parseInt(p.get(name) || "", 10);
+      return Number.isFinite(v) ? v : fallback;
+    };
+    return {
+      q: p.get("q") || "",
+      mode: MODES.includes(p.get("mode")) ? p.get("mode") : "hybrid",
+      k: Math.min(100, Math.max(1, int("k", 10))),
+      offset: Math.max(0, int("offset", 0)),
+      docs: p.getAll("doc"),
+      view: p.get("view"),
+      cs: p.has("cs") ? int("cs", null) : null,
+      ce: p.has("ce") ? int("ce", null) : null,
+      page: p.has("page") ? int("page", null) : null,
+    };
+  }
+
+  function stateUrl(state) {
+    const p = new URLSearchParams();
+    if (state.q) p.set("q", state.q);
+    if (state.mode && state.mode !== "hybrid") p.set("mode", state.mode);
+    if (state.k && state.k !== 10) p.set("k", String(state.k));
+    if (state.offset) p.set("offset", String(state.offset));
+    for (const d of state.docs || []) p.append("doc", d);
+    if (state.view) {
+      p.set("view", state.view);
+      if (state.cs !== null && state.cs !== undefined) p.set("cs", String(state.cs));
+      if (state.ce !== null && state.ce !== undefined) p.set("ce", String(state.ce));
+      if (state.page !== null && state.page !== undefined) p.set("page", String(state.page));
+    }
+    const qs = p.toString();
+    return location.pathname + (qs ? "?" + qs : "");
+  }
+
+  function navigate(state) {
+    const url = stateUrl(state);
+    if (url !== location.pathname + location.search) history.pushState(null, "", url);
+    route();
+  }
+
+  function formState() {
+    return {
+      q: input.value.trim(),
+      mode: modeSelect.value,
+      k: parseInt(kSelect.value, 10) || 10,
+      offset: 0,
+      docs: selectedDocs(),
+    };
+  }
+
+  function fillForm(state) {
+    input.value = state.q;
+    modeSelect.value = state.mode;
+    const kText = String(state.k);
+    if (![...kSelect.options].some((o) => o.value === kText)) {
+      kSelect.append(el("option", { value: kText, text: kText }));
+    }
+    kSelect.value = kText;
+    for (const box of docList.querySelectorAll("input[type=checkbox]")) {
+      box.checked = state.docs.includes(box.value);
+    }
+    updateFilterSummary();
+  }
+
+  // ---- API ---------------------------------------------------------------------------------
+
+  async function getJson(url, signal) {
+    let response;
+    try {
+      response = await fetch(url, { signal, headers: { Accept: "application/json" } });
+    } catch (err) {
+      if (err.name === "AbortError") throw err;
+      throw new Error("Could not reach the citesearch server. Check that it is running, then try again.");
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (_) {
+      body = null;
+    }
+    if (!response.ok) {
+      const detail = body && typeof body.detail === "string" ? body.detail : response.statusText;
+      throw new Error(detail || `The server answered ${response.status}.`);
+    }
+    return body;
+  }
+
+  function startRequest() {
+    if (inflight) inflight.abort();
+    inflight = new AbortController();
+    return inflight.signal;
+  }
+
+  // ---- annotated text: highlight + footnote markers ----------------------------------------
+
+  // Renders `text` with the range [hl[0], hl[1]) in <mark> and a superscript button for each
+  // marker {offset, n, ...} placed right after the character before its offset.
+  function annotated(text, hl, markers, onMarker, markClass) {
+    const frag = document.createDocumentFragment();
+    const sorted = (markers || [])
+      .filter((m) => Number.isInteger(m.offset))
+      .map((m) => ({ ...m, offset: Math.min(Math.max(0, m.offset), text.length) }))
+      .sort((a, b) => a.offset - b.offset);
+    const cuts = new Set([0, text.length]);
+    if (hl) {
+      hl = [Math.max(0, Math.min(hl[0], text.length)), Math.max(0, Math.min(hl[1], text.length))];
+      cuts.add(hl[0]);
+      cuts.add(hl[1]);
+    }
+    for (const m of sorted) cuts.add(m.offset);
+    const points = [...cuts].sort((a, b) => a - b);
+    let mark = null;
+    let mi = 0;
+    const addMarkers = (pos, parent) => {
+      while (mi < sorted.length && sorted[mi].offset === pos) {
+        parent.append(markerButton(sorted[mi], onMarker));
+        mi += 1;
+      }
+    };
+    addMarkers(0, frag);
+    for (let i = 0; i + 1 < points.length; i += 1) {
+      const a = points[i];
+      const b = points[i + 1];
+      let parent = frag;
+      if (hl && a >= hl[0] && b <= hl[1] && hl[0] < hl[1]) {
+        if (!mark) {
+          mark = el("mark", { className: markClass || "hl" });
+          frag.append(mark);
+        }
+        parent = mark;
+      } else {
+        mark = null;
+      }
+      parent.append(document.createTextNode(text.slice(a, b)));
+      addMarkers(b, parent);
+    }
+    while (mi < sorted.length) {
+      frag.append(markerButton(sorted[mi], onMarker));
+      mi += 1;
+    }
+    return frag;
+  }
+
+  function markerButton(marker, onMarker) {
+    const button = el("button", {
+      type: "button",
+      className: "fn-btn",
+      "aria-expanded": "false",
+      "aria-label": `Footnote ${marker.n}`,
+      title: `Footnote ${marker.n}`,
+      "data-n": marker.n,
+      text: String(marker.n),
+    });
+    button.addEventListener("click", (event) => {
+      event.preventDefault();
+      onMarker(marker, button);
+    });
+    return el("sup", { className: "fn" }, [button]);
+  }
+
+  function noteContent(n, note, urls) {
+    const body = el("div", { className: "note" });
+    const head = el("span", { className: "note-n", text: `Note ${n}. ` });
+    const text =
+      note === null || note === undefined
+        ? el("em", { className: "muted", text: "Note not available in the source." })
+        : el("span", { className: "note-text", text: note });
+    body.append(el("p", null, [head, text]));
+    const links = (urls || []).map((u) => {
+      const href = safeHttpUrl(u);
+      const item = href
+        ? el("a", { href, target: "_blank", rel: "noopener noreferrer", text: u })
+        : el("span", { className: "not-a-link", text: u });
+      return el("li", null, [item]);
+    });
+    if (links.length) body.append(el("ul", { className: "note-links" }, links));
+    return body;
+  }
+
+  // A note panel shows one note at a time below its text; a second click on a marker closes it.
+  function notePanel() {
+    const panel = el("div", { className: "note-panel", hidden: true, "aria-live": "polite" });
+    let openButton = null;
+    function show(marker, button) {
+      if (openButton === button) {
+        panel.hidden = true;
+        button.setAttribute("aria-expanded", "false");
+        openButton = null;
+        return;
+      }
+      if (openButton) openButton.setAttribute("aria-expanded", "false");
+      clear(panel);
+      panel.append(noteContent(marker.n, marker.note, marker.urls));
+      panel.hidden = false;
+      button.setAttribute("aria-expanded", "true");
+      openButton = button;
+    }
+    return { panel, show };
+  }
+
+  // ---- search results ----------------------------------------------------------------------
+
+  async function runSearch(state) {
+    docView.hidden = true;
+    clear(docView);
+    const signal = startRequest();
+    setStatus("Searching…", "loading");
+    resultsBox.setAttribute("aria-busy", "true");
+    const p = new URLSearchParams({ q: state.q, k: state.k, offset: state.offset, mode: state.mode });
+    for (const d of state.docs) p.append("doc", d);
+    let data;
+    try {
+      data = await getJson("/api/search?" + p.toString(), signal);
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      resultsBox.removeAttribute("aria-busy");
+      answerBox.hidden = true;
+      clear(resultsBox);
+      pager.hidden = true;
+      setStatus(err.message, "error");
+      return;
+    }
+    resultsBox.removeAttribute("aria-busy");
+    lastResultsUrl = location.pathname + location.search;
+    renderResults(data, state);
+  }
+
+  function renderResults(data, state) {
+    clear(answerBox);
+    clear(resultsBox);
+    const hits = data.results || [];
+    if (!hits.length) {
+      answerBox.hidden = true;
+      pager.hidden = true;
+      setStatus(
+        data.total && state.offset
+          ? "No more passages: go back to the previous page."
+          : `No passage matches “${data.query}”. Try other words, fewer documents, or the “Meaning” mode.`,
+        "empty"
+      );
+      return;
+    }
+    const first = data.offset + 1;
+    const last = data.offset + hits.length;
+    setStatus(`Passages ${first}–${last} of ${data.total} · ${Math.round(data.took_ms)} ms`);
+    renderAnswer(data.answer, hits, state);
+    resultsBox.append(...hits.map((hit) => renderHit(hit, state)));
+    renderPager(data, state);
+  }
+
+  function renderAnswer(answer, hits, state) {
+    if (!answer) {
+      answerBox.hidden = true;
+      return;
+    }
+    const { panel, show } = notePanel();
+    const hit = hits.find((h) => h.chunk_id === answer.chunk_id);
+    const sourceButton = docLink(
+      answer.title,
+      state,
+      answer.doc_id,
+      hit ? hit.char_start : null,
+      hit ? hit.char_end : null,
+      answer.page
+    );
+    answerBox.append(
+      el("h2", { className: "label", text: "Answer" }),
+      el("blockquote", { className: "answer-text" }, [
+        annotated(answer.text, null, answer.citations, show),
+      ]),
+      el("p", { className: "answer-source" }, ["— ", sourceButton, `, p. ${answer.page}`]),
+      panel
+    );
+    answerBox.hidden = false;
+  }
+
+  function renderHit(hit, state) {
+    const { panel, show } = notePanel();
+    const hl = hit.highlight ? [hit.highlight.start, hit.highlight.end] : null;
+    const link = (text, className) =>
+      docLink(text, state, hit.doc_id, hit.char_start, hit.char_end, hit.page_start, className);
+    const header = el("header", { className: "hit-head" }, [
+      el("span", { className: "rank", text: String(hit.rank) }),
+      el("h3", { className: "hit-title" }, [link(hit.title)]),
+      el("span", { className: "pages", text: pagesLabel(hit.page_start, hit.page_end) }),
+    ]);
+    const passage = el("p", { className: "passage" }, [annotated(hit.text, hl, hit.citations, show)]);
+    const parts = [header, passage, panel];
+    if (hit.also_in && hit.also_in.length) {
+      const items = hit.also_in.map((src) =>
+        el("li", null, [
+          docLink(
+            `${src.title}, ${pagesLabel(src.page_start, src.page_end)}`,
+            state,
+            src.doc_id,
+            src.char_start,
+            src.char_end,
+            src.page_start
+          ),
+        ])
+      );
+      parts.push(
+        el("div", { className: "also-in" }, [
+          el("span", { className: "muted", text: "Also in: " }),
+          el("ul", null, items),
+        ])
+      );
+    }
+    const scoreBits = [];
+    for (const [name, s] of Object.entries(hit.scores || {})) {
+      if (s && s.rank) scoreBits.push(`${name} #${s.rank}`);
+    }
+    parts.push(
+      el("footer", { className: "hit-foot" }, [
+        el("span", { className: "muted", text: scoreBits.join(" · ") }),
+        link("Open in document", "open-doc"),
+      ])
+    );
+    return el("article", { className: "hit", "data-chunk": hit.chunk_id }, parts);
+  }
+
+  function renderPager(data, state) {
+    const hasPrev = state.offset > 0;
+    const hasNext = data.offset + data.results.length < data.total;
+    pager.hidden = !hasPrev && !hasNext;
+    $("prev").disabled = !hasPrev;
+    $("next").disabled = !hasNext;
+    const pageNo = Math.floor(state.offset / state.k) + 1;
+    const pages = Math.max(1, Math.ceil(data.total / state.k));
+    $("page-info").textContent = `Page ${pageNo} of ${pages}`;
+  }
+
+  // ---- document view -----------------------------------------------------------------------
+
+  // A real link to the document view (it can be copied or opened in a new tab); a plain click
+  // stays on the page.
+  function docLink(text, state, docId, cs, ce, page, className) {
+    const target = { ...state, view: docId, cs, ce, page };
+    const link = el("a", { className: className || "doc-link", href: stateUrl(target), text });
+    link.addEventListener("click", (event) => {
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+        return;
+      }
+      event.preventDefault();
+      navigate(target);
+    });
+    return link;
+  }
+
+  // The text range of a page covering the source range [cs, ce), through the page's runs.
+  function sourceRangeToText(runs, cs, ce) {
+    let a = null;
+    let b = null;
+    for (const [t, s, len] of runs) {
+      const lo = Math.max(s, cs);
+      const hi = Math.min(s + len, ce);
+      if (lo < hi) {
+        const ta = t + (lo - s);
+        const tb = t + (hi - s);
+        a = a === null ? ta : Math.min(a, ta);
+        b = b === null ? tb : Math.max(b, tb);
+      }
+    }
+    return a === null ? null : [a, b];
+  }
+
+  async function showDocument(state) {
+    answerBox.hidden = true;
+    clear(resultsBox);
+    pager.hidden = true;
+    clear(docView);
+    docView.hidden = false;
+    const signal = startRequest();
+    setStatus("Opening the document…", "loading");
+    const id = encodeURIComponent(state.view);
+    let doc;
+    let notes;
+    try {
+      [doc, notes] = await Promise.all([
+        getJson(`/api/documents/${id}`, signal),
+        getJson(`/api/documents/${id}/footnotes`, signal),
+      ]);
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      setStatus(err.message, "error");
+      docView.append(backButton(state));
+      return;
+    }
+    setStatus("");
+    document.title = `${doc.title} — citesearch`;
+    renderDocument(doc, notes, state);
+  }
+
+  function backButton(state) {
+    const label = state.q ? "← Back to results" : "← Back to search";
+    return el("button", {
+      type: "button",
+      className: "back",
+      text: label,
+      onclick: () => {
+        const resultsUrl = stateUrl({ ...state, view: null });
+        if (lastResultsUrl === resultsUrl && history.length > 1) history.back();
+        else navigate({ ...state, view: null });
+      },
+    });
+  }
+
+  function renderDocument(doc, notes, state) {
+    const noteByN = new Map((notes.footnotes || []).map((f) => [f.n, f]));
+    const metaBits = [];
+    if (doc.authors && doc.authors.length) metaBits.push(doc.authors.join(", "));
+    if (doc.published) metaBits.push(doc.published);
+    if (doc.kind) metaBits.push(doc.kind);
+    metaBits.push(`${doc.pages} page${doc.pages === 1 ? "" : "s"}`);
+    metaBits.push(`${doc.footnotes} footnotes (${doc.notes_found} notes found)`);
+    const parts = [
+      backButton(state),
+      el("h2", { className: "doc-title", text: doc.title }),
+      el("p", { className: "doc-meta muted", text: metaBits.join(" · ") }),
+    ];
+    if (doc.warnings && doc.warnings.length) {
+      parts.push(
+        el("ul", { className: "warnings" }, doc.warnings.map((w) => el("li", { text: w })))
+      );
+    }
+    let markEl = null;
+    const pageSections = doc.page_texts.map((page) => {
+      const { panel, show } = notePanel();
+      const hl =
+        state.cs !== null && state.ce !== null ? sourceRangeToText(page.runs, state.cs, state.ce) : null;
+      const markers = page.markers.map((m) => {
+        const f = noteByN.get(m.n);
+        return { offset: m.offset, n: m.n, note: f ? f.note : null, urls: f ? f.urls : [] };
+      });
+      const text = el("div", { className: "page-text" }, [
+        annotated(page.text, hl, markers, show, "passage"),
+      ]);
+      if (hl && !markEl) markEl = text.querySelector("mark.passage");
+      return el("section", { className: "page", id: `page-${page.number}` }, [
+        el("h3", { className: "page-no", text: `Page ${page.number}` }),
+        text,
+        panel,
+      ]);
+    });
+    parts.push(el("div", { className: "doc-pages" }, pageSections));
+    const noteItems = (notes.footnotes || []).map((f) => {
+      const where = f.markers.length
+        ? `marked on ${[...new Set(f.markers.map((m) => m.page))].map((p) => "p. " + p).join(", ")}`
+        : "";
+      const item = el("li", { id: `note-${f.n}`, value: f.n }, [noteContent(f.n, f.note, f.urls)]);
+      if (where) item.append(el("p", { className: "muted note-where", text: where }));
+      return item;
+    });
+    parts.push(
+      el("section", { className: "doc-notes" }, [
+        el("h3", { text: "Notes" }),
+        noteItems.length
+          ? el("ol", { className: "notes-list" }, noteItems)
+          : el("p", { className: "muted", text: "This document has no footnotes." }),
+      ])
+    );
+    docView.append(...parts);
+    const target = markEl || (state.page ? $(`page-${state.page}`) : null);
+    if (target) target.scrollIntoView({ block: "center" });
+    else window.scrollTo(0, 0);
+  }
+
+  // ---- document filter, health -------------------------------------------------------------
+
+  function selectedDocs() {
+    return [...docList.querySelectorAll("input[type=checkbox]:checked")].map((b) => b.value);
+  }
+
+  function updateFilterSummary() {
+    const n = selectedDocs().length;
+    docFilterSummary.textContent =
+      n === 0 ? "All documents" : `${n} of ${documents.length} document${documents.length === 1 ? "" : "s"}`;
+  }
+
+  async function loadDocuments() {
+    let data;
+    try {
+      data = await getJson("/api/documents");
+    } catch (err) {
+      clear(docList);
+      docList.append(el("p", { className: "error", text: err.message }));
+      return;
+    }
+    documents = data.documents || [];
+    clear(docList);
+    if (!documents.length) {
+      docList.append(el("p", { className: "muted", text: "No documents are indexed yet." }));
+      return;
+    }
+    const wanted = readState().docs;
+    for (const d of documents) {
+      const box = el("input", { type: "checkbox", value: d.id, checked: wanted.includes(d.id) });
+      box.addEventListener("change", onFilterChange);
+      const detail = `${d.pages} p. · ${d.footnotes} notes`;
+      docList.append(
+        el("label", { className: "doc-choice" }, [
+          box,
+          el("span", { text: d.title }),
+          el("small", { className: "muted", text: detail }),
+        ])
+      );
+    }
+    docList.append(
+      el("button", {
+        type: "button",
+        className: "linkish",
+        text: "Search all documents",
+        onclick: () => {
+          for (const b of docList.querySelectorAll("input[type=checkbox]")) b.checked = false;
+          onFilterChange();
+        },
+      })
+    );
+    updateFilterSummary();
+  }
+
+  function onFilterChange() {
+    updateFilterSummary();
+    const state = formState();
+    if (state.q) navigate(state);
+  }
+
+  async function loadHealth() {
+    try {
+      const h = await getJson("/api/health");
+      $("health").textContent = h.index_loaded
+        ? `${h.documents} documents · ${h.chunks} passages · model ${h.model}`
+        : `No index loaded${h.detail ? ": " + h.detail : ""}`;
+    } catch (err) {
+      $("health").textContent = err.message;
+    }
+  }
+
+  // ---- routing and events ------------------------------------------------------------------
+
+  function route() {
+    const state = readState();
+    fillForm(state);
+    if (state.view) {
+      showDocument(state);
+    } else if (state.q) {
+      document.title = `${state.q} — citesearch`;
+      runSearch(state);
+    } else {
+      if (inflight) inflight.abort();
+      document.title = "citesearch";
+      answerBox.hidden = true;
+      clear(resultsBox);
+      pager.hidden = true;
+      docView.hidden = true;
+      clear(docView);
+      setStatus("Type a question or some keywords, then press Enter.");
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const state = formState();
+    if (!state.q) {
+      setStatus("Type a question or some keywords first.", "error");
+      input.focus();
+      return;
+    }
+    navigate(state);
+  });
+
+  modeSelect.addEventListener("change", () => {
+    const state = formState();
+    if (state.q) navigate(state);
+  });
+  kSelect.addEventListener("change", () => {
+    const state = formState();
+    if (state.q) navigate(state);
+  });
+
+  $("prev").addEventListener("click", () => {
+    const state = readState();
+    navigate({ ...state, offset: Math.max(0, state.offset - state.k) });
+  });
+  $("next").addEventListener("click", () => {
+    const state = readState();
+    navigate({ ...state, offset: state.offset + state.k });
+    window.scrollTo(0, 0);
+  });
+
+  $("home").addEventListener("click", (event) => {
+    event.preventDefault();
+    navigate({ q: "", docs: [] });
+    input.focus();
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    const t = event.target;
+    const typing =
+      t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+    if (typing) return;
+    event.preventDefault();
+    input.focus();
+    input.select();
+  });
+
+  window.addEventListener("popstate", route);
+
+  loadDocuments();
+  loadHealth();
+  route();
+})();

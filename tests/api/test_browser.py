@@ -1,0 +1,234 @@
+"""The web page in real headless Chromium (Debian's), against a uvicorn server on 127.0.0.1.
+
+Skipped with a message when Chromium is not installed (``make browser``), except on CI
+(``CI=true``), where a missing browser fails the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from api.app import create_app
+from api.local_server import running_server
+from api.screenshot import CHROMIUM_PATH, launch_chromium
+from index.build import build_index
+from index.embed import Embedder
+
+pytestmark = pytest.mark.browser
+
+QUESTION = "Which dairy shipped its first products to Libya?"
+HOSTILE_ID = "lynx-census"
+HOSTILE_TITLE = 'Lynx census <img src=x onerror="window.__pwned=1">'
+HOSTILE_NOTE = (
+    '1 Census data <script>alert(1)</script><img src=x onerror="window.__pwned=2"> '
+    "javascript:alert(3) URL: https://example.org/lynx-census\n"
+)
+HOSTILE_DOC = (
+    "Lynx census in the Naliboki forest\n\n"
+    "The forest census counted 77 lynx in the Naliboki forest in 2022, twice the count of "
+    "2012.1 Camera traps were used for the first time.2\n\n"
+    + " " * 49
+    + "\n"
+    + HOSTILE_NOTE
+    + "2 Trap notes, see javascript:alert(4) for the method.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM_PATH.exists():
+        message = f"{CHROMIUM_PATH} is not installed (run `make browser`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}: CI must run the browser tests")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = launch_chromium(p)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(
+    corpus_index: Path, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The corpus plus one hostile document, served by uvicorn on a free loopback port."""
+    root = tmp_path_factory.mktemp("browser")
+    shutil.copytree(corpus_index.parent, root / "index-root", symlinks=True)
+    index_dir = root / "index-root" / corpus_index.name
+    hostile = root / "hostile"
+    hostile.mkdir()
+    (hostile / f"{HOSTILE_ID}.txt").write_text(HOSTILE_DOC, encoding="utf-8")
+    manifest = {"documents": [{"file": f"{HOSTILE_ID}.txt", "title": HOSTILE_TITLE}]}
+    (hostile / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    report = build_index([hostile], index_dir, embedder=embedder, prune=False)
+    assert report.added == [HOSTILE_ID], report.summary()
+
+    app = create_app(index_dir, embedder=embedder, api_token=None)
+    with running_server(app) as url:
+        yield url
+
+
+@pytest.fixture()
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    pg = context.new_page()
+    pg.dialogs = []  # every alert() the page tries, if any
+    pg.on("dialog", lambda dialog: (pg.dialogs.append(dialog.message), dialog.dismiss()))
+    pg.errors = []
+    pg.on("pageerror", lambda error: pg.errors.append(str(error)))
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
+
+
+def test_search_answer_footnote_and_document_view(page: Any, base_url: str) -> None:
+    page.goto(base_url)
+    page.locator("body").click()
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#results .hit")
+    assert parse_qs(urlparse(page.url).query)["q"] == [QUESTION]
+
+    answer = page.locator("#answer")
+    assert answer.is_visible()
+    assert "Libya" in answer.locator(".answer-text").inner_text()
+    assert "Belarus: building on development new export markets" in answer.inner_text()
+
+    first = page.locator("#results .hit").first
+    assert "Rogachev Dairy Factory" in first.locator(".passage").inner_text()
+    highlighted = first.locator("mark.hl").inner_text()
+    assert highlighted and highlighted in first.locator(".passage").inner_text()
+    assert first.locator(".pages").inner_text() == "p. 2"
+
+    # A footnote marker opens its note and its link (a new tab, without opener access).
+    first.locator(".fn-btn[data-n='5']").click()
+    note = first.locator(".note-panel")
+    assert note.is_visible()
+    assert "shipped the first batch of products to Libya" in note.inner_text()
+    link = note.locator("a")
+    assert link.get_attribute("href").startswith("https://www.belta.by/regions/view/rogachevskij")
+    assert link.get_attribute("target") == "_blank"
+    assert "noopener" in link.get_attribute("rel")
+
+    # The document view shows the passage marked at its page, and the document's notes.
+    first.locator(".open-doc").click()
+    mark = page.locator("#doc-view mark.passage")
+    mark.wait_for()
+    assert "Rogachev Dairy Factory" in mark.inner_text()
+    assert mark.is_visible() and mark.evaluate(
+        "m => { const r = m.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }"
+    )
+    assert page.locator("#page-2").locator("mark.passage").count() == 1
+    notes = page.locator("#doc-view .notes-list")
+    assert "shipped the first batch of products to Libya" in notes.locator("#note-5").inner_text()
+    assert "not available in the source" in notes.inner_text()  # notes lost in extraction
+    assert parse_qs(urlparse(page.url).query)["view"] == ["belarus-new-export-markets"]
+
+    # The back button returns to the results of the same query.
+    page.go_back()
+    page.wait_for_selector("#results .hit")
+    assert page.locator("#doc-view").is_hidden()
+    assert page.input_value("#q") == QUESTION
+    assert page.errors == []
+
+
+def test_hostile_document_text_is_shown_not_run(page: Any, base_url: str) -> None:
+    page.goto(f"{base_url}/?q=lynx+census+Naliboki&doc={HOSTILE_ID}")
+    hit = page.locator("#results .hit").first
+    hit.wait_for()
+    assert hit.locator(".hit-title").inner_text() == HOSTILE_TITLE
+    hit.locator(".fn-btn[data-n='1']").click()
+    note = hit.locator(".note-panel")
+    assert "<script>alert(1)</script>" in note.inner_text()
+    assert "javascript:alert(3)" in note.inner_text()
+    assert note.locator("a").evaluate_all("links => links.map(a => a.href)") == [
+        "https://example.org/lynx-census"
+    ]
+
+    hit.locator(".open-doc").click()
+    page.locator("#doc-view .notes-list").wait_for()
+    assert "<script>alert(1)</script>" in page.locator("#note-1").inner_text()
+    assert "javascript:alert(4)" in page.locator("#note-2").inner_text()
+
+    assert page.evaluate("document.querySelectorAll('main script, main img').length") == 0
+    assert page.evaluate("document.querySelectorAll('a[href^=\"javascript:\" i]').length") == 0
+    assert page.evaluate("window.__pwned") is None
+    assert page.dialogs == []
+
+
+def test_empty_and_error_states_in_plain_words(page: Any, base_url: str) -> None:
+    page.goto(f"{base_url}/?q=qzxv+wqqj&mode=bm25")
+    status = page.locator("#status")
+    page.wait_for_function("() => document.getElementById('status').className.includes('empty')")
+    assert "No passage matches" in status.inner_text()
+
+    page.goto(f"{base_url}/?q=trade&doc=no-such-report")
+    page.wait_for_function("() => document.getElementById('status').className.includes('error')")
+    assert "no-such-report" in status.inner_text()
+    assert page.locator("#results .hit").count() == 0
+
+
+def test_filter_pagination_and_phone_width(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    try:
+        pg.goto(f"{base_url}/?q=exports+to+China&k=5")
+        pg.wait_for_selector("#results .hit")
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+        assert pg.locator("#page-info").inner_text().startswith("Page 1 of")
+        pg.locator("#next").click()
+        pg.wait_for_function(
+            "() => document.querySelector('#results .hit .rank').textContent === '6'"
+        )
+        assert parse_qs(urlparse(pg.url).query)["offset"] == ["5"]
+
+        # Filtering by document (from /api/documents) keeps only that document's passages.
+        pg.locator("#doc-filter summary").click()
+        pg.locator("#doc-list input[value='belarus-new-export-markets']").check()
+        pg.wait_for_function(
+            "() => new URL(location.href).searchParams.get('doc') === 'belarus-new-export-markets'"
+            " && document.querySelector('#results .hit .rank')?.textContent === '1'"
+        )
+        titles = pg.locator("#results .hit-title").all_inner_texts()
+        assert len(titles) == 5
+        assert set(titles) == {"Belarus: building on development new export markets"}
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+    finally:
+        context.close()
+
+
+def test_near_duplicates_and_mode_selector(page: Any, base_url: str) -> None:
+    page.goto(f"{base_url}/?q=cooperation+with+Pakistan&k=20")
+    page.wait_for_selector("#results .hit")
+    # The two book chapters share passages: a hit lists the other place it appears.
+    also = page.locator("#results .also-in a").first
+    also.wait_for()
+    target = parse_qs(urlparse(also.get_attribute("href")).query)
+    hit_doc = also.locator("xpath=ancestor::article").get_attribute("data-chunk").split("#")[0]
+    assert target["view"][0] != hit_doc
+    also.click()
+    page.locator("#doc-view mark.passage").wait_for()
+    assert parse_qs(urlparse(page.url).query)["view"] == target["view"]
+    page.go_back()
+    page.wait_for_selector("#results .hit")
+
+    page.select_option("#mode", "bm25")
+    page.wait_for_function(
+        "() => new URL(location.href).searchParams.get('mode') === 'bm25'"
+        " && document.querySelector('#results .hit .hit-foot')?.textContent === 'bm25 #1Open in document'"
+    )
+    feet = page.locator("#results .hit-foot .muted").all_inner_texts()
+    assert feet and all("dense" not in f for f in feet)
