@@ -32,7 +32,8 @@ from index.generations import adopt_plain_directory, new_staging_dir, publish
 from index.load import LoadError
 from index.lock import IndexLock
 from index.manifest import load_manifest
-from index.pipeline import PIPELINE_VERSION, SUPPORTED_SUFFIXES, parse_file
+from index.parse_worker import DEFAULT_PARSE_TIMEOUT, ParseWorker
+from index.pipeline import PIPELINE_VERSION, SUPPORTED_SUFFIXES
 from index.records import Chunk, DocumentMeta, ParsedDocument
 
 
@@ -52,6 +53,9 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    # Files indexed this time with something unread (pages without text, a guessed encoding):
+    # path -> the parser's warnings.
+    warnings: dict[str, list[str]] = field(default_factory=dict)
     chunks_embedded: int = 0  # chunk texts sent to the model
     chunks_reused: int = 0  # chunks of re-read documents whose vector was cached
     chunks_total: int = 0  # chunks in the index after the build
@@ -66,6 +70,7 @@ class BuildReport:
             f"({self.chunks_embedded} embedded, {self.chunks_reused} reused from cache)"
         ]
         lines += [f"skipped {s.path}: {s.reason}" for s in self.skipped]
+        lines += [f"warning {path}: {'; '.join(w)}" for path, w in self.warnings.items()]
         if not self.published:
             lines.append(
                 "nothing changed; the index was left as it was"
@@ -91,6 +96,7 @@ def build_index(
     rebuild: bool = False,
     progress: bool = False,
     options: StoreOptions | None = None,
+    parse_timeout: float | None = DEFAULT_PARSE_TIMEOUT,
 ) -> BuildReport:
     """Index files and directories into ``index_dir``; returns what was done.
 
@@ -99,7 +105,9 @@ def build_index(
     removed: those that came from a directory or file given now and were not seen, and those
     whose file no longer exists (documents from other places are kept). ``rebuild`` ignores the
     existing index: everything is parsed and embedded again. A file that cannot be read is
-    reported in ``skipped`` (a version indexed before stays) and the rest is indexed.
+    reported in ``skipped`` (a version indexed before stays) and the rest is indexed. Files are
+    parsed in a child process (``index.parse_worker``): one that takes longer than
+    ``parse_timeout`` seconds, or crashes the parser, is skipped and the build goes on.
 
     Raises ``IndexLocked`` when another indexer holds the index, and ``IndexMismatch`` when the
     existing index was built by other code or another model (and ``rebuild`` is False).
@@ -124,7 +132,16 @@ def build_index(
                 old = None
         try:
             return _update(
-                report, candidates, roots, index_dir, old, embedder, prune, progress, options
+                report,
+                candidates,
+                roots,
+                index_dir,
+                old,
+                embedder,
+                prune,
+                progress,
+                options,
+                parse_timeout,
             )
         finally:
             if old is not None:
@@ -141,6 +158,7 @@ def _update(
     prune: bool,
     progress: bool,
     options: StoreOptions | None,
+    parse_timeout: float | None,
 ) -> BuildReport:
     old_sources = old.sources() if old is not None else {}
     old_metas = {info.meta.doc_id: info.meta for info in old.documents()} if old else {}
@@ -164,22 +182,27 @@ def _update(
         )
 
     parsed: list[tuple[ParsedDocument, list[Chunk], SourceFile]] = []
-    with _stage(report, "parse"):
+    with _stage(report, "parse"), ParseWorker(parse_timeout) as worker:
         for cand in _progress(to_parse, progress, "parse"):
+            kept = " (the version indexed before is kept)" if cand.path.stem in old_metas else ""
             try:
-                doc = parse_file(cand.path, cand.meta)
+                doc = worker.parse(cand.path, cand.meta)
             except (LoadError, OSError) as exc:
-                kept = (
-                    " (the version indexed before is kept)" if cand.path.stem in old_metas else ""
-                )
                 report.skipped.append(SkippedFile(str(cand.path), f"{exc}{kept}"))
                 continue
-            chunks = chunk_document(doc, embedder.count_tokens)
+            try:
+                chunks = chunk_document(doc, embedder.count_tokens)
+            except Exception as exc:  # a chunker bug on one document must not stop the rest
+                why = f"could not be cut into passages ({type(exc).__name__}: {exc}){kept}"
+                report.skipped.append(SkippedFile(str(cand.path), why))
+                continue
             if not chunks:
                 why = "; ".join(doc.warnings) or "the file holds no text"
                 report.skipped.append(SkippedFile(str(cand.path), f"nothing to index: {why}"))
                 continue
             parsed.append((doc, chunks, cand.source))
+            if doc.warnings:
+                report.warnings[str(cand.path)] = list(doc.warnings)
 
     with _stage(report, "embed"):
         vectors = _embed(parsed, old, embedder, progress, report)

@@ -64,7 +64,10 @@ def _sized_spans(
         words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
         piece_start = 0
         while piece_start < len(words):
-            lo, hi = piece_start + 1, len(words)
+            # A piece within budget holds at most max_tokens words (a word is a token or more,
+            # but for the rare one the tokenizer drops), so the search never tokenizes more: a
+            # 10 MB line without a full stop stays linear instead of quadratic.
+            lo, hi = piece_start + 1, min(len(words), piece_start + max_tokens)
             # The longest run of words that fits: binary search keeps tokenizer calls few.
             while lo < hi:
                 mid = (lo + hi + 1) // 2

@@ -49,7 +49,6 @@ def read_pdf(path: Path) -> Source:
     # pypdf is pure Python and well kept; its layout-free extraction keeps footnote blocks at the
     # end of each page, which is what the footnote parser expects.
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     warnings: list[str] = []
     try:
@@ -65,10 +64,8 @@ def read_pdf(path: Path) -> Source:
         count = len(pages)
     except LoadError:
         raise
-    except (PdfReadError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise LoadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
     except Exception as exc:  # a corrupt PDF can make pypdf fail in many ways
-        raise LoadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+        raise LoadError(f"not a readable PDF{_pdf_damage(path, exc)}") from exc
 
     parts: list[str] = []
     failed: list[int] = []
@@ -89,6 +86,26 @@ def read_pdf(path: Path) -> Source:
         spans.append((offset, offset + len(part)))
         offset += len(part) + len(PAGE_SEPARATOR)
     return Source(PAGE_SEPARATOR.join(parts), spans, warnings)
+
+
+def _pdf_damage(path: Path, exc: Exception) -> str:
+    """Why pypdf could not open a file named .pdf, when its first and last bytes tell."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(1024)
+            f.seek(0, 2)
+            size = f.tell()
+            f.seek(max(0, size - 2048))
+            tail = f.read()
+    except OSError as error:
+        return f" ({error.strerror or error})"
+    if size == 0:
+        return ": the file is empty"
+    if b"%PDF-" not in head:
+        return ": it does not start like a PDF (another kind of file named .pdf?)"
+    if b"%%EOF" not in tail:
+        return ": the file is cut short (an interrupted download or copy?)"
+    return f": its structure is damaged ({type(exc).__name__}: {exc})"
 
 
 def read_source(path: Path) -> Source:

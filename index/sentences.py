@@ -61,7 +61,10 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 # An end mark, then closing quotes or brackets, then space, then something that opens a sentence.
-_BOUNDARY = re.compile(r"[.!?…]+[\"”»’')\]]*(?=\s+[\"“«(\[]?[A-ZА-ЯЁ0-9])")
+# A run of end marks is matched whole from its first mark (look-behind, possessive ``++``): a
+# shorter run can never be followed by space, so this finds the same boundaries, but a long run
+# with no sentence after it ("....." x 20,000) costs linear time instead of quadratic.
+_BOUNDARY = re.compile(r"(?<![.!?…])[.!?…]++[\"”»’')\]]*(?=\s+[\"“«(\[]?[A-ZА-ЯЁ0-9])")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
@@ -86,8 +89,11 @@ def _split_paragraph(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if stop > sentence_start:
             spans.append((sentence_start, stop))
         sentence_start = _skip_space(text, stop, end)
-    if sentence_start < end and text[sentence_start:end].strip():
-        spans.append((sentence_start, len(text[:end].rstrip())))
+    rest = text[sentence_start:end]
+    if rest.strip():
+        # Measured on the paragraph's rest, not on text[:end]: copying the text up to every
+        # paragraph made a file of many short paragraphs quadratic.
+        spans.append((sentence_start, sentence_start + len(rest.rstrip())))
     return spans
 
 
