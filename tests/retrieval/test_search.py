@@ -1,0 +1,133 @@
+"""Hybrid search on the real corpus: answers in the top 5, right footnotes, filters, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.qa import QAItem, load_questions, normalize
+from index.sentences import split_sentences
+from retrieval.answer import sentence_citations
+from retrieval.records import Hit
+from retrieval.search import QueryError, Searcher
+
+QUESTIONS = load_questions()
+BY_ID = {q.id: q for q in QUESTIONS}
+# Questions whose answer carries a hard marker: after a closing quote (q078: markets"1.), glued to
+# a year ("IN 202031." is q104's 31), inside a quotation sourced at its end (q023, q083, q085),
+# displaced a word late ("As 109these", q144), three-digit numbers (q057, q062, q065, q143),
+# notes lost in extraction (q074, q075, q077, q136, q138, q139) and endnotes with no text (q160).
+HARD = [
+    "q007", "q014", "q020", "q023", "q028", "q034", "q052", "q057", "q062", "q065",
+    "q074", "q075", "q077", "q078", "q083", "q084", "q085", "q089", "q104", "q117",
+    "q128", "q136", "q138", "q139", "q143", "q144", "q160", "q162",
+]  # fmt: skip
+
+
+def first_relevant(item: QAItem, hits: list[Hit]) -> Hit | None:
+    key = normalize(item.key)
+    return next((h for h in hits if key in normalize(h.text)), None)
+
+
+def cited_for_key(item: QAItem, hit: Hit) -> set[int]:
+    """Footnote numbers sourcing the sentence that holds the question's key."""
+    key = normalize(item.key)
+    spans = split_sentences(hit.text)
+    # The key's own sentence, else two sentences when the key runs over a boundary.
+    for width in (0, 1):
+        for i in range(len(spans) - width):
+            start, end = spans[i][0], spans[i + width][1]
+            if key in normalize(hit.text[start:end]):
+                return {c.n for c in sentence_citations(hit.text, hit.citations, start, end)}
+    return set()
+
+
+@pytest.mark.parametrize("qid", HARD)
+def test_answer_passage_in_top5_with_its_footnotes(searcher: Searcher, qid: str) -> None:
+    item = BY_ID[qid]
+    result = searcher.search(item.question, k=5)
+    hit = first_relevant(item, result.hits)
+    assert hit is not None, f"{qid}: no passage with {item.key!r} in the top 5"
+    assert cited_for_key(item, hit) == set(item.footnotes)
+    # The note text comes with the number: null only where the source lost it.
+    notes = {f.n: f.note for f in searcher.store.footnotes(hit.doc_id)}
+    for citation in hit.citations:
+        assert citation.note == notes[citation.n]
+
+
+def test_most_questions_find_their_passage(searcher: Searcher) -> None:
+    found = sum(
+        first_relevant(q, searcher.search(q.question, k=5).hits) is not None for q in QUESTIONS
+    )
+    assert found / len(QUESTIONS) >= 0.93, f"{found}/{len(QUESTIONS)} in the top 5"
+
+
+def test_answer_is_a_sentence_of_a_document(searcher: Searcher) -> None:
+    result = searcher.search("How many countries bought Belarusian food in the first quarter?")
+    assert result.answer is not None
+    chunk = searcher.store.get_chunks([result.answer.chunk_id])[0]
+    assert chunk.text[result.answer.start : result.answer.end] == result.answer.text
+    assert "88 countries" in result.answer.text
+    assert [c.n for c in result.answer.citations] == [7]
+    assert result.answer.page == 2
+
+
+def test_nonsense_gets_no_answer(searcher: Searcher) -> None:
+    assert searcher.search("zxqv blorptang quindle").answer is None
+
+
+def test_each_mode_ranks_with_its_own_scores(searcher: Searcher) -> None:
+    query = "Belarusian tractor assembly plant in Pakistan"
+    bm25 = searcher.search(query, mode="bm25", k=5)
+    dense = searcher.search(query, mode="dense", k=5)
+    hybrid = searcher.search(query, mode="hybrid", fusion="rrf", k=5)
+    assert set(bm25.hits[0].scores) == {"bm25"}
+    assert set(dense.hits[0].scores) == {"dense"}
+    assert bm25.fusion is None and hybrid.fusion == "rrf"
+    assert any(set(h.scores) == {"bm25", "dense"} for h in hybrid.hits)
+    assert [h.rank for h in hybrid.hits] == [1, 2, 3, 4, 5]
+
+
+def test_document_filter(searcher: Searcher) -> None:
+    result = searcher.search("trade with China", doc_ids=["belarus-new-export-markets"], k=10)
+    assert result.hits and {h.doc_id for h in result.hits} == {"belarus-new-export-markets"}
+    with pytest.raises(QueryError, match="unknown document"):
+        searcher.search("trade", doc_ids=["no-such-doc"])
+
+
+def test_pagination_continues_the_ranking(searcher: Searcher) -> None:
+    query = "exports of dairy products"
+    first = searcher.search(query, k=10)
+    second = searcher.search(query, k=5, offset=5)
+    assert [h.chunk_id for h in second.hits] == [h.chunk_id for h in first.hits[5:10]]
+    assert [h.rank for h in second.hits] == [6, 7, 8, 9, 10]
+    assert second.total == first.total
+
+
+def test_near_duplicates_are_shown_once_with_every_source(searcher: Searcher) -> None:
+    # Both long chapters tell of the Iran-Mazandaran document, with different footnote numbers.
+    result = searcher.search("document signed with the Iranian province of Mazandaran", k=10)
+    merged = [h for h in result.hits if h.also_in]
+    assert merged, "the passage repeated in two chapters should be merged"
+    hit = merged[0]
+    assert all(source.doc_id != hit.doc_id for source in hit.also_in)
+    shown = [h.chunk_id for h in result.hits] + [s.chunk_id for h in result.hits for s in h.also_in]
+    assert len(shown) == len(set(shown))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"query": "   "}, "empty"),
+        ({"query": "x" * 501}, "too long"),
+        ({"query": "trade", "k": 0}, "k must be"),
+        ({"query": "trade", "k": 101}, "k must be"),
+        ({"query": "trade", "offset": -1}, "offset"),
+        ({"query": "trade", "mode": "fuzzy"}, "mode"),
+        ({"query": "trade", "fusion": "borda"}, "fusion"),
+    ],
+)
+def test_bad_queries_are_refused_with_a_reason(
+    searcher: Searcher, kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(QueryError, match=message):
+        searcher.search(**kwargs)  # type: ignore[arg-type]
