@@ -1,0 +1,162 @@
+"""Evaluation results as a Markdown table, and as files: results.md/.json, TREC runs, qrels, a plot.
+
+Layout written by ``write_report(report, out)``::
+
+    out/results.md          the table and its notes
+    out/results.json        every metric per configuration, per-query latencies, the recall curve
+    out/runs/<config>.trec  each configuration's run (TREC format, rank-derived scores)
+    out/qrels.txt           the judgments the metrics used (TREC qrels format)
+    out/recall.png          mean recall at k for each configuration
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from eval.results import EvalReport
+from eval.trec import write_qrels, write_run
+
+_HEADERS = {
+    "answered@1": "A@1",
+    "answered@10": "A@10",
+    "citations": "Cite",
+    "citations_with_note": "Cite+note",
+    "latency_p50_ms": "p50 ms",
+    "latency_p95_ms": "p95 ms",
+    "map": "MAP",
+}
+
+
+def column_header(metric: str) -> str:
+    """Short table header of a metric name (``recall@10`` -> ``R@10``)."""
+    if metric in _HEADERS:
+        return _HEADERS[metric]
+    name, _, k = metric.partition("@")
+    short = {"recall": "R", "precision": "P", "mrr": "MRR", "ndcg": "nDCG"}.get(name, name)
+    return f"{short}@{k}" if k else short
+
+
+def _cell(metric: str, value: float) -> str:
+    return f"{value:.1f}" if metric.endswith("_ms") else f"{value:.3f}"
+
+
+def markdown_table(report: EvalReport) -> str:
+    """One row per configuration, one column per metric; the best value of each column in bold.
+
+    A metric a configuration does not define (citations for the reference ranker) shows as "–".
+    """
+    metrics = report.metric_names
+    best: dict[str, float] = {}
+    for metric in metrics:
+        values = [r.metrics[metric] for r in report.results if metric in r.metrics]
+        if values:
+            best[metric] = min(values) if metric.endswith("_ms") else max(values)
+    lines = [
+        "| config | " + " | ".join(column_header(m) for m in metrics) + " |",
+        "|---|" + "---:|" * len(metrics),
+    ]
+    for result in report.results:
+        cells = []
+        for metric in metrics:
+            if metric not in result.metrics:
+                cells.append("–")  # not defined for this configuration
+                continue
+            text = _cell(metric, result.metrics[metric])
+            cells.append(f"**{text}**" if text == _cell(metric, best[metric]) else text)
+        lines.append(f"| {result.config.name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def markdown_report(report: EvalReport) -> str:
+    """The table with a heading, what each configuration is, and the report's notes."""
+    title = "Question set" if report.kind == "qa" else "BEIR collection"
+    parts = [
+        f"### {title}: {report.name} ({report.queries} queries, top {report.k})",
+        "",
+        markdown_table(report),
+        "",
+    ]
+    parts += [f"- `{r.config.name}`: {r.config.describe()}" for r in report.results]
+    failed = {r.config.name: len(r.failed) for r in report.results if r.failed}
+    if failed:
+        parts.append(f"- queries refused by the searcher (scored 0): {failed}")
+    parts += [f"- {note}" for note in report.notes]
+    return "\n".join(parts) + "\n"
+
+
+def best_config(report: EvalReport, metric: str, prefix: str = "") -> str | None:
+    """Name of the configuration (among those named ``prefix...``) with the best ``metric``."""
+    candidates = [
+        r for r in report.results if r.config.name.startswith(prefix) and metric in r.metrics
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda r: r.metrics[metric]).config.name
+
+
+def report_json(report: EvalReport) -> dict[str, object]:
+    """Everything but the runs and qrels (written as TREC files), as plain JSON data."""
+    return {
+        "kind": report.kind,
+        "name": report.name,
+        "k": report.k,
+        "queries": report.queries,
+        "metric_names": report.metric_names,
+        "configs": [
+            {
+                "config": asdict(r.config),
+                "description": r.config.describe(),
+                "metrics": r.metrics,
+                "latencies_ms": r.latencies_ms,
+                "failed": r.failed,
+            }
+            for r in report.results
+        ],
+        "recall_curve": report.recall_curve,
+        "notes": report.notes,
+    }
+
+
+def plot_recall(report: EvalReport, path: Path) -> None:
+    """A PNG of mean recall at k (k = 1..len(curve)) for each configuration."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: write files only
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    lowest = min((min(curve) for curve in report.recall_curve.values() if curve), default=0.0)
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    try:
+        for name, curve in report.recall_curve.items():
+            ax.plot(range(1, len(curve) + 1), curve, label=name, linewidth=1.5)
+        ax.set_xlabel("k (passages read)")
+        ax.set_ylabel("mean recall@k")
+        # From the tenth below the lowest value: close curves stay apart, the scale stays honest.
+        ax.set_ylim(max(0.0, int(lowest * 10) / 10), 1.0)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(f"{report.name}: recall at k ({report.queries} queries)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+        fig.tight_layout()
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
+
+
+def write_report(report: EvalReport, out: Path) -> list[Path]:
+    """Write the files listed in the module docstring into ``out``; returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "runs").mkdir(exist_ok=True)
+    written = [out / "results.md", out / "results.json", out / "qrels.txt", out / "recall.png"]
+    written[0].write_text(markdown_report(report), encoding="utf-8")
+    written[1].write_text(json.dumps(report_json(report), indent=1) + "\n", encoding="utf-8")
+    write_qrels(report.qrels, written[2])
+    plot_recall(report, written[3])
+    for result in report.results:
+        path = out / "runs" / f"{result.config.name}.trec"
+        write_run(result.run, path, tag=result.config.name)
+        written.append(path)
+    return written

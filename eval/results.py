@@ -1,0 +1,77 @@
+"""Records of an evaluation: a search configuration, what it scored, a whole test set's report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+from eval.metrics import Qrels, Run, judged_queries
+from retrieval.records import Fusion
+
+Engine = Literal["bm25", "dense", "hybrid", "rank-bm25"]
+"""A search mode of citesearch, or ``rank-bm25``: the reference BM25 over the same chunks."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One way of searching: a mode, and for hybrid the fusion and its parameter."""
+
+    name: str
+    engine: Engine
+    fusion: Fusion | None = None
+    dense_weight: float | None = None
+    rrf_k: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.engine not in get_args(Engine):
+            raise ValueError(f"engine must be one of {get_args(Engine)}, not {self.engine!r}")
+        if not self.name or any(c.isspace() or c in "/\\" for c in self.name):
+            raise ValueError(f"config name {self.name!r} must be a non-empty file-name-safe word")
+        if (self.engine == "hybrid") != (self.fusion is not None):
+            raise ValueError(f"{self.name}: a fusion is given for hybrid search, and only for it")
+        if self.dense_weight is not None and self.fusion != "weighted":
+            raise ValueError(f"{self.name}: dense_weight applies to weighted fusion only")
+        if self.rrf_k is not None and self.fusion != "rrf":
+            raise ValueError(f"{self.name}: rrf_k applies to RRF fusion only")
+
+    def describe(self) -> str:
+        """A short human description, as printed under the tables."""
+        if self.engine == "rank-bm25":
+            return "reference BM25 (rank-bm25 BM25Okapi, same chunks and terms, k1=0.9 b=0.4)"
+        if self.engine != "hybrid":
+            return f"citesearch {self.engine}"
+        if self.fusion == "rrf":
+            return f"hybrid, reciprocal rank fusion, k={self.rrf_k or 'default'}"
+        return f"hybrid, weighted min-max fusion, dense weight {self.dense_weight or 'default'}"
+
+
+@dataclass
+class ConfigResult:
+    """What one configuration scored, with its run and per-query latencies."""
+
+    config: RunConfig
+    metrics: dict[str, float]
+    """Metric name -> mean over the scored queries; absent where the config has no such figure."""
+    run: Run
+    latencies_ms: dict[str, float]
+    failed: dict[str, str] = field(default_factory=dict)  # query id -> why it was refused
+
+
+@dataclass
+class EvalReport:
+    """One test set evaluated under several configurations (the QA set or a BEIR collection)."""
+
+    kind: Literal["qa", "beir"]
+    name: str
+    k: int
+    metric_names: list[str]
+    qrels: Qrels
+    results: list[ConfigResult]
+    recall_curve: dict[str, list[float]]
+    """Config name -> mean recall at k = 1, 2, ... (the plot's data)."""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def queries(self) -> int:
+        """Queries scored: those with at least one relevant chunk."""
+        return len(judged_queries(self.qrels))
