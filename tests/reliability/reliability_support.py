@@ -1,0 +1,66 @@
+"""Helpers shared by the reliability tests (fixtures are in ``conftest.py``).
+
+``CITESEARCH_SOAK=1`` selects the long variants (60 s of load, a 10,000-page PDF, more kill
+points); ``CITESEARCH_FUZZ_EXAMPLES`` sets how many cases each fuzz test tries (``make fuzz``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pypdf import PdfWriter
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CORPUS_DIR = REPO_ROOT / "corpus"
+SOAK = os.environ.get("CITESEARCH_SOAK") == "1"
+FUZZ_EXAMPLES = int(os.environ.get("CITESEARCH_FUZZ_EXAMPLES", "60"))
+# `make test` replays the same cases every run (no flaky failures); `make fuzz` explores anew.
+FUZZ_RANDOM = "CITESEARCH_FUZZ_EXAMPLES" in os.environ
+
+
+def count_words(text: str) -> int:
+    """A stand-in token counter for the chunker: one token per word, no model needed."""
+    return len(text.split())
+
+
+def _report_lines() -> list[str]:
+    """Lines of the corpus that read like a report's body text, to fill generated pages."""
+    text = (CORPUS_DIR / "belarus-asia-prospects-for-cooperation.txt").read_text(encoding="utf-8")
+    lines = [" ".join(ln.split()) for ln in text.splitlines()]
+    return [ln for ln in lines if 40 <= len(ln) <= 90 and ln.isascii() and "\\" not in ln]
+
+
+def write_pages_pdf(path: Path, pages: int) -> Path:
+    """A real PDF of ``pages`` small pages (made with pypdf's writer), each with its own line.
+
+    A page holds one line of report text and its number; each line is unique (the first words of
+    one corpus line and the last words of another), so the cleaner keeps it as body text rather
+    than taking it for a running header.
+    """
+    lines = [line.split() for line in _report_lines()]
+    n = len(lines)
+    writer = PdfWriter()
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+    )
+    resources = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
+    for i in range(pages):
+        head, tail = lines[i % n], lines[(i // n + 7 * i + 3) % n]
+        text = " ".join(head[: len(head) // 2] + tail[len(tail) // 2 :])
+        text = text.replace("(", "[").replace(")", "]")
+        stream = DecodedStreamObject()
+        stream.set_data(f"BT /F1 8 Tf 10 150 Td ({text}.) Tj 0 -100 Td ({i + 1}) Tj ET".encode())
+        page = writer.add_blank_page(320, 200)
+        page[NameObject("/Contents")] = writer._add_object(stream)
+        page[NameObject("/Resources")] = resources
+    with path.open("wb") as out:
+        writer.write(out)
+    return path
