@@ -52,6 +52,27 @@ format: setup
 test: setup browser lint
 	$(BIN)/pytest -q -m "not slow"
 
+# The evaluation tables of the README: the question set and Vaswani, every mode in one run.
+eval: index
+	$(BIN)/citesearch eval --qa eval/data/qa.jsonl --index-dir $(INDEX_DIR) --out eval/out/qa
+	$(BIN)/citesearch eval --beir ../shared/benchmarks/vaswani --index-dir $(INDEX_DIR) --out eval/out/vaswani
+
+# Benchmarks (never part of make test): about 15 minutes here; results in bench/results/.
+bench: setup
+	$(BIN)/python -m bench.run_all --out-dir bench/results
+
+# BM25 and dense at 1M chunks (the HNSW build alone takes 30-40 minutes on 2 cores).
+bench-large: setup
+	$(BIN)/python -m bench.run_all --large --skip-default --out-dir bench/results
+
+# Long fuzzing: thousands of mutated PDFs, texts and API requests, new cases every run.
+fuzz: setup
+	CITESEARCH_FUZZ_EXAMPLES=$${CITESEARCH_FUZZ_EXAMPLES:-2000} $(BIN)/pytest -q tests/reliability/test_fuzz.py tests/reliability/test_api_fuzz.py
+
+# The long reliability runs: 60 s of load at 32 clients, the 10,000-page PDF, every kill point.
+soak: setup
+	CITESEARCH_SOAK=1 $(BIN)/pytest -q tests/reliability
+
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 
