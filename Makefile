@@ -54,8 +54,8 @@ test: setup browser lint
 
 # The evaluation tables of the README: the question set and Vaswani, every mode in one run.
 eval: index
-	$(BIN)/citesearch eval --qa eval/data/qa.jsonl --index-dir $(INDEX_DIR) --out eval/out/qa
-	$(BIN)/citesearch eval --beir ../shared/benchmarks/vaswani --index-dir $(INDEX_DIR) --out eval/out/vaswani
+	$(BIN)/citesearch eval --qa eval/data/qa.jsonl --index-dir $(INDEX_DIR) --out eval/out
+	$(BIN)/citesearch eval --beir ../shared/benchmarks/vaswani --index-dir $(INDEX_DIR) --out eval/out
 
 # Benchmarks (never part of make test): about 15 minutes here; results in bench/results/.
 bench: setup
