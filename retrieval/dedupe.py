@@ -5,35 +5,80 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
+
 _WORD = re.compile(r"[^\W_]+")
 
+Shingles = np.ndarray
+"""A passage's distinct word shingles, each hashed to an int64, in a numpy array."""
 
-def shingles(text: str, size: int = 4) -> frozenset[tuple[str, ...]]:
-    """The set of ``size``-word shingles of a text (lower-cased words)."""
+
+def shingles(text: str, size: int = 4) -> Shingles:
+    """The distinct ``size``-word shingles of a text (lower-cased words), hashed.
+
+    Hashes are Python's own: stable within a process, which is as long as any array is kept.
+    Two distinct shingles colliding in 64 bits is too rare to change a containment ratio.
+    """
     words = _WORD.findall(text.lower())
     if len(words) < size:
-        return frozenset({tuple(words)}) if words else frozenset()
-    return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
+        hashed = {hash(tuple(words))} if words else set()
+    else:
+        hashed = {hash(tuple(words[i : i + size])) for i in range(len(words) - size + 1)}
+    return np.fromiter(hashed, dtype=np.int64, count=len(hashed))
+
+
+def shared_counts(sets: Sequence[Shingles]) -> np.ndarray:
+    """An n x n matrix: how many shingles passages i and j share (i != j).
+
+    All shingles are sorted together; equal hashes d places apart in that order are shared by
+    their two owners. Looping over d stops at the largest run of one shingle, so the work is a
+    few vectorized passes over the shingles rather than n^2 set intersections.
+    """
+    n = len(sets)
+    shared = np.zeros((n, n), dtype=np.int32)
+    lengths = np.array([len(s) for s in sets], dtype=np.int64)
+    if n < 2 or lengths.sum() == 0:
+        return shared
+    hashes = np.concatenate([np.asarray(s, dtype=np.int64) for s in sets])
+    owners = np.repeat(np.arange(n), lengths)
+    order = np.argsort(hashes, kind="stable")
+    hashes, owners = hashes[order], owners[order]
+    for d in range(1, len(hashes)):
+        same = np.flatnonzero(hashes[:-d] == hashes[d:])
+        if same.size == 0:
+            break
+        a, b = owners[same], owners[same + d]
+        np.add.at(shared, (a, b), 1)
+        np.add.at(shared, (b, a), 1)
+    return shared
+
+
+def duplicates_among(sets: Sequence[Shingles], threshold: float = 0.6) -> list[int | None]:
+    """For each shingle set, the index of an earlier original it nearly repeats, or None.
+
+    Two passages are near-duplicates when the shingles they share make up at least
+    ``threshold`` of the smaller one (containment, Broder 1997): a passage cut at a different
+    place, or carrying other footnote numbers, still counts. A passage is compared only with
+    earlier originals (not with their copies), and the first that qualifies wins.
+    """
+    lengths = np.array([len(s) for s in sets], dtype=np.int64)
+    shared = shared_counts(sets)
+    smaller = np.maximum(np.minimum.outer(lengths, lengths), 1)
+    qualifies = (shared > 0) & (shared / smaller >= threshold)
+    original = np.zeros(len(sets), dtype=bool)
+    duplicate_of: list[int | None] = []
+    for i in range(len(sets)):
+        candidates = np.flatnonzero(qualifies[i, :i] & original[:i])
+        found = int(candidates[0]) if candidates.size else None
+        duplicate_of.append(found)
+        original[i] = found is None and lengths[i] > 0
+    return duplicate_of
 
 
 def near_duplicate_of(texts: Sequence[str], threshold: float = 0.6) -> list[int | None]:
     """For each text, the index of an earlier text it nearly repeats, or None.
 
-    Two passages are near-duplicates when the shingles they share make up at least
-    ``threshold`` of the smaller one (containment, Broder 1997): a passage cut at a different
-    place, or carrying other footnote numbers, still counts.
+    The same as ``duplicates_among`` on the texts' shingles; a caller that sees the same
+    passages again and again (the searcher) keeps their shingles and calls that instead.
     """
-    sets = [shingles(text) for text in texts]
-    duplicate_of: list[int | None] = []
-    for i, current in enumerate(sets):
-        found = None
-        if current:
-            for j in range(i):
-                if duplicate_of[j] is not None or not sets[j]:
-                    continue
-                shared = len(current & sets[j])
-                if shared and shared / min(len(current), len(sets[j])) >= threshold:
-                    found = j
-                    break
-        duplicate_of.append(found)
-    return duplicate_of
+    return duplicates_among([shingles(text) for text in texts], threshold)

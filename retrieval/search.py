@@ -31,7 +31,7 @@ from retrieval.answer import (
     sentence_spans,
     sentence_terms,
 )
-from retrieval.dedupe import near_duplicate_of
+from retrieval.dedupe import Shingles, duplicates_among, shingles
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
 from retrieval.records import (
     Answer,
@@ -76,6 +76,7 @@ class SearchOptions:
     rrf_k: int = 60
     min_depth: int = 50
     sentence_cache_size: int = 20_000
+    shingle_cache_size: int = 20_000  # about 2 KB a passage
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -107,6 +108,7 @@ class Searcher:
         self.titles = {info.meta.doc_id: info.meta.title for info in store.documents()}
         self._sentences: OrderedDict[str, _SentenceCache] = OrderedDict()
         self._documents: OrderedDict[str, ParsedDocument | None] = OrderedDict()
+        self._shingles: OrderedDict[str, Shingles] = OrderedDict()
         self._lock = threading.Lock()
 
     # ---- public ------------------------------------------------------------------------------
@@ -244,8 +246,7 @@ class Searcher:
         self, ranked: list[tuple[str, float]], chunks: dict[str, Chunk]
     ) -> list[list[tuple[str, float]]]:
         """Ranked groups: each group's first chunk is shown, the rest are listed as sources."""
-        texts = [chunks[cid].text for cid, _ in ranked]
-        duplicate_of = near_duplicate_of(texts)
+        duplicate_of = duplicates_among([self._shingles_of(chunks[cid]) for cid, _ in ranked])
         groups: list[list[tuple[str, float]]] = []
         group_of: dict[int, int] = {}
         for i, pair in enumerate(ranked):
@@ -352,6 +353,20 @@ class Searcher:
                     self._sentences.popitem(last=False)
         scores = score_sentences(query_terms, query_vector, cached.terms, cached.vectors)
         return cached.spans, scores
+
+    def _shingles_of(self, chunk: Chunk) -> Shingles:
+        """A chunk's shingles for near-duplicate grouping, computed once and kept."""
+        with self._lock:
+            cached = self._shingles.get(chunk.chunk_id)
+            if cached is not None:
+                self._shingles.move_to_end(chunk.chunk_id)
+                return cached
+        cached = shingles(chunk.text)
+        with self._lock:
+            self._shingles[chunk.chunk_id] = cached
+            while len(self._shingles) > self.options.shingle_cache_size:
+                self._shingles.popitem(last=False)
+        return cached
 
     def _page_of(self, chunk: Chunk, position: int) -> int:
         """The page of a position in a chunk's text, through the document's offset map."""
