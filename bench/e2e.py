@@ -296,7 +296,7 @@ def open_or_build_synthetic(
     except IndexMissing:
         pass
     shutil.rmtree(store_dir, ignore_errors=True)
-    model = ModelInfo(embedder.model_name, embedder.weights_hash, embedder.dimension)
+    model = ModelInfo.of(embedder)
     print(f"building a synthetic store of {n_chunks:,} chunks at {store_dir}", flush=True)
     return build_synthetic_store(store_dir, n_chunks, model, seed=seed)
 

@@ -105,7 +105,7 @@ def ensure_beir_index(
     with IndexLock(index_dir):
         staging = new_staging_dir(index_dir)
         try:
-            model = ModelInfo(embedder.model_name, embedder.weights_hash, embedder.dimension)
+            model = ModelInfo.of(embedder)
             with EmbeddedStore.create(staging, model=model) as store:
                 for batch in _batches(documents, progress):
                     pairs = [beir_document(*record) for record in batch]
@@ -132,12 +132,7 @@ def _reusable(index_dir: Path, source_file: Path, fingerprint: str, embedder: Em
     if not isinstance(recorded, dict) or recorded.get("corpus_sha256") != fingerprint:
         return False
     try:
-        store = EmbeddedStore.open(
-            index_dir,
-            expect_model=embedder.model_name,
-            expect_dim=embedder.dimension,
-            expect_weights_hash=embedder.weights_hash,
-        )
+        store = EmbeddedStore.open_for(index_dir, ModelInfo.of(embedder))
     except IndexMismatch:
         return False
     store.close()

@@ -26,7 +26,7 @@ from eval.qa import load_questions
 from eval.report import column_header
 from eval.runner import all_chunks, answered_at, qa_qrels, rank_scores
 from index.embed import Embedder
-from index.embedded_store import EmbeddedStore
+from index.embedded_store import EmbeddedStore, ModelInfo
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
 
 Ranked = list[tuple[str, float]]
@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder = Embedder()
     if args.qa is not None:
         questions = load_questions(args.qa)
-        store = EmbeddedStore.open(args.index_dir, expect_weights_hash=embedder.weights_hash)
+        store = EmbeddedStore.open_for(args.index_dir, ModelInfo.of(embedder))
         qrels = qa_qrels(questions, all_chunks(store))
         queries = {item.id: item.question for item in questions}
         metrics = SWEEP_METRICS
@@ -148,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         built = ensure_beir_index(
             args.beir, dataset, args.index_dir.parent / "beir", embedder, progress=True
         )
-        store = EmbeddedStore.open(built.path, expect_weights_hash=embedder.weights_hash)
+        store = EmbeddedStore.open_for(built.path, ModelInfo.of(embedder))
         qrels, queries = dataset.qrels, dataset.queries
         metrics = ["ndcg@10", "map", "recall@10", "recall@100"]
     bm25, dense = retriever_lists(store, embedder, queries, max(DEPTHS))

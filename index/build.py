@@ -122,12 +122,7 @@ def build_index(
         old: EmbeddedStore | None = None
         if not rebuild:
             try:
-                old = EmbeddedStore.open(
-                    index_dir,
-                    expect_model=embedder.model_name,
-                    expect_dim=embedder.dimension,
-                    expect_weights_hash=embedder.weights_hash,
-                )
+                old = EmbeddedStore.open_for(index_dir, ModelInfo.of(embedder))
             except IndexMissing:
                 old = None
         try:
@@ -214,7 +209,7 @@ def _update(
     with _stage(report, "write"):
         staging = new_staging_dir(index_dir)
         try:
-            model = ModelInfo(embedder.model_name, embedder.weights_hash, embedder.dimension)
+            model = ModelInfo.of(embedder)
             store = EmbeddedStore.create(staging, model=model, options=options, base=old)
             with store:
                 for doc_id in removed:

@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import bm25s
 import faiss
@@ -42,6 +42,9 @@ from index.records import Chunk, Citation, DocumentMeta, Footnote, Marker, Page,
 from index.store import DocumentInfo, ScoredId
 from index.tokenize import TOKENIZER_VERSION, tokenize
 from index.vector_index import VectorIndex, VectorIndexKind
+
+if TYPE_CHECKING:
+    from index.embed import Embedder
 
 FORMAT_VERSION = 1
 DB_FILE = "store.sqlite"
@@ -118,6 +121,11 @@ class ModelInfo:
     name: str
     weights_hash: str
     dimension: int
+
+    @classmethod
+    def of(cls, embedder: Embedder) -> ModelInfo:
+        """What a store records of the model that embeds for it."""
+        return cls(embedder.model_name, embedder.weights_hash, embedder.dimension)
 
 
 @dataclass(frozen=True)
@@ -248,6 +256,16 @@ class EmbeddedStore:
             conn.commit()
         chosen = options or (base.options if base is not None else StoreOptions())
         return cls(directory, conn, model, chosen, writable=True)
+
+    @classmethod
+    def open_for(cls, path: Path, model: ModelInfo) -> EmbeddedStore:
+        """Open a committed store whose vectors must come from ``model`` (else IndexMismatch)."""
+        return cls.open(
+            path,
+            expect_model=model.name,
+            expect_dim=model.dimension,
+            expect_weights_hash=model.weights_hash,
+        )
 
     @classmethod
     def open(

@@ -73,12 +73,3 @@ def duplicates_among(sets: Sequence[Shingles], threshold: float = 0.6) -> list[i
         duplicate_of.append(found)
         original[i] = found is None and lengths[i] > 0
     return duplicate_of
-
-
-def near_duplicate_of(texts: Sequence[str], threshold: float = 0.6) -> list[int | None]:
-    """For each text, the index of an earlier text it nearly repeats, or None.
-
-    The same as ``duplicates_among`` on the texts' shingles; a caller that sees the same
-    passages again and again (the searcher) keeps their shingles and calls that instead.
-    """
-    return duplicates_among([shingles(text) for text in texts], threshold)

@@ -19,7 +19,7 @@ from typing import get_args
 import numpy as np
 
 from index.embed import Embedder
-from index.embedded_store import EmbeddedStore
+from index.embedded_store import EmbeddedStore, ModelInfo
 from index.records import Chunk, ParsedDocument
 from index.store import ChunkStore
 from index.tokenize import tokenize
@@ -398,12 +398,7 @@ def open_searcher(
     The reranker comes from ``reranker_path`` or ``CITESEARCH_RERANKER``; by default there is none.
     """
     embedder = embedder or Embedder()
-    store = EmbeddedStore.open(
-        index_dir,
-        expect_model=embedder.model_name,
-        expect_dim=embedder.dimension,
-        expect_weights_hash=embedder.weights_hash,
-    )
+    store = EmbeddedStore.open_for(index_dir, ModelInfo.of(embedder))
     path = reranker_path or (
         Path(os.environ["CITESEARCH_RERANKER"]) if os.environ.get("CITESEARCH_RERANKER") else None
     )
