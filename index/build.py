@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from index.chunk import chunk_document
 from index.embed import Embedder
 from index.embedded_store import (
@@ -26,13 +24,13 @@ from index.embedded_store import (
     ModelInfo,
     SourceFile,
     StoreOptions,
-    chunk_text_hash,
 )
 from index.generations import adopt_plain_directory, new_staging_dir, publish
 from index.load import LoadError
 from index.lock import IndexLock
 from index.manifest import load_manifest
 from index.parse_worker import DEFAULT_PARSE_TIMEOUT, ParseWorker
+from index.passage_vectors import EmbeddedChunks, embed_chunks
 from index.pipeline import PIPELINE_VERSION, SUPPORTED_SUFFIXES
 from index.records import Chunk, DocumentMeta, ParsedDocument
 
@@ -58,6 +56,7 @@ class BuildReport:
     warnings: dict[str, list[str]] = field(default_factory=dict)
     chunks_embedded: int = 0  # chunk texts sent to the model
     chunks_reused: int = 0  # chunks of re-read documents whose vector was cached
+    sentences_embedded: int = 0  # sentence texts sent to the model (for highlights and answers)
     chunks_total: int = 0  # chunks in the index after the build
     published: bool = False  # False when nothing changed and the index was left as it was
     seconds: dict[str, float] = field(default_factory=dict)
@@ -200,7 +199,7 @@ def _update(
                 report.warnings[str(cand.path)] = list(doc.warnings)
 
     with _stage(report, "embed"):
-        vectors = _embed(parsed, old, embedder, progress, report)
+        embedded = _embed(parsed, old, embedder, progress, report)
 
     if not parsed and not removed:
         report.chunks_total = old.chunk_count if old is not None else 0
@@ -214,13 +213,16 @@ def _update(
             with store:
                 for doc_id in removed:
                     store.remove_document(doc_id)
+                row = 0
                 for doc, chunks, source in parsed:
                     store.add_document(
                         doc,
                         chunks,
-                        np.vstack([vectors[chunk_text_hash(c.text)] for c in chunks]),
+                        embedded.vectors[row : row + len(chunks)],
+                        sentences=embedded.sentences[row : row + len(chunks)],
                         source=source,
                     )
+                    row += len(chunks)
                 store.commit()
                 report.chunks_total = store.chunk_count
             publish(staging, index_dir)
@@ -240,19 +242,15 @@ def _embed(
     embedder: Embedder,
     progress: bool,
     report: BuildReport,
-) -> dict[str, np.ndarray]:
-    """Vectors by chunk text hash for every chunk parsed: from the cache, else from the model."""
-    texts = {chunk_text_hash(c.text): c.text for _, chunks, _ in parsed for c in chunks}
-    vectors = old.get_cached_embeddings(list(texts)) if old is not None else {}
-    report.chunks_reused = sum(
-        1 for _, chunks, _ in parsed for c in chunks if chunk_text_hash(c.text) in vectors
-    )
-    missing = [h for h in texts if h not in vectors]
-    if missing:
-        encoded = embedder.encode([texts[h] for h in missing], show_progress=progress)
-        vectors.update(zip(missing, encoded, strict=True))
-    report.chunks_embedded = len(missing)
-    return vectors
+) -> EmbeddedChunks:
+    """Vectors of every chunk parsed and of its sentences: from the cache, else from the model."""
+    chunks = [c for _, doc_chunks, _ in parsed for c in doc_chunks]
+    cached = old.get_cached_embeddings if old is not None else None
+    embedded = embed_chunks(chunks, embedder, cached, progress=progress)
+    report.chunks_reused = embedded.chunks_reused
+    report.chunks_embedded = embedded.chunks_embedded
+    report.sentences_embedded = embedded.sentences_embedded
+    return embedded
 
 
 def _collect(roots: list[Path], report: BuildReport) -> list[_Candidate]:
@@ -338,3 +336,50 @@ def _stage(report: BuildReport, name: str) -> Iterator[None]:
         yield
     finally:
         report.seconds[name] = report.seconds.get(name, 0.0) + time.perf_counter() - start
+
+
+def remove_documents(
+    doc_ids: Sequence[str],
+    index_dir: Path,
+    *,
+    embedder: Embedder,
+    options: StoreOptions | None = None,
+) -> BuildReport:
+    """Remove exactly these documents from the index, as a new generation; nothing else changes.
+
+    No file is read or looked for: unlike a build with ``prune``, a document whose file has moved
+    stays. Ids not in the index are left out of ``report.removed``; when none is there nothing is
+    published. Raises ``IndexLocked``, ``IndexMissing``/``IndexMismatch`` as ``build_index`` does.
+    """
+    index_dir = Path(index_dir).absolute()
+    report = BuildReport(index_dir=str(index_dir))
+    with IndexLock(index_dir):
+        adopt_plain_directory(index_dir)
+        old = EmbeddedStore.open_for(index_dir, ModelInfo.of(embedder))
+        try:
+            present = {info.meta.doc_id for info in old.documents()}
+            removed = sorted(set(doc_ids) & present)
+            report.unchanged = sorted(present - set(removed))
+            if not removed:
+                report.chunks_total = old.chunk_count
+                return report
+            with _stage(report, "write"):
+                staging = new_staging_dir(index_dir)
+                try:
+                    store = EmbeddedStore.create(
+                        staging, model=ModelInfo.of(embedder), options=options, base=old
+                    )
+                    with store:
+                        for doc_id in removed:
+                            store.remove_document(doc_id)
+                        store.commit()
+                        report.chunks_total = store.chunk_count
+                    publish(staging, index_dir)
+                except BaseException:
+                    shutil.rmtree(staging, ignore_errors=True)
+                    raise
+        finally:
+            old.close()
+    report.removed = removed
+    report.published = True
+    return report

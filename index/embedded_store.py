@@ -4,8 +4,8 @@ Files of a store directory:
 
 - ``store.sqlite``: documents (metadata, source text, pages, clean body and its offsets, marker
   positions, warnings, source file hash), chunks (every Chunk field, citations as JSON, BM25 terms,
-  search row), footnotes with their markers, and the embedding cache keyed by (sha256 of the chunk
-  text, model weights hash).
+  search row), each chunk's sentences (span, BM25 terms, float16 vector), footnotes with their
+  markers, and the embedding cache keyed by (sha256 of the chunk text, model weights hash).
 - ``vectors.faiss``: chunk vectors; FAISS row i is the chunk whose ``search_row`` is i.
 - ``bm25/``: the bm25s index over ``index.tokenize`` terms, rows as above.
 - ``manifest.json``: written last by ``commit``; format version, model, library versions, options,
@@ -38,7 +38,17 @@ import numpy as np
 
 from index.bm25_index import BM25Index, BM25Params
 from index.generations import fsync_dir, fsync_tree
-from index.records import Chunk, Citation, DocumentMeta, Footnote, Marker, Page, ParsedDocument
+from index.passage_vectors import text_hash
+from index.records import (
+    Chunk,
+    ChunkSentences,
+    Citation,
+    DocumentMeta,
+    Footnote,
+    Marker,
+    Page,
+    ParsedDocument,
+)
 from index.store import DocumentInfo, ScoredId
 from index.tokenize import TOKENIZER_VERSION, tokenize
 from index.vector_index import VectorIndex, VectorIndexKind
@@ -46,7 +56,7 @@ from index.vector_index import VectorIndex, VectorIndexKind
 if TYPE_CHECKING:
     from index.embed import Embedder
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentences with their vectors
 DB_FILE = "store.sqlite"
 VECTORS_FILE = "vectors.faiss"
 BM25_DIR = "bm25"
@@ -93,6 +103,19 @@ CREATE TABLE footnotes (
     markers TEXT NOT NULL,
     PRIMARY KEY (doc_id, position)
 );
+CREATE TABLE sentences (
+    chunk_id TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    doc_id TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text_sha256 TEXT NOT NULL,
+    terms TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (chunk_id, ordinal)
+) WITHOUT ROWID;
+CREATE INDEX sentences_by_doc ON sentences (doc_id);
+CREATE INDEX sentences_by_text ON sentences (text_sha256);
 CREATE TABLE embeddings (
     text_sha256 TEXT NOT NULL,
     weights_hash TEXT NOT NULL,
@@ -172,9 +195,7 @@ class SourceFile:
     size: int
 
 
-def chunk_text_hash(text: str) -> str:
-    """The embedding cache key of a chunk text (sha256 of its UTF-8 bytes)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+chunk_text_hash = text_hash  # the embedding cache key of a chunk text
 
 
 def library_versions() -> dict[str, str | None]:
@@ -337,9 +358,15 @@ class EmbeddedStore:
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
         *,
+        sentences: Sequence[ChunkSentences] | None = None,
         source: SourceFile | None = None,
     ) -> None:
-        """Store a parsed document, its chunks and their unit-length vectors (replacing any old copy)."""
+        """Store a parsed document, its chunks and their unit-length vectors (replacing any old copy).
+
+        ``sentences`` (one per chunk, from ``index.passage_vectors.embed_chunks``) lets searches
+        pick highlights and answers without running the model; without them a search falls back
+        to the query's terms alone.
+        """
         self._check_writable()
         doc_id = doc.meta.doc_id
         vectors = np.asarray(vectors, dtype=np.float32)
@@ -353,6 +380,8 @@ class EmbeddedStore:
         for chunk in chunks:
             if chunk.doc_id != doc_id:
                 raise ValueError(f"chunk {chunk.chunk_id} belongs to {chunk.doc_id}, not {doc_id}")
+        if sentences is not None and len(sentences) != len(chunks):
+            raise ValueError(f"{doc_id}: {len(sentences)} sentence sets for {len(chunks)} chunks")
         hashes = [chunk_text_hash(c.text) for c in chunks]
         with self._lock, self._conn:
             self._invalidate()
@@ -408,6 +437,26 @@ class EmbeddedStore:
                     for c, text_hash in zip(chunks, hashes, strict=True)
                 ],
             )
+            if sentences is not None:
+                self._conn.executemany(
+                    "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            c.chunk_id,
+                            i,
+                            doc_id,
+                            a,
+                            b,
+                            text_hash(c.text[a:b]),
+                            json.dumps(terms, ensure_ascii=False),
+                            np.asarray(vector, dtype="<f2").tobytes(),
+                        )
+                        for c, sent in zip(chunks, sentences, strict=True)
+                        for i, ((a, b), terms, vector) in enumerate(
+                            zip(sent.spans, sent.terms, sent.vectors, strict=True)
+                        )
+                    ],
+                )
             self._put_embeddings(hashes, vectors)
 
     def remove_document(self, doc_id: str) -> None:
@@ -499,6 +548,30 @@ class EmbeddedStore:
                     found[row[0]] = _chunk_from_row(row)
         return [found[c] for c in chunk_ids if c in found]
 
+    def sentences(self, chunk_ids: Sequence[str]) -> dict[str, ChunkSentences]:
+        """The stored sentences of chunks, by chunk id (chunks stored without them are absent)."""
+        rows: dict[str, list[tuple[int, int, str, bytes]]] = {}
+        wanted = list(dict.fromkeys(chunk_ids))
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                batch = wanted[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                for chunk_id, a, b, terms, blob in self._conn.execute(
+                    f"SELECT chunk_id, start, end, terms, vector FROM sentences "
+                    f"WHERE chunk_id IN ({marks}) ORDER BY chunk_id, ordinal",
+                    batch,
+                ):
+                    rows.setdefault(chunk_id, []).append((a, b, terms, blob))
+        dim = self.model.dimension
+        return {
+            chunk_id: ChunkSentences(
+                spans=[(a, b) for a, b, _, _ in found],
+                terms=[json.loads(t) for _, _, t, _ in found],
+                vectors=np.frombuffer(b"".join(v for *_, v in found), dtype="<f2").reshape(-1, dim),
+            )
+            for chunk_id, found in rows.items()
+        }
+
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """A document's chunks in order."""
         with self._lock:
@@ -583,7 +656,8 @@ class EmbeddedStore:
         return {doc_id: SourceFile(path, sha, size) for doc_id, path, sha, size in rows}
 
     def get_cached_embeddings(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        """Cached vectors of this store's model for the chunk text hashes that have one."""
+        """Vectors of this store's model already computed for texts (chunks or sentences), by
+        ``text_hash``; sentence vectors come back from float16."""
         found: dict[str, np.ndarray] = {}
         wanted = list(dict.fromkeys(text_hashes))
         with self._lock:
@@ -596,6 +670,15 @@ class EmbeddedStore:
                     [self.model.weights_hash, *batch],
                 ):
                     found[text_hash] = np.frombuffer(blob, dtype="<f4").copy()
+            rest = [h for h in wanted if h not in found]
+            for start in range(0, len(rest), 500):
+                batch = rest[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                for text_hash, blob in self._conn.execute(
+                    f"SELECT text_sha256, vector FROM sentences WHERE text_sha256 IN ({marks})",
+                    batch,
+                ):
+                    found[text_hash] = np.frombuffer(blob, dtype="<f2").astype(np.float32)
         return found
 
     # ---- internals --------------------------------------------------------------------------
@@ -611,7 +694,7 @@ class EmbeddedStore:
         (self.directory / MANIFEST_FILE).unlink(missing_ok=True)
 
     def _delete_document(self, doc_id: str) -> None:
-        for table in ("chunks", "footnotes", "documents"):
+        for table in ("sentences", "chunks", "footnotes", "documents"):
             self._conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
 
     def _put_embeddings(self, text_hashes: Sequence[str], vectors: np.ndarray) -> None:

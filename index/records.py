@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 
 @dataclass
 class DocumentMeta:
@@ -79,6 +81,20 @@ class Chunk:
     page_end: int
     char_start: int
     char_end: int
+
+
+@dataclass
+class ChunkSentences:
+    """A chunk's sentences as computed at index time, so a search runs no model on them.
+
+    ``spans`` are (start, end) offsets in the chunk text; ``terms`` each sentence's BM25 terms;
+    ``vectors`` one unit-length row per sentence, kept as float16 (the cosines it gives differ
+    from float32's by under 1e-3, far below the gaps between sentences that decide a highlight).
+    """
+
+    spans: list[tuple[int, int]]
+    terms: list[list[str]]
+    vectors: np.ndarray
 
 
 @dataclass

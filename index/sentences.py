@@ -116,3 +116,8 @@ def _is_abbreviation(text: str, dot: int) -> bool:
         return True
     # An initial ("B. Zalessky") or a dotted acronym ("U.S.").
     return len(token) == 1 and token.isalpha() and text[dot - 1].isupper()
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a passage (the whole passage when it has no boundary)."""
+    return split_sentences(text) or ([(0, len(text))] if text.strip() else [])

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from index.records import Chunk, DocumentMeta, Footnote, ParsedDocument
+from index.records import Chunk, ChunkSentences, DocumentMeta, Footnote, ParsedDocument
 
 
 @dataclass
@@ -62,6 +62,10 @@ class ChunkStore(Protocol):
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         """Chunks by id, in the order asked (unknown ids are left out)."""
+        ...
+
+    def sentences(self, chunk_ids: Sequence[str]) -> dict[str, ChunkSentences]:
+        """The sentences (spans, terms, vectors) stored with chunks, by chunk id."""
         ...
 
     def documents(self) -> list[DocumentInfo]:

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from index.records import Citation
-from index.sentences import split_sentences
-from index.tokenize import tokenize
 from retrieval.records import Highlight
 
 SIMILARITY_WEIGHT = 0.7
@@ -22,26 +20,22 @@ OVERLAP_WEIGHT = 0.3
 ANSWER_MIN_SCORE = 0.35
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a passage (the whole passage when it has no boundary)."""
-    return split_sentences(text) or ([(0, len(text))] if text.strip() else [])
-
-
-def sentence_terms(sentences: Sequence[str]) -> list[frozenset[str]]:
-    """The BM25 terms of each sentence (computed once per passage and cached by the caller)."""
-    return [frozenset(tokenize(sentence)) for sentence in sentences]
-
-
 def score_sentences(
     query_terms: frozenset[str],
     query_vector: np.ndarray,
     terms: Sequence[frozenset[str]],
-    vectors: np.ndarray,
+    vectors: np.ndarray | None,
 ) -> list[float]:
-    """One score per sentence: weighted cosine similarity plus query-term coverage."""
+    """One score per sentence: weighted cosine similarity plus query-term coverage.
+
+    ``vectors`` are the sentences' stored vectors (float16 is enough: see ``ChunkSentences``);
+    without them only the coverage counts.
+    """
     if not terms:
         return []
-    similarity = vectors @ query_vector
+    similarity = (
+        vectors.astype(np.float32) @ query_vector if vectors is not None else np.zeros(len(terms))
+    )
     scores = []
     for i, words in enumerate(terms):
         overlap = len(query_terms & words) / len(query_terms) if query_terms else 0.0

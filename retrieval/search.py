@@ -20,7 +20,8 @@ import numpy as np
 
 from index.embed import Embedder
 from index.embedded_store import EmbeddedStore, ModelInfo
-from index.records import Chunk, ParsedDocument
+from index.passage_vectors import chunk_sentences
+from index.records import Chunk, ChunkSentences, ParsedDocument
 from index.store import ChunkStore
 from index.tokenize import tokenize
 from retrieval.answer import (
@@ -28,8 +29,6 @@ from retrieval.answer import (
     best_highlight,
     score_sentences,
     sentence_citations,
-    sentence_spans,
-    sentence_terms,
 )
 from retrieval.dedupe import Shingles, duplicates_among, shingles
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
@@ -55,13 +54,6 @@ DEFAULT_FUSION: Fusion = "weighted"
 DENSE_WEIGHT = 0.3
 
 
-@dataclass
-class _SentenceCache:
-    spans: list[tuple[int, int]]
-    terms: list[frozenset[str]]
-    vectors: np.ndarray
-
-
 class QueryError(ValueError):
     """A query the user must change: the message says how."""
 
@@ -75,7 +67,6 @@ class SearchOptions:
     dense_weight: float = DENSE_WEIGHT
     rrf_k: int = 60
     min_depth: int = 50
-    sentence_cache_size: int = 20_000
     shingle_cache_size: int = 20_000  # about 2 KB a passage
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -106,7 +97,6 @@ class Searcher:
         self.reranker = reranker
         self.options = options or SearchOptions()
         self.titles = {info.meta.doc_id: info.meta.title for info in store.documents()}
-        self._sentences: OrderedDict[str, _SentenceCache] = OrderedDict()
         self._documents: OrderedDict[str, ParsedDocument | None] = OrderedDict()
         self._shingles: OrderedDict[str, Shingles] = OrderedDict()
         self._lock = threading.Lock()
@@ -133,11 +123,19 @@ class Searcher:
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]
         groups = self._group_duplicates(ranked, chunks)
         query_terms = frozenset(tokenize(query))
+        shown = groups[offset : offset + k]
+        # Sentence vectors were computed at index time: one read for every passage shown or
+        # considered for the answer, and no model run beyond the query's embedding.
+        sentences = self._sentences_of(
+            [group[0][0] for group in shown + groups[:ANSWER_FROM_TOP]], chunks
+        )
         hits = [
-            self._hit(rank, group, chunks, per_retriever, query_terms, query_vector)
-            for rank, group in enumerate(groups[offset : offset + k], start=offset + 1)
+            self._hit(rank, group, chunks, per_retriever, sentences, query_terms, query_vector)
+            for rank, group in enumerate(shown, start=offset + 1)
         ]
-        answer = self._answer(groups[:ANSWER_FROM_TOP], chunks, query_terms, query_vector)
+        answer = self._answer(
+            groups[:ANSWER_FROM_TOP], chunks, sentences, query_terms, query_vector
+        )
         return SearchResult(
             query=query,
             mode=mode,
@@ -269,12 +267,13 @@ class Searcher:
         group: list[tuple[str, float]],
         chunks: dict[str, Chunk],
         per_retriever: dict[str, dict[str, RetrieverScore]],
+        sentences: dict[str, ChunkSentences],
         query_terms: frozenset[str],
         query_vector: np.ndarray,
     ) -> Hit:
         chunk_id, score = group[0]
         chunk = chunks[chunk_id]
-        spans, scores = self._sentence_scores(chunk, query_terms, query_vector)
+        spans, scores = _sentence_scores(sentences[chunk_id], query_terms, query_vector)
         return Hit(
             rank=rank,
             chunk_id=chunk_id,
@@ -308,13 +307,14 @@ class Searcher:
         self,
         groups: list[list[tuple[str, float]]],
         chunks: dict[str, Chunk],
+        sentences: dict[str, ChunkSentences],
         query_terms: frozenset[str],
         query_vector: np.ndarray,
     ) -> Answer | None:
         best: tuple[float, Chunk, int, int] | None = None
         for group in groups:
             chunk = chunks[group[0][0]]
-            spans, scores = self._sentence_scores(chunk, query_terms, query_vector)
+            spans, scores = _sentence_scores(sentences[chunk.chunk_id], query_terms, query_vector)
             for (start, end), score in zip(spans, scores, strict=True):
                 if best is None or score > best[0]:
                     best = (score, chunk, start, end)
@@ -335,24 +335,18 @@ class Searcher:
 
     # ---- caches ------------------------------------------------------------------------------
 
-    def _sentence_scores(
-        self, chunk: Chunk, query_terms: frozenset[str], query_vector: np.ndarray
-    ) -> tuple[list[tuple[int, int]], list[float]]:
-        """Sentence spans and scores; sentence vectors are computed once per chunk and kept."""
-        with self._lock:
-            cached = self._sentences.get(chunk.chunk_id)
-            if cached is not None:
-                self._sentences.move_to_end(chunk.chunk_id)
-        if cached is None:
-            spans = sentence_spans(chunk.text)
-            texts = [chunk.text[a:b] for a, b in spans]
-            cached = _SentenceCache(spans, sentence_terms(texts), self.embedder.encode(texts))
-            with self._lock:
-                self._sentences[chunk.chunk_id] = cached
-                while len(self._sentences) > self.options.sentence_cache_size:
-                    self._sentences.popitem(last=False)
-        scores = score_sentences(query_terms, query_vector, cached.terms, cached.vectors)
-        return cached.spans, scores
+    def _sentences_of(
+        self, chunk_ids: list[str], chunks: dict[str, Chunk]
+    ) -> dict[str, ChunkSentences]:
+        """Stored sentences of the chunks; a chunk stored without them gets its spans and terms
+        here and no vectors (its sentences are then scored on the query's terms alone)."""
+        found = self.store.sentences(chunk_ids)
+        dim = self.embedder.dimension
+        for chunk_id in chunk_ids:
+            if chunk_id not in found:
+                spans, terms = chunk_sentences(chunks[chunk_id].text)
+                found[chunk_id] = ChunkSentences(spans, terms, np.zeros((0, dim), np.float16))
+        return found
 
     def _shingles_of(self, chunk: Chunk) -> Shingles:
         """A chunk's shingles for near-duplicate grouping, computed once and kept."""
@@ -404,3 +398,12 @@ def open_searcher(
     )
     reranker = CrossEncoderReranker(path) if path else None
     return Searcher(store, embedder, reranker=reranker, options=options)
+
+
+def _sentence_scores(
+    sentences: ChunkSentences, query_terms: frozenset[str], query_vector: np.ndarray
+) -> tuple[list[tuple[int, int]], list[float]]:
+    """A chunk's sentence spans and their scores against the query."""
+    vectors = sentences.vectors if len(sentences.vectors) == len(sentences.spans) else None
+    terms = [frozenset(t) for t in sentences.terms]
+    return sentences.spans, score_sentences(query_terms, query_vector, terms, vectors)

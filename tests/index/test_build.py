@@ -55,9 +55,11 @@ def test_incremental_builds_redo_only_what_changed(tmp_path: Path, embedder: Emb
     first = build_index([corpus], index_dir, embedder=embedder)
     assert sorted(first.added) == all_ids
     assert first.published and first.chunks_total > 200
-    # Every chunk text went to the model once (a text repeated in two chunks, once).
+    # Every chunk text went to the model once (a text repeated in two chunks, once), and so did
+    # every sentence text that is not also a chunk's (a sentence in two overlapping chunks, once).
     assert 0.95 * first.chunks_total <= first.chunks_embedded <= first.chunks_total
-    assert embedder.texts_encoded - encoded == first.chunks_embedded
+    assert first.sentences_embedded > 3 * first.chunks_total
+    assert embedder.texts_encoded - encoded == first.chunks_embedded + first.sentences_embedded
     with open_index(index_dir, embedder) as store:
         chunks_before = {
             d: [c.text for c in store.chunks_of(d)]
@@ -90,7 +92,9 @@ def test_incremental_builds_redo_only_what_changed(tmp_path: Path, embedder: Emb
     assert sorted(third.unchanged) == sorted(set(all_ids) - {EDITED})
     assert 1 <= third.chunks_embedded <= 3
     assert third.chunks_reused >= len(chunks_before[EDITED]) - 3
-    assert embedder.texts_encoded - encoded == third.chunks_embedded
+    # Only the new sentence (and at most the sentences a moved boundary joins) is embedded.
+    assert 1 <= third.sentences_embedded <= 3
+    assert embedder.texts_encoded - encoded == third.chunks_embedded + third.sentences_embedded
     with open_index(index_dir, embedder) as store:
         hits = store.bm25_search("zebrafish cargo flights", 3)
         assert hits and hits[0].chunk_id.startswith(EDITED)
@@ -174,7 +178,8 @@ def test_an_index_of_another_model_needs_rebuild(tmp_path: Path, embedder: Embed
     encoded = embedder.texts_encoded
     report = build_index([corpus], index_dir, embedder=embedder, rebuild=True, progress=True)
     assert sorted(report.added) == sorted(SMALL)
-    assert report.chunks_embedded == report.chunks_total == embedder.texts_encoded - encoded
+    assert report.chunks_embedded == report.chunks_total
+    assert embedder.texts_encoded - encoded == report.chunks_embedded + report.sentences_embedded
     open_index(index_dir, embedder).close()
 
 

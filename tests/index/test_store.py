@@ -25,8 +25,9 @@ from index.embedded_store import (
     chunk_text_hash,
 )
 from index.manifest import load_manifest
+from index.passage_vectors import embed_chunks, text_hash
 from index.pipeline import parse_file
-from index.records import Chunk, ParsedDocument
+from index.records import Chunk, ChunkSentences, ParsedDocument
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 DOCS = (
@@ -42,6 +43,7 @@ class Parsed:
     doc: ParsedDocument
     chunks: list[Chunk]
     vectors: np.ndarray
+    sentences: list[ChunkSentences]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,8 @@ def parsed(embedder: Embedder) -> dict[str, Parsed]:
     for doc_id in DOCS:
         doc = parse_file(CORPUS / f"{doc_id}.txt", metas[doc_id])
         chunks = chunk_document(doc, embedder.count_tokens)
-        out[doc_id] = Parsed(doc, chunks, embedder.encode([c.text for c in chunks]))
+        embedded = embed_chunks(chunks, embedder)
+        out[doc_id] = Parsed(doc, chunks, embedded.vectors, embedded.sentences)
     return out
 
 
@@ -73,7 +76,7 @@ def make_store(
     options = StoreOptions(vector_index=vector_index)
     store = EmbeddedStore.create(directory, model=model_of(embedder), options=options)
     for p in parsed.values():
-        store.add_document(p.doc, p.chunks, p.vectors)
+        store.add_document(p.doc, p.chunks, p.vectors, sentences=p.sentences)
     store.commit()
     return store
 
@@ -116,6 +119,27 @@ def test_round_trip_keeps_documents_chunks_and_footnotes(
         cited = [c for c in export.chunks if c.citations]
         assert store.get_chunks([c.chunk_id for c in cited]) == cited
         assert store.document_text("no-such-doc") is None
+
+
+def test_sentences_come_back_with_their_vectors(
+    store_dir: Path, embedder: Embedder, parsed: dict[str, Parsed]
+) -> None:
+    chunks = parsed["belarus-new-export-markets"].chunks[:6]
+    with open_store(store_dir, embedder) as store:
+        found = store.sentences([c.chunk_id for c in chunks] + ["nope#1"])
+    assert sorted(found) == sorted(c.chunk_id for c in chunks)
+    for chunk in chunks:
+        sentences = found[chunk.chunk_id]
+        assert len(sentences.spans) == len(sentences.terms) == len(sentences.vectors) >= 1
+        assert sentences.vectors.dtype == np.float16
+        texts = [chunk.text[a:b] for a, b in sentences.spans]
+        # Sentences cover the passage in order, and their stored vectors are the model's
+        # (float16 moves a cosine by well under 1e-3).
+        assert all(t.strip() for t in texts)
+        assert [a for a, _ in sentences.spans] == sorted(a for a, _ in sentences.spans)
+        fresh = embedder.encode(texts)
+        cosines = np.sum(fresh * sentences.vectors.astype(np.float32), axis=1)
+        assert cosines.min() > 0.999
 
 
 def test_get_chunks_keeps_the_order_asked_and_drops_unknown_ids(
@@ -191,7 +215,13 @@ def test_remove_document_then_reopen(
     store = make_store(directory, embedder, parsed)
     gone = parsed["pakistan-belarus-foreign-ministers-meeting"]
     hashes = [chunk_text_hash(c.text) for c in gone.chunks]
+    sentence_hashes = [
+        text_hash(c.text[a:b])
+        for c in gone.chunks
+        for a, b in store.sentences([c.chunk_id])[c.chunk_id].spans
+    ]
     assert len(store.get_cached_embeddings(hashes)) == len(set(hashes))
+    assert len(store.get_cached_embeddings(sentence_hashes)) == len(set(sentence_hashes))
     store.remove_document(gone.doc.meta.doc_id)
     # A writable store searches its current contents before any commit.
     assert all(
@@ -205,6 +235,8 @@ def test_remove_document_then_reopen(
         assert reopened.get_chunks([c.chunk_id for c in gone.chunks]) == []
         assert reopened.footnotes(gone.doc.meta.doc_id) == []
         assert reopened.get_cached_embeddings(hashes) == {}  # dropped with the document
+        assert reopened.get_cached_embeddings(sentence_hashes) == {}
+        assert reopened.sentences([c.chunk_id for c in gone.chunks]) == {}
         assert reopened.chunk_count == sum(len(p.chunks) for p in parsed.values()) - len(
             gone.chunks
         )

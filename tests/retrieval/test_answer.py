@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from index.records import Citation
-from retrieval.answer import best_highlight, sentence_citations, sentence_spans
+from index.sentences import sentence_spans
+from retrieval.answer import best_highlight, sentence_citations
 
 
 def _cite(n: int, offset: int) -> Citation:

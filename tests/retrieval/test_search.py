@@ -131,3 +131,15 @@ def test_bad_queries_are_refused_with_a_reason(
 ) -> None:
     with pytest.raises(QueryError, match=message):
         searcher.search(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_search_runs_the_model_on_the_query_alone(searcher: Searcher) -> None:
+    # Highlights and the answer come from sentence vectors stored at index time: a question
+    # never asked before costs one model call on one text, whatever k is.
+    embedder = searcher.embedder
+    for k in (10, 100):
+        calls, texts = embedder.calls, embedder.texts_encoded
+        result = searcher.search(f"Which Belarusian goods were sold to Nigeria ({k})?", k=k)
+        assert (embedder.calls - calls, embedder.texts_encoded - texts) == (1, 1)
+        assert len(result.hits) == min(k, result.total)
+        assert all(hit.highlight is not None for hit in result.hits)
