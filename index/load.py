@@ -24,7 +24,14 @@ class Source:
 
 
 def decode_text(data: bytes) -> tuple[str, list[str]]:
-    """Decode bytes: BOMs first, then UTF-8, then Windows-1252 (with a warning)."""
+    """Decode bytes: BOMs first, then UTF-8, then what charset-normalizer finds, else
+    Windows-1252 (each guess with a warning).
+
+    charset-normalizer tells UTF-16/32 without a BOM (any script, either byte order) and the
+    other scripts' code pages (Cyrillic Windows-1251, Shift-JIS, GB18030...); among the Western
+    single-byte code pages it cannot tell one from another on short texts, so those read as
+    Windows-1252, the one that holds curly quotes and dashes.
+    """
     for bom, encoding in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF32_LE, "utf-32"),
@@ -35,13 +42,53 @@ def decode_text(data: bytes) -> tuple[str, list[str]]:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace"), []
     try:
-        return data.decode("utf-8"), []
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    # UTF-16 without a BOM shows as every other byte NUL in mostly-ASCII text.
-    if len(data) >= 4 and data[1::2].count(0) > len(data) // 4:
-        return data.decode("utf-16-le", errors="replace"), ["decoded as UTF-16 (no BOM)"]
+    else:
+        # NUL bytes are no text: UTF-16 of a non-Latin script is often valid UTF-8 byte by byte.
+        if "\x00" not in text:
+            return text, []
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(data).best()
+    if guess is not None:
+        name = guess.encoding
+        if name.startswith(("utf_16", "utf_32")):
+            label = "UTF-16" if name.startswith("utf_16") else "UTF-32"
+            return data.decode(name, errors="replace"), [f"decoded as {label} (no BOM)"]
+        if name not in _WESTERN_SINGLE_BYTE:
+            return data.decode(name, errors="replace"), [f"not UTF-8: decoded as {name}"]
     return data.decode("cp1252", errors="replace"), ["not UTF-8: decoded as Windows-1252"]
+
+
+# charset-normalizer's names of the Latin-script single-byte code pages (read as Windows-1252).
+_WESTERN_SINGLE_BYTE = frozenset(
+    {
+        "ascii",
+        "cp1250",
+        "cp1252",
+        "cp1254",
+        "cp1257",
+        "cp437",
+        "cp850",
+        "cp858",
+        "latin_1",
+        "iso8859_2",
+        "iso8859_3",
+        "iso8859_4",
+        "iso8859_9",
+        "iso8859_10",
+        "iso8859_13",
+        "iso8859_14",
+        "iso8859_15",
+        "iso8859_16",
+        "mac_latin2",
+        "mac_roman",
+        "mac_iceland",
+        "mac_turkish",
+    }
+)
 
 
 def read_pdf(path: Path) -> Source:

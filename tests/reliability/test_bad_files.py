@@ -25,7 +25,7 @@ from reliability_support import CORPUS_DIR
 from index.build import BuildReport, build_index
 from index.embed import Embedder
 from index.embedded_store import EmbeddedStore
-from index.load import LoadError
+from index.load import LoadError, read_source
 from index.parse_worker import ParseWorker
 from retrieval.search import open_searcher
 
@@ -266,3 +266,20 @@ def test_a_parser_killed_mid_file_costs_only_that_file(
         killer.join()
         assert worker.parse(good).body  # a new child takes the next file
         assert worker.started == 2
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_in_cyrillic_is_read_not_refused_as_binary(
+    tmp_path: Path, encoding: str
+) -> None:
+    """Cyrillic UTF-16 without a BOM has few NUL bytes (only after ASCII characters) and is
+    valid UTF-8 byte by byte: it was refused as binary data."""
+    text = (
+        "Отчёт о тракторах.\n\nМинский тракторный завод в 2021 году поставил 412 тракторов "
+        "в Пакистан и открыл сборку в Узбекистане.\n"
+    )
+    path = tmp_path / "otchet.txt"
+    path.write_bytes(text.encode(encoding))
+    source = read_source(path)
+    assert source.text == text
+    assert source.warnings == ["decoded as UTF-16 (no BOM)"]
