@@ -1,0 +1,213 @@
+"""The query language without an index: parsing, planning against a vocabulary, passage filters
+and spelling suggestions. The same forms through the searcher, the API and the CLI are tested in
+test_search.py, tests/api and tests/api/test_cli_query.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.tokenize import terms_at, tokenize
+from retrieval.query import (
+    AnyOf,
+    DocFilter,
+    Fuzzy,
+    Not,
+    Phrase,
+    Prefix,
+    QueryError,
+    Vocabulary,
+    Word,
+    apply_corrections,
+    finds_little,
+    narrow_documents,
+    parse_query,
+    plan_query,
+    spelling_corrections,
+    suggestion_text,
+    surface_form,
+)
+
+VOCAB = Vocabulary(
+    {
+        "tractor": 12,
+        "tract": 1,
+        "trade": 40,
+        "export": 40,
+        "africa": 25,
+        "african": 9,
+        "great": 5,
+        "stone": 5,
+        "pakistan": 30,
+        "lukashenk": 11,
+        "minist": 20,
+    }
+)
+DOCS = ["belarus-new-export-markets", "pakistan-belarus-foreign-ministers-meeting"]
+
+
+def plan(text: str):  # type: ignore[no-untyped-def]
+    return plan_query(parse_query(text), VOCAB, DOCS)
+
+
+def test_every_form_parses_to_its_node() -> None:
+    query = parse_query(
+        '"Great Stone" -tractors NOT Africa Pakistan OR Vietnam tract* tractr~ afrika~1 '
+        "doc:belarus-new-export-markets -doc:x plain"
+    )
+    assert query.clauses == (
+        Phrase("Great Stone"),
+        Not(Word("tractors", 15, 23)),
+        Not(Word("Africa", 28, 34)),
+        AnyOf((Word("Pakistan", 35, 43), Word("Vietnam", 47, 54))),
+        Prefix("tract"),
+        Fuzzy("tractr", 2),
+        Fuzzy("afrika", 1),
+        DocFilter("belarus-new-export-markets"),
+        Not(DocFilter("x")),
+        Word("plain", 117, 122),
+    )
+
+
+def test_plain_questions_are_plain_words() -> None:
+    query = parse_query("How much did trade between Belarus and Pakistan grow in 2020-2021?")
+    assert all(isinstance(c, Word) for c in query.clauses)
+    assert parse_query("Belarus-Pakistan trade").clauses[0] == Word("Belarus-Pakistan", 0, 16)
+    # Lower-case "or" and "not" are words (stop words), not operators.
+    assert all(isinstance(c, Word) for c in parse_query("tractors or trucks not cars").clauses)
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ('"Great Stone', "unbalanced quote"),
+        ("Pakistan - tractors", "lone '-'"),
+        ("Pakistan OR", "OR at the end"),
+        ("OR Pakistan", "OR needs a word"),
+        ("Pakistan OR OR Vietnam", "OR needs a word"),
+        ("Pakistan NOT", "NOT or - at the end"),
+        ("NOT NOT Pakistan", "NOT twice"),
+        ("*", "'*' alone"),
+        ("tract *", "'*' alone"),
+        ("*tract", "at the end of a word"),
+        ("t*", "at least 2 letters"),
+        ("~", "lone '~'"),
+        ('""', "no words"),
+        ('"the of"', "no words"),
+        ("doc:", "doc: needs a document id"),
+    ],
+)
+def test_malformed_queries_say_what_to_fix(query: str, says: str) -> None:
+    with pytest.raises(QueryError, match=says):
+        plan(query)
+
+
+def test_unknown_document_and_nothing_to_search_for() -> None:
+    with pytest.raises(QueryError, match="unknown document in doc:belarus-new-export") as err:
+        plan("tractors doc:belarus-new-export")
+    assert "did you mean doc:belarus-new-export-markets" in str(err.value)
+    with pytest.raises(QueryError, match="only excludes or narrows"):
+        plan("-tractors doc:belarus-new-export-markets")
+    with pytest.raises(QueryError, match="too common"):
+        plan("Pakistan -the")
+
+
+def test_plan_terms_dense_text_and_filters() -> None:
+    p = plan('"Great Stone" exports -tractors doc:belarus-new-export-markets')
+    assert p.bm25_terms == ("great", "stone", "export")
+    assert p.dense_text == "Great Stone exports"  # syntax removed
+    assert p.doc_ids == frozenset({"belarus-new-export-markets"})
+    assert p.filters
+    assert not plan("tractors in Africa").filters
+
+
+def test_prefix_and_fuzzy_expand_from_the_vocabulary() -> None:
+    p = plan("tract* afrika~")
+    assert p.expansions["tract*"] == ("tractor", "tract")
+    assert p.expansions["afrika~"][0] == "africa"
+    assert set(p.bm25_terms) >= {"tractor", "tract", "africa"}
+    assert p.dense_text == "tract afrika"
+    # A stem shorter than the prefix: "ministe*" still finds "minist" (minister, ministers).
+    assert VOCAB.with_prefix("ministe") == ("minist",)
+    assert VOCAB.with_prefix("Лукаш") == ("lukashenk",)  # romanised like the passages
+    assert plan("afrika~1").expansions["afrika~1"] == ("africa",)  # african is 2 edits away
+
+
+def test_phrase_checks_order_and_adjacency_by_position() -> None:
+    great_stone = plan('"Great Stone"')
+    stone_great = plan('"Stone Great"')
+    text = terms_at("The China-Belarus Great Stone industrial park")
+    assert great_stone.admits(text) and not stone_great.admits(text)
+    assert not great_stone.admits(terms_at("a great deal of stone"))
+    # Stop words hold their place: "Ministry of Foreign Affairs" is not "Ministry Foreign Affairs".
+    ministry = plan('"Ministry of Foreign Affairs"')
+    assert ministry.admits(terms_at("the Ministry of Foreign Affairs said"))
+    assert not ministry.admits(terms_at("Ministry, Foreign Affairs"))
+
+
+def test_exclusion_covers_stemmed_forms_phrases_and_prefixes() -> None:
+    p = plan("Pakistan -tractors")
+    assert not p.admits(terms_at("Pakistan buys a tractor"))
+    assert not p.admits(terms_at("Tractors for Pakistan"))
+    assert p.admits(terms_at("Pakistan buys trucks"))
+    assert not plan('Pakistan -"Great Stone"').admits(terms_at("Great Stone and Pakistan"))
+    assert not plan("Pakistan NOT tract*").admits(terms_at("tractors to Pakistan"))
+
+
+def test_or_with_a_phrase_requires_one_alternative() -> None:
+    p = plan('"Great Stone" OR Africa')
+    assert p.admits(terms_at("African markets and Africa"))
+    assert p.admits(terms_at("the Great Stone park"))
+    assert not p.admits(terms_at("Pakistan"))
+    assert not plan("Pakistan OR Africa").filters  # words alone are ranked, not required
+
+
+def test_did_you_mean_corrects_only_words_the_collection_lacks() -> None:
+    query = parse_query("tractr exports afrika")
+    corrections = spelling_corrections(query, VOCAB)
+    assert [(c.word.text, c.term) for c in corrections] == [
+        ("tractr", "tractor"),
+        ("afrika", "africa"),
+    ]
+    text = apply_corrections("tractr exports afrika", [(c.word, c.term) for c in corrections])
+    assert text == "tractor exports africa"
+    # "Brazil" is a real word the collection lacks: missing, not misspelt; no suggestion.
+    assert spelling_corrections(parse_query("Brazil exports"), VOCAB) == []
+    # Syntax is kept around a corrected word.
+    query = parse_query('tractr -"Great Stone"')
+    [fix] = spelling_corrections(query, VOCAB)
+    assert apply_corrections('tractr -"Great Stone"', [(fix.word, "tractor")]) == (
+        'tractor -"Great Stone"'
+    )
+
+
+def test_suggestion_shows_a_word_from_the_passages() -> None:
+    texts = ["Belarusian tractors reached Africa", "one tractor plant in African markets"]
+    assert surface_form("tractr", "tractor", texts) == "tractor"
+    assert surface_form("Afrika", "africa", texts) == "Africa"
+    assert surface_form("minsiter", "minist", []) == "minist"  # no passage: the term itself
+    assert tokenize(surface_form("tractr", "tractor", texts)) == ["tractor"]
+
+
+def test_finds_little() -> None:
+    assert finds_little(bm25_matches=1, unknown_words=1, words=4)
+    assert finds_little(bm25_matches=50, unknown_words=2, words=3)
+    assert not finds_little(bm25_matches=50, unknown_words=1, words=4)
+
+
+def test_suggestion_text_takes_words_from_the_passages() -> None:
+    query = "tractr exports afrika"
+    corrections = spelling_corrections(parse_query(query), VOCAB)
+    passages = {"tractor": ["Belarusian tractors and a tractor plant"], "africa": ["in Africa"]}
+    assert suggestion_text(query, corrections, passages.__getitem__) == "tractor exports africa"
+
+
+def test_doc_filters_narrow_the_documents_chosen() -> None:
+    mine = plan(f"tractors doc:{DOCS[0]}")
+    assert narrow_documents(None, mine, DOCS) == [DOCS[0]]
+    assert narrow_documents(DOCS, mine, DOCS) == [DOCS[0]]
+    with pytest.raises(QueryError, match="outside the documents chosen"):
+        narrow_documents([DOCS[1]], mine, DOCS)
+    assert narrow_documents(None, plan(f"tractors -doc:{DOCS[0]}"), DOCS) == [DOCS[1]]
+    with pytest.raises(QueryError, match="leaves no document"):
+        narrow_documents([DOCS[0]], plan(f"tractors -doc:{DOCS[0]}"), DOCS)
+    assert narrow_documents(None, plan("tractors"), DOCS) is None
