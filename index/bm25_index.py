@@ -70,6 +70,17 @@ class BM25Index:
             return np.zeros(self.num_docs, dtype=np.float32)
         return np.asarray(self._retriever.get_scores_from_ids(ids), dtype=np.float32)
 
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many rows hold each term (0 for a term no row holds)."""
+        if self._retriever is None:
+            return {t: 0 for t in terms}
+        vocab = self._retriever.vocab_dict
+        indptr = self._retriever.scores["indptr"]
+        return {
+            t: int(indptr[vocab[t] + 1] - indptr[vocab[t]]) if t and t in vocab else 0
+            for t in terms
+        }
+
     def top_k(
         self, query_terms: Sequence[str], k: int, rows: np.ndarray | None = None
     ) -> list[tuple[int, float]]:

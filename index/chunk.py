@@ -105,6 +105,9 @@ def _cut_word(
 
 def _make_chunk(doc: ParsedDocument, ordinal: int, start: int, end: int) -> Chunk:
     citations = citations_between(doc, start, end)
+    closing = _closing_citation(doc, start, end)
+    if closing is not None:
+        citations.append(closing)
     source_start = doc.offsets[start]
     source_end = doc.offsets[end - 1] + 1
     return Chunk(
@@ -136,6 +139,41 @@ def citations_between(doc: ParsedDocument, start: int, end: int) -> list[Citatio
                 )
             )
     return citations
+
+
+_QUOTES = frozenset('"“”«»')
+
+
+def _closing_citation(doc: ParsedDocument, start: int, end: int) -> Citation | None:
+    """The note of a quotation still open where the chunk ends, at the chunk's end.
+
+    Reports cite a quoted passage once, after it closes; when a chunk boundary falls inside the
+    quotation, the marker lies in the next chunk, and the quoted sentences of this one would be
+    shown unsourced. Its citation is added with the offset ``end - start`` (just past the text).
+    """
+    body = doc.body
+    # Quotes are counted from the paragraph's start (which may lie before the chunk) or from the
+    # last marker before the end, whichever is later: a marker closes a quotation.
+    paragraph_start = body.rfind("\n\n", 0, end) + 1
+    region_start = max(
+        [paragraph_start]
+        + [pos for pos, _ in doc.marker_positions if paragraph_start <= pos <= end]
+    )
+    if sum(1 for ch in body[region_start:end] if ch in _QUOTES) % 2 == 0:
+        return None
+    paragraph_end = body.find("\n\n", end)
+    paragraph_end = len(body) if paragraph_end < 0 else paragraph_end
+    following = [(pos, m) for pos, m in doc.marker_positions if end < pos <= paragraph_end]
+    if not following:
+        return None
+    pos, marker = min(following, key=lambda pair: pair[0])
+    note = _notes_by_marker(doc.footnotes).get(id(marker))
+    return Citation(
+        n=marker.n,
+        note=note.note if note else None,
+        urls=list(note.urls) if note else [],
+        offset=end - start,
+    )
 
 
 def _notes_by_marker(footnotes: list[Footnote]) -> dict[int, Footnote]:

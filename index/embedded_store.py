@@ -521,6 +521,10 @@ class EmbeddedStore:
         pairs = state.bm25.top_k(tokenize(query), k, rows)
         return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
 
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks hold each BM25 term (``index.tokenize`` terms; 0 when none does)."""
+        return self._search_state().bm25.document_frequencies(terms)
+
     def vector_search(
         self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
     ) -> list[ScoredId]:

@@ -18,7 +18,7 @@ __all__ = ["PIPELINE_VERSION", "SUPPORTED_SUFFIXES", "LoadError", "parse_file", 
 
 # Bump when parsing, cleaning or chunking changes what a file yields: the builder folds it into each
 # file's hash, so every file is parsed again (vectors of unchanged chunk texts are still reused).
-PIPELINE_VERSION = "2026-11-22.2"
+PIPELINE_VERSION = "2026-12-02.1"  # chunks cite a quotation open at their end
 
 
 def parse_file(

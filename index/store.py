@@ -54,6 +54,15 @@ class ChunkStore(Protocol):
         """The top-k chunks by BM25, best first."""
         ...
 
+    @property
+    def chunk_count(self) -> int:
+        """How many chunks the store searches."""
+        ...
+
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks hold each BM25 term (0 when none does): for IDF and missing words."""
+        ...
+
     def vector_search(
         self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
     ) -> list[ScoredId]:
