@@ -235,3 +235,28 @@ def test_citations_between_offsets_are_relative_to_the_span(parsed_doc: Parsed) 
     citations = citations_between(doc, start, end)
     assert [c.n for c in citations] == [3, 4, 5]
     assert [c.offset for c in citations] == [p - start for p in positions[2:5]]
+
+
+def test_a_quotation_cut_by_a_chunk_boundary_keeps_its_note(
+    parsed_doc: Parsed, count_tokens: CountTokens
+) -> None:
+    # "the trade turnover between Belarus and Afghanistan in 2018 ... increased by 31% to $38.7
+    # million. The surplus ..." is quoted and sourced by note 130 after the closing quote. Cut
+    # wherever a boundary falls after "$38.7 million.", the chunk holding that sentence still
+    # cites note 130, at its very end.
+    doc = parsed_doc(PROSPECTS)
+    stop = doc.body.index("$38.7 million.") + len("$38.7 million.")
+    start = doc.body.rfind("\n\n", 0, stop) + 2
+    chunk = _make_chunk_between(doc, start, stop)
+    assert [(c.n, c.offset) for c in chunk.citations][-1] == (130, len(chunk.text))
+    # A chunk ending after the quotation closed has no such extra citation.
+    after = doc.body.index("\n\n", stop)
+    closed = _make_chunk_between(doc, start, after)
+    assert [c.offset for c in closed.citations if c.offset == len(closed.text)] == []
+    assert 130 in [c.n for c in closed.citations]
+
+
+def _make_chunk_between(doc: ParsedDocument, start: int, end: int) -> Chunk:
+    from index.chunk import _make_chunk
+
+    return _make_chunk(doc, 0, start, end)
