@@ -4,7 +4,9 @@ Each line of ``eval/data/qa.jsonl`` is one question a journalist might ask of th
 document that answers it, a short verbatim ``key`` from the answering sentence and the footnote
 markers that source that sentence. A passage is relevant when its normalized text contains the
 normalized key, so relevance survives line wrapping, punctuation and case differences between the
-source file and whatever text a chunker produced.
+source file and whatever text a chunker produced. An optional ``lang`` (``"en"`` when absent)
+says what language the question is written in: Russian questions ask about the English reports,
+and their key is English text of the answering passage.
 """
 
 from __future__ import annotations
@@ -12,17 +14,23 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 QUESTION_TYPES: tuple[str, ...] = ("keyword", "paraphrase", "number", "name", "similar")
 """Allowed values of ``QAItem.type``."""
 
+LANGUAGES: tuple[str, ...] = ("en", "ru")
+"""Allowed values of ``QAItem.lang``: the language the question is written in (the corpus is
+English; a Russian question's key is still English text of the answering passage)."""
+
 DEFAULT_QA_PATH = Path(__file__).parent / "data" / "qa.jsonl"
 """The question set shipped with the package."""
 
 _NON_ALNUM = re.compile(r"[\W_]+")
 _FIELDS = ("id", "question", "doc_id", "key", "footnotes", "type")
+_OPTIONAL_FIELDS = ("lang",)
 
 
 @dataclass
@@ -35,6 +43,7 @@ class QAItem:
     key: str
     footnotes: list[int]
     type: str
+    lang: str = "en"
 
 
 def normalize(text: str) -> str:
@@ -112,7 +121,7 @@ def _parse_record(record: object, where: str) -> QAItem:
     missing = [name for name in _FIELDS if name not in record]
     if missing:
         raise ValueError(f"{where}: missing field(s) {', '.join(missing)}")
-    unknown = sorted(set(record) - set(_FIELDS))
+    unknown = sorted(set(record) - set(_FIELDS) - set(_OPTIONAL_FIELDS))
     if unknown:
         raise ValueError(f"{where}: unknown field(s) {', '.join(unknown)}")
     for name in ("id", "question", "doc_id", "key", "type"):
@@ -123,6 +132,9 @@ def _parse_record(record: object, where: str) -> QAItem:
         raise ValueError(
             f"{where}: type {record['type']!r} is not one of {', '.join(QUESTION_TYPES)}"
         )
+    lang = record.get("lang", "en")
+    if lang not in LANGUAGES:
+        raise ValueError(f"{where}: lang {lang!r} is not one of {', '.join(LANGUAGES)}")
     notes = record["footnotes"]
     # bool is a subclass of int: reject it explicitly so `true` is not read as footnote 1.
     if not isinstance(notes, list) or not all(
@@ -138,4 +150,18 @@ def _parse_record(record: object, where: str) -> QAItem:
         key=record["key"],
         footnotes=list(notes),
         type=record["type"],
+        lang=lang,
     )
+
+
+def by_language(items: Iterable[QAItem]) -> dict[str, list[QAItem]]:
+    """The questions grouped by ``lang``, in ``LANGUAGES`` order, each group in file order.
+
+    >>> groups = by_language([QAItem("a", "?", "d", "k w", [], "name", "ru")])
+    >>> list(groups), [item.id for item in groups["ru"]]
+    (['ru'], ['a'])
+    """
+    groups: dict[str, list[QAItem]] = {lang: [] for lang in LANGUAGES}
+    for item in items:
+        groups[item.lang].append(item)
+    return {lang: group for lang, group in groups.items() if group}

@@ -15,8 +15,10 @@ import pytest
 
 from eval.qa import (
     DEFAULT_QA_PATH,
+    LANGUAGES,
     QUESTION_TYPES,
     QAItem,
+    by_language,
     is_relevant,
     key_spans,
     load_questions,
@@ -24,6 +26,7 @@ from eval.qa import (
 )
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 MARKER_WINDOW = 300  # body characters after the key in which its footnote markers must appear
 MARKER_LOOKBACK = 40  # a marker may also sit just before the key, earlier in the same sentence
 # A page's notes start after a line of spaces and run until the body resumes on a line that
@@ -73,6 +76,26 @@ def test_set_is_large_enough_and_ids_are_unique(questions: list[QAItem]) -> None
     ids = [item.id for item in questions]
     duplicates = [i for i, count in Counter(ids).items() if count > 1]
     assert not duplicates, f"duplicate ids: {duplicates}"
+
+
+def test_russian_questions_ask_in_russian_for_english_text(questions: list[QAItem]) -> None:
+    groups = by_language(questions)
+    assert set(groups) <= set(LANGUAGES)
+    russian = groups["ru"]
+    assert len(russian) >= 20
+    problems = []
+    for item in russian:
+        letters = [ch for ch in item.question if ch.isalpha()]
+        if sum(1 for ch in letters if CYRILLIC.match(ch)) < 0.9 * len(letters):
+            problems.append(f"{item.id}: the question is not written in Russian")
+        if CYRILLIC.search(item.key):
+            problems.append(f"{item.id}: the key must be English text of the report")
+    for item in groups["en"]:
+        if CYRILLIC.search(item.question):
+            problems.append(f"{item.id}: a Cyrillic question is marked as English")
+    assert not problems, "\n".join(problems)
+    # They are asked of more than one report (the key-occurrence checks below cover them too).
+    assert len({item.doc_id for item in russian}) >= 4
 
 
 def test_every_document_is_asked_about(questions: list[QAItem], corpus: dict[str, str]) -> None:
@@ -183,6 +206,7 @@ def test_load_questions_names_the_bad_line(tmp_path: Path) -> None:
         json.dumps({k: v for k, v in good.items() if k != "key"}): "missing field(s) key",
         json.dumps({**good, "answer": "x"}): "unknown field(s) answer",
         json.dumps([good]): "expected a JSON object",
+        json.dumps({**good, "lang": "fr"}): "lang 'fr' is not one of en, ru",
     }
     for bad_line, message in cases.items():
         path = tmp_path / "qa.jsonl"
@@ -193,3 +217,6 @@ def test_load_questions_names_the_bad_line(tmp_path: Path) -> None:
     path.write_text(json.dumps(good) + "\n", encoding="utf-8")
     expected = QAItem("q1", "How much?", "d", "some words here", [3], "number")
     assert load_questions(path) == [expected]
+    assert expected.lang == "en"  # a question without "lang" is English
+    path.write_text(json.dumps({**good, "lang": "ru"}) + "\n", encoding="utf-8")
+    assert load_questions(path)[0].lang == "ru"
