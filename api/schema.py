@@ -80,6 +80,14 @@ class SearchResponse(BaseModel):
     answer: AnswerModel | None
     results: list[HitModel]
     took_ms: float
+    suggestion: str | None = Field(
+        default=None,
+        description="Did you mean: the query with words no document has corrected, or null.",
+    )
+    searched_for: str | None = Field(
+        default=None,
+        description="The query searched instead of the one typed (it found too little), or null.",
+    )
 
     @classmethod
     def from_result(cls, result: SearchResult) -> SearchResponse:

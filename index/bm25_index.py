@@ -81,6 +81,13 @@ class BM25Index:
             for t in terms
         }
 
+    def vocabulary(self) -> dict[str, int]:
+        """Every term with the number of rows that hold it (its document frequency)."""
+        if self._retriever is None:
+            return {}
+        terms = [t for t in self._retriever.vocab_dict if t]
+        return {t: n for t, n in self.document_frequencies(terms).items() if n > 0}
+
     def top_k(
         self, query_terms: Sequence[str], k: int, rows: np.ndarray | None = None
     ) -> list[tuple[int, float]]:

@@ -513,13 +513,19 @@ class EmbeddedStore:
         return len(self._search_state().chunk_ids)
 
     def bm25_search(
-        self, query: str, k: int, doc_ids: Sequence[str] | None = None
+        self, query: str | Sequence[str], k: int, doc_ids: Sequence[str] | None = None
     ) -> list[ScoredId]:
-        """The top-k chunks by BM25 over ``index.tokenize`` terms, best first (exact)."""
+        """The top-k chunks by BM25 over ``index.tokenize`` terms, best first (exact); ``query``
+        is text, or terms already tokenized (the query language's plan)."""
         state = self._search_state()
         rows = _rows_of(state, doc_ids)
-        pairs = state.bm25.top_k(tokenize(query), k, rows)
+        terms = tokenize(query) if isinstance(query, str) else list(query)
+        pairs = state.bm25.top_k(terms, k, rows)
         return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
+
+    def vocabulary(self) -> dict[str, int]:
+        """Every BM25 term with the number of chunks that hold it."""
+        return self._search_state().bm25.vocabulary()
 
     def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
         """How many chunks hold each BM25 term (``index.tokenize`` terms; 0 when none does)."""

@@ -49,9 +49,13 @@ class ChunkStore(Protocol):
         ...
 
     def bm25_search(
-        self, query: str, k: int, doc_ids: Sequence[str] | None = None
+        self, query: str | Sequence[str], k: int, doc_ids: Sequence[str] | None = None
     ) -> list[ScoredId]:
-        """The top-k chunks by BM25, best first."""
+        """The top-k chunks by BM25, best first; ``query`` is text, or terms already tokenized."""
+        ...
+
+    def vocabulary(self) -> dict[str, int]:
+        """Every BM25 term with the number of chunks that hold it."""
         ...
 
     @property

@@ -89,3 +89,7 @@ class SearchResult:
     answer: Answer | None
     hits: list[Hit]
     took_ms: float
+    # "Did you mean": the query with words the collection lacks corrected (None when none), and
+    # the query actually searched when the original found too little (None: the original).
+    suggestion: str | None = None
+    searched_for: str | None = None

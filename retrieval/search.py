@@ -7,6 +7,7 @@ with ``open_searcher`` and reuse it (the API, the CLI's --batch and eval all do)
 from __future__ import annotations
 
 import bisect
+import functools
 import os
 import threading
 import time
@@ -23,7 +24,7 @@ from index.embedded_store import EmbeddedStore, ModelInfo
 from index.passage_vectors import chunk_sentences
 from index.records import Chunk, ChunkSentences, ParsedDocument
 from index.store import ChunkStore
-from index.tokenize import tokenize
+from index.tokenize import terms_at, tokenize
 from retrieval.answer import (
     ANSWER_MIN_SCORE,
     best_highlight,
@@ -32,6 +33,18 @@ from retrieval.answer import (
 )
 from retrieval.dedupe import Shingles, duplicates_among, shingles
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
+from retrieval.query import (
+    FEW_PASSAGES,
+    QueryError,
+    QueryPlan,
+    Vocabulary,
+    finds_little,
+    narrow_documents,
+    parse_query,
+    plan_query,
+    spelling_corrections,
+    suggestion_text,
+)
 from retrieval.records import (
     Answer,
     Fusion,
@@ -52,10 +65,8 @@ ANSWER_FROM_TOP = 5
 # Vaswani it still reaches nDCG@10 0.503 (RRF 0.513).
 DEFAULT_FUSION: Fusion = "weighted"
 DENSE_WEIGHT = 0.3
-
-
-class QueryError(ValueError):
-    """A query the user must change: the message says how."""
+# A query with filters (a phrase, -word, OR with a phrase) fetches deeper: some candidates fail.
+FILTER_DEPTH = 100
 
 
 @dataclass
@@ -116,13 +127,19 @@ class Searcher:
         """Rank passages for ``query``; raises QueryError for input the user must change."""
         started = time.perf_counter()
         query, mode, fusion, doc_filter = self._validate(query, k, offset, mode, fusion, doc_ids)
+        plan, doc_filter, suggestion, searched_for = self._plan(query, doc_filter)
         depth = max(self.options.min_depth, 2 * (offset + k))
-        query_vector = self.embedder.encode_query(query)
-        ranked, per_retriever = self._rank(query, query_vector, depth, mode, fusion, doc_filter)
+        depth = max(depth, FILTER_DEPTH) if plan.filters else depth
+        query_vector = self.embedder.encode_query(plan.dense_text)
+        ranked, per_retriever = self._rank(
+            plan.dense_text, query_vector, depth, mode, fusion, doc_filter, plan.bm25_terms
+        )
         chunks = {c.chunk_id: c for c in self.store.get_chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]
+        if plan.filters:  # phrases, exclusions: checked on each candidate's words
+            ranked = [pair for pair in ranked if plan.admits(terms_at(chunks[pair[0]].text))]
         groups = self._group_duplicates(ranked, chunks)
-        query_terms = frozenset(tokenize(query))
+        query_terms = frozenset(plan.bm25_terms)
         shown = groups[offset : offset + k]
         # Sentence vectors were computed at index time: one read for every passage shown or
         # considered for the answer, and no model run beyond the query's embedding.
@@ -146,9 +163,39 @@ class Searcher:
             answer=answer,
             hits=hits,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
+            suggestion=suggestion,
+            searched_for=searched_for,
         )
 
+    @functools.cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The collection's BM25 terms, read once (a new index comes with a new Searcher)."""
+        return Vocabulary(self.store.vocabulary())
+
     # ---- stages ------------------------------------------------------------------------------
+
+    def _plan(
+        self, query: str, doc_filter: list[str] | None
+    ) -> tuple[QueryPlan, list[str] | None, str | None, str | None]:
+        """The query's plan and documents, and "did you mean": the query with words no passage
+        has corrected, searched instead when the query as typed finds little."""
+        parsed = parse_query(query)
+        plan = plan_query(parsed, self.vocabulary, self.titles)
+        documents = narrow_documents(doc_filter, plan, self.titles)
+        corrections = spelling_corrections(parsed, self.vocabulary)
+        if not corrections:
+            return plan, documents, None, None
+        suggestion = suggestion_text(query, corrections, self._texts_with)
+        matches = len(self.store.bm25_search(plan.bm25_terms, FEW_PASSAGES, documents))
+        if not finds_little(matches, len(corrections), len(parsed.words)):
+            return plan, documents, suggestion, None
+        plan = plan_query(parse_query(suggestion), self.vocabulary, self.titles)
+        return plan, narrow_documents(doc_filter, plan, self.titles), suggestion, suggestion
+
+    def _texts_with(self, term: str) -> list[str]:
+        """A few passage texts holding a term (to show a suggestion as a word, not a stem)."""
+        hits = self.store.bm25_search([term], 3)
+        return [chunk.text for chunk in self.store.get_chunks([h.chunk_id for h in hits])]
 
     def _validate(
         self,
@@ -164,6 +211,7 @@ class Searcher:
             raise QueryError("the query is empty: type a question or some words")
         if len(query) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is too long: at most {MAX_QUERY_CHARS} characters")
+        parse_query(query)  # a syntax error first: its message says what to fix
         if not tokenize(query) and not any(ch.isalnum() for ch in query):
             raise QueryError("the query has no words to search for")
         if not 1 <= k <= MAX_K:
@@ -192,11 +240,13 @@ class Searcher:
         mode: Mode,
         fusion: Fusion,
         doc_ids: list[str] | None,
+        bm25_terms: Sequence[str] | None = None,
     ) -> tuple[list[tuple[str, float]], dict[str, dict[str, RetrieverScore]]]:
         lists: dict[str, list[tuple[str, float]]] = {}
         if mode in ("bm25", "hybrid"):
+            bm25_query = query if bm25_terms is None else bm25_terms
             lists["bm25"] = [
-                (s.chunk_id, s.score) for s in self.store.bm25_search(query, depth, doc_ids)
+                (s.chunk_id, s.score) for s in self.store.bm25_search(bm25_query, depth, doc_ids)
             ]
         if mode in ("dense", "hybrid"):
             lists["dense"] = [

@@ -1,6 +1,7 @@
 """The query language without an index: parsing, planning against a vocabulary, passage filters
 and spelling suggestions. The same forms through the searcher, the API and the CLI are tested in
-test_search.py, tests/api and tests/api/test_cli_query.py."""
+tests/retrieval/test_search_syntax.py, tests/api/test_query_syntax.py (API),
+tests/api/test_cli_query.py (CLI) and tests/api/test_browser_query.py (the page)."""
 
 from __future__ import annotations
 
