@@ -79,6 +79,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from api.export import ExportFormat
     from api.schema import SearchResponse
     from index.embedded_store import IndexMismatch
     from retrieval.search import QueryError, open_searcher
@@ -120,10 +121,17 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"citesearch search: {exc}", file=sys.stderr)
         return 2
     response = SearchResponse.from_result(result)
-    if args.json:
-        print(response.model_dump_json(indent=2))
-    else:
+    fmt: ExportFormat = "json" if args.json else args.format
+    if fmt == "text":
         print_results(response, sys.stdout)
+        return 0
+    from api.export import DocInfo, render
+
+    docs = {
+        info.meta.doc_id: DocInfo(info.meta.title, list(info.meta.authors), info.meta.published)
+        for info in searcher.store.documents()
+    }
+    sys.stdout.write(render(response, fmt, docs))
     return 0
 
 
@@ -369,7 +377,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["bm25", "dense", "hybrid"], default=None)
     p.add_argument("--fusion", choices=["rrf", "weighted"], default=None)
     p.add_argument("--doc", action="append", default=[], help="only this document (repeatable)")
-    p.add_argument("--json", action="store_true", help="print the API's JSON")
+    p.add_argument("--json", action="store_true", help="print the API's JSON (--format json)")
+    p.add_argument(
+        "--format",
+        choices=["text", "json", "csv", "markdown"],
+        default="text",
+        help="text for the terminal (default); json (the API's), csv or markdown with citations",
+    )
     p.add_argument("--batch", help="one query a line (- for stdin); prints one JSON a line")
     p.add_argument("--reranker", type=Path, default=None, help="local CrossEncoder model dir")
     with_index(p)

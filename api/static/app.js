@@ -11,6 +11,7 @@
   const statusLine = $("status");
   const answerBox = $("answer");
   const resultsBox = $("results");
+  const suggestionLine = $("suggestion");
   const pager = $("pager");
   const docView = $("doc-view");
   const docList = $("doc-list");
@@ -65,6 +66,15 @@
     }
   }
 
+  function docInfo(docId, title) {
+    const doc = documents.find((d) => d.id === docId);
+    return {
+      title: doc ? doc.title : title,
+      authors: doc && doc.authors ? doc.authors : [],
+      published: doc ? doc.published : null,
+    };
+  }
+
   function titleOf(docId) {
     const doc = documents.find((d) => d.id === docId);
     return doc ? doc.title : docId;
@@ -108,7 +118,20 @@
     return location.pathname + (qs ? "?" + qs : "");
   }
 
+  function hidePager() {
+    pager.hidden = true;
+    $("prev").disabled = true;
+    $("next").disabled = true;
+  }
+
+  // The results' scroll position is kept in their history entry, so that coming back from the
+  // document view (its Back button or the browser's) lands where the reader was.
+  function rememberScroll() {
+    if (docView.hidden) history.replaceState({ ...(history.state || {}), scrollY: window.scrollY }, "");
+  }
+
   function navigate(state) {
+    rememberScroll();
     const url = stateUrl(state);
     if (url !== location.pathname + location.search) history.pushState(null, "", url);
     route();
@@ -274,6 +297,135 @@
     return { panel, show };
   }
 
+  // ---- citations and exports (the same shapes as api/export.py) ----------------------------
+
+  const NOTE_LOST = "Note not available in the source.";
+  let lastData = null; // the search JSON on screen, for exports
+
+  function hitPages(hit) {
+    return pagesLabel(hit.page_label_start || hit.page_start, hit.page_label_end || hit.page_end)
+      .replace("–", "-");
+  }
+
+  function quotedHit(hit) {
+    const sentence = (hit.highlight ? hit.highlight.text : hit.text).trim();
+    return { sentence, doc: docInfo(hit.doc_id, hit.title), pages: hitPages(hit), citations: hit.citations || [] };
+  }
+
+  function quotedAnswer(answer) {
+    return {
+      sentence: answer.text.trim(),
+      doc: docInfo(answer.doc_id, answer.title),
+      pages: `p. ${answer.page_label || answer.page}`,
+      citations: answer.citations || [],
+    };
+  }
+
+  function sourceLine(doc, title, pages) {
+    return [title, (doc.authors || []).join(", "), doc.published || "", pages].filter(Boolean).join(", ");
+  }
+
+  function citationText(q) {
+    const lines = [`“${q.sentence}”`, `— ${sourceLine(q.doc, q.doc.title, q.pages)}`];
+    for (const c of q.citations) {
+      lines.push([`[${c.n}]`, c.note === null || c.note === undefined ? NOTE_LOST : c.note, ...(c.urls || [])].join(" "));
+    }
+    return lines.join("\n");
+  }
+
+  function citationMarkdown(q) {
+    const lines = [`> ${q.sentence}`, "", `— ${sourceLine(q.doc, `*${q.doc.title}*`, q.pages)}`];
+    if (q.citations.length) {
+      lines.push("");
+      for (const c of q.citations) {
+        const note = c.note === null || c.note === undefined ? `*${NOTE_LOST}*` : c.note;
+        lines.push([`- [${c.n}]`, note, ...(c.urls || []).map((u) => `<${u}>`)].join(" "));
+      }
+    }
+    return lines.join("\n");
+  }
+
+  async function copyText(text, button) {
+    const label = button.textContent;
+    try {
+      await navigator.clipboard.writeText(text);
+      button.textContent = "Copied";
+    } catch (_) {
+      button.textContent = "Copy failed";
+    }
+    setTimeout(() => (button.textContent = label), 1500);
+  }
+
+  function copyButtons(quoted) {
+    const plain = el("button", { type: "button", className: "copy-btn copy-text", text: "Copy citation" });
+    plain.addEventListener("click", () => copyText(citationText(quoted()), plain));
+    const md = el("button", { type: "button", className: "copy-btn copy-md", text: "Copy as Markdown" });
+    md.addEventListener("click", () => copyText(citationMarkdown(quoted()), md));
+    return el("span", { className: "copy" }, [plain, md]);
+  }
+
+  const CSV_COLUMNS = [
+    "rank", "title", "authors", "published", "pages", "page_start", "page_end", "doc_id",
+    "chunk_id", "score", "quote", "text", "footnotes", "urls",
+  ];
+
+  function csvCell(value) {
+    const text = String(value === null || value === undefined ? "" : value);
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  }
+
+  function resultsCsv(data) {
+    const rows = [CSV_COLUMNS];
+    for (const hit of data.results) {
+      const doc = docInfo(hit.doc_id, hit.title);
+      const cites = hit.citations || [];
+      rows.push([
+        hit.rank, hit.title, doc.authors.join("; "), doc.published || "", hitPages(hit),
+        hit.page_start, hit.page_end, hit.doc_id, hit.chunk_id, Number(hit.score.toPrecision(6)),
+        hit.highlight ? hit.highlight.text : "", hit.text,
+        cites.map((c) => `[${c.n}] ${c.note === null || c.note === undefined ? NOTE_LOST : c.note}`).join(" | "),
+        cites.flatMap((c) => c.urls || []).join(" "),
+      ]);
+    }
+    return rows.map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
+  }
+
+  function resultsMarkdown(data) {
+    const parts = [`# ${data.query}`, ""];
+    if (data.answer) parts.push("## Answer", "", citationMarkdown(quotedAnswer(data.answer)), "");
+    for (const hit of data.results) {
+      parts.push(`## ${hit.rank}. ${hit.title}, ${hitPages(hit)}`, "", citationMarkdown(quotedHit(hit)), "");
+    }
+    return parts.join("\n");
+  }
+
+  function download(text, type, extension) {
+    const name = (lastData.query.replace(/[^\p{L}\p{N}]+/gu, "-").replace(/^-|-$/g, "") || "results")
+      .slice(0, 60);
+    const url = URL.createObjectURL(new Blob([text], { type }));
+    const a = el("a", { href: url, download: `citesearch-${name}.${extension}` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  function exportBar() {
+    const button = (text, id, make) => {
+      const b = el("button", { type: "button", className: "export-btn", id, text });
+      b.addEventListener("click", () => lastData && make());
+      return b;
+    };
+    return el("div", { className: "export", id: "export" }, [
+      el("span", { className: "muted", text: "Export this page: " }),
+      button("CSV", "export-csv", () => download(resultsCsv(lastData), "text/csv;charset=utf-8", "csv")),
+      button("Markdown", "export-md", () => download(resultsMarkdown(lastData), "text/markdown;charset=utf-8", "md")),
+      button("JSON", "export-json", () =>
+        download(JSON.stringify(lastData, null, 2) + "\n", "application/json", "json")
+      ),
+    ]);
+  }
+
   // ---- search results ----------------------------------------------------------------------
 
   async function runSearch(state) {
@@ -289,25 +441,47 @@
       data = await getJson("/api/search?" + p.toString(), signal);
     } catch (err) {
       if (err.name === "AbortError") return;
+      suggestionLine.hidden = true;
       resultsBox.removeAttribute("aria-busy");
       answerBox.hidden = true;
       clear(resultsBox);
-      pager.hidden = true;
+      hidePager();
       setStatus(err.message, "error");
       return;
     }
     resultsBox.removeAttribute("aria-busy");
     lastResultsUrl = location.pathname + location.search;
     renderResults(data, state);
+    const y = history.state && history.state.scrollY;
+    if (typeof y === "number") window.scrollTo(0, y);
+  }
+
+  // "Did you mean": the query searched instead of the one typed, or a suggestion to click.
+  function renderSuggestion(data, state) {
+    clear(suggestionLine);
+    const fixed = data.searched_for || data.suggestion;
+    suggestionLine.hidden = !fixed;
+    if (!fixed) return;
+    const link = el("a", { href: stateUrl({ ...state, q: fixed, offset: 0 }), text: fixed });
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      navigate({ ...state, q: fixed, offset: 0 });
+    });
+    suggestionLine.append(
+      data.searched_for ? "Showing results for " : "Did you mean ",
+      link,
+      data.searched_for ? ": no document has some of the words typed." : "?"
+    );
   }
 
   function renderResults(data, state) {
     clear(answerBox);
     clear(resultsBox);
+    renderSuggestion(data, state);
     const hits = data.results || [];
     if (!hits.length) {
       answerBox.hidden = true;
-      pager.hidden = true;
+      hidePager();
       setStatus(
         data.total && state.offset
           ? "No more passages: go back to the previous page."
@@ -319,8 +493,9 @@
     const first = data.offset + 1;
     const last = data.offset + hits.length;
     setStatus(`Passages ${first}–${last} of ${data.total} · ${Math.round(data.took_ms)} ms`);
+    lastData = data;
     renderAnswer(data.answer, hits, state);
-    resultsBox.append(...hits.map((hit) => renderHit(hit, state)));
+    resultsBox.append(exportBar(), ...hits.map((hit) => renderHit(hit, state)));
     renderPager(data, state);
   }
 
@@ -344,7 +519,8 @@
       el("blockquote", { className: "answer-text" }, [
         annotated(answer.text, null, answer.citations, show),
       ]),
-      el("p", { className: "answer-source" }, ["— ", sourceButton, `, p. ${answer.page}`]),
+      el("p", { className: "answer-source" }, ["— ", sourceButton, `, p. ${answer.page_label || answer.page}`]),
+      copyButtons(() => quotedAnswer(answer)),
       panel
     );
     answerBox.hidden = false;
@@ -358,7 +534,7 @@
     const header = el("header", { className: "hit-head" }, [
       el("span", { className: "rank", text: String(hit.rank) }),
       el("h3", { className: "hit-title" }, [link(hit.title)]),
-      el("span", { className: "pages", text: pagesLabel(hit.page_start, hit.page_end) }),
+      el("span", { className: "pages", text: pagesLabel(hit.page_label_start || hit.page_start, hit.page_label_end || hit.page_end) }),
     ]);
     const passage = el("p", { className: "passage" }, [annotated(hit.text, hl, hit.citations, show)]);
     const parts = [header, passage, panel];
@@ -386,6 +562,7 @@
     for (const [name, s] of Object.entries(hit.scores || {})) {
       if (s && s.rank) scoreBits.push(`${name} #${s.rank}`);
     }
+    parts.push(el("div", { className: "hit-copy" }, [copyButtons(() => quotedHit(hit))]));
     parts.push(
       el("footer", { className: "hit-foot" }, [
         el("span", { className: "muted", text: scoreBits.join(" · ") }),
@@ -443,7 +620,7 @@
   async function showDocument(state) {
     answerBox.hidden = true;
     clear(resultsBox);
-    pager.hidden = true;
+    hidePager();
     clear(docView);
     docView.hidden = false;
     const signal = startRequest();
@@ -618,6 +795,7 @@
     const state = readState();
     fillForm(state);
     if (state.view) {
+      suggestionLine.hidden = true;
       showDocument(state);
     } else if (state.q) {
       document.title = `${state.q} — citesearch`;
@@ -626,8 +804,9 @@
       if (inflight) inflight.abort();
       document.title = "citesearch";
       answerBox.hidden = true;
+      suggestionLine.hidden = true;
       clear(resultsBox);
-      pager.hidden = true;
+      hidePager();
       docView.hidden = true;
       clear(docView);
       setStatus("Type a question or some keywords, then press Enter.");
@@ -654,12 +833,18 @@
     if (state.q) navigate(state);
   });
 
-  $("prev").addEventListener("click", () => {
+  // Paging only means something on a page of results (not home, the viewer, or an error).
+  function canPage(button) {
     const state = readState();
-    navigate({ ...state, offset: Math.max(0, state.offset - state.k) });
+    return !pager.hidden && !button.disabled && state.q && !state.view ? state : null;
+  }
+  $("prev").addEventListener("click", () => {
+    const state = canPage($("prev"));
+    if (state) navigate({ ...state, offset: Math.max(0, state.offset - state.k) });
   });
   $("next").addEventListener("click", () => {
-    const state = readState();
+    const state = canPage($("next"));
+    if (!state) return;
     navigate({ ...state, offset: state.offset + state.k });
     window.scrollTo(0, 0);
   });
@@ -682,6 +867,8 @@
   });
 
   window.addEventListener("popstate", route);
+  // Results are re-rendered after a fetch, so the browser's own restoration would come too early.
+  if ("scrollRestoration" in history) history.scrollRestoration = "manual";
 
   loadDocuments();
   loadHealth();

@@ -1,0 +1,178 @@
+"""Citations and result lists out of citesearch: plain text, Markdown, CSV and JSON.
+
+Pure functions over the API's ``SearchResponse`` and the documents' metadata; the web page does
+the same in ``static/app.js`` (same CSV columns, same citation lines), so a reporter gets one
+shape from either.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from api.schema import AnswerModel, CitationModel, HitModel, SearchResponse
+
+ExportFormat = Literal["text", "json", "csv", "markdown"]
+
+CSV_COLUMNS = (
+    "rank",
+    "title",
+    "authors",
+    "published",
+    "pages",
+    "page_start",
+    "page_end",
+    "doc_id",
+    "chunk_id",
+    "score",
+    "quote",
+    "text",
+    "footnotes",
+    "urls",
+)
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """The bibliographic part of a document that a citation needs."""
+
+    title: str
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+
+
+def pages_label(start: str | int, end: str | int) -> str:
+    """``p. 30`` or ``pp. 30-31``.
+
+    >>> pages_label(3, 4)
+    'pp. 3-4'
+    """
+    return f"p. {start}" if str(start) == str(end) else f"pp. {start}-{end}"
+
+
+def _hit_pages(hit: HitModel) -> str:
+    start = getattr(hit, "page_label_start", None) or hit.page_start
+    end = getattr(hit, "page_label_end", None) or hit.page_end
+    return pages_label(start, end)
+
+
+def _answer_pages(answer: AnswerModel) -> str:
+    return f"p. {getattr(answer, 'page_label', None) or answer.page}"
+
+
+def _note_line(c: CitationModel) -> str:
+    note = c.note if c.note is not None else "Note not available in the source."
+    return " ".join([f"[{c.n}]", note, *c.urls])
+
+
+def _source_line(doc: DocInfo, pages: str) -> str:
+    bits = [doc.title, ", ".join(doc.authors), doc.published or "", pages]
+    return ", ".join(b for b in bits if b)
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """One thing to cite: a sentence, where it is, and the footnotes that source it."""
+
+    sentence: str
+    doc: DocInfo
+    pages: str
+    citations: Sequence[CitationModel]
+
+
+def quoted_hit(hit: HitModel, doc: DocInfo | None = None) -> Quoted:
+    """A hit cited by its answering sentence (the passage when there is none)."""
+    sentence = hit.highlight.text if hit.highlight else hit.text
+    return Quoted(sentence.strip(), doc or DocInfo(hit.title), _hit_pages(hit), hit.citations)
+
+
+def quoted_answer(answer: AnswerModel, doc: DocInfo | None = None) -> Quoted:
+    return Quoted(
+        answer.text.strip(), doc or DocInfo(answer.title), _answer_pages(answer), answer.citations
+    )
+
+
+def citation_text(q: Quoted) -> str:
+    """Plain text: the quoted sentence, its source line, one line per footnote with its URLs."""
+    lines = [f"“{q.sentence}”", f"— {_source_line(q.doc, q.pages)}"]
+    lines += [_note_line(c) for c in q.citations]
+    return "\n".join(lines)
+
+
+def citation_markdown(q: Quoted) -> str:
+    """Markdown: a block quote, the source in italics, footnotes as a list with autolinks."""
+    source = _source_line(DocInfo(f"*{q.doc.title}*", q.doc.authors, q.doc.published), q.pages)
+    lines = [f"> {q.sentence}", "", f"— {source}"]
+    if q.citations:
+        lines.append("")
+        for c in q.citations:
+            note = c.note if c.note is not None else "*Note not available in the source.*"
+            lines.append(" ".join([f"- [{c.n}]", note, *(f"<{u}>" for u in c.urls)]))
+    return "\n".join(lines)
+
+
+def _doc(docs: Mapping[str, DocInfo], doc_id: str, title: str) -> DocInfo:
+    return docs.get(doc_id) or DocInfo(title)
+
+
+def results_csv(response: SearchResponse, docs: Mapping[str, DocInfo]) -> str:
+    """One row per hit, ``CSV_COLUMNS``; footnotes as ``[n] note`` joined by `` | ``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for hit in response.results:
+        doc = _doc(docs, hit.doc_id, hit.title)
+        writer.writerow(
+            [
+                hit.rank,
+                hit.title,
+                "; ".join(doc.authors),
+                doc.published or "",
+                _hit_pages(hit),
+                hit.page_start,
+                hit.page_end,
+                hit.doc_id,
+                hit.chunk_id,
+                f"{hit.score:.6g}",
+                hit.highlight.text if hit.highlight else "",
+                hit.text,
+                " | ".join(
+                    f"[{c.n}] {c.note if c.note is not None else 'Note not available in the source.'}"
+                    for c in hit.citations
+                ),
+                " ".join(u for c in hit.citations for u in c.urls),
+            ]
+        )
+    return out.getvalue()
+
+
+def results_markdown(response: SearchResponse, docs: Mapping[str, DocInfo]) -> str:
+    """The answer and each hit as a citation block under a numbered heading."""
+    parts = [f"# {response.query}", ""]
+    if response.answer:
+        a = response.answer
+        parts += [
+            "## Answer",
+            "",
+            citation_markdown(quoted_answer(a, _doc(docs, a.doc_id, a.title))),
+        ]
+        parts.append("")
+    for hit in response.results:
+        parts += [f"## {hit.rank}. {hit.title}, {_hit_pages(hit)}", ""]
+        parts.append(citation_markdown(quoted_hit(hit, _doc(docs, hit.doc_id, hit.title))))
+        parts.append("")
+    return "\n".join(parts)
+
+
+def render(response: SearchResponse, fmt: ExportFormat, docs: Mapping[str, DocInfo]) -> str:
+    """``json``, ``csv`` or ``markdown`` (``text`` is the CLI's terminal listing)."""
+    if fmt == "json":
+        return response.model_dump_json(indent=2) + "\n"
+    if fmt == "csv":
+        return results_csv(response, docs)
+    if fmt == "markdown":
+        return results_markdown(response, docs)
+    raise ValueError(f"no export format {fmt!r}")
