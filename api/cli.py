@@ -366,6 +366,17 @@ def build_parser() -> argparse.ArgumentParser:
         "search",
         help="ask a question",
         formatter_class=fmt,
+        description="Ask a question or type keywords.\n\n"
+        "query syntax (exact and hybrid modes):\n"
+        '  "Great Stone"            this exact phrase, words in this order\n'
+        "  -tractors, NOT tractors  leave out passages with the word (any form: tractor too)\n"
+        "  Pakistan OR Vietnam      either word (with a phrase, one of them is required)\n"
+        "  tract*                   words starting with tract\n"
+        "  tractr~  tractr~1        words within 2 (or 1) letters: tractor\n"
+        "  doc:ID                   only this document (-doc:ID: all but it)\n"
+        "Names match in any script and spelling (Lukashenko, Lukashenka, Лукашенко). A word no\n"
+        "document has gets a suggestion; when the query finds little the suggestion is searched\n"
+        "instead (JSON: suggestion, searched_for).",
         epilog="examples:\n  citesearch search 'Belarus exports to Pakistan'\n"
         "  citesearch search 'tractor assembly in Africa' -k 3 --mode bm25\n"
         "  citesearch search 'trade with China' --doc belarus-new-export-markets --json\n"

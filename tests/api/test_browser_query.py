@@ -1,0 +1,106 @@
+"""The query language on the web page, in real headless Chromium: the syntax help, a phrase with
+an exclusion, a malformed query's message, and "did you mean" both ways (searched instead, or a
+suggestion to click). Skipped without Chromium, as tests/api/test_browser.py is (a failure on CI).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote_plus, urlparse
+
+import pytest
+
+from api.app import create_app
+from api.local_server import running_server
+from api.screenshot import CHROMIUM_PATH, launch_chromium
+from index.embed import Embedder
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def page(corpus_index: Path, embedder: Embedder) -> Iterator[tuple[Any, str]]:
+    if not CHROMIUM_PATH.exists():
+        message = f"{CHROMIUM_PATH} is not installed (run `make browser`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}: CI must run the browser tests")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    app = create_app(corpus_index, embedder=embedder, api_token=None)
+    with running_server(app) as url, sync_playwright() as p:
+        chromium = launch_chromium(p)
+        context = chromium.new_context(viewport={"width": 1200, "height": 900})
+        pg = context.new_page()
+        pg.errors = []
+        pg.on("pageerror", lambda error: pg.errors.append(str(error)))
+        pg.set_default_timeout(60_000)
+        yield pg, url
+        context.close()
+        chromium.close()
+
+
+def open_results(pg: Any, url: str, query: str, mode: str = "hybrid") -> None:
+    pg.goto(f"{url}/?q={quote_plus(query)}&mode={mode}")
+    pg.wait_for_function(
+        "() => !document.getElementById('results').hasAttribute('aria-busy') && "
+        "!document.getElementById('status').className.includes('loading')"
+    )
+
+
+def test_syntax_help_is_on_the_page(page: tuple[Any, str]) -> None:
+    pg, url = page
+    pg.goto(url)
+    help_box = pg.locator("#syntax-help")
+    assert not help_box.locator("dl").is_visible()  # folded until asked for
+    help_box.locator("summary").click()
+    text = help_box.inner_text()
+    for form in ('"Great Stone"', "-tractors", "NOT tractors", "OR", "tract*", "tractr~", "doc:ID"):
+        assert form in text
+
+
+@pytest.mark.parametrize("mode", ["bm25", "hybrid"])
+def test_phrase_and_exclusion_on_the_page(page: tuple[Any, str], mode: str) -> None:
+    pg, url = page
+    open_results(pg, url, '"Great Stone" -tractors', mode)
+    passages = pg.locator("#results .hit .passage").all_inner_texts()
+    assert passages
+    for text in passages:
+        flat = " ".join(text.lower().split())
+        assert "great stone" in flat and "tractor" not in flat
+    open_results(pg, url, '"Stone Great"', mode)
+    assert pg.locator("#results .hit").count() == 0
+    assert pg.errors == []
+
+
+def test_malformed_query_says_what_to_fix(page: tuple[Any, str]) -> None:
+    pg, url = page
+    pg.goto(f"{url}/?q={quote_plus(chr(34) + 'Great Stone')}")
+    pg.wait_for_function("() => document.getElementById('status').className.includes('error')")
+    assert "unbalanced quote" in pg.locator("#status").inner_text()
+    assert pg.locator("#results .hit").count() == 0
+
+
+def test_did_you_mean_searched_instead_or_offered(page: tuple[Any, str]) -> None:
+    pg, url = page
+    open_results(pg, url, "tractr exports afrika")
+    line = pg.locator("#suggestion")
+    assert line.is_visible()
+    assert line.inner_text().startswith("Showing results for tractor exports africa")
+    assert pg.locator("#results .hit").count() > 0
+
+    # One unknown word among several that find plenty: the query as typed is searched, and the
+    # suggestion is a link that searches it.
+    open_results(pg, url, "Belarus Pakistan trade tractr")
+    assert line.inner_text() == "Did you mean Belarus Pakistan trade tractor?"
+    line.locator("a").click()
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('q').endsWith('tractor')")
+    assert parse_qs(urlparse(pg.url).query)["q"] == ["Belarus Pakistan trade tractor"]
+    pg.wait_for_function("() => document.getElementById('suggestion').hidden")
+
+    open_results(pg, url, "tractor exports")
+    assert line.is_hidden()
+    assert pg.errors == []
