@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -77,6 +78,19 @@ def corpus_fingerprint(collection: Path) -> str:
     return digest.hexdigest()
 
 
+def model_key(model: ModelInfo) -> str:
+    """A folder name for one embedding model: its name made path-safe and its weights' hash.
+
+    Each model gets its own cached BEIR indexes, so switching between models (MiniLM and e5)
+    reuses both instead of rebuilding one over the other.
+
+    >>> model_key(ModelInfo("intfloat/multilingual-e5-small", "0123456789abcdef" * 4, 384))
+    'intfloat-multilingual-e5-small-0123456789ab'
+    """
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", model.name).strip("-.") or "model"
+    return f"{safe}-{model.weights_hash[:12]}"
+
+
 def ensure_beir_index(
     collection: Path,
     dataset: BeirDataset,
@@ -85,14 +99,17 @@ def ensure_beir_index(
     *,
     progress: bool = False,
 ) -> BeirIndex:
-    """The index of ``dataset`` (read from ``collection``) under ``cache_dir/<collection name>``.
+    """The index of ``dataset`` (read from ``collection``) under
+    ``cache_dir/<model key>/<collection name>`` (``model_key``).
 
     An index built before is reused when the corpus file hashes the same and the store opens for
     this model; otherwise it is built again (about a minute for Vaswani's 11,429 abstracts on 2
-    cores, nearly all of it embedding).
+    cores with MiniLM, nearly all of it embedding). Sentence vectors are not stored: a BEIR
+    evaluation scores rankings, and a search without them picks highlights by the query's terms
+    alone, so the collection is embedded once per document, not once per sentence as well.
     """
     name = Path(collection).resolve().name
-    index_dir = (Path(cache_dir) / name).absolute()
+    index_dir = (Path(cache_dir) / model_key(ModelInfo.of(embedder)) / name).absolute()
     source_file = index_dir.parent / f"{name}{_SOURCE_FILE_SUFFIX}"
     fingerprint = corpus_fingerprint(collection)
     documents = [(doc_id, t, x) for doc_id, (t, x) in dataset.corpus.items() if (t + x).strip()]

@@ -111,6 +111,7 @@ def report_json(report: EvalReport) -> dict[str, object]:
                 "metrics": r.metrics,
                 "latencies_ms": r.latencies_ms,
                 "failed": r.failed,
+                "seconds": r.seconds,
             }
             for r in report.results
         ],

@@ -55,6 +55,8 @@ class ConfigResult:
     run: Run
     latencies_ms: dict[str, float]
     failed: dict[str, str] = field(default_factory=dict)  # query id -> why it was refused
+    seconds: float = 0.0
+    """Wall time of the whole configuration: every query searched and its hits kept."""
 
 
 @dataclass

@@ -16,9 +16,13 @@ Scores in a run are rank-derived (the first chunk scores the length of the list,
 that ``trec_eval`` ranks exactly as the searcher did, whatever ties the fused scores had.
 
 Latency is the wall time of one ``Searcher.search`` call (embedding the query, both retrievers,
-fusion, de-duplication and the answering sentence), measured warm: each query is searched twice
-and the second call timed, so the sentence vectors of its hits are cached, as in a server that has
-been answering for a while. All configurations share one searcher's caches.
+fusion, de-duplication, highlights and the answering sentence). Each query is searched once per
+configuration: the only model work is the query's embedding, since sentence vectors are read from
+the index, so the first search of a question is the one a reader waits for. The wall time of each
+configuration is kept with its result, so a report says where an evaluation's time goes.
+
+The question set may mix languages (``QAItem.lang``): each language is scored as its own test set
+(``qa`` for English, ``qa-ru`` for the Russian questions over the same English reports).
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ import argparse
 import copy
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -37,7 +42,7 @@ from eval.beir import BeirDataset, load_beir
 from eval.beir_index import ensure_beir_index
 from eval.citations import cites_correctly
 from eval.metrics import Qrels, Run, evaluate, judged_queries, rank_documents
-from eval.qa import DEFAULT_QA_PATH, QAItem, is_relevant, load_questions
+from eval.qa import DEFAULT_QA_PATH, QAItem, by_language, is_relevant, load_questions
 from eval.reference_bm25 import ReferenceBM25
 from eval.report import markdown_report, write_report
 from eval.results import ConfigResult, EvalReport, RunConfig
@@ -115,7 +120,9 @@ def run_qa(
     stored_notes = _NoteLookup(searcher.store)
     results = []
     for config in configs:
+        started = time.perf_counter()
         outcome = _run_config(searcher, chunks, config, queries, k, progress)
+        seconds = time.perf_counter() - started
         metrics = evaluate(outcome.run, qrels, [m for m in QA_METRICS if m in _RANK_METRICS])
         metrics.update(answered_at(outcome.run, qrels, [1, 10]))
         if config.engine != "rank-bm25":  # it ranks chunk ids: no hits, no citations shown
@@ -123,7 +130,9 @@ def run_qa(
             metrics.update(citation_accuracy(items, outcome.hits, stored_notes.notes_of))
         metrics.update(latency_summary(outcome.latencies_ms))
         results.append(
-            ConfigResult(config, metrics, outcome.run, outcome.latencies_ms, outcome.failed)
+            ConfigResult(
+                config, metrics, outcome.run, outcome.latencies_ms, outcome.failed, seconds
+            )
         )
     notes = _qa_notes(questions, qrels)
     curve_k = min(20, k)
@@ -160,11 +169,15 @@ def run_beir(
     chunks = all_chunks(searcher.store)
     results = []
     for config in configs:
+        started = time.perf_counter()
         outcome = _run_config(searcher, chunks, config, queries, k, progress)
+        seconds = time.perf_counter() - started
         metrics = evaluate(outcome.run, qrels, BEIR_METRICS)
         metrics.update(latency_summary(outcome.latencies_ms))
         results.append(
-            ConfigResult(config, metrics, outcome.run, outcome.latencies_ms, outcome.failed)
+            ConfigResult(
+                config, metrics, outcome.run, outcome.latencies_ms, outcome.failed, seconds
+            )
         )
     notes = [
         f"{len(queries)} queries, {sum(len(d) for d in qrels.values())} judgments, "
@@ -320,9 +333,8 @@ def _run_config(
     mode: Mode = config.engine
     for qid, text in items:
         try:
-            hits = _search(configured, text, k, mode, config.fusion)
             started = time.perf_counter()
-            _search(configured, text, k, mode, config.fusion)
+            hits = _search(configured, text, k, mode, config.fusion)
             outcome.latencies_ms[qid] = (time.perf_counter() - started) * 1000
         except QueryError as exc:
             outcome.failed[qid] = str(exc)
@@ -339,8 +351,8 @@ def _search(searcher: Searcher, text: str, k: int, mode: Mode, fusion: Fusion | 
 def configured_searcher(base: Searcher, config: RunConfig) -> Searcher:
     """A searcher with the config's fusion settings, sharing ``base``'s store, model and caches.
 
-    A shallow copy shares the sentence-vector cache, so no configuration pays to fill it again;
-    ``base`` itself is left as it was.
+    A shallow copy shares the searcher's caches (shingles, documents); ``base`` itself is left as
+    it was.
     """
     options = base.options
     if config.fusion is not None:
@@ -407,40 +419,90 @@ def cli_eval(
 ) -> int:
     """``citesearch eval``: evaluate the question set and/or a BEIR collection; print the tables.
 
-    ``qa`` is a question set evaluated on the index at ``index_dir``; ``beir`` a BEIR folder,
-    evaluated on its own index cached in ``<index_dir's parent>/beir/<folder name>`` (built on
-    first use, reused while the corpus is unchanged). With ``out`` the files of
-    ``eval.report.write_report`` go to ``out/qa`` and ``out/<folder name>``. ``quick`` runs the
-    first few queries only, with k=20. ``embedder`` is loaded when not given. Returns the
-    process exit code: 0, or 2 when an input or the index cannot be used (the message says why).
+    ``qa`` is a question set evaluated on the index at ``index_dir``, each language of its
+    questions as its own table (``out/qa`` for English, ``out/qa-ru`` for Russian); ``beir`` a
+    BEIR folder, evaluated on its own index cached in
+    ``<index_dir's parent>/beir/<model key>/<folder name>`` (built on first use, reused while the
+    corpus and the model are unchanged). With ``out`` the files of ``eval.report.write_report``
+    go to those folders and ``out/<folder name>``. ``quick`` runs the first few queries only,
+    with k=20. ``embedder`` is loaded when not given. Prints where the time went (model load,
+    index build, each configuration). Returns the process exit code: 0, or 2 when an input or the
+    index cannot be used (the message says why).
     """
     if qa is None and beir is None:
         print("citesearch eval: give --qa FILE and/or --beir DIR", file=sys.stderr)
         return 2
     k = 20 if quick else 100
-    embedder = embedder or Embedder()
+    timings = StageTimer()
+    with timings.stage("load model"):
+        embedder = embedder or Embedder()
     try:
         if qa is not None:
             questions = load_questions(qa)
             searcher = open_searcher(index_dir, embedder=embedder)
-            limited = questions[:QUICK_QUERIES] if quick else questions
-            _emit(run_qa(searcher, limited, k=k, name=str(qa), progress=True), out, "qa")
+            for lang, group in by_language(questions).items():
+                folder = "qa" if lang == "en" else f"qa-{lang}"
+                limited = group[:QUICK_QUERIES] if quick else group
+                name = str(qa) if lang == "en" else f"{qa} ({lang})"
+                with timings.stage(f"{folder}: every configuration"):
+                    report = run_qa(searcher, limited, k=k, name=name, progress=True)
+                timings.add_configs(folder, report)
+                _emit(report, out, folder)
         if beir is not None:
             dataset = load_beir(beir)
-            built = ensure_beir_index(
-                beir, dataset, Path(index_dir).parent / "beir", embedder, progress=True
+            name = Path(beir).resolve().name
+            with timings.stage(f"{name}: index (build or reuse)"):
+                built = ensure_beir_index(
+                    beir, dataset, Path(index_dir).parent / "beir", embedder, progress=True
+                )
+            timings.notes.append(
+                f"{name}: index {'built' if built.built else 'reused'} ({built.documents} documents)"
             )
             searcher = open_searcher(built.path, embedder=embedder)
             ids = sorted(dataset.queries, key=_natural)
-            name = Path(beir).resolve().name
             wanted = ids[:QUICK_QUERIES] if quick else ids
-            report = run_beir(searcher, dataset, k=k, name=name, query_ids=wanted, progress=True)
+            with timings.stage(f"{name}: every configuration"):
+                report = run_beir(
+                    searcher, dataset, k=k, name=name, query_ids=wanted, progress=True
+                )
+            timings.add_configs(name, report)
             _emit(report, out, name)
     except (OSError, ValueError, IndexMismatch, IndexLocked) as exc:
         # A missing or malformed input file, or no usable index: the message says which.
         print(f"citesearch eval: {exc}", file=sys.stderr)
         return 2
+    print(timings.markdown())
     return 0
+
+
+class StageTimer:
+    """Wall time of each stage of an evaluation, in the order run, printed as a Markdown list."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.stages: list[tuple[str, float]] = []
+        self.notes: list[str] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages.append((name, time.perf_counter() - started))
+
+    def add_configs(self, prefix: str, report: EvalReport) -> None:
+        """Each configuration's wall time, as sub-stages of the test set's run."""
+        for result in report.results:
+            self.stages.append((f"{prefix}: {result.config.name}", result.seconds))
+
+    def markdown(self) -> str:
+        total = time.perf_counter() - self.started
+        lines = ["### Time", ""]
+        lines += [f"- {name}: {seconds:.1f} s" for name, seconds in self.stages]
+        lines += [f"- {note}" for note in self.notes]
+        lines.append(f"- total: {total:.1f} s")
+        return "\n".join(lines) + "\n"
 
 
 def _emit(report: EvalReport, out: Path | None, folder: str) -> None:

@@ -30,7 +30,6 @@ from eval.trec import read_qrels, read_run
 from index.embed import Embedder
 from retrieval.search import Searcher, open_searcher
 
-VASWANI = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "vaswani"
 # One question of each type, three of them (q023, q083, q146) answered by a footnoted sentence.
 QUICK_IDS = {"q001", "q002", "q003", "q007", "q023", "q083", "q146"}
 
@@ -99,7 +98,7 @@ def test_citation_check_reads_the_marker_after_a_quotation(searcher: Searcher) -
 def test_reference_bm25_ranks_like_the_index_bm25(searcher: Searcher) -> None:
     # Same terms, same k1 and b; only the idf formula differs (see eval.reference_bm25).
     reference = ReferenceBM25(all_chunks(searcher.store))
-    questions = load_questions()
+    questions = [item for item in load_questions() if item.lang == "en"]
     same_first = 0
     overlap = 0.0
     for item in questions:
@@ -109,29 +108,6 @@ def test_reference_bm25_ranks_like_the_index_bm25(searcher: Searcher) -> None:
         overlap += len(set(ours) & set(theirs)) / max(len(ours), 1)
     assert same_first / len(questions) >= 0.85
     assert overlap / len(questions) >= 0.85
-
-
-@pytest.fixture(scope="module")
-def vaswani_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Three Vaswani queries with every judged abstract, plus 80 other abstracts, as a BEIR folder."""
-    full = load_beir(VASWANI)
-    query_ids = ["1", "2", "3"]
-    keep = {doc for qid in query_ids for doc in full.qrels[qid]}
-    keep |= set(list(full.corpus)[:80])
-    folder = tmp_path_factory.mktemp("vaswani-slice") / "vaswani-slice"
-    (folder / "qrels").mkdir(parents=True)
-    with (folder / "corpus.jsonl").open("w", encoding="utf-8") as f:
-        for doc_id in sorted(keep, key=int):
-            title, text = full.corpus[doc_id]
-            f.write(json.dumps({"_id": doc_id, "title": title, "text": text}) + "\n")
-    with (folder / "queries.jsonl").open("w", encoding="utf-8") as f:
-        for qid in query_ids:
-            f.write(json.dumps({"_id": qid, "text": full.queries[qid]}) + "\n")
-    rows = [f"{q}\t{d}\t{g}\n" for q in query_ids for d, g in sorted(full.qrels[q].items())]
-    (folder / "qrels" / "test.tsv").write_text(
-        "query-id\tcorpus-id\tscore\n" + "".join(rows), encoding="utf-8"
-    )
-    return folder
 
 
 def test_beir_index_is_built_once_and_evaluated(
@@ -206,3 +182,30 @@ def test_run_configs_refuse_settings_that_would_be_ignored() -> None:
         RunConfig("rrf", "hybrid", fusion="rrf", dense_weight=0.5)
     with pytest.raises(ValueError, match="engine"):
         RunConfig("x", "splade")  # type: ignore[arg-type]
+
+
+def test_cli_eval_reports_russian_questions_as_their_own_table(
+    corpus_index: Path, embedder: Embedder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions = load_questions()
+    chosen = [q for q in questions if q.lang == "en"][:2] + [
+        q for q in questions if q.lang == "ru"
+    ][:2]
+    qa = tmp_path / "qa.jsonl"
+    lines = [
+        DEFAULT_QA_PATH.read_text(encoding="utf-8").splitlines()[questions.index(q)] for q in chosen
+    ]
+    qa.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli_eval(qa, None, corpus_index, out, embedder=embedder) == 0
+    english = json.loads((out / "qa" / "results.json").read_text(encoding="utf-8"))
+    russian = json.loads((out / "qa-ru" / "results.json").read_text(encoding="utf-8"))
+    assert english["queries"] == russian["queries"] == 2
+    assert set(read_run(out / "qa-ru" / "runs" / "dense.trec")) == {q.id for q in chosen[2:]}
+    for entry in russian["configs"]:
+        assert 0.0 <= entry["metrics"]["recall@10"] <= 1.0
+        assert entry["seconds"] > 0
+    printed = capsys.readouterr().out
+    assert "### Question set: " in printed and " (ru) (2 queries, top 100)" in printed
+    # Where the time went: each test set and each of its configurations.
+    assert "- qa-ru: every configuration: " in printed and "- qa-ru: hybrid-rrf: " in printed
