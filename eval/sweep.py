@@ -1,159 +1,449 @@
-"""Fusion settings swept in seconds: each retriever's list fetched once per query, fused many ways.
+"""Fusion defaults chosen across collections: every setting scored on lists fetched once.
 
-The searcher's hybrid mode fuses the top ``depth`` chunks of BM25 and of dense retrieval, with
-``depth = max(50, 2 * (offset + k))`` (50 for the web page's ten results, 200 for the evaluation's
-k=100). Here the two lists are fetched once at the largest depth and cut, then fused by
-``retrieval.fusion`` exactly as the searcher does, for every RRF k, dense weight and depth asked.
-What this leaves out (near-duplicate merging, answer sentences) does not reorder distinct
-passages, so the figures match ``eval.runner``'s to within the odd merged duplicate.
+For each collection (the question set, BEIR collections) and each query, the BM25 and dense
+top-``max(depths)`` lists are fetched once, through the searcher's store and embedder (the calls
+``Searcher`` makes). Each fusion setting then cuts them to its depth and fuses them with
+``retrieval.fusion``, the functions the searcher calls, and the fused ranking is scored. What
+this leaves out, near-duplicate merging, only moves a merged copy to sit behind its original, so
+the figures are the runner's (``eval.runner``) on collections without near-duplicates, and within
+the odd merged passage elsewhere (``tests/eval/test_sweep.py`` holds them to each other).
 
-    python -m eval.sweep --qa eval/data/qa.jsonl --index-dir var/index
-    python -m eval.sweep --beir ../shared/benchmarks/vaswani --index-dir var/index
+Settings: BM25 alone, dense alone, RRF with each ``k``, weighted min-max with each dense weight,
+each at each fusion depth, and the same fusions with a per-query rule: a query written in Cyrillic
+(no BM25 term of it can match the English reports) is ranked by the dense list alone.
+
+Selection: each setting's nDCG@10 on each collection and their mean; the best setting by mean; and
+leave-one-collection-out: for each collection, the setting with the best mean over the others,
+scored on the one left out, beside the best any setting reaches there.
+
+    python -m eval.sweep --qa eval/data/qa.jsonl --beir ../shared/benchmarks/vaswani \\
+        --beir ../shared/benchmarks/cisi --out eval/out
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 
 from eval.beir import load_beir
 from eval.beir_index import ensure_beir_index
 from eval.metrics import Qrels, evaluate
-from eval.qa import load_questions
+from eval.qa import QAItem, load_questions
 from eval.report import column_header
-from eval.runner import all_chunks, answered_at, qa_qrels, rank_scores
-from index.embed import Embedder
-from index.embedded_store import EmbeddedStore, ModelInfo
+from eval.runner import all_chunks, qa_qrels, rank_scores
+from index.embed import Embedder, ModelChoice
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
+from retrieval.search import Searcher, open_searcher
 
 Ranked = list[tuple[str, float]]
+"""(chunk id, score) pairs, best first."""
 
-RRF_KS = (5, 10, 20, 60, 100)
-DENSE_WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
-DEPTHS = (50, 200)
-SWEEP_METRICS = ["recall@1", "recall@10", "mrr@10", "ndcg@10"]
+Method = Literal["bm25", "dense", "rrf", "weighted"]
 
-
-@dataclass
-class SweepRow:
-    """One fusion setting and its mean metrics."""
-
-    fusion: str  # "bm25", "dense", "rrf" or "weighted"
-    parameter: float | None  # RRF k or dense weight
-    depth: int
-    metrics: dict[str, float]
+RRF_KS: tuple[int, ...] = (10, 20, 40, 60, 100)
+DENSE_WEIGHTS: tuple[float, ...] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+DEPTHS: tuple[int, ...] = (20, 50, 100)
+SELECTION_METRIC = "ndcg@10"
+QA_METRICS = ("ndcg@10", "recall@5", "mrr@10")
+BEIR_METRICS = ("ndcg@10",)
 
 
-def retriever_lists(
-    store: EmbeddedStore, embedder: Embedder, queries: Mapping[str, str], depth: int
-) -> tuple[dict[str, Ranked], dict[str, Ranked]]:
-    """Each query's BM25 and dense top-``depth`` (chunk id, score) lists, best first."""
-    bm25: dict[str, Ranked] = {}
-    dense: dict[str, Ranked] = {}
-    for qid, text in queries.items():
-        bm25[qid] = [(s.chunk_id, s.score) for s in store.bm25_search(text, depth)]
-        vector = embedder.encode_query(text)
-        dense[qid] = [(s.chunk_id, s.score) for s in store.vector_search(vector, depth)]
-    return bm25, dense
+@dataclass(frozen=True)
+class FusionSetting:
+    """One way to rank a query from its two lists.
+
+    ``parameter`` is RRF's k or the dense weight; ``depth`` how many of each list are fused;
+    ``cyrillic_dense`` ranks a query written in Cyrillic by the dense list alone.
+    """
+
+    method: Method
+    parameter: float | None = None
+    depth: int = 50
+    cyrillic_dense: bool = False
+
+    def __post_init__(self) -> None:
+        if self.method not in get_args(Method):
+            raise ValueError(f"method must be one of {get_args(Method)}, not {self.method!r}")
+        if (self.method in ("rrf", "weighted")) != (self.parameter is not None):
+            raise ValueError(f"{self.method}: a parameter is given for rrf and weighted only")
+        if self.method == "weighted" and not 0.0 <= float(self.parameter or 0.0) <= 1.0:
+            raise ValueError("a dense weight is between 0 and 1")
+        if self.depth < 1:
+            raise ValueError("depth must be positive")
+
+    @property
+    def name(self) -> str:
+        """``rrf-k60-d50``, ``weighted-0.3-d50+cyr-dense``, ``bm25``..."""
+        if self.method == "rrf":
+            base = f"rrf-k{self.parameter:g}-d{self.depth}"
+        elif self.method == "weighted":
+            base = f"weighted-{self.parameter:g}-d{self.depth}"
+        else:
+            base = self.method
+        return base + ("+cyr-dense" if self.cyrillic_dense else "")
 
 
-def sweep(
-    bm25: Mapping[str, Ranked],
-    dense: Mapping[str, Ranked],
-    qrels: Qrels,
-    *,
-    metrics: Sequence[str] = SWEEP_METRICS,
+def default_settings(
     rrf_ks: Sequence[int] = RRF_KS,
     dense_weights: Sequence[float] = DENSE_WEIGHTS,
     depths: Sequence[int] = DEPTHS,
-    answered: bool = False,
-) -> list[SweepRow]:
-    """Metrics of each retriever alone and of every fusion setting, at each depth."""
+    *,
+    cyrillic_rule: bool = True,
+) -> list[FusionSetting]:
+    """Each retriever alone, then every fusion at every depth, each with and without the rule.
 
-    def score(ranked: Mapping[str, Ranked]) -> dict[str, float]:
-        run = {qid: rank_scores([cid for cid, _ in pairs]) for qid, pairs in ranked.items()}
-        means = evaluate(run, qrels, list(metrics))
-        if answered:
-            means.update(answered_at(run, qrels, [1, 10]))
-        return means
+    A retriever alone does not depend on the depth (its top 10 is its top 10 at any depth).
+    """
+    settings = [FusionSetting("bm25", depth=max(depths)), FusionSetting("dense", depth=max(depths))]
+    rules = (False, True) if cyrillic_rule else (False,)
+    for rule in rules:
+        for depth in depths:
+            settings += [FusionSetting("rrf", float(k), depth, rule) for k in rrf_ks]
+            settings += [FusionSetting("weighted", w, depth, rule) for w in dense_weights]
+    return settings
 
-    top = max(depths)
-    rows = [
-        SweepRow("bm25", None, top, score(bm25)),
-        SweepRow("dense", None, top, score(dense)),
+
+def is_cyrillic(text: str) -> bool:
+    """True when most letters of ``text`` are Cyrillic.
+
+    >>> is_cyrillic("Какие страны граничат с Беларусью?"), is_cyrillic("BelAZ в Чили")
+    (True, False)
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    cyrillic = sum(1 for ch in letters if "\u0400" <= ch <= "\u04ff")
+    return cyrillic * 2 > len(letters)
+
+
+def fuse(setting: FusionSetting, query: str, bm25: Ranked, dense: Ranked) -> Ranked:
+    """A query's ranking under ``setting``, as ``Searcher`` ranks it before merging duplicates.
+
+    BM25 alone drops chunks that score 0 (they share no term with the query), as the searcher
+    does; fusions keep every chunk either list returned.
+    """
+    bm25, dense = bm25[: setting.depth], dense[: setting.depth]
+    method = setting.method
+    if setting.cyrillic_dense and is_cyrillic(query):
+        method = "dense"
+    if method == "bm25":
+        return [pair for pair in bm25 if pair[1] > 0]
+    if method == "dense":
+        return list(dense)
+    if method == "rrf":
+        rankings = {"bm25": [c for c, _ in bm25], "dense": [c for c, _ in dense]}
+        return reciprocal_rank_fusion(rankings, k=int(setting.parameter or 60))
+    weight = float(setting.parameter or 0.0)
+    return weighted_score_fusion(
+        {"bm25": bm25, "dense": dense}, {"dense": weight, "bm25": 1.0 - weight}
+    )
+
+
+# ---- collections ------------------------------------------------------------------------------
+
+
+@dataclass
+class Collection:
+    """One test collection with each query's two lists, fetched once."""
+
+    name: str
+    queries: dict[str, str]
+    qrels: Qrels
+    bm25: dict[str, Ranked]
+    dense: dict[str, Ranked]
+    metrics: tuple[str, ...] = BEIR_METRICS
+    subsets: dict[str, list[str]] = field(default_factory=dict)
+    """Named groups of query ids scored on their own as well (``ru``: the Russian questions)."""
+    fetch_seconds: float = 0.0
+
+
+def fetch_lists(
+    searcher: Searcher, queries: Mapping[str, str], depth: int
+) -> tuple[dict[str, Ranked], dict[str, Ranked]]:
+    """Each query's BM25 and dense top-``depth`` lists, by the searcher's store and embedder.
+
+    The query is whitespace-normalized as ``Searcher.search`` does; one embedding per query.
+    """
+    bm25: dict[str, Ranked] = {}
+    dense: dict[str, Ranked] = {}
+    for qid, text in queries.items():
+        query = " ".join(text.split())
+        bm25[qid] = [(s.chunk_id, s.score) for s in searcher.store.bm25_search(query, depth)]
+        vector = searcher.embedder.encode_query(query)
+        dense[qid] = [(s.chunk_id, s.score) for s in searcher.store.vector_search(vector, depth)]
+    return bm25, dense
+
+
+def qa_collection(
+    searcher: Searcher, questions: Sequence[QAItem], depth: int, name: str = "qa"
+) -> Collection:
+    """The question set on the corpus index (``eval.runner``'s qrels); each language a subset."""
+    started = time.perf_counter()
+    queries = {item.id: item.question for item in questions}
+    qrels = qa_qrels(questions, all_chunks(searcher.store))
+    bm25, dense = fetch_lists(searcher, queries, depth)
+    subsets: dict[str, list[str]] = {}
+    for item in questions:
+        if item.lang != "en":
+            subsets.setdefault(item.lang, []).append(item.id)
+    return Collection(
+        name, queries, qrels, bm25, dense, QA_METRICS, subsets, time.perf_counter() - started
+    )
+
+
+def beir_collection(
+    searcher: Searcher, name: str, queries: Mapping[str, str], qrels: Qrels, depth: int
+) -> Collection:
+    """A BEIR collection on its index (``eval.beir_index``)."""
+    started = time.perf_counter()
+    bm25, dense = fetch_lists(searcher, queries, depth)
+    return Collection(
+        name, dict(queries), qrels, bm25, dense, fetch_seconds=time.perf_counter() - started
+    )
+
+
+# ---- scoring and selection --------------------------------------------------------------------
+
+
+def score(setting: FusionSetting, collection: Collection) -> dict[str, float]:
+    """Mean metrics of ``setting`` on a collection; a subset's as ``<metric>/<subset>``.
+
+    Subsets report recall@10 (whether the answer is among the ten passages shown).
+    """
+    run = {
+        qid: rank_scores(
+            [cid for cid, _ in fuse(setting, text, collection.bm25[qid], collection.dense[qid])]
+        )
+        for qid, text in collection.queries.items()
+    }
+    out = evaluate(run, collection.qrels, list(collection.metrics))
+    for subset, ids in collection.subsets.items():
+        qrels = {qid: collection.qrels[qid] for qid in ids if qid in collection.qrels}
+        sub = evaluate({qid: run[qid] for qid in ids}, qrels, ["recall@10"])
+        out[f"recall@10/{subset}"] = sub["recall@10"]
+    return out
+
+
+@dataclass
+class SettingScores:
+    """One setting's metrics on each collection, and its mean selection metric."""
+
+    setting: FusionSetting
+    scores: dict[str, dict[str, float]]  # collection -> metric -> value
+    mean: float
+
+
+@dataclass
+class LeaveOneOut:
+    """A setting chosen on the other collections, scored on the one held out."""
+
+    held_out: str
+    chosen: str
+    chosen_score: float
+    best: str
+    best_score: float
+
+
+@dataclass
+class SweepResult:
+    collections: list[str]
+    metric: str
+    rows: list[SettingScores]
+    best: str
+    leave_one_out: list[LeaveOneOut]
+    notes: list[str] = field(default_factory=list)
+
+
+def mean_of(row: SettingScores, collections: Iterable[str], metric: str) -> float:
+    names = list(collections)
+    return sum(row.scores[c][metric] for c in names) / len(names)
+
+
+def sweep(
+    collections: Sequence[Collection],
+    settings: Sequence[FusionSetting],
+    metric: str = SELECTION_METRIC,
+) -> SweepResult:
+    """Every setting on every collection; the best by mean, and leave-one-collection-out.
+
+    Ties go to the setting listed first.
+    """
+    names = [c.name for c in collections]
+    rows = []
+    for setting in settings:
+        scores = {c.name: score(setting, c) for c in collections}
+        row = SettingScores(setting, scores, 0.0)
+        row.mean = mean_of(row, names, metric)
+        rows.append(row)
+    best = max(rows, key=lambda r: r.mean)  # max keeps the first of equals
+    loco = []
+    if len(names) > 1:
+        for held in names:
+            others = [n for n in names if n != held]
+            chosen = max(rows, key=lambda r: mean_of(r, others, metric))
+            top = max(rows, key=lambda r: r.scores[held][metric])
+            loco.append(
+                LeaveOneOut(
+                    held,
+                    chosen.setting.name,
+                    chosen.scores[held][metric],
+                    top.setting.name,
+                    top.scores[held][metric],
+                )
+            )
+    return SweepResult(names, metric, rows, best.setting.name, loco)
+
+
+# ---- report -----------------------------------------------------------------------------------
+
+
+def _columns(result: SweepResult) -> list[tuple[str, str]]:
+    """(collection, metric) of each table column, the selection metric first."""
+    first = result.rows[0].scores if result.rows else {}
+    columns = [(c, result.metric) for c in result.collections]
+    for c in result.collections:
+        columns += [(c, m) for m in first.get(c, {}) if m != result.metric]
+    return columns
+
+
+def sweep_table(result: SweepResult) -> str:
+    """Each setting's figures, best mean first; the best of each column in bold."""
+    columns = _columns(result)
+    rows = sorted(result.rows, key=lambda r: -r.mean)
+    best = {col: max(r.scores[col[0]][col[1]] for r in rows) for col in columns}
+    best_mean = max((r.mean for r in rows), default=0.0)
+
+    def cell(value: float, top: float) -> str:
+        text = f"{value:.3f}"
+        return f"**{text}**" if text == f"{top:.3f}" else text
+
+    header = [
+        f"{c} {column_header(m.split('/')[0])}" + (f" ({m.split('/')[1]})" if "/" in m else "")
+        for c, m in columns
     ]
-    for depth in depths:
-        cut_b = {qid: pairs[:depth] for qid, pairs in bm25.items()}
-        cut_d = {qid: dense[qid][:depth] for qid in bm25}
-        for k in rrf_ks:
-            fused = {
-                qid: reciprocal_rank_fusion(
-                    {"bm25": [c for c, _ in cut_b[qid]], "dense": [c for c, _ in cut_d[qid]]}, k=k
-                )
-                for qid in cut_b
-            }
-            rows.append(SweepRow("rrf", k, depth, score(fused)))
-        for weight in dense_weights:
-            fused = {
-                qid: weighted_score_fusion(
-                    {"bm25": cut_b[qid], "dense": cut_d[qid]},
-                    {"dense": weight, "bm25": 1.0 - weight},
-                )
-                for qid in cut_b
-            }
-            rows.append(SweepRow("weighted", weight, depth, score(fused)))
-    return rows
-
-
-def sweep_table(rows: Sequence[SweepRow]) -> str:
-    """A Markdown table of the sweep, the best value of each column in bold."""
-    metrics = list(rows[0].metrics) if rows else []
-    best = {m: max(row.metrics[m] for row in rows) for m in metrics}
     lines = [
-        "| fusion | k / dense weight | depth | " + " | ".join(map(column_header, metrics)) + " |",
-        "|---|---:|---:|" + "---:|" * len(metrics),
+        "| setting | " + " | ".join(header) + f" | mean {column_header(result.metric)} |",
+        "|---|" + "---:|" * (len(columns) + 1),
     ]
-    for row in rows:
-        parameter = "" if row.parameter is None else f"{row.parameter:g}"
-        cells = [
-            f"**{row.metrics[m]:.3f}**"
-            if f"{row.metrics[m]:.3f}" == f"{best[m]:.3f}"
-            else f"{row.metrics[m]:.3f}"
-            for m in metrics
-        ]
-        lines.append(f"| {row.fusion} | {parameter} | {row.depth} | " + " | ".join(cells) + " |")
+    for r in rows:
+        cells = [cell(r.scores[c][m], best[(c, m)]) for c, m in columns]
+        lines.append(
+            f"| {r.setting.name} | " + " | ".join(cells) + f" | {cell(r.mean, best_mean)} |"
+        )
     return "\n".join(lines)
 
 
+def sweep_markdown(result: SweepResult) -> str:
+    """The table, the best setting by mean, and leave-one-collection-out."""
+    by_name = {r.setting.name: r for r in result.rows}
+    best = by_name[result.best]
+    metric = column_header(result.metric)
+    parts = [
+        f"### Fusion settings across {', '.join(result.collections)} ({len(result.rows)} settings)",
+        "",
+        f"Best by mean {metric}: **{result.best}** (mean {best.mean:.3f}; "
+        + ", ".join(f"{c} {best.scores[c][result.metric]:.3f}" for c in result.collections)
+        + ").",
+        "",
+    ]
+    if result.leave_one_out:
+        parts += [
+            f"Leave one collection out: the setting with the best mean {metric} on the others, "
+            "scored on the one held out.",
+            "",
+            f"| held out | chosen on the others | its {metric} | best there | best {metric} | gap |",
+            "|---|---|---:|---|---:|---:|",
+        ]
+        for lo in result.leave_one_out:
+            parts.append(
+                f"| {lo.held_out} | {lo.chosen} | {lo.chosen_score:.3f} | {lo.best} | "
+                f"{lo.best_score:.3f} | {lo.best_score - lo.chosen_score:.3f} |"
+            )
+        parts.append("")
+    parts += [sweep_table(result), ""]
+    parts += [f"- {note}" for note in result.notes]
+    return "\n".join(parts) + "\n"
+
+
+def sweep_json(result: SweepResult) -> dict[str, object]:
+    return {
+        "collections": result.collections,
+        "metric": result.metric,
+        "best": result.best,
+        "leave_one_out": [asdict(lo) for lo in result.leave_one_out],
+        "settings": [
+            {"name": r.setting.name, **asdict(r.setting), "scores": r.scores, "mean": r.mean}
+            for r in result.rows
+        ],
+        "notes": result.notes,
+    }
+
+
+def write_sweep(result: SweepResult, out: Path) -> list[Path]:
+    """``out/sweep.md`` and ``out/sweep.json``."""
+    out.mkdir(parents=True, exist_ok=True)
+    md, js = out / "sweep.md", out / "sweep.json"
+    md.write_text(sweep_markdown(result), encoding="utf-8")
+    js.write_text(json.dumps(sweep_json(result), indent=1) + "\n", encoding="utf-8")
+    return [md, js]
+
+
+# ---- command line -----------------------------------------------------------------------------
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m eval.sweep --qa FILE | --beir DIR [--index-dir DIR]``: print the sweep table."""
-    parser = argparse.ArgumentParser(prog="python -m eval.sweep", description=__doc__)
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--qa", type=Path)
-    group.add_argument("--beir", type=Path)
+    """``python -m eval.sweep [--qa FILE] [--beir DIR]... [--index-dir DIR] [--out DIR]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.sweep",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--qa", type=Path, help="question set (JSONL) on the corpus index")
+    parser.add_argument("--beir", type=Path, action="append", default=[], help="BEIR folder")
     parser.add_argument("--index-dir", type=Path, default=Path("var/index"))
+    parser.add_argument(
+        "--model", choices=get_args(ModelChoice), default=None, help="embedding model"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="write sweep.md and sweep.json")
+    parser.add_argument("--no-cyrillic-rule", action="store_true")
     args = parser.parse_args(argv)
-    embedder = Embedder()
+    if args.qa is None and not args.beir:
+        parser.error("give --qa FILE and/or --beir DIR")
+    embedder = Embedder(model=args.model) if args.model else Embedder()
+    depth = max(DEPTHS)
+    collections = []
     if args.qa is not None:
-        questions = load_questions(args.qa)
-        store = EmbeddedStore.open_for(args.index_dir, ModelInfo.of(embedder))
-        qrels = qa_qrels(questions, all_chunks(store))
-        queries = {item.id: item.question for item in questions}
-        metrics = SWEEP_METRICS
-    else:
-        dataset = load_beir(args.beir)
+        searcher = open_searcher(args.index_dir, embedder=embedder)
+        collections.append(qa_collection(searcher, load_questions(args.qa), depth))
+    for folder in args.beir:
+        dataset = load_beir(folder)
         built = ensure_beir_index(
-            args.beir, dataset, args.index_dir.parent / "beir", embedder, progress=True
+            folder, dataset, args.index_dir.parent / "beir", embedder, progress=True
         )
-        store = EmbeddedStore.open_for(built.path, ModelInfo.of(embedder))
-        qrels, queries = dataset.qrels, dataset.queries
-        metrics = ["ndcg@10", "map", "recall@10", "recall@100"]
-    bm25, dense = retriever_lists(store, embedder, queries, max(DEPTHS))
-    rows = sweep(bm25, dense, qrels, metrics=metrics, answered=args.qa is not None)
-    print(sweep_table(rows))
+        searcher = open_searcher(built.path, embedder=embedder)
+        name = Path(folder).resolve().name
+        collections.append(beir_collection(searcher, name, dataset.queries, dataset.qrels, depth))
+    fetched = time.perf_counter()
+    settings = default_settings(cyrillic_rule=not args.no_cyrillic_rule)
+    result = sweep(collections, settings)
+    result.notes += [
+        f"model: {embedder.model_name}; lists fetched once per query at depth {depth}: "
+        + ", ".join(
+            f"{c.name} {len(c.queries)} queries in {c.fetch_seconds:.1f} s" for c in collections
+        )
+        + f"; {len(settings)} settings scored in {time.perf_counter() - fetched:.1f} s.",
+        "A setting's depth is how many of each list are fused (the searcher's min_depth; it "
+        "fuses max(min_depth, 2 x (offset + k)), so k=100 fuses 200).",
+        "+cyr-dense: a query written in Cyrillic is ranked by the dense list alone.",
+    ]
+    print(sweep_markdown(result))
+    if args.out is not None:
+        for path in write_sweep(result, args.out):
+            print(f"wrote {path}")
     return 0
 
 

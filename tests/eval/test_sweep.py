@@ -1,42 +1,152 @@
-"""The fast fusion sweep scores fused rankings as the searcher's hybrid mode ranks them."""
+"""The fusion sweep scores a setting exactly as the runner scores the searcher under it, and picks
+settings across collections the way its report says."""
 
 from __future__ import annotations
 
-from eval.metrics import evaluate
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.beir import load_beir
+from eval.beir_index import ensure_beir_index
 from eval.qa import load_questions
-from eval.runner import all_chunks, qa_qrels, rank_scores, shown_order
-from eval.sweep import SweepRow, retriever_lists, sweep, sweep_table
-from index.embedded_store import EmbeddedStore
-from retrieval.records import Fusion
-from retrieval.search import Searcher
+from eval.results import RunConfig
+from eval.runner import run_beir
+from eval.sweep import (
+    Collection,
+    FusionSetting,
+    beir_collection,
+    default_settings,
+    fuse,
+    qa_collection,
+    sweep,
+    sweep_markdown,
+    write_sweep,
+)
+from index.embed import Embedder
+from retrieval.search import Searcher, SearchOptions, open_searcher
 
 
-def test_sweep_matches_the_searchers_hybrid_ranking(searcher: Searcher) -> None:
-    store = searcher.store
-    assert isinstance(store, EmbeddedStore)
-    questions = load_questions()[:20]
-    qrels = qa_qrels(questions, all_chunks(store))
-    queries = {item.id: item.question for item in questions}
-    bm25, dense = retriever_lists(store, searcher.embedder, queries, 50)
-    rows = sweep(bm25, dense, qrels, rrf_ks=[60], dense_weights=[0.5], depths=[50])
-    assert [(r.fusion, r.parameter, r.depth) for r in rows] == [
-        ("bm25", None, 50),
-        ("dense", None, 50),
-        ("rrf", 60, 50),
-        ("weighted", 0.5, 50),
+def _run_config(setting: FusionSetting) -> RunConfig:
+    if setting.method == "rrf":
+        return RunConfig("hybrid-rrf", "hybrid", fusion="rrf", rrf_k=int(setting.parameter or 0))
+    if setting.method == "weighted":
+        return RunConfig(
+            "hybrid-weighted", "hybrid", fusion="weighted", dense_weight=setting.parameter
+        )
+    return RunConfig(setting.method, setting.method)
+
+
+@pytest.fixture(scope="module")
+def vaswani_index(
+    vaswani_slice: Path, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    dataset = load_beir(vaswani_slice)
+    return ensure_beir_index(vaswani_slice, dataset, tmp_path_factory.mktemp("beir"), embedder).path
+
+
+def test_sweep_figures_equal_the_runners_for_the_same_setting(
+    vaswani_slice: Path, vaswani_index: Path, embedder: Embedder
+) -> None:
+    dataset = load_beir(vaswani_slice)
+    searcher = open_searcher(vaswani_index, embedder=embedder)
+    collection = beir_collection(searcher, "vaswani-slice", dataset.queries, dataset.qrels, 100)
+    settings = [
+        FusionSetting("bm25", depth=100),
+        FusionSetting("dense", depth=100),
+        FusionSetting("rrf", 60.0, 50),
+        FusionSetting("rrf", 10.0, 20),
+        FusionSetting("weighted", 0.3, 50),
+        FusionSetting("weighted", 0.6, 20),
     ]
-    # Ten results fuse the top 50 of each retriever, as the sweep did.
-    pairs: list[tuple[SweepRow, Fusion]] = [(rows[2], "rrf"), (rows[3], "weighted")]
-    for row, fusion in pairs:
-        run = {
-            qid: rank_scores(
-                shown_order(searcher.search(text, k=10, mode="hybrid", fusion=fusion).hits)
-            )
-            for qid, text in queries.items()
-        }
-        searched = evaluate(run, qrels, ["mrr@10", "ndcg@10"])
-        for metric, value in searched.items():
-            assert abs(row.metrics[metric] - value) <= 0.05, (fusion, metric)
-    table = sweep_table(rows)
-    assert table.count("\n") == len(rows) + 1
-    assert "| weighted | 0.5 | 50 |" in table
+    result = sweep([collection], settings)
+    for row in result.rows:
+        setting = row.setting
+        # Ten results fuse max(min_depth, 20) of each list: min_depth is the setting's depth.
+        options = SearchOptions(min_depth=min(setting.depth, 50))
+        runner_searcher = open_searcher(vaswani_index, embedder=embedder, options=options)
+        report = run_beir(runner_searcher, dataset, [_run_config(setting)], k=10)
+        searched = report.results[0].metrics["ndcg@10"]
+        assert row.scores["vaswani-slice"]["ndcg@10"] == pytest.approx(searched, abs=1e-9), setting
+    # Among 80 distractors every setting puts judged abstracts at the top of these queries.
+    assert min(row.scores["vaswani-slice"]["ndcg@10"] for row in result.rows) >= 0.5
+
+
+def test_a_russian_question_is_ranked_by_the_dense_list_alone_under_the_rule(
+    searcher: Searcher,
+) -> None:
+    questions = load_questions()
+    russian = [item for item in questions if item.lang == "ru"][:3]
+    english = [item for item in questions if item.lang == "en"][:3]
+    collection = qa_collection(searcher, russian + english, 50)
+    assert collection.subsets == {"ru": [item.id for item in russian]}
+    ruled = FusionSetting("weighted", 0.3, 50, cyrillic_dense=True)
+    plain = FusionSetting("weighted", 0.3, 50)
+    for item in russian + english:
+        bm25, dense = collection.bm25[item.id], collection.dense[item.id]
+        expected = dense if item.lang == "ru" else fuse(plain, item.question, bm25, dense)
+        assert fuse(ruled, item.question, bm25, dense) == expected
+    # BM25 alone keeps only chunks sharing a term with the question (the searcher's filter).
+    for item in russian + english:
+        ranked = fuse(FusionSetting("bm25"), item.question, collection.bm25[item.id], [])
+        assert all(score > 0 for _, score in ranked)
+    scores = sweep([collection], [plain, ruled]).rows
+    assert set(scores[0].scores["qa"]) == {"ndcg@10", "recall@5", "mrr@10", "recall@10/ru"}
+
+
+def test_leave_one_out_picks_on_the_other_collections_and_scores_the_held_out(
+    vaswani_slice: Path, vaswani_index: Path, embedder: Embedder, tmp_path: Path
+) -> None:
+    dataset = load_beir(vaswani_slice)
+    searcher = open_searcher(vaswani_index, embedder=embedder)
+    full = beir_collection(searcher, "all", dataset.queries, dataset.qrels, 100)
+
+    def part(name: str, ids: list[str]) -> Collection:
+        return Collection(
+            name,
+            {q: full.queries[q] for q in ids},
+            {q: full.qrels[q] for q in ids},
+            {q: full.bm25[q] for q in ids},
+            {q: full.dense[q] for q in ids},
+        )
+
+    collections = [part("one", ["1"]), part("two", ["2"]), part("three", ["3"])]
+    settings = default_settings(rrf_ks=[10, 60], dense_weights=[0.3, 0.7], depths=[20, 100])
+    result = sweep(collections, settings)
+    assert len(result.rows) == len(settings) == 2 + 2 * 2 * 4
+    rows = {row.setting.name: row for row in result.rows}
+    best = rows[result.best]
+    assert all(best.mean >= row.mean for row in result.rows)
+    assert best.mean == pytest.approx(
+        sum(best.scores[c]["ndcg@10"] for c in ("one", "two", "three")) / 3
+    )
+    for lo in result.leave_one_out:
+        others = [c for c in ("one", "two", "three") if c != lo.held_out]
+        chosen = rows[lo.chosen]
+        assert all(
+            sum(chosen.scores[c]["ndcg@10"] for c in others)
+            >= sum(row.scores[c]["ndcg@10"] for c in others) - 1e-12
+            for row in result.rows
+        )
+        assert lo.chosen_score == chosen.scores[lo.held_out]["ndcg@10"]
+        assert lo.best_score == max(row.scores[lo.held_out]["ndcg@10"] for row in result.rows)
+        assert lo.chosen_score <= lo.best_score
+
+    md, js = write_sweep(result, tmp_path)
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert data["best"] == result.best and len(data["settings"]) == len(settings)
+    text = md.read_text(encoding="utf-8")
+    assert text == sweep_markdown(result)
+    assert f"**{result.best}**" in text
+    assert text.count("\n| rrf-") == 2 * 2 * 2  # every setting has its row
+
+
+def test_settings_refuse_parameters_that_would_be_ignored() -> None:
+    with pytest.raises(ValueError, match="parameter"):
+        FusionSetting("bm25", 0.3)
+    with pytest.raises(ValueError, match="parameter"):
+        FusionSetting("rrf")
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        FusionSetting("weighted", 1.5)
+    assert FusionSetting("weighted", 0.3, 50, True).name == "weighted-0.3-d50+cyr-dense"
