@@ -10,7 +10,8 @@ import glob
 import hmac
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,7 +22,16 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 
-from api.indexing import IndexJobs, IndexUnavailable, SearcherSlot, is_uploaded
+from api.guard import WRITE_METHODS, RequestGuard
+from api.indexing import (
+    DISK_FULL,
+    IndexJobs,
+    IndexUnavailable,
+    QueueFull,
+    SearcherSlot,
+    is_disk_full,
+    is_uploaded,
+)
 from api.models import (
     DocumentDetail,
     DocumentList,
@@ -36,9 +46,10 @@ from api.schema import SearchResponse
 from api.uploads import (
     MAX_UPLOAD_BYTES,
     UploadRejected,
-    check_content,
     clean_title,
+    megabytes,
     safe_filename,
+    save_upload,
 )
 from index.embed import Embedder
 from index.load import SUPPORTED_SUFFIXES
@@ -70,19 +81,48 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 404, 422, 503)
 }
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 415, 422)
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 415, 422, 429, 507)
 }
+# Room an upload must leave on the disk (besides itself) for the index generation it makes.
+MIN_FREE_BYTES = 64 * 1024 * 1024
 
 _bearer = HTTPBearer(auto_error=False, description=f"The token set in {TOKEN_ENV}.")
 
 
-def _current_searcher(request: Request) -> Searcher:
+def _current_searcher(request: Request) -> Iterator[Searcher]:
     slot: SearcherSlot = request.app.state.slot
-    return slot.current()
+    with slot.lease() as searcher:
+        yield searcher
 
 
-# The Searcher serving this request: taken once, so a swap mid-request cannot mix two indexes.
+# The Searcher serving this request: taken once, so a swap mid-request cannot mix two indexes,
+# and leased, so a swap cannot close it under the request either.
 Reader = Annotated[Searcher, Depends(_current_searcher)]
+
+
+def writer_refusal(
+    token: str | None, authorization: str | None
+) -> tuple[int, str, dict[str, str]] | None:
+    """Why a write is refused (status, message, headers), or None when the token is right."""
+    if not token:
+        return (
+            403,
+            f"Uploads and deletions are disabled on this server: set {TOKEN_ENV} to allow them.",
+            {},
+        )
+    scheme, _, given = (authorization or "").partition(" ")
+    given = given.strip()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
+        return (
+            401,
+            "A valid token is needed: send 'Authorization: Bearer <token>'.",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    return None
+
+
+def _is_write(method: str, path: str) -> bool:
+    return method in WRITE_METHODS and path.startswith("/api/documents")
 
 
 def create_app(
@@ -93,6 +133,8 @@ def create_app(
     upload_dir: Path | None = None,
     max_upload_bytes: int = MAX_UPLOAD_BYTES,
     require_index: bool = True,
+    min_free_bytes: int = MIN_FREE_BYTES,
+    max_pending_jobs: int | None = None,
 ) -> FastAPI:
     """The citesearch app serving the index in ``index_dir``.
 
@@ -104,13 +146,18 @@ def create_app(
     Raises ``IndexMismatch`` (``IndexMissing`` when there is none) if the index cannot be served,
     unless ``require_index`` is False: the app then starts empty, says why in ``/api/health``,
     answers searches with 503, and serves the first index an upload builds.
+
+    An upload is refused with 507 when it would leave less than ``min_free_bytes`` free, and
+    with 429 while ``max_pending_jobs`` jobs wait. Jobs a stop cut short are marked
+    ``interrupted`` and their work queued again at once.
     """
     index_dir = Path(index_dir)
     token = os.environ.get(TOKEN_ENV) if api_token is _FROM_ENV else api_token
     uploads = Path(upload_dir) if upload_dir is not None else default_upload_dir(index_dir)
     slot = SearcherSlot(index_dir, embedder)
     slot.open(strict=require_index)
-    jobs = IndexJobs(slot, uploads)
+    jobs = IndexJobs(slot, uploads, max_pending=max_pending_jobs)
+    jobs.recover()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -129,23 +176,27 @@ def create_app(
     )
     app.state.slot = slot
     app.state.jobs = jobs
-    _install_handlers(app, max_upload_bytes)
+    _install_handlers(app)
+    # Outermost: the token and the size cap are checked before anything reads the body.
+    app.add_middleware(
+        RequestGuard,
+        check_writer=lambda authorization: writer_refusal(token, authorization),
+        is_write=_is_write,
+        # Room for the multipart form's framing and a title around the file.
+        max_body_bytes=max_upload_bytes + 64 * 1024,
+        too_large=f"The file is too large (over {megabytes(max_upload_bytes)}).",
+        headers=SECURITY_HEADERS,
+    )
 
     def require_writer(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> None:
-        if not token:
-            raise HTTPException(
-                403,
-                f"Uploads and deletions are disabled on this server: set {TOKEN_ENV} to allow them.",
-            )
-        given = credentials.credentials if credentials is not None else ""
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(
-                401,
-                "A valid token is needed: send 'Authorization: Bearer <token>'.",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+        # RequestGuard has refused the request already; this says so in the OpenAPI schema.
+        given = f"Bearer {credentials.credentials}" if credentials is not None else None
+        refusal = writer_refusal(token, given)
+        if refusal is not None:
+            status, detail, headers = refusal
+            raise HTTPException(status, detail, headers=headers or None)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
@@ -203,17 +254,18 @@ def create_app(
     @app.get("/api/health", response_model=HealthResponse, tags=["service"])
     def health() -> HealthResponse:
         """Whether an index is loaded, and what it holds."""
-        current = slot.loaded()
-        if current is None:
-            return HealthResponse(
-                index_loaded=False, documents=0, chunks=0, model=None, detail=slot.error
-            )
-        docs = current.store.documents()
+        with slot.lease_loaded() as current:
+            if current is None:
+                return HealthResponse(
+                    index_loaded=False, documents=0, chunks=0, model=None, detail=slot.error
+                )
+            docs = current.store.documents()
+            model = current.embedder.model_name
         return HealthResponse(
             index_loaded=True,
             documents=len(docs),
             chunks=sum(d.chunks for d in docs),
-            model=current.embedder.model_name,
+            model=model,
         )
 
     @app.post(
@@ -232,27 +284,44 @@ def create_app(
     ) -> JSONResponse:
         """Save an uploaded file and index it in the background; poll the job it returns.
 
-        A file named like an earlier upload replaces it; a name taken by a document of the
-        server's own corpus is refused (409).
+        The document id is the file name's stem, transliterated to ASCII. An id already taken
+        (by an earlier upload, one being indexed, or the server's own corpus) is refused with
+        409: delete the earlier document first, or rename the file. 429 (with Retry-After)
+        while too many jobs wait; 507 when the disk is too full to take the file.
         """
         name = safe_filename(file.filename)
         shown_title = clean_title(title)
         doc_id = Path(name).stem
-        current = slot.loaded()
-        if current is not None:
-            for info in current.store.documents():
-                if info.meta.doc_id == doc_id and not is_uploaded(info, uploads):
-                    raise HTTPException(
-                        409,
-                        f"A document with id {doc_id!r} is already indexed from the server's "
-                        "corpus: rename the file to upload it.",
-                    )
-        path = await _save_upload(file, uploads / name, max_upload_bytes)
-        for other in uploads.glob(f"{glob.escape(doc_id)}.*"):
-            # One document per id: an upload under another type replaces the earlier file.
-            if other != path and other.suffix.lower() in SUPPORTED_SUFFIXES:
-                other.unlink(missing_ok=True)
-        job = jobs.add_file(path, shown_title)
+        jobs.check_room()
+        _check_free_space(uploads, file.size or 0, min_free_bytes)
+        with slot.lease_loaded() as current:
+            taken = _lookup(current, doc_id) if current is not None else None
+        if taken is not None and not is_uploaded(taken, uploads):
+            raise HTTPException(
+                409,
+                f"A document with id {doc_id!r} is already indexed from the server's "
+                "corpus: rename the file to upload it.",
+            )
+        if taken is not None:
+            raise HTTPException(
+                409,
+                f"A document with id {doc_id!r} was already uploaded: delete it first "
+                f"(DELETE /api/documents/{doc_id}) or rename the file.",
+            )
+        if any(
+            p.suffix.lower() in SUPPORTED_SUFFIXES for p in uploads.glob(f"{glob.escape(doc_id)}.*")
+        ):
+            raise HTTPException(
+                409,
+                f"An upload with id {doc_id!r} is being indexed: wait for its job, or rename "
+                "the file.",
+            )
+        path = await save_upload(file, uploads / name, max_upload_bytes)
+        try:
+            job = jobs.add_file(path, shown_title)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         return _accepted(job.model())
 
     @app.get("/api/jobs/{job_id}", response_model=JobModel, responses=_ERRORS, tags=["documents"])
@@ -301,61 +370,36 @@ def default_upload_dir(index_dir: Path) -> Path:
     return index_dir.parent / f"{index_dir.name}-uploads"
 
 
+def _lookup(s: Searcher, doc_id: str) -> DocumentInfo | None:
+    return next((info for info in s.store.documents() if info.meta.doc_id == doc_id), None)
+
+
 def _find(s: Searcher, doc_id: str) -> DocumentInfo:
-    for info in s.store.documents():
-        if info.meta.doc_id == doc_id:
-            return info
-    raise HTTPException(404, f"No document with id {doc_id!r}.")
+    info = _lookup(s, doc_id)
+    if info is None:
+        raise HTTPException(404, f"No document with id {doc_id!r}.")
+    return info
 
 
-async def _save_upload(file: UploadFile, target: Path, max_bytes: int) -> Path:
-    """Copy an upload to ``target`` (atomically), refusing it past ``max_bytes``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    size = 0
-    head = b""
-    try:
-        with partial.open("wb") as out:
-            while block := await file.read(1 << 20):
-                size += len(block)
-                if size > max_bytes:
-                    raise UploadRejected(
-                        f"The file is too large (over {_megabytes(max_bytes)}).", 413
-                    )
-                if len(head) < 1024:
-                    head += block[: 1024 - len(head)]
-                out.write(block)
-        if size == 0:
-            raise UploadRejected("The file is empty.")
-        check_content(target.name, head)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+def _check_free_space(folder: Path, size: int, min_free: int) -> None:
+    """507 when saving ``size`` bytes would leave less than ``min_free`` on the disk."""
+    folder.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    if free < size + min_free:
+        raise UploadRejected(
+            f"The server's disk is too full to take this file ({megabytes(free)} free): "
+            "nothing was saved; free some space and upload again.",
+            507,
+        )
 
 
-def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):g} MB"
-
-
-def _install_handlers(app: FastAPI, max_upload_bytes: int) -> None:
+def _install_handlers(app: FastAPI) -> None:
     """Plain-words JSON errors for users' mistakes; a logged 500 only for real bugs."""
-
-    upload_limit = max_upload_bytes + 64 * 1024
 
     @app.middleware("http")
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        length = request.headers.get("content-length", "")
-        # Refuse an oversized upload before its body is read (with room for the form's framing).
-        if request.method == "POST" and length.isdigit() and int(length) > upload_limit:
-            response: Response = JSONResponse(
-                {"detail": f"The file is too large (over {_megabytes(max_upload_bytes)})."},
-                status_code=413,
-            )
-            response.headers.update(SECURITY_HEADERS)
-            return response
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -372,6 +416,19 @@ def _install_handlers(app: FastAPI, max_upload_bytes: int) -> None:
     @app.exception_handler(UploadRejected)
     async def bad_upload(_: Request, exc: UploadRejected) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
+
+    @app.exception_handler(QueueFull)
+    async def queue_full(_: Request, exc: QueueFull) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)}
+        )
+
+    @app.exception_handler(OSError)
+    async def disk_full(request: Request, exc: OSError) -> JSONResponse:
+        if is_disk_full(exc):
+            log.warning("disk full on %s %s: %s", request.method, request.url.path, exc)
+            return JSONResponse({"detail": f"Not saved: {DISK_FULL}."}, status_code=507)
+        return await bug(request, exc)
 
     @app.exception_handler(IndexUnavailable)
     async def no_index(_: Request, exc: IndexUnavailable) -> JSONResponse:

@@ -300,9 +300,8 @@ def footnote_table(paths: Sequence[str], out: TextIO) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from api.app import create_app
+    from api.local_server import make_server
     from index.embedded_store import IndexMismatch
 
     try:
@@ -311,7 +310,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"citesearch serve: {exc}", file=sys.stderr)
         return 1
     print(f"citesearch: serving {args.index_dir} on http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # Header and body deadlines, a connection cap, repeated loop errors logged once per interval.
+    make_server(app, host=args.host, port=args.port).run()
     return 0
 
 

@@ -13,7 +13,9 @@ from pydantic import BaseModel, Field
 from index.records import Footnote, ParsedDocument
 from index.store import DocumentInfo
 
-JobStatus = Literal["queued", "running", "done", "failed"]
+# "interrupted": the server stopped while the job was queued or running (its file is picked up
+# again at the next start).
+JobStatus = Literal["queued", "running", "done", "failed", "interrupted"]
 JobKind = Literal["add", "delete"]
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import unicodedata
+import uuid
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
+
+from anyascii import anyascii
+from fastapi import UploadFile
 
 from index.load import SUPPORTED_SUFFIXES
 from index.manifest import MANIFEST_NAME
@@ -30,24 +36,77 @@ def safe_filename(name: str | None) -> str:
     """A file name that can only land inside the upload folder, keeping its type.
 
     Directory parts (``../``, absolute paths, Windows ``\\``), NUL and control characters are
-    dropped; what remains is reduced to letters, digits, ``.``, ``_`` and ``-``.
+    dropped; the type comes from the suffix whatever the script of the rest; the stem is
+    transliterated to ASCII (``anyascii``: ``Отчёт`` -> ``Otchet``, ``报告`` -> ``BaoGao``) and
+    reduced to letters, digits, ``.``, ``_`` and ``-``. A stem left empty becomes a hash of the
+    name given, so two names never meet in one empty id.
 
     >>> safe_filename("../../etc/Report 2021 (final).PDF")
     'Report-2021-final.pdf'
+    >>> safe_filename("Доклад о калии.txt")
+    'Doklad-o-kalii.txt'
     """
     if not name or "\x00" in name:
         raise UploadRejected("the file name is missing or contains a NUL byte")
-    base = PurePosixPath(name.replace("\\", "/")).name
-    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
-    suffix = PurePosixPath(base).suffix.lower()
+    base = unicodedata.normalize("NFC", PurePosixPath(name.replace("\\", "/")).name)
+    given_suffix = PurePosixPath(base).suffix
+    suffix = given_suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise UploadRejected(
             f"unsupported file type {suffix or '(none)'!r}: upload one of {kinds}", 415
         )
-    stem = _UNSAFE.sub("-", base[: -len(suffix)]).strip(".-_")
-    stem = stem[: MAX_NAME_CHARS - len(suffix)] or "upload"
-    return stem + suffix
+    given_stem = base[: -len(given_suffix)]
+    stem = _UNSAFE.sub("-", anyascii(given_stem)).strip(".-_")
+    if not stem:
+        bare = given_stem.strip(". ")
+        stem = f"upload-{hashlib.sha256(bare.encode()).hexdigest()[:12]}" if bare else "upload"
+    return stem[: MAX_NAME_CHARS - len(suffix)].rstrip(".-_") + suffix
+
+
+async def save_upload(file: UploadFile, target: Path, max_bytes: int) -> Path:
+    """Copy an upload to ``target``, refusing it past ``max_bytes`` or when ``target`` exists.
+
+    The bytes go to a hidden partial file first, linked to ``target`` only when complete and
+    checked; whatever fails (a full disk too) leaves nothing behind.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+    size = 0
+    head = b""
+    try:
+        with partial.open("wb") as out:
+            while block := await file.read(1 << 20):
+                size += len(block)
+                if size > max_bytes:
+                    raise UploadRejected(
+                        f"The file is too large (over {megabytes(max_bytes)}).", 413
+                    )
+                if len(head) < 1024:
+                    head += block[: 1024 - len(head)]
+                _write(out, block)
+        if size == 0:
+            raise UploadRejected("The file is empty.")
+        check_content(target.name, head)
+        try:
+            os.link(partial, target)  # never over an existing file, even when two race
+        except FileExistsError:
+            raise UploadRejected(
+                f"An upload named {target.name!r} is already being indexed: wait for its job, "
+                "or rename the file.",
+                409,
+            ) from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def _write(out: BinaryIO, block: bytes) -> None:
+    out.write(block)
+
+
+def megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):g} MB"
 
 
 def check_content(filename: str, head: bytes) -> None:

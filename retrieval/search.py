@@ -33,6 +33,7 @@ from retrieval.answer import (
 )
 from retrieval.dedupe import Shingles, duplicates_among, shingles
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
+from retrieval.page_labels import PageLabels
 from retrieval.query import (
     FEW_PASSAGES,
     QueryError,
@@ -111,6 +112,7 @@ class Searcher:
         self._documents: OrderedDict[str, ParsedDocument | None] = OrderedDict()
         self._shingles: OrderedDict[str, Shingles] = OrderedDict()
         self._lock = threading.Lock()
+        self.page_labels = PageLabels(store)
 
     # ---- public ------------------------------------------------------------------------------
 
@@ -153,7 +155,7 @@ class Searcher:
         answer = self._answer(
             groups[:ANSWER_FROM_TOP], chunks, sentences, query_terms, query_vector
         )
-        return SearchResult(
+        result = SearchResult(
             query=query,
             mode=mode,
             fusion=fusion if mode == "hybrid" else None,
@@ -166,6 +168,7 @@ class Searcher:
             suggestion=suggestion,
             searched_for=searched_for,
         )
+        return self.page_labels.apply(result)
 
     @functools.cached_property
     def vocabulary(self) -> Vocabulary:

@@ -18,6 +18,13 @@ from api.uploads import UploadRejected, clean_title, safe_filename
         ("...hidden.txt", "hidden.txt"),
         ("..txt", "upload.txt"),
         ("x" * 300 + ".md", "x" * 117 + ".md"),
+        # Any script: transliterated, the type from the suffix (issue 14).
+        ("Отчёт о тракторах.txt", "Otchet-o-traktorakh.txt"),
+        ("Доклад о калии.txt", "Doklad-o-kalii.txt"),
+        ("доклад.txt", "doklad.txt"),
+        ("报告.txt", "BaoGao.txt"),
+        ("отчёт-2021.txt", "otchet-2021.txt"),
+        ("تقرير.PDF", "tqryr.pdf"),
     ],
 )
 def test_names_are_reduced_to_a_safe_basename(given: str, saved: str) -> None:
@@ -32,6 +39,11 @@ def test_bad_names_are_refused(given: str | None, status: int) -> None:
     with pytest.raises(UploadRejected) as refused:
         safe_filename(given)
     assert refused.value.status_code == status
+
+
+def test_a_stem_with_nothing_to_keep_becomes_a_hash_of_the_name() -> None:
+    first, second = safe_filename("\u200b\u200b.txt"), safe_filename("\u200c.txt")
+    assert first.startswith("upload-") and second.startswith("upload-") and first != second
 
 
 def test_titles_are_one_clean_line() -> None:

@@ -7,8 +7,16 @@ points); ``CITESEARCH_FUZZ_EXAMPLES`` sets how many cases each fuzz test tries (
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import httpx
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
@@ -64,3 +72,83 @@ def write_pages_pdf(path: Path, pages: int) -> Path:
     with path.open("wb") as out:
         writer.write(out)
     return path
+
+
+# ---- servers over HTTP --------------------------------------------------------------------------
+
+TOKEN = "reliability-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def wait_for_job(client: httpx.Client, job_id: str, timeout: float = 300.0) -> dict[str, Any]:
+    """Poll a job until it has ended (done, failed or interrupted)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job: dict[str, Any] = client.get(f"/api/jobs/{job_id}").json()
+        if job["status"] not in ("queued", "running"):
+            return job
+        assert time.monotonic() < deadline, f"job still {job['status']} after {timeout} s"
+        time.sleep(0.1)
+
+
+def document_ids(client: httpx.Client) -> set[str]:
+    response = client.get("/api/documents")
+    assert response.status_code == 200, response.text
+    return {d["id"] for d in response.json()["documents"]}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve_process(
+    index_dir: Path,
+    *,
+    token: str | None = None,
+    stderr: Path | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+    timeout: float = 300.0,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`citesearch serve` on ``index_dir`` in its own process (with the write token, if given):
+    its URL and process, once it answers ``/api/health``; stopped (or killed) at the end."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "CITESEARCH_API_TOKEN"}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    if token:
+        env["CITESEARCH_API_TOKEN"] = token
+    err = stderr.open("wb") if stderr is not None else None
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--index-dir", str(index_dir)]
+        + ["--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=err if err is not None else subprocess.DEVNULL,
+        preexec_fn=preexec_fn,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            assert proc.poll() is None, "the server exited"
+            try:
+                if httpx.get(f"{base_url}/api/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.3)
+        yield base_url, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if err is not None:
+            err.close()

@@ -8,11 +8,8 @@ only. ``make test`` runs 5 s of load; ``CITESEARCH_SOAK=1`` runs 60 s.
 
 from __future__ import annotations
 
-import os
 import random
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -22,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from reliability_support import REPO_ROOT, SOAK
+from reliability_support import SOAK, serve_process
 
 CLIENTS = 32
 SECONDS = 60.0 if SOAK else 5.0
@@ -55,12 +52,6 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -83,37 +74,8 @@ def _listening_addresses(port: int) -> set[str]:
 @pytest.fixture()
 def server(index_copy: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`citesearch serve` on the corpus index, with no --host; its URL and process."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "CITESEARCH_API_TOKEN"}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--index-dir", str(index_copy)]
-        + ["--port", str(port)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    try:
-        while True:
-            assert proc.poll() is None, "the server exited"
-            try:
-                if httpx.get(f"{base_url}/api/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.5)
-        yield base_url, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serve_process(index_copy) as served:
+        yield served
 
 
 def _request(client: httpx.Client, rng: random.Random, doc_ids: list[str]) -> tuple[str, int]:

@@ -1,0 +1,132 @@
+"""Job records kept in SQLite, so a job's state outlives the server process that ran it."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from api.models import JobKind, JobModel, JobStatus
+
+log = logging.getLogger(__name__)
+
+JOBS_FILE = ".jobs.sqlite"  # in the upload folder: hidden, so no build ever reads it
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    doc_id TEXT,
+    filename TEXT,
+    error TEXT,
+    created REAL NOT NULL,
+    finished REAL,
+    path TEXT,
+    title TEXT
+)
+"""
+_COLUMNS = "id, kind, status, doc_id, filename, error, created, finished, path, title"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    kind: JobKind
+    status: JobStatus
+    doc_id: str | None
+    filename: str | None
+    error: str | None
+    created: float
+    finished: float | None
+    path: str | None = None  # the upload's file: what a restart picks up or removes
+    title: str | None = None  # the title given with an upload, for a restart to index it with
+
+    @property
+    def pending(self) -> bool:
+        return self.status in ("queued", "running")
+
+    def model(self) -> JobModel:
+        return JobModel(
+            id=self.id,
+            kind=self.kind,
+            status=self.status,
+            doc_id=self.doc_id,
+            filename=self.filename,
+            error=self.error,
+            created=self.created,
+            finished=self.finished,
+        )
+
+
+class JobStore:
+    """One SQLite file of job records; every write is committed before it returns.
+
+    A full disk surfaces as ``OSError(ENOSPC)`` (SQLite says "database or disk is full").
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        """Records in the SQLite file ``path`` (created if absent), or in memory when None."""
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(
+            str(path) if path is not None else ":memory:", check_same_thread=False
+        )
+        with self._conn:
+            self._conn.execute(_SCHEMA)
+
+    @classmethod
+    def open_or_memory(cls, path: Path) -> JobStore:
+        """The records in ``path``; in memory (lost at a restart) if that file cannot be written,
+        so a server on a read-only folder still serves."""
+        try:
+            return cls(path)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("job records kept in memory only: cannot open %s (%s)", path, exc)
+            return cls(None)
+
+    def load(self) -> list[Job]:
+        """Every record, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM jobs ORDER BY created").fetchall()
+        return [Job(*row) for row in rows]
+
+    def save(self, job: Job) -> None:
+        values = (
+            job.id,
+            job.kind,
+            job.status,
+            job.doc_id,
+            job.filename,
+            job.error,
+            job.created,
+            job.finished,
+            job.path,
+            job.title,
+        )
+        self._write(
+            f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", values
+        )
+
+    def forget(self, job_ids: Iterable[str]) -> None:
+        for job_id in job_ids:
+            self._write("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _write(self, sql: str, values: tuple[object, ...]) -> None:
+        try:
+            with self._lock, self._conn:
+                self._conn.execute(sql, values)
+        except sqlite3.OperationalError as exc:
+            if "full" in str(exc):
+                raise OSError(errno.ENOSPC, f"cannot record the job: {exc}") from exc
+            raise

@@ -1,0 +1,75 @@
+"""Jobs outlive the server (issue 14, finding 8): `citesearch serve` is killed (SIGKILL) while an
+upload is being indexed and another waits; after a restart both jobs say ``interrupted``, both
+files are indexed, and a half-saved upload is removed."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import httpx
+from reliability_support import (
+    AUTH,
+    CORPUS_DIR,
+    TOKEN,
+    document_ids,
+    serve_process,
+    wait_for_job,
+)
+
+
+def _long_report(words: int) -> bytes:
+    """Text no index has seen (so every passage needs the model): corpus words reshuffled."""
+    vocabulary = (CORPUS_DIR / "belarus-new-export-markets.txt").read_text("utf-8").split()
+    rng = random.Random(time.time_ns())
+    lines = ["Long report on markets", ""]
+    for _ in range(words // 12):
+        lines.append(" ".join(rng.choice(vocabulary) for _ in range(12)) + ".")
+    return "\n".join(lines).encode()
+
+
+def test_a_kill_mid_job_leaves_interrupted_jobs_whose_files_are_indexed_at_restart(
+    index_copy: Path,
+) -> None:
+    uploads = index_copy.parent / f"{index_copy.name}-uploads"
+    with (
+        serve_process(index_copy, token=TOKEN) as (base_url, proc),
+        httpx.Client(base_url=base_url, timeout=120) as client,
+    ):
+        running = client.post(
+            "/api/documents", files={"file": ("long-report.txt", _long_report(6_000))}, headers=AUTH
+        ).json()
+        waiting = client.post(
+            "/api/documents",
+            files={"file": ("short-note.txt", b"A short note on wisent in the Zubr reserve.\n")},
+            headers=AUTH,
+        ).json()
+        deadline = time.monotonic() + 120
+        while client.get(f"/api/jobs/{running['id']}").json()["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.kill()
+        proc.wait()
+    assert (uploads / "long-report.txt").is_file() and (uploads / "short-note.txt").is_file()
+    half_saved = uploads / ".cut-short.txt.0a1b2c3d.partial"
+    half_saved.write_bytes(b"half an upl")
+
+    with (
+        serve_process(index_copy, token=TOKEN) as (base_url, _),
+        httpx.Client(base_url=base_url, timeout=120) as client,
+    ):
+        for job in (running, waiting):
+            found = client.get(f"/api/jobs/{job['id']}")
+            assert found.status_code == 200, found.text
+            assert found.json()["status"] == "interrupted"
+            assert found.json()["finished"] is not None
+        assert not half_saved.exists()
+        deadline = time.monotonic() + 600
+        while not {"long-report", "short-note"} <= document_ids(client):
+            assert time.monotonic() < deadline, "the interrupted uploads were not indexed"
+            time.sleep(0.5)
+        # Deletable like any upload.
+        deleted = client.delete("/api/documents/short-note", headers=AUTH)
+        assert wait_for_job(client, deleted.json()["id"])["status"] == "done"
+        assert "short-note" not in document_ids(client)
