@@ -37,6 +37,12 @@ class SourceModel(BaseModel):
     char_start: int
     char_end: int
     citations: list[CitationModel]
+    page_label_start: str = Field(
+        default="",
+        description="The page number printed on page_start (PDF /PageLabels, else "
+        "the number printed on the page, else the page index).",
+    )
+    page_label_end: str = Field(default="", description="The page number printed on page_end.")
 
 
 class HitModel(BaseModel):
@@ -56,6 +62,12 @@ class HitModel(BaseModel):
     also_in: list[SourceModel] = Field(
         default_factory=list, description="The same passage in other documents."
     )
+    page_label_start: str = Field(
+        default="",
+        description="The page number printed on page_start (PDF /PageLabels, else "
+        "the number printed on the page, else the page index).",
+    )
+    page_label_end: str = Field(default="", description="The page number printed on page_end.")
 
 
 class AnswerModel(BaseModel):
@@ -68,6 +80,7 @@ class AnswerModel(BaseModel):
     start: int
     end: int
     citations: list[CitationModel]
+    page_label: str = Field(default="", description="The page number printed on page.")
 
 
 class SearchResponse(BaseModel):

@@ -16,11 +16,13 @@ class LoadError(ValueError):
 
 @dataclass
 class Source:
-    """A file's text. For a PDF, ``page_spans`` are the pages' (start, end) in ``text``."""
+    """A file's text. For a PDF, ``page_spans`` are the pages' (start, end) in ``text`` and
+    ``page_labels`` the page numbers printed on them (``index/page_labels.py``)."""
 
     text: str
     page_spans: list[tuple[int, int]] | None
     warnings: list[str] = field(default_factory=list)
+    page_labels: list[str] | None = None
 
 
 def decode_text(data: bytes) -> tuple[str, list[str]]:
@@ -132,7 +134,10 @@ def read_pdf(path: Path) -> Source:
     for part in parts:
         spans.append((offset, offset + len(part)))
         offset += len(part) + len(PAGE_SEPARATOR)
-    return Source(PAGE_SEPARATOR.join(parts), spans, warnings)
+    from index.page_labels import pdf_page_labels
+
+    labels = pdf_page_labels(reader, parts)
+    return Source(PAGE_SEPARATOR.join(parts), spans, warnings, page_labels=labels)
 
 
 def _pdf_damage(path: Path, exc: Exception) -> str:

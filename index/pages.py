@@ -119,6 +119,10 @@ def _split_segment(text: str, start: int, end: int, first_number: int) -> list[P
     return pages
 
 
-def pdf_pages(spans: list[tuple[int, int]]) -> list[Page]:
-    """Pages of a PDF from the spans of its extracted text (note blocks are found later)."""
-    return [Page(i + 1, start, end, end) for i, (start, end) in enumerate(spans)]
+def pdf_pages(spans: list[tuple[int, int]], labels: list[str] | None = None) -> list[Page]:
+    """Pages of a PDF from the spans of its extracted text (note blocks are found later), with
+    their printed labels when known."""
+    return [
+        Page(i + 1, start, end, end, labels[i] if labels and i < len(labels) else "")
+        for i, (start, end) in enumerate(spans)
+    ]

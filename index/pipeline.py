@@ -18,7 +18,7 @@ __all__ = ["PIPELINE_VERSION", "SUPPORTED_SUFFIXES", "LoadError", "parse_file", 
 
 # Bump when parsing, cleaning or chunking changes what a file yields: the builder folds it into each
 # file's hash, so every file is parsed again (vectors of unchanged chunk texts are still reused).
-PIPELINE_VERSION = "2026-12-02.1"  # chunks cite a quotation open at their end
+PIPELINE_VERSION = "2026-12-02.2"  # PDF pages carry their printed labels
 
 
 def parse_file(
@@ -41,6 +41,7 @@ def parse_file(
         content_hash,
         page_spans=source.page_spans,
         is_word=is_word if is_word is not None else load_lexicon(),
+        page_labels=source.page_labels,
     )
     doc.warnings[:0] = source.warnings
     return doc
@@ -52,10 +53,12 @@ def parse_text(
     content_hash: str,
     page_spans: list[tuple[int, int]] | None = None,
     is_word: Callable[[str], bool] | None = None,
+    page_labels: list[str] | None = None,
 ) -> ParsedDocument:
-    """Parse source text (with PDF page spans, if it came from a PDF) into a ParsedDocument."""
+    """Parse source text (with PDF page spans and labels, if it came from a PDF) into a
+    ParsedDocument."""
     is_pdf = page_spans is not None
-    pages = pdf_pages(page_spans) if page_spans is not None else split_text_pages(text)
+    pages = pdf_pages(page_spans, page_labels) if page_spans is not None else split_text_pages(text)
     footnotes, markers = parse_footnotes(text, pages, is_pdf)
     clean = clean_body(text, pages, markers, is_word=is_word, remove_headers=is_pdf)
     if not meta.title:

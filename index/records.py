@@ -29,12 +29,20 @@ class Page:
     """One page of a document, as spans of the source text.
 
     ``body_end`` is where the page's footnote block begins (``end`` when there is none).
+    ``label`` is the page number printed on it (a PDF's /PageLabels or its printed number; "" when
+    only the index is known): what a citation shows.
     """
 
     number: int
     start: int
     end: int
     body_end: int
+    label: str = ""
+
+    @property
+    def printed(self) -> str:
+        """The label to cite: the printed one, else the index."""
+        return self.label or str(self.number)
 
 
 @dataclass

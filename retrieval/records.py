@@ -41,6 +41,8 @@ class Source:
     char_start: int
     char_end: int
     citations: list[Citation]
+    page_label_start: str = ""  # the page numbers printed on the pages (retrieval/page_labels.py)
+    page_label_end: str = ""
 
 
 @dataclass
@@ -61,6 +63,8 @@ class Hit:
     highlight: Highlight | None
     citations: list[Citation]
     also_in: list[Source] = field(default_factory=list)
+    page_label_start: str = ""  # the page numbers printed on the pages (retrieval/page_labels.py)
+    page_label_end: str = ""
 
 
 @dataclass
@@ -76,6 +80,7 @@ class Answer:
     start: int  # offsets of the sentence in the passage text
     end: int
     citations: list[Citation]
+    page_label: str = ""  # the page number printed on ``page``
 
 
 @dataclass

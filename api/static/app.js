@@ -542,7 +542,7 @@
       const items = hit.also_in.map((src) =>
         el("li", null, [
           docLink(
-            `${src.title}, ${pagesLabel(src.page_start, src.page_end)}`,
+            `${src.title}, ${pagesLabel(src.page_label_start || src.page_start, src.page_label_end || src.page_end)}`,
             state,
             src.doc_id,
             src.char_start,
