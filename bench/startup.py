@@ -1,9 +1,10 @@
 """Startup: from launching ``citesearch serve`` to the first answered search.
 
 The index is built beforehand (into a temporary directory unless ``--index-dir`` names one), so
-the figure is process start + imports + model load + index open and check + the first query,
-which also embeds the sentences of the passages it shows. Each run starts a new server on a
-free port of 127.0.0.1.
+the figure is process start + imports + model load + index open and check + the first query
+(whose passages are all new to the process: their near-duplicate shingles are made then). Each
+run starts a new server on a free port of 127.0.0.1. The latency of later questions, unseen and
+repeated, is ``bench.e2e``'s.
 
 Run: ``python -m bench.startup``.
 """
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for key, label in (
         ("first_answer_s", "launch -> first search answered"),
-        ("same_query_again_s", "the same search again (warm)"),
+        ("same_query_again_s", "the same search again (a repeat)"),
     ):
         s = data[key]
         table.add(label, s.median, s.min, s.max, s.n)
