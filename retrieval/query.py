@@ -473,24 +473,32 @@ def spelling_corrections(query: Query, vocabulary: Vocabulary) -> list[Correctio
     """For each plain query word absent from the collection, the closest term it has, if any.
 
     Closest means fewest edits (to the typed word or its term), then the most documents. A real
-    English word that the collection lacks ("Brazil") is left alone: it is missing, not misspelt.
+    English word that the collection lacks ("Brazil") is left alone: it is missing, not misspelt;
+    so are words in other scripts than Latin (the reports are English: a Russian word is not a
+    misspelt English one).
 
     >>> vocab = Vocabulary({"tractor": 12, "export": 40, "africa": 25, "african": 9})
-    >>> [(c.word.text, c.term) for c in spelling_corrections(parse_query("tractr exports afrika"), vocab)]
+    >>> [(c.word.text, c.term) for c in spelling_corrections(parse_query("tractr exports afrika?"), vocab)]
     [('tractr', 'tractor'), ('afrika', 'africa')]
     """
     corrections: list[Correction] = []
     lexicon = english_words()
     for word in query.words:
-        found = tokenize(word.text)
-        typed = romanise(word.text.lower())
-        if len(found) != 1 or found[0] in vocabulary or typed in lexicon:
+        letters = list(_WORDS.finditer(word.text))
+        if len(letters) != 1:
             continue
-        if not typed.isalpha() or len(typed) < 3:
+        match = letters[0]
+        typed = romanise(match.group().lower())
+        found = tokenize(match.group())
+        if not found or found[0] in vocabulary or typed in lexicon:
             continue
-        near = vocabulary.near(word.text, max_edits(typed), limit=1)
+        if not typed.isalpha() or len(typed) < 3 or any(ch >= "\u0250" for ch in match.group()):
+            continue
+        near = vocabulary.near(match.group(), max_edits(typed), limit=1)
         if near:
-            corrections.append(Correction(word, near[0]))
+            start = word.start + match.start()
+            end = word.start + match.end()
+            corrections.append(Correction(Word(match.group(), start, end), near[0]))
     return corrections
 
 
@@ -528,15 +536,19 @@ def finds_little(bm25_matches: int, unknown_words: int, words: int) -> bool:
     return bm25_matches < FEW_PASSAGES or 2 * unknown_words >= max(words, 1)
 
 
-def suggestion_text(
-    query: str, corrections: Sequence[Correction], texts_with: Callable[[str], Iterable[str]]
-) -> str:
-    """The query with each correction's word replaced by a word of the collection
-    (``texts_with(term)``: a few passage texts holding the term, to take the word from)."""
-    return apply_corrections(
-        query,
-        [(c.word, surface_form(c.word.text, c.term, texts_with(c.term))) for c in corrections],
-    )
+def spelled_from_passages(
+    corrections: Sequence[Correction], texts_with: Callable[[str], Iterable[str]]
+) -> list[tuple[Word, str]]:
+    """Each correction as a word of the collection (``texts_with(term)``: a few passage texts
+    holding the term), kept only when that word is itself within the edits allowed of the typed
+    one: a stem can be close to a word whose own words are not ("consignment": "consid", from
+    "considered")."""
+    fixes = []
+    for c in corrections:
+        surface = surface_form(c.word.text, c.term, texts_with(c.term))
+        if Levenshtein.distance(c.word.text.lower(), surface.lower()) <= max_edits(c.word.text):
+            fixes.append((c.word, surface))
+    return fixes
 
 
 def narrow_documents(

@@ -39,12 +39,13 @@ from retrieval.query import (
     QueryError,
     QueryPlan,
     Vocabulary,
+    apply_corrections,
     finds_little,
     narrow_documents,
     parse_query,
     plan_query,
+    spelled_from_passages,
     spelling_corrections,
-    suggestion_text,
 )
 from retrieval.records import (
     Answer,
@@ -186,11 +187,12 @@ class Searcher:
         plan = plan_query(parsed, self.vocabulary, self.titles)
         documents = narrow_documents(doc_filter, plan, self.titles)
         corrections = spelling_corrections(parsed, self.vocabulary)
-        if not corrections:
+        fixes = spelled_from_passages(corrections, self._texts_with) if corrections else []
+        if not fixes:
             return plan, documents, None, None
-        suggestion = suggestion_text(query, corrections, self._texts_with)
+        suggestion = apply_corrections(query, fixes)
         matches = len(self.store.bm25_search(plan.bm25_terms, FEW_PASSAGES, documents))
-        if not finds_little(matches, len(corrections), len(parsed.words)):
+        if not finds_little(matches, len(fixes), len(parsed.words)):
             return plan, documents, suggestion, None
         plan = plan_query(parse_query(suggestion), self.vocabulary, self.titles)
         return plan, narrow_documents(doc_filter, plan, self.titles), suggestion, suggestion

@@ -23,8 +23,8 @@ from retrieval.query import (
     narrow_documents,
     parse_query,
     plan_query,
+    spelled_from_passages,
     spelling_corrections,
-    suggestion_text,
     surface_form,
 )
 
@@ -195,11 +195,20 @@ def test_finds_little() -> None:
     assert not finds_little(bm25_matches=50, unknown_words=1, words=4)
 
 
-def test_suggestion_text_takes_words_from_the_passages() -> None:
-    query = "tractr exports afrika"
+def test_suggestion_takes_words_from_the_passages() -> None:
+    query = "tractr exports afrika?"
     corrections = spelling_corrections(parse_query(query), VOCAB)
     passages = {"tractor": ["Belarusian tractors and a tractor plant"], "africa": ["in Africa"]}
-    assert suggestion_text(query, corrections, passages.__getitem__) == "tractor exports africa"
+    fixes = spelled_from_passages(corrections, passages.__getitem__)
+    assert apply_corrections(query, fixes) == "tractor exports africa?"  # the ? stays
+    # A stem near the typed word whose passages' words are not near it: no suggestion.
+    [consid] = spelling_corrections(parse_query("consignment"), Vocabulary({"consid": 3}))
+    assert spelled_from_passages([consid], lambda term: ["they considered it"]) == []
+
+
+def test_other_scripts_are_not_spelling_mistakes() -> None:
+    vocab = Vocabulary({"stand": 5, "belarus": 40})
+    assert spelling_corrections(parse_query("Какие страны граничат с Беларусью?"), vocab) == []
 
 
 def test_doc_filters_narrow_the_documents_chosen() -> None:
