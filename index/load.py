@@ -6,7 +6,7 @@ import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".pdf"})
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
 PAGE_SEPARATOR = "\f"
 
 
@@ -164,7 +164,17 @@ def read_source(path: Path) -> Source:
     """Read a supported file; raise LoadError with a reason for anything else."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise LoadError(f"unsupported file type {suffix or '(none)'}: use .txt, .md or .pdf")
+        raise LoadError(
+            f"unsupported file type {suffix or '(none)'}: use .txt, .md, .pdf, .docx or .html"
+        )
+    if suffix == ".docx":
+        from index.word import read_docx
+
+        return read_docx(path)
+    if suffix in (".html", ".htm"):
+        from index.web import read_html
+
+        return read_html(path)
     try:
         if suffix == ".pdf":
             return read_pdf(path)

@@ -1,0 +1,42 @@
+"""Saved web pages (.html, .htm) as source text: the article's main text, by trafilatura.
+
+trafilatura drops menus, cookie banners, related links and footers (the chrome our text cleaner
+would otherwise have to guess) and keeps paragraphs and headings; the page's ``<title>`` or
+its metadata title comes first, as a heading line for the document's title.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.load import LoadError, Source, decode_text
+
+
+def read_html(path: Path) -> Source:
+    """The main text of a saved web page; raises LoadError when there is none."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read the file ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise LoadError("the file is empty")
+    if data.startswith(b"%PDF"):
+        raise LoadError("a PDF named as a web page: rename it to .pdf")
+    html, warnings = decode_text(data)
+    if "\x00" in html:
+        raise LoadError("binary data, not a web page")
+    import trafilatura
+
+    try:
+        text = trafilatura.extract(
+            html, include_comments=False, include_tables=True, favor_recall=True
+        )
+        metadata = trafilatura.extract_metadata(html)
+    except Exception as exc:  # lxml and trafilatura fail in several ways on broken markup
+        raise LoadError(f"not a readable web page ({type(exc).__name__}: {exc})") from exc
+    if not text or not text.strip():
+        raise LoadError("no article text found in the web page")
+    title = metadata.title if metadata is not None and metadata.title else ""
+    if title and not text.startswith(title):
+        text = f"{title}\n\n{text}"
+    return Source(text.strip() + "\n", None, warnings)
