@@ -412,6 +412,9 @@ def convert(out: Path | None = None, source: Path | None = None, *, force: bool 
     source_sha256 = _sha256(source)
     if not force and is_converted(out, source_sha256):
         return False
+    if out.exists() and any(out.iterdir()) and not (out / STAMP_NAME).exists():
+        # never replace a directory this converter did not write
+        raise FileExistsError(f"{out} exists and holds no {STAMP_NAME}: not replacing it")
     model = read_e5_file(source)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"

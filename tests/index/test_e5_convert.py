@@ -151,3 +151,10 @@ def test_a_complete_conversion_is_not_redone(converted: Path, tmp_path: Path) ->
     shutil.copy(stamp, partial / STAMP_NAME)
     shutil.copy(converted / "config.json", partial / "config.json")
     assert not is_converted(partial, source_sha)
+    # a directory the converter did not write is never replaced
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    with pytest.raises(FileExistsError):
+        convert(foreign)
+    assert (foreign / "notes.txt").read_text() == "keep me"
