@@ -118,7 +118,7 @@ class Samples:
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
 
-    def time(self, fn: Callable[[], object]) -> None:
+    def measure(self, fn: Callable[[], object]) -> None:
         start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         self.cpu.append(time.process_time() - start_cpu)
@@ -139,7 +139,7 @@ def unseen_passes(searcher: Searcher, sets: dict[str, list[str]]) -> dict[str, d
             s = searcher
             if new_searcher:  # built outside the timing: it only reads the document titles
                 s = Searcher(searcher.store, searcher.embedder, options=searcher.options)
-            samples[name].time(partial(s.search, sets[name][i], k=k, mode=mode))
+            samples[name].measure(partial(s.search, sets[name][i], k=k, mode=mode))
     return {
         name: samples[name].summary(k=k, mode=mode, questions=len(sets[name]))
         for name, (k, mode, _) in PASSES.items()
@@ -157,7 +157,7 @@ def one_thread_pass(searcher: Searcher, questions: list[str]) -> dict[str, Any]:
     set_threads(1)
     try:
         for question in questions:
-            samples.time(partial(searcher.search, question, k=10))
+            samples.measure(partial(searcher.search, question, k=10))
     finally:
         set_threads(max(threads["torch"], threads["faiss"]))
         if threads["OMP_NUM_THREADS"] is None:
@@ -170,7 +170,7 @@ def repeated_pass(searcher: Searcher, questions: list[str], repeats: int) -> dic
     samples = Samples()
     for _ in range(repeats):
         for question in questions:
-            samples.time(partial(searcher.search, question, k=10))
+            samples.measure(partial(searcher.search, question, k=10))
     return samples.summary(k=10, mode="hybrid", questions=len(questions), passes=repeats)
 
 
@@ -665,6 +665,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--name", default=None, help="result name (default e2e or e2e-large)")
     args = parser.parse_args(argv)
+    if args.warmup < 1 or args.queries < 2:
+        parser.error("--warmup must be at least 1 and --queries at least 2")
 
     embedder = Embedder()
     data: dict[str, Any] = {"model": embedder.model_name}
