@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run index serve test lint format browser bench bench-large fuzz soak eval screenshot footnote-table clean
+.PHONY: setup run index serve test lint format browser ocr bench bench-large fuzz soak eval screenshot footnote-table clean
 
 E5_MODEL := var/models/multilingual-e5-small/.converted
 
@@ -47,6 +47,17 @@ browser:
 	  else echo "chromium is not installed (apt-get install chromium): the browser test will skip"; fi; \
 	fi
 
+# Debian's Tesseract with English and Russian models, for scanned PDF pages (index/ocr.py). Root
+# installs it; elsewhere scanned pages stay empty with a warning and the OCR test skips (CI fails).
+ocr:
+	@if ! command -v tesseract >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus >/dev/null) \
+	      || echo "could not install tesseract-ocr: scanned pages will not be read"; \
+	  else echo "tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-rus): the OCR test will skip"; fi; \
+	fi
+
 lint: setup
 	$(BIN)/ruff check index retrieval api eval tests bench
 	$(BIN)/ruff format --check index retrieval api eval tests bench
@@ -56,7 +67,7 @@ format: setup
 	$(BIN)/ruff format index retrieval api eval tests bench
 	$(BIN)/ruff check --fix index retrieval api eval tests bench
 
-test: setup browser lint
+test: setup browser ocr lint
 	$(BIN)/pytest -q -m "not slow"
 
 # The evaluation tables of the README: the question set (English, and Russian questions as their

@@ -67,6 +67,8 @@ class PageText(BaseModel):
     start: int = Field(description="Start of the page in the source text.")
     end: int = Field(description="End of the page in the source text.")
     text: str = Field(description="The page's clean body text (no notes block, markers removed).")
+    label: str = Field(default="", description="The page number printed on it.")
+    ocr: bool = Field(default=False, description="Text from OCR (a scanned page).")
     runs: list[tuple[int, int, int]] = Field(
         description=(
             "Maps text to source: each [text_offset, source_offset, length] says that "
@@ -167,6 +169,8 @@ def page_texts(doc: ParsedDocument) -> list[PageText]:
                 start=page.start,
                 end=page.end,
                 text="".join(current),
+                label=page.printed,
+                ocr=page.ocr,
                 runs=runs.copy(),
                 markers=markers.copy(),
             )

@@ -23,6 +23,7 @@ class Source:
     page_spans: list[tuple[int, int]] | None
     warnings: list[str] = field(default_factory=list)
     page_labels: list[str] | None = None
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based pages whose text is from OCR
 
 
 def decode_text(data: bytes) -> tuple[str, list[str]]:
@@ -127,6 +128,7 @@ def read_pdf(path: Path) -> Source:
         parts.append(text.replace(PAGE_SEPARATOR, " "))
     if failed:
         warnings.append(f"text of page(s) {', '.join(map(str, failed[:20]))} could not be read")
+    ocr_done = _ocr_empty_pages(path, parts, warnings)
     if not any(part.strip() for part in parts):
         raise LoadError("the PDF has no text layer (a scan?): nothing to index")
     spans: list[tuple[int, int]] = []
@@ -137,7 +139,31 @@ def read_pdf(path: Path) -> Source:
     from index.page_labels import pdf_page_labels
 
     labels = pdf_page_labels(reader, parts)
-    return Source(PAGE_SEPARATOR.join(parts), spans, warnings, page_labels=labels)
+    return Source(
+        PAGE_SEPARATOR.join(parts), spans, warnings, page_labels=labels, ocr_pages=ocr_done
+    )
+
+
+def _ocr_empty_pages(path: Path, parts: list[str], warnings: list[str]) -> list[int]:
+    """Fill the pages without a text layer with Tesseract's reading (``index/ocr.py``), in place;
+    returns their 1-based numbers. Without Tesseract they stay empty, with a warning."""
+    empty = [i for i, part in enumerate(parts) if not part.strip()]
+    if not empty:
+        return []
+    from index.ocr import ocr_languages, ocr_pdf_pages
+
+    languages = ocr_languages()
+    if languages is None:
+        warnings.append(f"{len(empty)} page(s) without a text layer: OCR (tesseract) not installed")
+        return []
+    done = []
+    for number, text in ocr_pdf_pages(path, empty, languages).items():
+        if text.strip():
+            parts[number] = text
+            done.append(number + 1)
+    if done:
+        warnings.append(f"text of page(s) {', '.join(map(str, done[:20]))} from OCR")
+    return sorted(done)
 
 
 def _pdf_damage(path: Path, exc: Exception) -> str:

@@ -119,10 +119,21 @@ def _split_segment(text: str, start: int, end: int, first_number: int) -> list[P
     return pages
 
 
-def pdf_pages(spans: list[tuple[int, int]], labels: list[str] | None = None) -> list[Page]:
+def pdf_pages(
+    spans: list[tuple[int, int]],
+    labels: list[str] | None = None,
+    ocr_pages: frozenset[int] = frozenset(),
+) -> list[Page]:
     """Pages of a PDF from the spans of its extracted text (note blocks are found later), with
-    their printed labels when known."""
+    their printed labels when known and whether their text is from OCR."""
     return [
-        Page(i + 1, start, end, end, labels[i] if labels and i < len(labels) else "")
+        Page(
+            i + 1,
+            start,
+            end,
+            end,
+            labels[i] if labels and i < len(labels) else "",
+            ocr=i + 1 in ocr_pages,
+        )
         for i, (start, end) in enumerate(spans)
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from index.clean import clean_body
@@ -42,6 +42,7 @@ def parse_file(
         page_spans=source.page_spans,
         is_word=is_word if is_word is not None else load_lexicon(),
         page_labels=source.page_labels,
+        ocr_pages=source.ocr_pages,
     )
     doc.warnings[:0] = source.warnings
     return doc
@@ -54,11 +55,16 @@ def parse_text(
     page_spans: list[tuple[int, int]] | None = None,
     is_word: Callable[[str], bool] | None = None,
     page_labels: list[str] | None = None,
+    ocr_pages: Sequence[int] = (),
 ) -> ParsedDocument:
     """Parse source text (with PDF page spans and labels, if it came from a PDF) into a
     ParsedDocument."""
     is_pdf = page_spans is not None
-    pages = pdf_pages(page_spans, page_labels) if page_spans is not None else split_text_pages(text)
+    pages = (
+        pdf_pages(page_spans, page_labels, frozenset(ocr_pages))
+        if page_spans is not None
+        else split_text_pages(text)
+    )
     footnotes, markers = parse_footnotes(text, pages, is_pdf)
     clean = clean_body(text, pages, markers, is_word=is_word, remove_headers=is_pdf)
     if not meta.title:
