@@ -104,3 +104,35 @@ def test_did_you_mean_searched_instead_or_offered(page: tuple[Any, str]) -> None
     open_results(pg, url, "tractor exports")
     assert line.is_hidden()
     assert pg.errors == []
+
+
+EXPORTS_TITLE = "Belarus: building on development new export markets"
+
+
+@pytest.mark.parametrize(
+    ("query", "every_passage"),
+    [
+        ('"Great Stone" OR Vietnam', ("great stone", "vietnam")),
+        ("Pakistan NOT tractors", ("pakistan",)),
+        ("tract*", ("tract",)),
+        ("tractr~", ("tractor",)),
+    ],
+)
+def test_other_forms_on_the_page(
+    page: tuple[Any, str], query: str, every_passage: tuple[str, ...]
+) -> None:
+    pg, url = page
+    open_results(pg, url, query, "bm25")
+    passages = pg.locator("#results .hit .passage").all_inner_texts()
+    assert passages
+    for text in passages:
+        flat = " ".join(text.lower().split())
+        assert any(words in flat for words in every_passage)
+        assert "NOT" not in query or "tractor" not in flat
+
+
+def test_doc_filter_in_the_query_on_the_page(page: tuple[Any, str]) -> None:
+    pg, url = page
+    open_results(pg, url, "tractors doc:belarus-new-export-markets", "hybrid")
+    titles = pg.locator("#results .hit .hit-title").all_inner_texts()
+    assert titles and set(titles) == {EXPORTS_TITLE}
