@@ -1,0 +1,281 @@
+"""Embedding models: passages/s on the corpus chunks and single-query latency, torch and ONNX.
+
+Compares all-MiniLM-L6-v2 (torch) with multilingual-e5-small (torch, and ONNX Runtime when
+``onnxruntime`` is installed: it is not a project dependency). The corpus is chunked as the index
+chunks it, with each model's own ``count_tokens``, at about 200 word pieces (the chunker's
+default; MiniLM reads 256) and, for e5 (512), about 450. Passages are embedded in batches sorted
+by length; queries are 50 questions of the QA set, each embedded alone, at the default thread
+count and at one thread (on a machine shared with other work, torch's two threads wait on each
+other at every operator: one e5 query took 3.3 s at two threads and 175 ms at one, here under a
+load average of 20).
+
+The ONNX model is exported here from the converted torch model by ``torch.onnx`` (once, under
+the models directory); ONNX Runtime then runs the encoder, and mean pooling and normalisation
+are done in numpy as the sentence-transformers modules do them. Its vectors are compared with
+torch's (min cosine) and its query rankings over the chunks (top-10 overlap).
+
+Run: ``python -m bench.embedding --chunks 64`` (20 minutes on 2 cores under a load average of
+20; without ``--chunks``, every chunk).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import CORPUS_DIR, REPO_ROOT, Stats, Table, base_parser, report
+from index.chunk import chunk_document
+from index.e5_convert import models_dir
+from index.embed import Embedder
+from index.manifest import load_manifest
+from index.pipeline import parse_file
+
+QA_FILE = REPO_ROOT / "eval" / "data" / "qa.jsonl"
+N_QUERIES = 50
+
+
+def corpus_chunks(count_tokens: Any, max_tokens: int) -> list[str]:
+    """The corpus's chunk texts, cut with a model's word-piece count."""
+    manifest = load_manifest(CORPUS_DIR)
+    texts: list[str] = []
+    for path in sorted(CORPUS_DIR.glob("*.txt")):
+        doc = parse_file(path, manifest.get(path.stem))
+        texts += [c.text for c in chunk_document(doc, count_tokens, max_tokens=max_tokens)]
+    return texts
+
+
+def spread(texts: list[str], n: int) -> list[str]:
+    """``n`` texts evenly spaced through the list (all of them when ``n`` is 0 or more)."""
+    if n <= 0 or n >= len(texts):
+        return texts
+    return [texts[i] for i in np.linspace(0, len(texts) - 1, n).round().astype(int)]
+
+
+def questions(n: int = N_QUERIES) -> list[str]:
+    lines = QA_FILE.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()][:n]
+
+
+class OnnxE5:
+    """The converted e5 encoder under ONNX Runtime, with sentence-transformers' pooling."""
+
+    def __init__(self, embedder: Embedder, threads: int = 2) -> None:
+        import onnxruntime as ort
+
+        self._embedder = embedder
+        self._tokenizer = embedder._tokenizer
+        path = export_onnx(embedder)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def _run(self, texts: Sequence[str]) -> np.ndarray:
+        features = self._tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=self._embedder.max_seq_length,
+            return_tensors="np",
+        )
+        ids = features["input_ids"].astype(np.int64)
+        mask = features["attention_mask"].astype(np.int64)
+        (hidden,) = self._session.run(
+            ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask}
+        )
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return (pooled / norms).astype(np.float32)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
+        prefix = self._embedder.passage_prefix
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self._embedder.dimension), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            rows = order[start : start + batch_size]
+            out[rows] = self._run([prefix + texts[i] for i in rows])
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._run([self._embedder.query_prefix + text])[0]
+
+
+def export_onnx(embedder: Embedder) -> Path:
+    """The encoder exported to ONNX (opset 17, dynamic batch and length), once per weights."""
+    import torch
+
+    out = models_dir() / f"{embedder.model_path.name}-onnx" / embedder.weights_hash[:16]
+    path = out / "model.onnx"
+    if path.is_file():
+        return path
+    out.mkdir(parents=True, exist_ok=True)
+    transformer = embedder._model[0].auto_model.eval()
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = transformer
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return self.model(input_ids=input_ids, attention_mask=attention_mask)[0]
+
+    sample = embedder._tokenizer(
+        ["passage: a sample", "passage: two"], padding=True, return_tensors="pt"
+    )
+    partial = out / "model.onnx.partial"
+    with torch.no_grad():
+        torch.onnx.export(
+            Encoder(),
+            (sample["input_ids"], sample["attention_mask"]),
+            str(partial),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "length"},
+                "attention_mask": {0: "batch", 1: "length"},
+                "last_hidden_state": {0: "batch", 1: "length"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+    partial.rename(path)
+    return path
+
+
+def passages_per_second(
+    encode: Any, texts: list[str], batch_size: int
+) -> tuple[float, float, np.ndarray]:
+    """Texts/s in wall time and in this process's CPU time, and the vectors."""
+    encode(texts[:batch_size], batch_size)  # warm-up: allocations, lazy kernels
+    start, start_cpu = time.perf_counter(), time.process_time()
+    vectors = encode(texts, batch_size)
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    return len(texts) / wall, len(texts) / cpu, vectors
+
+
+def query_latency(encode_query: Any, queries: list[str]) -> tuple[Stats, np.ndarray]:
+    encode_query("warm-up question about trade")
+    samples, vectors = [], []
+    for q in queries:
+        start = time.perf_counter()
+        vectors.append(encode_query(q))
+        samples.append(time.perf_counter() - start)
+    return Stats.of(samples), np.vstack(vectors)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = base_parser(__doc__.splitlines()[0])
+    parser.add_argument("--batch-sizes", default="16,32", help="comma-separated")
+    parser.add_argument("--no-onnx", action="store_true")
+    parser.add_argument(
+        "--chunks", type=int, default=0, help="time this many chunks, evenly spread (0: all)"
+    )
+    args = parser.parse_args(argv)
+    batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+    queries = questions()
+    have_onnx = not args.no_onnx and importlib.util.find_spec("onnxruntime") is not None
+
+    minilm, e5 = Embedder(model="minilm"), Embedder()
+    runs: list[tuple[str, Any, Any, Embedder, list[int]]] = [
+        ("MiniLM torch", minilm.encode, minilm.encode_query, minilm, [200]),
+        ("e5 torch", e5.encode, e5.encode_query, e5, [200, 450]),
+    ]
+    onnx_export_s = None
+    if have_onnx:
+        start = time.perf_counter()
+        onnx = OnnxE5(e5)
+        onnx_export_s = time.perf_counter() - start
+        runs.append(("e5 ONNX Runtime", onnx.encode, onnx.encode_query, e5, [200, 450]))
+
+    speed = Table(
+        "Passages per second on the corpus chunks (2 cores)",
+        [
+            "model",
+            "chunk budget",
+            "chunks",
+            "median pieces",
+            "batch",
+            "passages/s",
+            "passages/CPU-s",
+        ],
+    )
+    latency = Table(
+        f"Single-query latency, {len(queries)} QA questions",
+        ["model", "threads", "p50 ms", "p95 ms", "mean ms"],
+    )
+    data: dict[str, Any] = {"onnx_export_s": onnx_export_s, "speed": [], "latency": []}
+    vectors: dict[tuple[str, int, int], np.ndarray] = {}
+    query_vectors: dict[str, np.ndarray] = {}
+    chunk_sets = {
+        (id(emb), budget): spread(corpus_chunks(emb.count_tokens, budget), args.chunks)
+        for _, _, _, emb, budgets in runs
+        for budget in budgets
+    }
+    import torch
+
+    threads = torch.get_num_threads()
+    for name, encode, encode_query, emb, budgets in runs:
+        stats, query_vectors[name] = query_latency(encode_query, queries)
+        latency.add(name, threads, stats.median * 1e3, stats.p95 * 1e3, stats.mean * 1e3)
+        data["latency"].append({"model": name, "threads": threads, "stats": stats})
+        if name.endswith("torch"):
+            torch.set_num_threads(1)
+            one, _ = query_latency(encode_query, queries)
+            torch.set_num_threads(threads)
+        else:
+            one, _ = query_latency(OnnxE5(e5, threads=1).encode_query, queries)
+        latency.add(name, 1, one.median * 1e3, one.p95 * 1e3, one.mean * 1e3)
+        data["latency"].append({"model": name, "threads": 1, "stats": one})
+        for budget in budgets:
+            texts = chunk_sets[(id(emb), budget)]
+            pieces = float(np.median([emb.count_tokens(t) for t in texts]))
+            for batch in batch_sizes:
+                wall, cpu, vecs = passages_per_second(encode, texts, batch)
+                vectors[(name, budget, batch)] = vecs
+                speed.add(name, budget, len(texts), pieces, batch, wall, cpu)
+                data["speed"].append(
+                    {
+                        "model": name,
+                        "budget": budget,
+                        "batch": batch,
+                        "per_s": wall,
+                        "per_cpu_s": cpu,
+                    }
+                )
+                print(f"{name} budget {budget} batch {batch}: {wall:.2f} passages/s", flush=True)
+
+    tables = [speed, latency]
+    if have_onnx:
+        agreement = Table(
+            "ONNX Runtime against torch (e5)",
+            ["chunk budget", "min cosine passages", "min cosine queries", "top-10 overlap"],
+        )
+        for budget in (200, 450):
+            a = vectors[("e5 torch", budget, batch_sizes[0])]
+            b = vectors[("e5 ONNX Runtime", budget, batch_sizes[0])]
+            qa, qb = query_vectors["e5 torch"], query_vectors["e5 ONNX Runtime"]
+            top_a = np.argsort(-(qa @ a.T), axis=1)[:, :10]
+            top_b = np.argsort(-(qb @ b.T), axis=1)[:, :10]
+            overlap = np.mean(
+                [len(set(x) & set(y)) / 10 for x, y in zip(top_a, top_b, strict=True)]
+            )
+            agreement.add(
+                budget,
+                float(np.min(np.sum(a * b, axis=1))),
+                float(np.min(np.sum(qa * qb, axis=1))),
+                float(overlap),
+            )
+        tables.append(agreement)
+    report("embedding", tables, data, args.out_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
