@@ -261,11 +261,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             a = vectors[("e5 torch", budget, batch_sizes[0])]
             b = vectors[("e5 ONNX Runtime", budget, batch_sizes[0])]
             qa, qb = query_vectors["e5 torch"], query_vectors["e5 ONNX Runtime"]
-            top_a = np.argsort(-(qa @ a.T), axis=1)[:, :10]
-            top_b = np.argsort(-(qb @ b.T), axis=1)[:, :10]
-            overlap = np.mean(
-                [len(set(x) & set(y)) / 10 for x, y in zip(top_a, top_b, strict=True)]
-            )
+            k = min(10, len(a))  # --chunks below 10 ranks fewer
+            top_a = np.argsort(-(qa @ a.T), axis=1)[:, :k]
+            top_b = np.argsort(-(qb @ b.T), axis=1)[:, :k]
+            overlap = np.mean([len(set(x) & set(y)) / k for x, y in zip(top_a, top_b, strict=True)])
             agreement.add(
                 budget,
                 float(np.min(np.sum(a * b, axis=1))),
