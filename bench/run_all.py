@@ -2,10 +2,11 @@
 
 Default sizes: Vaswani and 100k synthetic chunks (BM25), 100k vectors (dense), the corpus (end to
 end on unseen and repeated questions, indexing with e5 from scratch and passages/s of MiniLM and
-e5, startup). About 10-12 minutes on 2 idle cores (an estimate from small runs: the corpus index
-built once, about 1.5 minutes; indexing about 3; end to end about 1.5; startup under 1; BM25 and
-dense about 3-4); on a machine busy with other work the wall time grows with the load, and more
-than in proportion with 2 torch threads (each result records the load average).
+e5, startup; embedding models, torch and ONNX Runtime, on 128 corpus chunks). About 12-15
+minutes on 2 idle cores (an estimate from small runs: the corpus index built once, about 1.5
+minutes; indexing about 3; end to end about 1.5; startup under 1; embedding 2-3; BM25 and dense
+about 3-4); on a machine busy with other work the wall time grows with the load, and more than
+in proportion with 2 torch threads (each result records the load average).
 ``--large`` adds BM25 and dense at 1M chunks (the HNSW build alone takes 30-40 minutes);
 ``--large-e2e`` adds a 1M-chunk synthetic store served end to end (var/bench/store-1m, about
 12 GB of SQLite, and over an hour to write on 2 cores).
@@ -44,6 +45,8 @@ DEFAULT_RUNS: dict[str, tuple[str, list[str]]] = {
     "dense": ("bench.dense", []),
     "e2e": ("bench.e2e", []),
     "indexing": ("bench.indexing", []),
+    # 128 chunks at one batch size keeps it to a few minutes; ONNX Runtime when installed.
+    "embedding": ("bench.embedding", ["--chunks", "128", "--batch-sizes", "16"]),
     "startup": ("bench.startup", []),
 }
 # Runs given a prebuilt corpus index (built once by run_all with `citesearch index`).
@@ -183,6 +186,14 @@ def summary(out_dir: Path, names: Sequence[str]) -> Table:
             table.add(
                 "re-index after editing one file", f"{sorted(edited)[len(edited) // 2]:.1f} s", "-"
             )
+        elif name == "embedding":
+            for row in data["speed"]:
+                table.add(
+                    f"passages/s, {row['model']}, corpus chunks of <= {row['budget']} pieces, "
+                    f"batch {row['batch']}",
+                    f"{row['per_s']:.1f}",
+                    "-",
+                )
         elif name == "startup":
             table.add(
                 "serve -> first answered search",
