@@ -151,13 +151,18 @@ def print_results(response: object, out: TextIO) -> None:
     width = 100
     if response.answer:
         a = response.answer
-        print(_style("1", "Answer: ", out) + a.text, file=out)
-        print(f"        {a.title} ({a.doc_id}), p. {a.page}", file=out)
+        print(_style("1", f"Answer ({a.confidence}): ", out) + a.text, file=out)
+        print(f"        {a.title} ({a.doc_id}), p. {a.page_label or a.page}", file=out)
         for c in a.citations:
             print(f"        [{c.n}] {c.note or 'note not available in the source'}", file=out)
         print(file=out)
     else:
-        print("No single sentence answers this well; the closest passages:\n", file=out)
+        print(_style("1", "Not found in these documents.", out), file=out)
+        for word in response.missing:
+            print(f"Missing: {word}: no document mentions it.", file=out)
+        if response.results:
+            print("The closest passages:", file=out)
+        print(file=out)
     if not response.results:
         print("No passages found.", file=out)
     for hit in response.results:
@@ -380,7 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  citesearch search 'Belarus exports to Pakistan'\n"
         "  citesearch search 'tractor assembly in Africa' -k 3 --mode bm25\n"
         "  citesearch search 'trade with China' --doc belarus-new-export-markets --json\n"
-        "  citesearch search --batch questions.txt > answers.jsonl",
+        "  citesearch search --batch questions.txt > answers.jsonl\n"
+        "  citesearch search 'exports to China' -k 20 --format csv > results.csv",
     )
     p.add_argument("query", nargs="?", help="the question or keywords")
     p.add_argument("-k", type=int, default=5, help="passages to show (1-100, default 5)")

@@ -81,6 +81,10 @@ class AnswerModel(BaseModel):
     end: int
     citations: list[CitationModel]
     page_label: str = Field(default="", description="The page number printed on page.")
+    confidence: str = Field(
+        default="partial match",
+        description='How well the sentence answers, in words: "strong match" or "partial match".',
+    )
 
 
 class SearchResponse(BaseModel):
@@ -100,6 +104,11 @@ class SearchResponse(BaseModel):
     searched_for: str | None = Field(
         default=None,
         description="The query searched instead of the one typed (it found too little), or null.",
+    )
+    missing: list[str] = Field(
+        default_factory=list,
+        description="Words of the query that no document holds (the answer is null when they "
+        "decide it: not found in these documents).",
     )
 
     @classmethod

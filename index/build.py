@@ -185,7 +185,7 @@ def _update(
                 report.skipped.append(SkippedFile(str(cand.path), f"{exc}{kept}"))
                 continue
             try:
-                chunks = chunk_document(doc, embedder.count_tokens)
+                chunks = chunk_document(doc, embedder.count_tokens, embedder.passage_tokens)
             except Exception as exc:  # a chunker bug on one document must not stop the rest
                 why = f"could not be cut into passages ({type(exc).__name__}: {exc}){kept}"
                 report.skipped.append(SkippedFile(str(cand.path), why))

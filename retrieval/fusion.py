@@ -48,3 +48,17 @@ def weighted_score_fusion(
         for item, _ in pairs:
             fused.setdefault(item, 0.0)
     return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def is_cyrillic(text: str) -> bool:
+    """True when most letters of ``text`` are Cyrillic.
+
+    A question in Russian over English reports gains nothing from BM25 (its words, romanised,
+    match names at most), so the searcher ranks it by meaning alone.
+
+    >>> is_cyrillic("Какие страны граничат с Беларусью?"), is_cyrillic("BelAZ in Чили")
+    (True, False)
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    cyrillic = sum(1 for ch in letters if "\u0400" <= ch <= "\u04ff")
+    return bool(letters) and cyrillic * 2 > len(letters)

@@ -80,6 +80,7 @@ class Answer:
     start: int  # offsets of the sentence in the passage text
     end: int
     citations: list[Citation]
+    confidence: Literal["strong match", "partial match"] = "partial match"
     page_label: str = ""  # the page number printed on ``page``
 
 
@@ -98,3 +99,5 @@ class SearchResult:
     # the query actually searched when the original found too little (None: the original).
     suggestion: str | None = None
     searched_for: str | None = None
+    # The query's words no document holds ("Brazil"): named to the user, and a reason to abstain.
+    missing: list[str] = field(default_factory=list)

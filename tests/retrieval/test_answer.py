@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
+
 from index.records import Citation
 from index.sentences import sentence_spans
-from retrieval.answer import best_highlight, sentence_citations
+from retrieval.answer import (
+    ANSWER_THRESHOLD,
+    MISSING_SHARE,
+    STRONG_MATCH,
+    best_highlight,
+    confidence_of,
+    expected_answer_kind,
+    holds_answer_kind,
+    is_fragment,
+    missing_share,
+    sentence_citations,
+)
 
 
 def _cite(n: int, offset: int) -> Citation:
@@ -47,3 +60,48 @@ def test_best_highlight_is_a_whole_sentence() -> None:
     assert highlight is not None
     assert highlight.text == "Second one answers."
     assert text[highlight.start : highlight.end] == highlight.text
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When were diplomatic relations between Belarus and Pakistan established?", "date"),
+        ("In what year did the embassy open?", "date"),
+        ("According to the report, how much did trade grow in 2021?", "number"),
+        ("What share of exports went to Asia?", "number"),
+        ("Who met Imran Khan in Dushanbe?", "person"),
+        ("Which countries joined the forum?", "place"),
+        ("Сколько тракторов собирают в Пакистане?", "number"),
+        ("Когда открылось посольство?", "date"),
+        ("What is special about the Smart Windows?", "other"),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str) -> None:
+    assert expected_answer_kind(question) == kind
+
+
+def test_headings_titles_and_scraps_are_never_answers() -> None:
+    assert is_fragment("Prospects for effective cooperation")
+    assert is_fragment("BELARUS AND PAKISTAN")
+    assert is_fragment("See p. 12.")
+    assert not is_fragment("In 2021, the figure was 508.4%.")
+    assert not is_fragment("Lukashenko met with Pakistani Prime Minister Imran Khan in Dushanbe.")
+
+
+def test_a_sentence_holds_the_kind_asked_for() -> None:
+    sentence = "On 31 December 1991, Pakistan recognized the Republic of Belarus."
+    assert holds_answer_kind(sentence, "date")
+    assert holds_answer_kind(sentence, "number")
+    assert holds_answer_kind(sentence, "place")
+    assert not holds_answer_kind("the trade grew and grew.", "number")
+
+
+def test_confidence_in_words_and_abstention() -> None:
+    assert confidence_of(STRONG_MATCH, 0.0) == "strong match"
+    assert confidence_of(ANSWER_THRESHOLD, 0.0) == "partial match"
+    assert confidence_of(ANSWER_THRESHOLD - 0.01, 0.0) is None
+    # A word no passage holds decides, unless the rest matches strongly.
+    assert confidence_of(ANSWER_THRESHOLD + 0.05, MISSING_SHARE) is None
+    assert confidence_of(STRONG_MATCH, MISSING_SHARE) == "strong match"
+    assert missing_share({"brazil": 0, "belarus": 200, "sell": 10}, 300) > MISSING_SHARE
+    assert missing_share({"belarus": 200}, 300) == 0.0

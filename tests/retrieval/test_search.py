@@ -143,3 +143,25 @@ def test_a_search_runs_the_model_on_the_query_alone(searcher: Searcher) -> None:
         assert (embedder.calls - calls, embedder.texts_encoded - texts) == (1, 1)
         assert len(result.hits) == min(k, result.total)
         assert all(hit.highlight is not None for hit in result.hits)
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("What did Belarus sell to Brazil in 2021?", ["Brazil"]),
+        ("xyzzy qwertyuiop", ["xyzzy", "qwertyuiop"]),
+    ],
+)
+def test_a_question_about_what_no_document_mentions_is_not_answered(
+    searcher: Searcher, question: str, missing: list[str]
+) -> None:
+    result = searcher.search(question, k=5)
+    assert result.answer is None
+    assert result.missing == missing
+    assert result.hits  # the closest passages are still listed
+
+
+def test_a_russian_question_names_no_missing_words(searcher: Searcher) -> None:
+    result = searcher.search("Какие страны граничат с Беларусью?", k=5)
+    assert result.missing == []
+    assert result.hits and all(h.scores.get("dense") for h in result.hits)
