@@ -120,7 +120,7 @@ def test_unreadable_files_are_skipped_and_reported(tmp_path: Path, embedder: Emb
     corpus = copy_corpus(tmp_path / "corpus", SMALL)
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not really a PDF\n")
     (corpus / "empty.txt").write_text("   \n\n  ")
-    notes = tmp_path / "notes.docx"
+    notes = tmp_path / "notes.pptx"
     notes.write_bytes(b"PK\x03\x04")
     paths = [corpus, notes, tmp_path / "missing.md"]
     if (PDFS / "mdwtools-footnote.pdf").exists():
@@ -128,10 +128,10 @@ def test_unreadable_files_are_skipped_and_reported(tmp_path: Path, embedder: Emb
     report = build_index(paths, tmp_path / "index", embedder=embedder)
 
     skipped = {Path(s.path).name: s.reason for s in report.skipped}
-    assert set(skipped) == {"broken.pdf", "empty.txt", "notes.docx", "missing.md"}
+    assert set(skipped) == {"broken.pdf", "empty.txt", "notes.pptx", "missing.md"}
     assert "PDF" in skipped["broken.pdf"]
     assert "empty" in skipped["empty.txt"]
-    assert "not a supported file type" in skipped["notes.docx"]
+    assert "not a supported file type" in skipped["notes.pptx"]
     assert "no such file" in skipped["missing.md"]
     expected = set(SMALL) | ({"mdwtools-footnote"} if len(paths) == 4 else set())
     assert set(report.added) == expected

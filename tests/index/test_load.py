@@ -29,11 +29,13 @@ def test_markdown_reads_like_text(corpus_dir: Path, tmp_path: Path) -> None:
     assert "Maxim Ryzhenkov" in source.text
 
 
-@pytest.mark.parametrize("name", ["report.docx", "notes.html", "README"])
+@pytest.mark.parametrize("name", ["report.doc", "slides.pptx", "README"])
 def test_unsupported_types_are_refused_with_the_reason(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_text("Belarus and Pakistan signed eight MoUs.")
-    with pytest.raises(LoadError, match=r"unsupported file type .*use \.txt, \.md or \.pdf"):
+    with pytest.raises(
+        LoadError, match=r"unsupported file type .*use \.txt, \.md, \.pdf, \.docx or \.html"
+    ):
         read_source(path)
 
 
