@@ -209,3 +209,14 @@ def test_cli_eval_reports_russian_questions_as_their_own_table(
     assert "### Question set: " in printed and " (ru) (2 queries, top 100)" in printed
     # Where the time went: each test set and each of its configurations.
     assert "- qa-ru: every configuration: " in printed and "- qa-ru: hybrid-rrf: " in printed
+
+
+def test_each_query_reaches_the_model_once_per_run(searcher: Searcher) -> None:
+    questions = [item for item in load_questions() if item.id in QUICK_IDS]
+    before = searcher.embedder.texts_encoded
+    configs = [c for c in DEFAULT_CONFIGS if c.engine != "rank-bm25"]
+    report = run_qa(searcher, questions, configs, k=10)
+    # Seven configurations, one embedding per question (the searcher embeds nothing else).
+    assert searcher.embedder.texts_encoded - before == len(questions)
+    for result in report.results:
+        assert all(ms > 0 for ms in result.latencies_ms.values())
