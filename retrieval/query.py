@@ -230,6 +230,16 @@ def parse_query(text: str) -> Query:
     return Query(tuple(clauses))
 
 
+def plain_query(text: str) -> Query:
+    """A query read as plain words, without syntax: a test collection's questions, or prose
+    pasted to find where it is discussed ("-", quotes and "OR" are just text there).
+
+    >>> [w.text for w in plain_query('tractors - "Belarus" OR Pakistan').words]
+    ['tractors', '-', '"Belarus"', 'OR', 'Pakistan']
+    """
+    return Query(tuple(Word(m.group(0), m.start(), m.end()) for m in re.finditer(r"\S+", text)))
+
+
 # ---- the vocabulary -----------------------------------------------------------------------------
 
 

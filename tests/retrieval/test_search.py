@@ -165,3 +165,20 @@ def test_a_russian_question_names_no_missing_words(searcher: Searcher) -> None:
     result = searcher.search("Какие страны граничат с Беларусью?", k=5)
     assert result.missing == []
     assert result.hits and all(h.scores.get("dense") for h in result.hits)
+
+
+def test_a_test_collection_query_is_read_as_plain_words(searcher: Searcher) -> None:
+    from dataclasses import replace
+
+    from retrieval.search import Searcher as SearcherClass
+
+    prose = "Belarusian tractors - assembled in Pakistan - " + "and trade " * 80
+    with pytest.raises(QueryError):
+        searcher.search(prose)  # the API's limits: syntax and 500 characters
+    plain = SearcherClass(
+        searcher.store,
+        searcher.embedder,
+        options=replace(searcher.options, syntax=False, max_query_chars=10_000),
+    )
+    result = plain.search(prose, k=5)
+    assert result.hits and result.suggestion is None
