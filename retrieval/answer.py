@@ -241,11 +241,13 @@ def missing_share(term_counts: Mapping[str, int], n: int) -> float:
     return sum(w for t, w in weights.items() if term_counts[t] == 0) / total if total else 0.0
 
 
-def confidence_of(score: float, missing: float) -> Literal["strong match", "partial match"] | None:
-    """The confidence shown in words, or None: no answer (below the threshold, or a question
+def confidence_of(
+    score: float, missing: float, threshold: float = ANSWER_THRESHOLD
+) -> Literal["strong match", "partial match"] | None:
+    """The confidence shown in words, or None: no answer (below ``threshold``, or a question
     about something no document mentions that the rest does not match strongly)."""
-    if score >= STRONG_MATCH:
+    if score >= max(STRONG_MATCH, threshold):
         return "strong match"
-    if score < ANSWER_THRESHOLD or missing >= MISSING_SHARE:
+    if score < threshold or missing >= MISSING_SHARE:
         return None
     return "partial match"

@@ -26,6 +26,7 @@ from index.records import Chunk, ChunkSentences, ParsedDocument
 from index.store import ChunkStore
 from index.tokenize import terms_at, tokenize
 from retrieval.answer import (
+    ANSWER_THRESHOLD,
     answer_score,
     best_highlight,
     confidence_of,
@@ -92,6 +93,8 @@ class SearchOptions:
     # The API's cap; an evaluation over a test collection raises it (CISI has 2,083-character
     # queries) and reads its queries as plain words (``syntax=False``).
     max_query_chars: int = MAX_QUERY_CHARS
+    # Below this an answer is withheld (retrieval.answer); eval sweeps it for its coverage curve.
+    answer_threshold: float = ANSWER_THRESHOLD
     syntax: bool = True
     cyrillic_dense_only: bool = True
     shingle_cache_size: int = 20_000  # about 2 KB a passage
@@ -446,7 +449,9 @@ class Searcher:
         if best is None:
             return None
         score, chunk, start, end = best
-        confidence = confidence_of(score, missing_share(term_counts, n))
+        confidence = confidence_of(
+            score, missing_share(term_counts, n), self.options.answer_threshold
+        )
         if confidence is None:
             return None
         return Answer(
