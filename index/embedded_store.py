@@ -339,6 +339,15 @@ class EmbeddedStore:
     def close(self) -> None:
         self._conn.close()
 
+    @staticmethod
+    def recorded_model(path: Path) -> str | None:
+        """The model name the index at ``path`` records, or None (no index, or unreadable)."""
+        try:
+            manifest = json.loads((Path(path) / MANIFEST_FILE).read_text(encoding="utf-8"))
+            return str(manifest["model"]["name"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def __enter__(self) -> EmbeddedStore:
         return self
 

@@ -19,7 +19,7 @@ from typing import get_args
 
 import numpy as np
 
-from index.embed import Embedder
+from index.embed import Embedder, model_choice
 from index.embedded_store import EmbeddedStore, ModelInfo
 from index.passage_vectors import chunk_sentences
 from index.records import Chunk, ChunkSentences, ParsedDocument
@@ -513,6 +513,13 @@ class Searcher:
         return doc.page_of(doc.offsets[index])
 
 
+def embedder_for(index_dir: Path) -> Embedder:
+    """The embedder of the model the index at ``index_dir`` was built with (e5 if none is
+    recorded: a missing index is then reported by the store's own message)."""
+    recorded = EmbeddedStore.recorded_model(index_dir)
+    return Embedder(model=model_choice(recorded)) if recorded else Embedder()
+
+
 def open_searcher(
     index_dir: Path,
     *,
@@ -525,7 +532,7 @@ def open_searcher(
     Raises ``IndexMismatch`` (or ``IndexMissing``) with a message that says how to rebuild.
     The reranker comes from ``reranker_path`` or ``CITESEARCH_RERANKER``; by default there is none.
     """
-    embedder = embedder or Embedder()
+    embedder = embedder or embedder_for(index_dir)
     store = EmbeddedStore.open_for(index_dir, ModelInfo.of(embedder))
     path = reranker_path or (
         Path(os.environ["CITESEARCH_RERANKER"]) if os.environ.get("CITESEARCH_RERANKER") else None

@@ -1,0 +1,39 @@
+"""The embedding model is chosen at index time, recorded in the index, and used by search."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from api.cli import main
+from index.embedded_store import EmbeddedStore
+
+
+def test_an_index_built_with_minilm_is_searched_with_minilm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tractors.txt").write_text(
+        "Belarusian tractors are assembled in Pakistan. The plant makes ten thousand a year.\n\n"
+        "Potash from Belarus goes to India and China by rail and by sea.\n",
+        encoding="utf-8",
+    )
+    index_dir = tmp_path / "index"
+    assert main(["index", str(corpus), "--index-dir", str(index_dir), "--model", "minilm"]) == 0
+    assert EmbeddedStore.recorded_model(index_dir) == "sentence-transformers/all-MiniLM-L6-v2"
+    capsys.readouterr()
+    # No --model at search time: the index says which model embeds the question.
+    assert (
+        main(["search", "where are tractors assembled", "--index-dir", str(index_dir), "--json"])
+        == 0
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert result["results"][0]["doc_id"] == "tractors"
+    # Re-indexing without --model keeps the index's model (nothing to redo).
+    assert main(["index", str(corpus), "--index-dir", str(index_dir), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["unchanged"] == ["tractors"] and report["chunks_embedded"] == 0
+    assert EmbeddedStore.recorded_model(index_dir) == "sentence-transformers/all-MiniLM-L6-v2"
