@@ -7,6 +7,9 @@ Layout written by ``write_report(report, out)``::
     out/runs/<config>.trec  each configuration's run (TREC format, rank-derived scores)
     out/qrels.txt           the judgments the metrics used (TREC qrels format)
     out/recall.png          mean recall at k for each configuration
+    out/answers.png         answer coverage, accuracy and abstention by threshold (question set)
+
+A question set's report has a section "Answers" (``eval.answers``) in results.md and results.json.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from eval.answers import GROUPS, AbstentionFigures, AccuracyFigures, AnswerReport
 from eval.results import EvalReport
 from eval.trec import write_qrels, write_run
 
@@ -83,7 +87,53 @@ def markdown_report(report: EvalReport) -> str:
     if failed:
         parts.append(f"- queries refused by the searcher (scored 0): {failed}")
     parts += [f"- {note}" for note in report.notes]
+    if report.answers is not None:
+        parts += ["", markdown_answers(report.answers)]
     return "\n".join(parts) + "\n"
+
+
+def markdown_answers(answers: AnswerReport) -> str:
+    """The section "Answers": accuracy by split and language, abstention, the threshold curve."""
+    lines = [
+        f"### Answers (threshold {answers.threshold:g})",
+        "",
+        "| split | lang | questions | answered | coverage | accuracy | acc. answered |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {f.group} | {f.lang} | {f.questions} | {f.answered} | {f.coverage:.3f} "
+        f"| {f.accuracy:.3f} | {_answered_cell(f)} |"
+        for f in answers.accuracy
+    ]
+    if answers.abstention:
+        lines += ["", "| split | unanswerable | not found | abstention |", "|---|---:|---:|---:|"]
+        lines += [
+            f"| {f.group} | {f.questions} | {f.abstained} | {f.abstention:.3f} |"
+            for f in answers.abstention
+        ]
+    groups = [g for g in GROUPS if g != "calibration"]
+    header = " | ".join(
+        f"{name} ({group})"
+        for group in groups
+        for name in ("coverage", "acc. answered", "accuracy", "abstention")
+    )
+    lines += ["", f"| threshold | {header} |", "|---:|" + "---:|" * 4 * len(groups)]
+    for point in answers.curve:
+        cells = []
+        for group in groups:
+            acc = point.accuracy.get(group)
+            abst = point.abstention.get(group)
+            cells += (
+                [f"{acc.coverage:.3f}", _answered_cell(acc), f"{acc.accuracy:.3f}"]
+                if acc
+                else ["–"] * 3
+            )
+            cells.append(f"{abst.abstention:.3f}" if abst else "–")
+        mark = " (default)" if point.threshold == answers.threshold else ""
+        lines.append(f"| {point.threshold:.2f}{mark} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines += [f"- {note}" for note in answers.notes]
+    return "\n".join(lines)
 
 
 def best_config(report: EvalReport, metric: str, prefix: str = "") -> str | None:
@@ -117,7 +167,45 @@ def report_json(report: EvalReport) -> dict[str, object]:
         ],
         "recall_curve": report.recall_curve,
         "notes": report.notes,
+        "answers": answers_json(report.answers) if report.answers is not None else None,
     }
+
+
+def _answered_cell(f: AccuracyFigures) -> str:
+    """Accuracy among the answered, or "–" when none was answered."""
+    return f"{f.accuracy_answered:.3f}" if f.answered else "–"
+
+
+def answers_json(answers: AnswerReport) -> dict[str, object]:
+    """The answer figures with their shares, the curve, and each question's outcome."""
+    return {
+        "threshold": answers.threshold,
+        "accuracy": [_accuracy_json(f) for f in answers.accuracy],
+        "abstention": [_abstention_json(f) for f in answers.abstention],
+        "curve": [
+            {
+                "threshold": point.threshold,
+                "accuracy": {g: _accuracy_json(f) for g, f in point.accuracy.items()},
+                "abstention": {g: _abstention_json(f) for g, f in point.abstention.items()},
+            }
+            for point in answers.curve
+        ],
+        "outcomes": [asdict(outcome) for outcome in answers.outcomes],
+        "notes": answers.notes,
+    }
+
+
+def _accuracy_json(f: AccuracyFigures) -> dict[str, object]:
+    return {
+        **asdict(f),
+        "coverage": f.coverage,
+        "accuracy": f.accuracy,
+        "accuracy_answered": f.accuracy_answered,
+    }
+
+
+def _abstention_json(f: AbstentionFigures) -> dict[str, object]:
+    return {**asdict(f), "abstention": f.abstention}
 
 
 def plot_recall(report: EvalReport, path: Path) -> None:
@@ -147,6 +235,54 @@ def plot_recall(report: EvalReport, path: Path) -> None:
         plt.close(fig)
 
 
+def plot_answers(answers: AnswerReport, path: Path, title: str = "") -> None:
+    """A PNG of the answer curve: accuracy among the answered against coverage (left), and
+    coverage, accuracy and abstention by threshold (right), for all questions and the held-out
+    half."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=120)
+    thresholds = [point.threshold for point in answers.curve]
+    try:
+        for group, style in (("all", "-"), ("held-out", "--")):
+            points = [p for p in answers.curve if group in p.accuracy]
+            if len(points) != len(answers.curve):
+                continue
+            acc = [p.accuracy[group] for p in points]
+            coverage = [f.coverage for f in acc]
+            # Accuracy among the answered is undefined where nothing is answered.
+            some = [(p, f) for p, f in zip(points, acc, strict=True) if f.answered]
+            xs = [f.coverage for _, f in some]
+            ys = [f.accuracy_answered for _, f in some]
+            left.plot(xs, ys, style, marker="o", markersize=3, label=group)
+            for (point, _), x, y in zip(some, xs, ys, strict=True):
+                if point.threshold == answers.threshold:
+                    left.annotate(f"default {point.threshold:g}", (x, y), fontsize=7)
+            right.plot(thresholds, coverage, style, color="C0", label=f"coverage ({group})")
+            accuracy = [f.accuracy for f in acc]
+            right.plot(thresholds, accuracy, style, color="C1", label=f"accuracy ({group})")
+            if all(group in p.abstention for p in points):
+                abstention = [p.abstention[group].abstention for p in points]
+                right.plot(thresholds, abstention, style, color="C2", label=f"abstention ({group})")
+        left.set_xlabel("coverage (answerable questions answered)")
+        left.set_ylabel("accuracy among the answered")
+        left.set_title(f"{title}: coverage against accuracy" if title else "coverage/accuracy")
+        right.axvline(answers.threshold, color="grey", linewidth=0.8)
+        right.set_xlabel("answer threshold (grey: the default)")
+        right.set_ylabel("share of questions")
+        right.set_ylim(0.0, 1.02)
+        for ax in (left, right):
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7, loc="lower left")
+        fig.tight_layout()
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
+
+
 def write_report(report: EvalReport, out: Path) -> list[Path]:
     """Write the files listed in the module docstring into ``out``; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
@@ -156,6 +292,9 @@ def write_report(report: EvalReport, out: Path) -> list[Path]:
     written[1].write_text(json.dumps(report_json(report), indent=1) + "\n", encoding="utf-8")
     write_qrels(report.qrels, written[2])
     plot_recall(report, written[3])
+    if report.answers is not None:
+        written.append(out / "answers.png")
+        plot_answers(report.answers, written[-1], report.name)
     for result in report.results:
         path = out / "runs" / f"{result.config.name}.trec"
         write_run(result.run, path, tag=result.config.name)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from eval.metrics import Qrels, Run, judged_queries
 from retrieval.records import Fusion
+
+if TYPE_CHECKING:
+    from eval.answers import AnswerReport
 
 Engine = Literal["bm25", "dense", "hybrid", "rank-bm25"]
 """A search mode of citesearch, or ``rank-bm25``: the reference BM25 over the same chunks."""
@@ -72,6 +75,8 @@ class EvalReport:
     recall_curve: dict[str, list[float]]
     """Config name -> mean recall at k = 1, 2, ... (the plot's data)."""
     notes: list[str] = field(default_factory=list)
+    answers: AnswerReport | None = None
+    """Answer accuracy, abstention and their curve (``eval.answers``): the question set only."""
 
     @property
     def queries(self) -> int:

@@ -36,15 +36,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 
 import numpy as np
 
+from eval.answers import AnswerReport, load_unanswerable, run_answers, split_of
 from eval.beir import BeirDataset, load_beir
 from eval.beir_index import ensure_beir_index
 from eval.citations import cites_correctly
 from eval.metrics import Qrels, Run, evaluate, judged_queries, rank_documents
 from eval.qa import DEFAULT_QA_PATH, QAItem, by_language, is_relevant, load_questions
+from eval.query_vectors import QueryVectors
 from eval.reference_bm25 import ReferenceBM25
 from eval.report import markdown_report, write_report
 from eval.results import ConfigResult, EvalReport, RunConfig
@@ -93,6 +95,8 @@ DEFAULT_CONFIGS: tuple[RunConfig, ...] = (
     RunConfig("hybrid-weighted-0.7", "hybrid", fusion="weighted", dense_weight=0.7),
     RunConfig("rank-bm25", "rank-bm25"),
 )
+
+_T = TypeVar("_T")
 
 # One record serves both test sets; the names say which a function returns.
 QAReport = EvalReport
@@ -378,50 +382,6 @@ def configured_searcher(base: Searcher, config: RunConfig) -> Searcher:
     return configured
 
 
-class QueryVectors:
-    """Query vectors embedded once per text and shared by every configuration of a run.
-
-    Stands in for the searcher's embedder (only ``encode_query`` and ``dimension`` are used at
-    query time). A search's latency still counts its query's embedding: the time the model took
-    for that text, measured when it was first embedded, replaces whatever the cache saved.
-    """
-
-    def __init__(self, embedder: Embedder) -> None:
-        self._embedder = embedder
-        self._vectors: dict[str, np.ndarray] = {}
-        self._seconds: dict[str, float] = {}
-        self._asked: list[str] = []
-        self._spent = 0.0  # model time inside the current call
-
-    @property
-    def dimension(self) -> int:
-        return self._embedder.dimension
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._embedder, name)
-
-    def encode_query(self, text: str) -> np.ndarray:
-        self._asked.append(text)
-        if text not in self._vectors:
-            started = time.perf_counter()
-            self._vectors[text] = self._embedder.encode_query(text)
-            self._seconds[text] = time.perf_counter() - started
-            self._spent += self._seconds[text]
-        return self._vectors[text]
-
-    @property
-    def embedded(self) -> int:
-        """Texts that reached the model."""
-        return len(self._vectors)
-
-    def start_call(self) -> None:
-        self._asked, self._spent = [], 0.0
-
-    def latency_of_call(self, elapsed: float) -> float:
-        """A call's wall time as if each query it embedded had gone to the model."""
-        return elapsed - self._spent + sum(self._seconds[text] for text in self._asked)
-
-
 class _NoteLookup:
     """Footnote number -> stored notes, per document, read from the store once each."""
 
@@ -472,6 +432,7 @@ def cli_eval(
     quick: bool = False,
     *,
     embedder: Embedder | None = None,
+    unanswerable: Path | None = None,
 ) -> int:
     """``citesearch eval``: evaluate the question set and/or a BEIR collection; print the tables.
 
@@ -480,7 +441,10 @@ def cli_eval(
     BEIR folder, evaluated on its own index cached in
     ``<index_dir's parent>/beir/<model key>/<folder name>`` (built on first use, reused while the
     corpus and the model are unchanged). With ``out`` the files of ``eval.report.write_report``
-    go to those folders and ``out/<folder name>``. ``quick`` runs the first few queries only,
+    go to those folders and ``out/<folder name>``. With ``qa``, the answers of the default searcher
+    are scored too (``eval.answers``: accuracy on the question set, abstention on ``unanswerable``,
+    by default ``unanswerable.jsonl`` next to ``qa`` when it exists, and the threshold curve), as
+    the section "Answers" of the English report. ``quick`` runs the first few queries only,
     with k=20. ``embedder`` is loaded when not given. Prints where the time went (model load,
     index build, each configuration). Returns the process exit code: 0, or 2 when an input or the
     index cannot be used (the message says why).
@@ -495,13 +459,28 @@ def cli_eval(
     try:
         if qa is not None:
             questions = load_questions(qa)
+            unanswerable = unanswerable or _beside(qa, "unanswerable.jsonl")
+            outside = load_unanswerable(unanswerable) if unanswerable else []
             searcher = open_searcher(index_dir, embedder=embedder)
+            splits = split_of([item.id for item in questions] + [item.id for item in outside])
+            asked = [
+                item for group in by_language(questions).values() for item in _first(group, quick)
+            ]
+            with timings.stage("answers: every threshold"):
+                answers = run_answers(
+                    searcher, asked, _first(outside, quick), splits=splits, progress=True
+                )
+            if unanswerable is None:
+                answers.notes.append("no unanswerable set: abstention is not measured")
+            pending: AnswerReport | None = answers
             for lang, group in by_language(questions).items():
                 folder = "qa" if lang == "en" else f"qa-{lang}"
-                limited = group[:QUICK_QUERIES] if quick else group
+                limited = _first(group, quick)
                 name = str(qa) if lang == "en" else f"{qa} ({lang})"
                 with timings.stage(f"{folder}: every configuration"):
                     report = run_qa(searcher, limited, k=k, name=name, progress=True)
+                # Both languages' answers in one section, in the first table (English).
+                report.answers, pending = pending, None
                 timings.add_configs(folder, report)
                 _emit(report, out, folder)
         if beir is not None:
@@ -567,6 +546,17 @@ class StageTimer:
         return "\n".join(lines) + "\n"
 
 
+def _beside(path: Path, name: str) -> Path | None:
+    """``name`` in the folder of ``path``, when that file exists."""
+    candidate = Path(path).parent / name
+    return candidate if candidate.is_file() else None
+
+
+def _first(items: Sequence[_T], quick: bool) -> list[_T]:
+    """The first few items with ``--quick``, else all."""
+    return list(items[:QUICK_QUERIES] if quick else items)
+
+
 def _emit(report: EvalReport, out: Path | None, folder: str) -> None:
     print(markdown_report(report))
     if out is not None:
@@ -581,9 +571,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--beir", type=Path, default=None)
     parser.add_argument("--index-dir", type=Path, default=Path("var/index"))
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--unanswerable", type=Path, default=None)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    return cli_eval(args.qa, args.beir, args.index_dir, args.out, args.quick)
+    return cli_eval(
+        args.qa, args.beir, args.index_dir, args.out, args.quick, unanswerable=args.unanswerable
+    )
 
 
 if __name__ == "__main__":
