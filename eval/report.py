@@ -259,8 +259,17 @@ def plot_answers(answers: AnswerReport, path: Path, title: str = "") -> None:
             ys = [f.accuracy_answered for _, f in some]
             left.plot(xs, ys, style, marker="o", markersize=3, label=group)
             for (point, _), x, y in zip(some, xs, ys, strict=True):
-                if point.threshold == answers.threshold:
-                    left.annotate(f"default {point.threshold:g}", (x, y), fontsize=7)
+                if point.threshold == answers.threshold:  # the default: a star, named once
+                    left.plot([x], [y], "*", color="black", markersize=8)
+                    if group == "all":
+                        left.annotate(
+                            f"default {point.threshold:g}",
+                            (x, y),
+                            (-60, -14),
+                            "data",
+                            "offset points",
+                            fontsize=7,
+                        )
             right.plot(thresholds, coverage, style, color="C0", label=f"coverage ({group})")
             accuracy = [f.accuracy for f in acc]
             right.plot(thresholds, accuracy, style, color="C1", label=f"accuracy ({group})")
