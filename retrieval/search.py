@@ -166,15 +166,25 @@ class Searcher:
         sentences = self._sentences_of(
             [group[0][0] for group in shown + groups[:ANSWER_FROM_TOP]], chunks
         )
+        highlighted: set[tuple[str, str]] = set()
         hits = [
-            self._hit(rank, group, chunks, per_retriever, sentences, query_terms, query_vector)
+            self._hit(
+                rank,
+                group,
+                chunks,
+                per_retriever,
+                sentences,
+                query_terms,
+                query_vector,
+                highlighted,
+            )
             for rank, group in enumerate(shown, start=offset + 1)
         ]
         # A question ranked by meaning alone (Russian over English reports) is answered by meaning
         # alone: its words are not the collection's, so none is "missing" and none is covered.
         by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
         term_counts = {} if by_meaning else self.store.term_counts(sorted(query_terms))
-        missing = self._missing_words(plan.dense_text, term_counts)
+        missing = [] if by_meaning else self._missing_words(plan.dense_text, term_counts)
         answer = self._answer(
             plan.dense_text,
             groups[:ANSWER_FROM_TOP],
@@ -372,10 +382,21 @@ class Searcher:
         sentences: dict[str, ChunkSentences],
         query_terms: frozenset[str],
         query_vector: np.ndarray,
+        shown: set[tuple[str, str]],
     ) -> Hit:
         chunk_id, score = group[0]
         chunk = chunks[chunk_id]
         spans, scores = _sentence_scores(sentences[chunk_id], query_terms, query_vector)
+        # Overlapping passages of one document share a sentence: highlight it once, in the
+        # higher-ranked passage, and the next best sentence in the other.
+        fresh = [
+            i for i, (a, b) in enumerate(spans) if (chunk.doc_id, chunk.text[a:b]) not in shown
+        ]
+        if fresh and len(fresh) < len(spans):
+            spans, scores = [spans[i] for i in fresh], [scores[i] for i in fresh]
+        highlight = best_highlight(chunk.text, spans, scores)
+        if highlight is not None:
+            shown.add((chunk.doc_id, highlight.text))
         return Hit(
             rank=rank,
             chunk_id=chunk_id,
@@ -388,7 +409,7 @@ class Searcher:
             page_end=chunk.page_end,
             char_start=chunk.char_start,
             char_end=chunk.char_end,
-            highlight=best_highlight(chunk.text, spans, scores),
+            highlight=highlight,
             citations=chunk.citations,
             also_in=[self._source(chunks[cid]) for cid, _ in group[1:]],
         )

@@ -6,7 +6,7 @@ import random
 import re
 from pathlib import Path
 
-from retrieval.dedupe import duplicates_among, shingles
+from retrieval.dedupe import COPY_SHARE, duplicates_among, shingles
 
 
 def near_duplicate_of(texts: list[str]) -> list[int | None]:
@@ -38,7 +38,7 @@ def test_duplicate_points_at_the_first_original() -> None:
     assert near_duplicate_of([BASE, "Something else entirely here.", BASE]) == [None, None, 0]
 
 
-def _reference_duplicates(texts: list[str], threshold: float = 0.6) -> list[int | None]:
+def _reference_duplicates(texts: list[str], threshold: float = COPY_SHARE) -> list[int | None]:
     """The definition, written plainly: word 4-gram sets compared pair by pair."""
     sets = []
     for text in texts:
