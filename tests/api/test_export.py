@@ -40,4 +40,4 @@ def test_search_formats_agree(corpus_index: Path, capsys: pytest.CaptureFixture[
     assert "<https://www.belta.by/regions/view/rogachevskij" in markdown
 
     text = _search(capsys, corpus_index)
-    assert text.startswith("Answer: ")
+    assert text.startswith(("Answer (strong match): ", "Answer (partial match): "))

@@ -54,7 +54,7 @@ def test_incremental_builds_redo_only_what_changed(tmp_path: Path, embedder: Emb
     encoded = embedder.texts_encoded
     first = build_index([corpus], index_dir, embedder=embedder)
     assert sorted(first.added) == all_ids
-    assert first.published and first.chunks_total > 200
+    assert first.published and first.chunks_total > 150  # 193 passages of 300 e5 word pieces
     # Every chunk text went to the model once (a text repeated in two chunks, once), and so did
     # every sentence text that is not also a chunk's (a sentence in two overlapping chunks, once).
     assert 0.95 * first.chunks_total <= first.chunks_embedded <= first.chunks_total

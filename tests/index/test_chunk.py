@@ -159,8 +159,12 @@ def test_citations_sit_where_their_markers_were(
             for pos, marker in doc.marker_positions
             if start <= pos <= start + len(chunk.text)
         ]
-        assert [c.n for c in chunk.citations] == [m.n for _, m in inside]
-        for citation, (pos, marker) in zip(chunk.citations, inside, strict=True):
+        # A quotation still open at the chunk's end is cited by its closing note, at the end
+        # (test_a_quotation_cut_by_a_chunk_boundary_keeps_its_note); the rest sit where they were.
+        own, closing = chunk.citations[: len(inside)], chunk.citations[len(inside) :]
+        assert len(closing) <= 1 and all(c.offset == len(chunk.text) for c in closing)
+        assert [c.n for c in own] == [m.n for _, m in inside]
+        for citation, (pos, marker) in zip(own, inside, strict=True):
             assert citation.offset == pos - start
             footnote = notes[id(marker)]
             assert (citation.note, citation.urls) == (footnote.note, footnote.urls)

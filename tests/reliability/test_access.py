@@ -206,7 +206,7 @@ def test_the_page_script_never_writes_html() -> None:
     # Links: an href is only ever safeHttpUrl(...) (a document's URL) or stateUrl(...) (ours).
     assigned = re.findall(r"(?:const|let|var)\s+href\s*=\s*(\w+)\(", APP_JS)
     explicit = re.findall(r"\bhref:\s*(\w+)\(", APP_JS)
-    assert assigned == ["safeHttpUrl"] and explicit == ["stateUrl"]
+    assert assigned == ["safeHttpUrl"] and explicit and set(explicit) == {"stateUrl"}
     assert not re.search(r"\.href\s*=[^=]|setAttribute\(\s*[\"']href", APP_JS)
 
 
