@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,30 +205,22 @@ def _update(
         report.chunks_total = old.chunk_count if old is not None else 0
         return report
 
+    def change(store: EmbeddedStore) -> None:
+        for doc_id in removed:
+            store.remove_document(doc_id)
+        row = 0
+        for doc, chunks, source in parsed:
+            store.add_document(
+                doc,
+                chunks,
+                embedded.vectors[row : row + len(chunks)],
+                sentences=embedded.sentences[row : row + len(chunks)],
+                source=source,
+            )
+            row += len(chunks)
+
     with _stage(report, "write"):
-        staging = new_staging_dir(index_dir)
-        try:
-            model = ModelInfo.of(embedder)
-            store = EmbeddedStore.create(staging, model=model, options=options, base=old)
-            with store:
-                for doc_id in removed:
-                    store.remove_document(doc_id)
-                row = 0
-                for doc, chunks, source in parsed:
-                    store.add_document(
-                        doc,
-                        chunks,
-                        embedded.vectors[row : row + len(chunks)],
-                        sentences=embedded.sentences[row : row + len(chunks)],
-                        source=source,
-                    )
-                    row += len(chunks)
-                store.commit()
-                report.chunks_total = store.chunk_count
-            publish(staging, index_dir)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        report.chunks_total = _publish_generation(index_dir, embedder, options, old, change)
     for doc, _, _ in parsed:
         (report.updated if doc.meta.doc_id in old_metas else report.added).append(doc.meta.doc_id)
     report.removed = removed
@@ -363,23 +355,40 @@ def remove_documents(
             if not removed:
                 report.chunks_total = old.chunk_count
                 return report
+
+            def change(store: EmbeddedStore) -> None:
+                for doc_id in removed:
+                    store.remove_document(doc_id)
+
             with _stage(report, "write"):
-                staging = new_staging_dir(index_dir)
-                try:
-                    store = EmbeddedStore.create(
-                        staging, model=ModelInfo.of(embedder), options=options, base=old
-                    )
-                    with store:
-                        for doc_id in removed:
-                            store.remove_document(doc_id)
-                        store.commit()
-                        report.chunks_total = store.chunk_count
-                    publish(staging, index_dir)
-                except BaseException:
-                    shutil.rmtree(staging, ignore_errors=True)
-                    raise
+                report.chunks_total = _publish_generation(index_dir, embedder, options, old, change)
         finally:
             old.close()
     report.removed = removed
     report.published = True
     return report
+
+
+def _publish_generation(
+    index_dir: Path,
+    embedder: Embedder,
+    options: StoreOptions | None,
+    base: EmbeddedStore | None,
+    change: Callable[[EmbeddedStore], None],
+) -> int:
+    """Write ``base`` with ``change`` applied as a new generation and publish it atomically;
+    returns its chunk count. A failure leaves no staging directory and the old index served."""
+    staging = new_staging_dir(index_dir)
+    try:
+        store = EmbeddedStore.create(
+            staging, model=ModelInfo.of(embedder), options=options, base=base
+        )
+        with store:
+            change(store)
+            store.commit()
+            chunks = store.chunk_count
+        publish(staging, index_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return chunks

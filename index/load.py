@@ -201,17 +201,27 @@ def read_source(path: Path) -> Source:
         from index.web import read_html
 
         return read_html(path)
-    try:
-        if suffix == ".pdf":
+    if suffix == ".pdf":
+        try:
             return read_pdf(path)
+        except OSError as exc:
+            raise LoadError(f"cannot read the file ({exc.strerror or exc})") from exc
+    text, warnings = read_decoded(path, "text")
+    return Source(text, None, warnings)
+
+
+def read_decoded(path: Path, kind: str) -> tuple[str, list[str]]:
+    """A text file's decoded text and warnings; LoadError when it cannot be read, is empty, is a
+    PDF under another name or is binary (``kind`` names what it should have been)."""
+    try:
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read the file ({exc.strerror or exc})") from exc
     if not data.strip():
         raise LoadError("the file is empty")
     if data.startswith(b"%PDF"):
-        raise LoadError("a PDF named as text: rename it to .pdf")
+        raise LoadError(f"a PDF named as {kind}: rename it to .pdf")
     text, warnings = decode_text(data)
     if "\x00" in text:
-        raise LoadError("binary data, not text")
-    return Source(text, None, warnings)
+        raise LoadError(f"binary data, not {kind}")
+    return text, warnings

@@ -9,22 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.load import LoadError, Source, decode_text
+from index.load import LoadError, Source, read_decoded
 
 
 def read_html(path: Path) -> Source:
     """The main text of a saved web page; raises LoadError when there is none."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(f"cannot read the file ({exc.strerror or exc})") from exc
-    if not data.strip():
-        raise LoadError("the file is empty")
-    if data.startswith(b"%PDF"):
-        raise LoadError("a PDF named as a web page: rename it to .pdf")
-    html, warnings = decode_text(data)
-    if "\x00" in html:
-        raise LoadError("binary data, not a web page")
+    html, warnings = read_decoded(path, "a web page")
     import trafilatura
 
     try:
