@@ -98,7 +98,11 @@ def parse_corpus(corpus: Path) -> list[ParsedDocument]:
 
 def passages_of(docs: Sequence[ParsedDocument], embedder: Embedder) -> tuple[list[str], list[str]]:
     """The chunk texts the index cuts for this model, and their distinct sentence texts."""
-    chunks = [c.text for doc in docs for c in chunk_document(doc, embedder.count_tokens, embedder.passage_tokens)]
+    chunks = [
+        c.text
+        for doc in docs
+        for c in chunk_document(doc, embedder.count_tokens, embedder.passage_tokens)
+    ]
     sentences: dict[str, None] = {}
     for text in chunks:
         spans, _ = chunk_sentences(text)
