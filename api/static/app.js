@@ -494,14 +494,27 @@
     const last = data.offset + hits.length;
     setStatus(`Passages ${first}–${last} of ${data.total} · ${Math.round(data.took_ms)} ms`);
     lastData = data;
-    renderAnswer(data.answer, hits, state);
+    renderAnswer(data.answer, hits, state, data.missing || []);
     resultsBox.append(exportBar(), ...hits.map((hit) => renderHit(hit, state)));
     renderPager(data, state);
   }
 
-  function renderAnswer(answer, hits, state) {
+  function renderAnswer(answer, hits, state, missing) {
     if (!answer) {
-      answerBox.hidden = true;
+      // An honest "not found": the words no document holds are named; the closest passages
+      // are still listed below.
+      if (!hits.length) {
+        answerBox.hidden = true;
+        return;
+      }
+      answerBox.append(
+        el("h2", { className: "label", text: "Not found in these documents" }),
+        ...missing.map((word) =>
+          el("p", { className: "missing", text: `Missing: ${word}: no document mentions it.` })
+        ),
+        el("p", { className: "muted", text: "No sentence answers this well; the closest passages are below." })
+      );
+      answerBox.hidden = false;
       return;
     }
     const { panel, show } = notePanel();
@@ -515,7 +528,10 @@
       answer.page
     );
     answerBox.append(
-      el("h2", { className: "label", text: "Answer" }),
+      el("h2", { className: "label" }, [
+        "Answer ",
+        el("span", { className: `confidence ${answer.confidence === "strong match" ? "strong" : "partial"}`, text: answer.confidence }),
+      ]),
       el("blockquote", { className: "answer-text" }, [
         annotated(answer.text, null, answer.citations, show),
       ]),

@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote_plus, urlparse
 
 import pytest
 
@@ -235,3 +235,19 @@ def test_near_duplicates_and_mode_selector(page: Any, base_url: str) -> None:
     )
     feet = page.locator("#results .hit-foot .muted").all_inner_texts()
     assert feet and all("dense" not in f for f in feet)
+
+
+def test_an_unanswerable_question_says_not_found_and_names_the_missing_word(
+    page: Any, base_url: str
+) -> None:
+    page.goto(f"{base_url}/?q=What+did+Belarus+sell+to+Brazil+in+2021%3F")
+    page.wait_for_selector("#results .hit")
+    answer = page.locator("#answer")
+    assert answer.is_visible()
+    assert "not found in these documents" in answer.inner_text().lower()  # a label, in caps
+    assert "Missing: Brazil: no document mentions it." in answer.inner_text()
+    assert answer.locator(".answer-text").count() == 0
+    # An answered question shows its confidence in words.
+    page.goto(f"{base_url}/?q={quote_plus(QUESTION)}")
+    page.wait_for_selector("#answer .answer-text")
+    assert page.locator("#answer .confidence").inner_text() in ("strong match", "partial match")
