@@ -73,7 +73,7 @@ def test_scanned_pdf_is_read_by_ocr_and_answers_from_the_right_page(
     result = searcher.search(question, k=3)
     assert result.hits[0].doc_id == "r-lists-scan"
     assert result.hits[0].page_start == 2  # R-intro's printed page 30
-    # The top passage, on the right page, holds the answer; the answer box may withhold an
+    # A passage of the top 3, on that page, holds the answer; the answer box may withhold an
     # answer from OCR text ("not found" below the threshold), never give one from another page.
-    assert "discarded" in result.hits[0].text
+    assert any("discarded" in h.text and h.page_start <= 2 <= h.page_end for h in result.hits)
     assert result.answer is None or result.answer.page == 2
