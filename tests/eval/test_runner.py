@@ -204,7 +204,8 @@ def test_cli_eval_reports_russian_questions_as_their_own_table(
     assert set(read_run(out / "qa-ru" / "runs" / "dense.trec")) == {q.id for q in chosen[2:]}
     for entry in russian["configs"]:
         assert 0.0 <= entry["metrics"]["recall@10"] <= 1.0
-        assert entry["seconds"] > 0
+        wall = entry["seconds"]  # each configuration's wall time is recorded (not judged)
+        assert isinstance(wall, float) and wall > 0
     printed = capsys.readouterr().out
     assert "### Question set: " in printed and " (ru) (2 queries, top 100)" in printed
     # Where the time went: each test set and each of its configurations.
