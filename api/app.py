@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from api.guard import WRITE_METHODS, RequestGuard
 from api.indexing import (
     DISK_FULL,
+    MAX_JOBS_KEPT,
     IndexJobs,
     IndexUnavailable,
     QueueFull,
@@ -39,6 +40,7 @@ from api.models import (
     ErrorResponse,
     FootnotesResponse,
     HealthResponse,
+    JobList,
     JobModel,
     document_detail,
 )
@@ -253,19 +255,20 @@ def create_app(
 
     @app.get("/api/health", response_model=HealthResponse, tags=["service"])
     def health() -> HealthResponse:
-        """Whether an index is loaded, and what it holds."""
+        """Whether an index is loaded, what it holds, and the indexing jobs under way."""
         with slot.lease_loaded() as current:
-            if current is None:
-                return HealthResponse(
-                    index_loaded=False, documents=0, chunks=0, model=None, detail=slot.error
-                )
-            docs = current.store.documents()
-            model = current.embedder.model_name
+            docs = current.store.documents() if current is not None else []
+            model = current.embedder.model_name if current is not None else None
         return HealthResponse(
-            index_loaded=True,
+            index_loaded=current is not None,
             documents=len(docs),
             chunks=sum(d.chunks for d in docs),
             model=model,
+            detail=slot.error if current is None else None,
+            index_version=slot.version,
+            uploads_enabled=bool(token),
+            formats=sorted(SUPPORTED_SUFFIXES),
+            indexing=jobs.pending(),
         )
 
     @app.post(
@@ -326,11 +329,18 @@ def create_app(
 
     @app.get("/api/jobs/{job_id}", response_model=JobModel, responses=_ERRORS, tags=["documents"])
     def job(job_id: str) -> JobModel:
-        """The state of an upload or deletion job."""
-        found = jobs.get(job_id)
+        """The state of an upload or deletion job, with its stage and counts while it runs."""
+        found = jobs.describe(job_id)
         if found is None:
             raise HTTPException(404, f"No job with id {job_id!r}.")
-        return found.model()
+        return found
+
+    @app.get("/api/jobs", response_model=JobList, tags=["documents"])
+    def job_list(
+        limit: Annotated[int, Query(ge=1, le=MAX_JOBS_KEPT, description="How many.")] = 20,
+    ) -> JobList:
+        """The latest upload and deletion jobs, newest first."""
+        return JobList(jobs=jobs.recent(limit))
 
     @app.delete(
         "/api/documents/{doc_id}",

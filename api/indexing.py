@@ -25,9 +25,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from api.job_store import JOBS_FILE, Job, JobStore
-from api.models import JobKind
+from api.models import JobKind, JobModel
 from api.uploads import record_title
-from index.build import build_index, remove_documents
+from index.build import BuildProgress, build_index, remove_documents
 from index.embed import Embedder
 from index.load import SUPPORTED_SUFFIXES
 from index.store import DocumentInfo
@@ -38,7 +38,15 @@ log = logging.getLogger(__name__)
 MAX_JOBS_KEPT = 500  # finished job records kept; pending ones are never dropped
 MAX_PENDING_JOBS = 32  # queued or running; more is refused (429) until some finish
 
-__all__ = ["IndexJobs", "IndexUnavailable", "Job", "QueueFull", "SearcherSlot", "is_uploaded"]
+__all__ = [
+    "MAX_JOBS_KEPT",
+    "IndexJobs",
+    "IndexUnavailable",
+    "Job",
+    "QueueFull",
+    "SearcherSlot",
+    "is_uploaded",
+]
 
 
 class IndexUnavailable(RuntimeError):
@@ -80,6 +88,7 @@ class SearcherSlot:
         self._leases: dict[int, int] = {}  # id(searcher) -> requests using it
         self._retired: dict[int, Searcher] = {}  # replaced, closed when their last lease ends
         self.error: str | None = "the index has not been opened yet"
+        self.version = 0  # goes up with every index the slot starts serving
 
     def open(self, *, strict: bool = False) -> Searcher | None:
         """Open the index on disk and serve it; keep serving the old one if that fails.
@@ -99,6 +108,7 @@ class SearcherSlot:
         with self._lock:
             old, self._searcher = self._searcher, searcher
             self.error = None
+            self.version += 1
             stale = self._retire(old)
         if stale is not None:
             _close(stale)
@@ -210,11 +220,29 @@ class IndexJobs:
         self._store = JobStore.open_or_memory(upload_dir / JOBS_FILE)
         self._jobs: OrderedDict[str, Job] = OrderedDict((j.id, j) for j in self._store.load())
         self._durations: list[float] = []  # seconds of the latest finished jobs
+        self._progress: dict[str, BuildProgress] = {}  # running job id -> where its build is
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citesearch-index")
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
             return self._jobs.get(job_id)
+
+    def describe(self, job_id: str) -> JobModel | None:
+        """A job as the API shows it, with its build's progress while it runs."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            return job.model(self._progress.get(job_id)) if job is not None else None
+
+    def recent(self, limit: int = 20) -> list[JobModel]:
+        """The latest jobs, newest first."""
+        with self._lock:
+            jobs = list(self._jobs.values())[-limit:][::-1]
+            return [j.model(self._progress.get(j.id)) for j in jobs]
+
+    def pending(self) -> list[JobModel]:
+        """Jobs waiting or running, oldest first."""
+        with self._lock:
+            return [j.model(self._progress.get(j.id)) for j in self._jobs.values() if j.pending]
 
     def check_room(self) -> None:
         """Raise QueueFull when no job can be accepted now (before an upload is saved)."""
@@ -224,7 +252,7 @@ class IndexJobs:
     def add_file(self, path: Path, title: str | None = None, *, force: bool = False) -> Job:
         """Queue the indexing of an upload saved in the upload folder (with its title, if any)."""
         job = self._new_job("add", path, title=title, force=force)
-        self._executor.submit(self._run, job.id, lambda: self._add(path, title))
+        self._executor.submit(self._run, job.id, lambda: self._add(job.id, path, title))
         return job
 
     def delete_upload(self, doc_id: str, path: Path, *, force: bool = False) -> Job:
@@ -353,6 +381,7 @@ class IndexJobs:
         else:
             self._set(job_id, status="done", finished=time.time())
         with self._lock:
+            self._progress.pop(job_id, None)
             self._durations = [*self._durations[-19:], time.monotonic() - started]
 
     def _is_indexed(self, doc_id: str) -> bool:
@@ -361,13 +390,24 @@ class IndexJobs:
                 d.meta.doc_id == doc_id for d in current.store.documents()
             )
 
-    def _add(self, path: Path, title: str | None) -> None:
+    def _track(self, job_id: str) -> Callable[[BuildProgress], None]:
+        def note(progress: BuildProgress) -> None:
+            with self._lock:
+                self._progress[job_id] = progress
+
+        return note
+
+    def _add(self, job_id: str, path: Path, title: str | None) -> None:
         if not path.is_file():
             raise JobFailed(f"{path.name} is no longer in the upload folder")
         try:
             record_title(self.upload_dir, path.name, title)
             report = build_index(
-                [path], self.slot.index_dir, embedder=self.slot.embedder(), prune=False
+                [path],
+                self.slot.index_dir,
+                embedder=self.slot.embedder(),
+                prune=False,
+                on_progress=self._track(job_id),
             )
         except BaseException:
             self._drop_unindexed(path)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.models import JobKind, JobModel, JobStatus
+from index.build import BuildProgress
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,13 @@ class Job:
     def pending(self) -> bool:
         return self.status in ("queued", "running")
 
-    def model(self) -> JobModel:
+    def model(self, progress: BuildProgress | None = None) -> JobModel:
+        """The job as the API shows it, with the running build's progress if given."""
+        running = progress if progress is not None and self.status == "running" else None
         return JobModel(
+            stage=running.stage if running else None,
+            done=running.done if running else None,
+            total=running.total if running else None,
             id=self.id,
             kind=self.kind,
             status=self.status,

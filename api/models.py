@@ -125,6 +125,18 @@ class HealthResponse(BaseModel):
     chunks: int
     model: str | None = Field(description="The embedding model serving dense search.")
     detail: str | None = Field(default=None, description="Why the index is not loaded.")
+    index_version: int = Field(
+        default=0, description="Goes up each time the server starts serving a new index."
+    )
+    uploads_enabled: bool = Field(
+        default=False, description="Whether this server accepts uploads (with its token)."
+    )
+    formats: list[str] = Field(
+        default_factory=list, description="File name suffixes the server can index."
+    )
+    indexing: list[JobModel] = Field(
+        default_factory=list, description="Jobs waiting or running, oldest first, with progress."
+    )
 
 
 class JobModel(BaseModel):
@@ -138,6 +150,18 @@ class JobModel(BaseModel):
     error: str | None = Field(description="Why the job failed, in plain words.")
     created: float = Field(description="Unix time the job was accepted.")
     finished: float | None
+    stage: str | None = Field(
+        default=None,
+        description="While running: parsing (files), embedding (texts) or publishing.",
+    )
+    done: int | None = Field(default=None, description="Units of the stage done so far.")
+    total: int | None = Field(default=None, description="Units of the stage in all.")
+
+
+class JobList(BaseModel):
+    """Recent upload and deletion jobs, newest first."""
+
+    jobs: list[JobModel]
 
 
 class ErrorResponse(BaseModel):

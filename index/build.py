@@ -79,6 +79,18 @@ class BuildReport:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class BuildProgress:
+    """Where a running build is: ``stage`` is parsing (files), embedding (texts) or publishing."""
+
+    stage: str
+    done: int
+    total: int
+
+
+ProgressCallback = Callable[[BuildProgress], None]
+
+
 @dataclass
 class _Candidate:
     path: Path
@@ -96,6 +108,7 @@ def build_index(
     progress: bool = False,
     options: StoreOptions | None = None,
     parse_timeout: float | None = DEFAULT_PARSE_TIMEOUT,
+    on_progress: ProgressCallback | None = None,
 ) -> BuildReport:
     """Index files and directories into ``index_dir``; returns what was done.
 
@@ -107,6 +120,8 @@ def build_index(
     reported in ``skipped`` (a version indexed before stays) and the rest is indexed. Files are
     parsed in a child process (``index.parse_worker``): one that takes longer than
     ``parse_timeout`` seconds, or crashes the parser, is skipped and the build goes on.
+
+    ``on_progress`` is told each file parsed, each batch of texts embedded, and the publishing.
 
     Raises ``IndexLocked`` when another indexer holds the index, and ``IndexMismatch`` when the
     existing index was built by other code or another model (and ``rebuild`` is False).
@@ -136,6 +151,7 @@ def build_index(
                 progress,
                 options,
                 parse_timeout,
+                on_progress or _no_progress,
             )
         finally:
             if old is not None:
@@ -153,6 +169,7 @@ def _update(
     progress: bool,
     options: StoreOptions | None,
     parse_timeout: float | None,
+    on_progress: ProgressCallback,
 ) -> BuildReport:
     old_sources = old.sources() if old is not None else {}
     old_metas = {info.meta.doc_id: info.meta for info in old.documents()} if old else {}
@@ -177,7 +194,8 @@ def _update(
 
     parsed: list[tuple[ParsedDocument, list[Chunk], SourceFile]] = []
     with _stage(report, "parse"), ParseWorker(parse_timeout) as worker:
-        for cand in _progress(to_parse, progress, "parse"):
+        for number, cand in enumerate(_progress(to_parse, progress, "parse")):
+            on_progress(BuildProgress("parsing", number, len(to_parse)))
             kept = " (the version indexed before is kept)" if cand.path.stem in old_metas else ""
             try:
                 doc = worker.parse(cand.path, cand.meta)
@@ -198,8 +216,10 @@ def _update(
             if doc.warnings:
                 report.warnings[str(cand.path)] = list(doc.warnings)
 
+    if to_parse:
+        on_progress(BuildProgress("parsing", len(to_parse), len(to_parse)))
     with _stage(report, "embed"):
-        embedded = _embed(parsed, old, embedder, progress, report)
+        embedded = _embed(parsed, old, embedder, progress, report, on_progress)
 
     if not parsed and not removed:
         report.chunks_total = old.chunk_count if old is not None else 0
@@ -219,6 +239,7 @@ def _update(
             )
             row += len(chunks)
 
+    on_progress(BuildProgress("publishing", 0, 1))
     with _stage(report, "write"):
         report.chunks_total = _publish_generation(index_dir, embedder, options, old, change)
     for doc, _, _ in parsed:
@@ -234,11 +255,18 @@ def _embed(
     embedder: Embedder,
     progress: bool,
     report: BuildReport,
+    on_progress: ProgressCallback,
 ) -> EmbeddedChunks:
     """Vectors of every chunk parsed and of its sentences: from the cache, else from the model."""
     chunks = [c for _, doc_chunks, _ in parsed for c in doc_chunks]
     cached = old.get_cached_embeddings if old is not None else None
-    embedded = embed_chunks(chunks, embedder, cached, progress=progress)
+    embedded = embed_chunks(
+        chunks,
+        embedder,
+        cached,
+        progress=progress,
+        on_batch=lambda done, total: on_progress(BuildProgress("embedding", done, total)),
+    )
     report.chunks_reused = embedded.chunks_reused
     report.chunks_embedded = embedded.chunks_embedded
     report.sentences_embedded = embedded.sentences_embedded
@@ -310,6 +338,10 @@ def _same_meta(given: DocumentMeta | None, stored: DocumentMeta | None) -> bool:
 def _gone(source: Path, roots: list[Path]) -> bool:
     """A stored document's file was not seen: is it really gone, or just not asked about?"""
     return not source.exists() or any(source == r or r in source.parents for r in roots)
+
+
+def _no_progress(_: BuildProgress) -> None:
+    pass
 
 
 def _progress(items: list[_Candidate], enabled: bool, desc: str) -> Iterator[_Candidate]:

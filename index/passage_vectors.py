@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.embed import Embedder
+from index.embed import BatchCallback, Embedder
 from index.records import Chunk, ChunkSentences
 from index.sentences import sentence_spans
 from index.tokenize import tokenize
@@ -50,8 +50,11 @@ def embed_chunks(
     cached: CacheLookup | None = None,
     *,
     progress: bool = False,
+    on_batch: BatchCallback | None = None,
 ) -> EmbeddedChunks:
     """Embed chunks and their sentences, taking what ``cached`` already has (keys: ``text_hash``).
+
+    ``on_batch(done, total)`` is told the texts embedded so far after each batch.
 
     >>> from index.records import Chunk
     >>> c = Chunk("d:0", "d", 0, "Minsk signed. Islamabad agreed.", [], 1, 1, 0, 31)
@@ -72,7 +75,9 @@ def embed_chunks(
     found = dict(cached(list(texts))) if cached is not None else {}
     missing = [key for key in texts if key not in found]
     if missing:
-        encoded = embedder.encode([texts[k] for k in missing], show_progress=progress)
+        encoded = embedder.encode(
+            [texts[k] for k in missing], show_progress=progress, on_batch=on_batch
+        )
         found.update(zip(missing, encoded, strict=True))
     chunk_set = set(chunk_keys)
     dim = embedder.dimension

@@ -755,13 +755,15 @@
       docList.append(el("p", { className: "error", text: err.message }));
       return;
     }
+    // Keep what the reader has ticked when the list refreshes (a document added or removed).
+    const ticked = documents.length ? selectedDocs() : readState().docs;
     documents = data.documents || [];
     clear(docList);
     if (!documents.length) {
       docList.append(el("p", { className: "muted", text: "No documents are indexed yet." }));
       return;
     }
-    const wanted = readState().docs;
+    const wanted = ticked;
     for (const d of documents) {
       const box = el("input", { type: "checkbox", value: d.id, checked: wanted.includes(d.id) });
       box.addEventListener("change", onFilterChange);
@@ -794,16 +796,262 @@
     if (state.q) navigate(state);
   }
 
+  let health = null; // the latest /api/health
+  let seenVersion = null; // the index version the document list was loaded for
+
+  function describeHealth(h) {
+    const base = h.index_loaded
+      ? `${h.documents} documents · ${h.chunks} passages · model ${h.model}`
+      : `No index loaded${h.detail ? ": " + h.detail : ""}`;
+    const running = (h.indexing || []).length;
+    return running ? `${base} · indexing ${running} file${running === 1 ? "" : "s"}…` : base;
+  }
+
   async function loadHealth() {
     try {
-      const h = await getJson("/api/health");
-      $("health").textContent = h.index_loaded
-        ? `${h.documents} documents · ${h.chunks} passages · model ${h.model}`
-        : `No index loaded${h.detail ? ": " + h.detail : ""}`;
+      health = await getJson("/api/health");
     } catch (err) {
       $("health").textContent = err.message;
+      return null;
+    }
+    $("health").textContent = describeHealth(health);
+    if (seenVersion !== null && health.index_version !== seenVersion) loadDocuments();
+    seenVersion = health.index_version;
+    showUploadState();
+    return health;
+  }
+
+  // The document filter follows the index: polled often while something is being indexed (here
+  // or by another reader), rarely otherwise, never while the tab is hidden.
+  function watchIndex() {
+    const busy = (health && (health.indexing || []).length) || activeUploads > 0;
+    setTimeout(async () => {
+      if (!document.hidden) await loadHealth();
+      watchIndex();
+    }, busy ? 1000 : 8000);
+  }
+
+  // ---- add documents: upload with progress, then the indexing job's stages ------------------
+
+  const TOKEN_KEY = "citesearch-token";
+  const uploadsBox = $("uploads");
+  const dropZone = $("drop-zone");
+  const fileInput = $("file-input");
+  const jobList = $("job-list");
+  const tokenRow = $("token-row");
+  const tokenInput = $("token");
+  const jobRows = new Map(); // job id or upload key -> row
+  let activeUploads = 0;
+  let waitingForToken = []; // files refused for want of a token, sent again once it is given
+
+  function storedToken() {
+    try {
+      return sessionStorage.getItem(TOKEN_KEY) || "";
+    } catch (_) {
+      return "";
     }
   }
+
+  function showUploadState() {
+    if (!health) return;
+    const enabled = health.uploads_enabled;
+    dropZone.classList.toggle("disabled", !enabled);
+    fileInput.disabled = !enabled;
+    $("upload-note").textContent = enabled
+      ? "Each file is indexed on the server; its passages are searchable as soon as it is done."
+      : "Uploads are disabled on this server (it was started without CITESEARCH_API_TOKEN).";
+    if (health.formats && health.formats.length) {
+      fileInput.setAttribute("accept", health.formats.join(","));
+      $("formats").textContent = "Reads " + health.formats.join(", ");
+    }
+  }
+
+  function jobRow(key, name) {
+    let row = jobRows.get(key);
+    if (!row) {
+      row = el("li", { className: "job" }, [
+        el("span", { className: "job-name", text: name }),
+        el("progress", { max: "1", value: "0" }),
+        el("span", { className: "job-state" }),
+      ]);
+      row.dataset.stages = "";
+      jobRows.set(key, row);
+      jobList.prepend(row);
+    }
+    return row;
+  }
+
+  function setRow(row, text, fraction, stage, failed) {
+    row.querySelector(".job-state").textContent = text;
+    const bar = row.querySelector("progress");
+    if (fraction === null) bar.removeAttribute("value");
+    else bar.value = Math.max(0, Math.min(1, fraction));
+    row.classList.toggle("failed", Boolean(failed));
+    row.dataset.stage = stage;
+    const seen = row.dataset.stages ? row.dataset.stages.split(" ") : [];
+    if (!seen.includes(stage)) row.dataset.stages = [...seen, stage].join(" ");
+  }
+
+  const STAGE_TEXT = {
+    parsing: (j) => `Reading the file (${j.done} of ${j.total})`,
+    embedding: (j) => `Embedding passages and sentences: ${j.done} of ${j.total}`,
+    publishing: () => "Publishing the new index",
+  };
+
+  function showJob(row, job) {
+    if (job.status === "queued") return setRow(row, "Waiting for the indexer", 0, "queued");
+    if (job.status === "running") {
+      const say = STAGE_TEXT[job.stage];
+      const fraction = job.total ? job.done / job.total : null;
+      return setRow(row, say ? say(job) : "Indexing", fraction, job.stage || "running");
+    }
+    if (job.status === "done") {
+      const what = job.kind === "delete" ? "Removed" : "Indexed: searchable now";
+      return setRow(row, `${what} (${job.doc_id})`, 1, "done");
+    }
+    const why = job.error || `the job ended as ${job.status}`;
+    return setRow(row, `Failed: ${why}`, 0, job.status, true);
+  }
+
+  async function followJob(job, row) {
+    jobRows.set(job.id, row);
+    showJob(row, job);
+    if (job.status !== "queued" && job.status !== "running") return; // finished before we looked
+    while (job.status === "queued" || job.status === "running") {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      try {
+        job = await getJson(`/api/jobs/${encodeURIComponent(job.id)}`);
+      } catch (err) {
+        setRow(row, err.message, 0, "error", true);
+        return;
+      }
+      showJob(row, job);
+    }
+    await loadHealth();
+    await loadDocuments();
+  }
+
+  function askForToken(file) {
+    waitingForToken.push(file);
+    tokenRow.hidden = false;
+    $("upload-note").textContent = "This server needs its upload token to accept files.";
+    tokenInput.focus();
+  }
+
+  function upload(file) {
+    const row = jobRow(`upload:${Date.now()}:${Math.random()}`, file.name);
+    setRow(row, "Uploading…", 0, "uploading");
+    const body = new FormData();
+    body.append("file", file, file.name);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/documents");
+    xhr.setRequestHeader("Accept", "application/json");
+    const token = storedToken();
+    if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    xhr.upload.addEventListener("progress", (event) => {
+      if (!event.lengthComputable) return;
+      const pct = Math.round((100 * event.loaded) / event.total);
+      setRow(row, `Uploading: ${pct}%`, event.loaded / event.total, "uploading");
+    });
+    activeUploads += 1;
+    const finish = () => {
+      activeUploads -= 1;
+    };
+    xhr.addEventListener("error", () => {
+      finish();
+      setRow(row, "The upload failed: the server could not be reached.", 0, "error", true);
+    });
+    xhr.addEventListener("load", () => {
+      finish();
+      let data = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch (_) {
+        data = null;
+      }
+      if (xhr.status === 401) {
+        row.remove();
+        askForToken(file);
+        return;
+      }
+      if (xhr.status !== 202 || !data || !data.id) {
+        const detail = data && typeof data.detail === "string" ? data.detail : xhr.statusText;
+        setRow(row, `Not accepted: ${detail || "error " + xhr.status}`, 0, "refused", true);
+        return;
+      }
+      followJob(data, row);
+    });
+    xhr.send(body);
+  }
+
+  function uploadAll(files) {
+    if (!health || !health.uploads_enabled) return;
+    uploadsBox.open = true;
+    for (const file of files) upload(file);
+    watchIndexSoon();
+  }
+
+  function watchIndexSoon() {
+    setTimeout(loadHealth, 300);
+  }
+
+  $("token-button").addEventListener("click", () => {
+    const given = tokenInput.value.trim();
+    if (!given) {
+      tokenInput.focus();
+      return;
+    }
+    try {
+      sessionStorage.setItem(TOKEN_KEY, given);
+    } catch (_) {
+      /* storage refused: the token is lost with the page */
+    }
+    tokenInput.value = "";
+    tokenRow.hidden = true;
+    showUploadState();
+    const files = waitingForToken;
+    waitingForToken = [];
+    uploadAll(files);
+  });
+  tokenInput.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      $("token-button").click();
+    }
+  });
+  fileInput.addEventListener("change", () => {
+    uploadAll([...fileInput.files]);
+    fileInput.value = "";
+  });
+  for (const type of ["dragenter", "dragover"]) {
+    dropZone.addEventListener(type, (event) => {
+      event.preventDefault();
+      dropZone.classList.add("over");
+    });
+  }
+  for (const type of ["dragleave", "drop"]) {
+    dropZone.addEventListener(type, () => dropZone.classList.remove("over"));
+  }
+  dropZone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    uploadAll([...event.dataTransfer.files]);
+  });
+
+  // Jobs started elsewhere (another tab, another reporter) show when the panel opens.
+  uploadsBox.addEventListener("toggle", async () => {
+    if (!uploadsBox.open) return;
+    let data;
+    try {
+      data = await getJson("/api/jobs?limit=10");
+    } catch (_) {
+      return;
+    }
+    for (const job of data.jobs.slice().reverse()) {
+      if (jobRows.has(job.id)) continue;
+      const row = jobRow(job.id, job.filename || job.doc_id || job.id);
+      followJob(job, row);
+    }
+  });
 
   // ---- routing and events ------------------------------------------------------------------
 
@@ -887,6 +1135,6 @@
   if ("scrollRestoration" in history) history.scrollRestoration = "manual";
 
   loadDocuments();
-  loadHealth();
+  loadHealth().then(watchIndex);
   route();
 })();

@@ -1,0 +1,82 @@
+"""An upload's job shows its stage and counts while it runs, and /api/health shows the work."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from test_app import AUTH, TOKEN, search
+
+CISI = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "cisi"
+
+
+def _fresh_text(abstracts: int = 40) -> str:
+    """Real text no index here has embedded before: CISI abstracts, one paragraph each."""
+    lines = (CISI / "corpus.jsonl").read_text(encoding="utf-8").splitlines()[:abstracts]
+    records = [json.loads(line) for line in lines]
+    return "\n\n".join(f"{r['title']}\n\n{r['text']}" for r in records) + "\n"
+
+
+def test_a_running_upload_reports_its_stages_and_health_shows_it(
+    index_copy: Path, make_client: Callable[..., TestClient]
+) -> None:
+    client = make_client(index_copy, api_token=TOKEN)
+    before = client.get("/api/health").json()
+    assert before["indexing"] == [] and before["uploads_enabled"] is True
+    assert ".pdf" in before["formats"] and ".txt" in before["formats"]
+
+    response = client.post(
+        "/api/documents",
+        files={"file": ("library-science.txt", _fresh_text().encode(), "text/plain")},
+        headers=AUTH,
+    )
+    assert response.status_code == 202, response.text
+    job_id = response.json()["id"]
+
+    views: list[dict[str, object]] = []
+    listed_in_health = False
+    while True:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        views.append(job)
+        if job["status"] not in ("queued", "running"):
+            break
+        health = client.get("/api/health").json()
+        listed_in_health |= any(j["id"] == job_id for j in health["indexing"])
+    assert job["status"] == "done", job["error"]
+    assert listed_in_health
+
+    embedding = [v for v in views if v["stage"] == "embedding"]
+    assert embedding, [v["stage"] for v in views]
+    done = [int(str(v["done"])) for v in embedding]
+    assert done == sorted(done) and all(
+        0 <= d <= int(str(v["total"])) for d, v in zip(done, embedding, strict=True)
+    )
+    assert int(str(embedding[0]["total"])) > 40  # passages and their sentences
+    assert job["stage"] is None and job["done"] is None  # progress is only shown while running
+
+    after = client.get("/api/health").json()
+    assert after["indexing"] == []
+    assert after["index_version"] == before["index_version"] + 1
+    assert after["documents"] == before["documents"] + 1
+    assert client.get("/api/jobs").json()["jobs"][0]["id"] == job_id
+    top = search(client, q="history of the Dewey Decimal Classification")["results"][0]
+    assert top["doc_id"] == "library-science"
+
+
+def test_health_says_when_uploads_are_disabled(
+    corpus_index: Path, make_client: Callable[..., TestClient]
+) -> None:
+    health = make_client(corpus_index, api_token=None).get("/api/health").json()
+    assert health["uploads_enabled"] is False and health["indexing"] == []
+    assert health["index_loaded"] is True and health["documents"] == 5
+
+
+def test_job_list_limit_is_checked(
+    corpus_index: Path, make_client: Callable[..., TestClient]
+) -> None:
+    client = make_client(corpus_index, api_token=None)
+    assert client.get("/api/jobs").json() == {"jobs": []}
+    refused = client.get("/api/jobs?limit=0")
+    assert refused.status_code == 422 and "limit" in refused.json()["detail"]
