@@ -547,8 +547,14 @@
     const hl = hit.highlight ? [hit.highlight.start, hit.highlight.end] : null;
     const link = (text, className) =>
       docLink(text, state, hit.doc_id, hit.char_start, hit.char_end, hit.page_start, className);
+    // How each retriever ranked the passage ("bm25 #2 · dense #7"): a tooltip on the rank.
+    const scoreBits = [];
+    for (const [name, s] of Object.entries(hit.scores || {})) {
+      if (s && s.rank) scoreBits.push(`${name} #${s.rank}`);
+    }
+    const ranking = scoreBits.length ? `Ranked ${hit.rank}: ${scoreBits.join(" · ")}` : null;
     const header = el("header", { className: "hit-head" }, [
-      el("span", { className: "rank", text: String(hit.rank) }),
+      el("span", { className: "rank", text: String(hit.rank), title: ranking, "data-ranks": scoreBits.join(" · ") }),
       el("h3", { className: "hit-title" }, [link(hit.title)]),
       el("span", { className: "pages", text: pagesLabel(hit.page_label_start || hit.page_start, hit.page_label_end || hit.page_end) }),
     ]);
@@ -574,14 +580,9 @@
         ])
       );
     }
-    const scoreBits = [];
-    for (const [name, s] of Object.entries(hit.scores || {})) {
-      if (s && s.rank) scoreBits.push(`${name} #${s.rank}`);
-    }
     parts.push(el("div", { className: "hit-copy" }, [copyButtons(() => quotedHit(hit))]));
     parts.push(
       el("footer", { className: "hit-foot" }, [
-        el("span", { className: "muted", text: scoreBits.join(" · ") }),
         link("Open in document", "open-doc"),
       ])
     );

@@ -231,10 +231,12 @@ def test_near_duplicates_and_mode_selector(page: Any, base_url: str) -> None:
     page.select_option("#mode", "bm25")
     page.wait_for_function(
         "() => new URL(location.href).searchParams.get('mode') === 'bm25'"
-        " && document.querySelector('#results .hit .hit-foot')?.textContent === 'bm25 #1Open in document'"
+        " && document.querySelector('#results .hit .rank')?.title === 'Ranked 1: bm25 #1'"
     )
-    feet = page.locator("#results .hit-foot .muted").all_inner_texts()
-    assert feet and all("dense" not in f for f in feet)
+    # Each retriever's rank is a tooltip on the hit's rank, not text in the hit.
+    tips = page.locator("#results .hit .rank").evaluate_all("rs => rs.map(r => r.title)")
+    assert tips and all(t.startswith("Ranked ") and "dense" not in t for t in tips)
+    assert "bm25 #" not in page.locator("#results").inner_text()
 
 
 def test_an_unanswerable_question_says_not_found_and_names_the_missing_word(
