@@ -32,7 +32,7 @@ from index.manifest import load_manifest
 from index.parse_worker import DEFAULT_PARSE_TIMEOUT, ParseWorker
 from index.passage_vectors import EmbeddedChunks, embed_chunks
 from index.pipeline import PIPELINE_VERSION, SUPPORTED_SUFFIXES
-from index.records import Chunk, DocumentMeta, ParsedDocument
+from index.records import Chunk, DocumentMeta, ParsedDocument, ParsedFile
 
 
 @dataclass
@@ -162,11 +162,12 @@ def _update(
         doc_id = cand.path.stem
         before = old_sources.get(doc_id)
         if before == cand.source and _same_meta(cand.meta, old_metas.get(doc_id)):
-            report.unchanged.append(doc_id)
+            report.unchanged += [doc_id, *_attachments_of(doc_id, old_metas)]
         else:
             to_parse.append(cand)
 
-    seen = {c.path.stem for c in candidates}
+    # An e-mail's attachments go with their message: kept while it is, dropped when it goes.
+    seen = {d for c in candidates for d in [c.path.stem, *_attachments_of(c.path.stem, old_metas)]}
     removed = []
     if prune:
         removed = sorted(
@@ -180,23 +181,14 @@ def _update(
         for cand in _progress(to_parse, progress, "parse"):
             kept = " (the version indexed before is kept)" if cand.path.stem in old_metas else ""
             try:
-                doc = worker.parse(cand.path, cand.meta)
+                documents = _chunked(worker.parse_all(cand.path, cand.meta), cand, embedder, report)
             except (LoadError, OSError) as exc:
                 report.skipped.append(SkippedFile(str(cand.path), f"{exc}{kept}"))
                 continue
-            try:
-                chunks = chunk_document(doc, embedder.count_tokens, embedder.passage_tokens)
-            except Exception as exc:  # a chunker bug on one document must not stop the rest
-                why = f"could not be cut into passages ({type(exc).__name__}: {exc}){kept}"
-                report.skipped.append(SkippedFile(str(cand.path), why))
-                continue
-            if not chunks:
-                why = "; ".join(doc.warnings) or "the file holds no text"
-                report.skipped.append(SkippedFile(str(cand.path), f"nothing to index: {why}"))
-                continue
-            parsed.append((doc, chunks, cand.source))
-            if doc.warnings:
-                report.warnings[str(cand.path)] = list(doc.warnings)
+            parsed += [(doc, chunks, cand.source) for doc, chunks in documents]
+            # Attachments the message no longer has (or no longer yields) go.
+            now = {doc.meta.doc_id for doc, _ in documents}
+            removed += sorted(set(_attachments_of(cand.path.stem, old_metas)) - now)
 
     with _stage(report, "embed"):
         embedded = _embed(parsed, old, embedder, progress, report)
@@ -226,6 +218,44 @@ def _update(
     report.removed = removed
     report.published = True
     return report
+
+
+def _chunked(
+    parsed: ParsedFile, cand: _Candidate, embedder: Embedder, report: BuildReport
+) -> list[tuple[ParsedDocument, list[Chunk]]]:
+    """A file's documents with their chunks (an e-mail's attachments after the message); those
+    that cannot be chunked or hold no text are reported and left out. Raises LoadError when the
+    file's own document is one of them."""
+    out: list[tuple[ParsedDocument, list[Chunk]]] = []
+    skipped = [SkippedFile(f"{cand.path} (attachment {n})", why) for n, why in parsed.skipped]
+    for i, doc in enumerate(parsed.documents):
+        where = str(cand.path) if i == 0 else f"{cand.path} (attachment {doc.meta.title})"
+        try:
+            chunks = chunk_document(doc, embedder.count_tokens, embedder.passage_tokens)
+        except Exception as exc:  # a chunker bug on one document must not stop the rest
+            why = f"could not be cut into passages ({type(exc).__name__}: {exc})"
+        else:
+            why = "" if chunks else f"nothing to index: {'; '.join(doc.warnings) or 'no text'}"
+        if why and i == 0:
+            raise LoadError(why)
+        if why:
+            skipped.append(SkippedFile(where, why))
+            continue
+        out.append((doc, chunks))
+        if doc.warnings:
+            report.warnings[where] = list(doc.warnings)
+    report.skipped += skipped
+    kept = {doc.meta.doc_id for doc, _ in out}
+    for doc, _ in out:  # link only to the attachments indexed
+        doc.meta.attachments = [a for a in doc.meta.attachments if a in kept]
+    return out
+
+
+def _attachments_of(doc_id: str, metas: dict[str, DocumentMeta]) -> list[str]:
+    """The ids of a message's attachments, and of theirs (a forwarded message's), as stored."""
+    meta = metas.get(doc_id)
+    children = meta.attachments if meta is not None else []
+    return [d for child in children for d in [child, *_attachments_of(child, metas)]]
 
 
 def _embed(
@@ -349,8 +379,11 @@ def remove_documents(
         adopt_plain_directory(index_dir)
         old = EmbeddedStore.open_for(index_dir, ModelInfo.of(embedder))
         try:
-            present = {info.meta.doc_id for info in old.documents()}
-            removed = sorted(set(doc_ids) & present)
+            metas = {info.meta.doc_id: info.meta for info in old.documents()}
+            present = set(metas)
+            # A message goes with its attachments.
+            wanted = {d for doc_id in doc_ids for d in [doc_id, *_attachments_of(doc_id, metas)]}
+            removed = sorted(wanted & present)
             report.unchanged = sorted(present - set(removed))
             if not removed:
                 report.chunks_total = old.chunk_count
