@@ -235,7 +235,8 @@ def _chunked(
         except Exception as exc:  # a chunker bug on one document must not stop the rest
             why = f"could not be cut into passages ({type(exc).__name__}: {exc})"
         else:
-            why = "" if chunks else f"nothing to index: {'; '.join(doc.warnings) or 'no text'}"
+            unread = "; ".join(doc.warnings) or "the file holds no text"
+            why = "" if chunks else f"nothing to index: {unread}"
         if why and i == 0:
             raise LoadError(why)
         if why:
@@ -245,10 +246,17 @@ def _chunked(
         if doc.warnings:
             report.warnings[where] = list(doc.warnings)
     report.skipped += skipped
-    kept = {doc.meta.doc_id for doc, _ in out}
-    for doc, _ in out:  # link only to the attachments indexed
+    # Links only between documents indexed: a forwarded message left out takes its own
+    # attachments with it (a message comes before its attachments).
+    kept: set[str] = set()
+    linked = []
+    for doc, chunks in out:
+        if doc.meta.parent is None or doc.meta.parent in kept:
+            kept.add(doc.meta.doc_id)
+            linked.append((doc, chunks))
+    for doc, _ in linked:
         doc.meta.attachments = [a for a in doc.meta.attachments if a in kept]
-    return out
+    return linked
 
 
 def _attachments_of(doc_id: str, metas: dict[str, DocumentMeta]) -> list[str]:
