@@ -227,7 +227,7 @@ def create_app(
     def documents(s: Reader) -> DocumentList:
         """Every indexed document with its page, passage and footnote counts."""
         docs = sorted(s.store.documents(), key=lambda d: d.meta.title.casefold())
-        return DocumentList(documents=[DocumentSummary.from_info(d) for d in docs])
+        return DocumentList(documents=[DocumentSummary.from_info(d, s.titles) for d in docs])
 
     @app.get(
         "/api/documents/{doc_id}",
@@ -241,7 +241,7 @@ def create_app(
         parsed = s.store.document_text(doc_id)
         if parsed is None:
             raise HTTPException(404, f"No document with id {doc_id!r}.")
-        return document_detail(info, parsed)
+        return document_detail(info, parsed, s.titles)
 
     @app.get(
         "/api/documents/{doc_id}/footnotes",
@@ -357,6 +357,12 @@ def create_app(
         Documents of the server's own corpus are managed with ``citesearch index`` (409 here).
         """
         info = _find(s, doc_id)
+        if info.meta.parent:
+            raise HTTPException(
+                409,
+                f"{doc_id!r} is an attachment of the e-mail {info.meta.parent!r}: delete the "
+                "message, and its attachments go with it.",
+            )
         if not is_uploaded(info, uploads):
             raise HTTPException(
                 409,

@@ -6,10 +6,12 @@ can be produced by the HTTP API and by the CLI's ``--json``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.schema import DocumentLinkModel
 from index.records import Footnote, ParsedDocument
 from index.store import DocumentInfo
 
@@ -32,10 +34,24 @@ class DocumentSummary(BaseModel):
     footnotes: int = Field(description="Footnotes numbered in the document.")
     notes_found: int = Field(description="Footnotes whose note text was found in the source.")
     warnings: list[str] = Field(description="What could not be read from the source.")
+    attachment_of: DocumentLinkModel | None = Field(
+        default=None, description="For an e-mail attachment: its message."
+    )
+    attachments: list[DocumentLinkModel] = Field(
+        default_factory=list, description="For an e-mail: its attachments indexed as documents."
+    )
 
     @classmethod
-    def from_info(cls, info: DocumentInfo) -> DocumentSummary:
+    def from_info(
+        cls, info: DocumentInfo, titles: Mapping[str, str] | None = None
+    ) -> DocumentSummary:
+        """``titles`` (document id -> title) names the linked documents of an e-mail."""
         meta = info.meta
+        titles = titles or {}
+
+        def link(doc_id: str) -> DocumentLinkModel:
+            return DocumentLinkModel(doc_id=doc_id, title=titles.get(doc_id, doc_id))
+
         return cls(
             id=meta.doc_id,
             title=meta.title,
@@ -47,6 +63,8 @@ class DocumentSummary(BaseModel):
             footnotes=info.footnotes,
             notes_found=info.notes_found,
             warnings=list(info.warnings),
+            attachment_of=link(meta.parent) if meta.parent else None,
+            attachments=[link(a) for a in meta.attachments],
         )
 
 
@@ -230,9 +248,12 @@ def page_texts(doc: ParsedDocument) -> list[PageText]:
     return out
 
 
-def document_detail(info: DocumentInfo, doc: ParsedDocument) -> DocumentDetail:
-    """A document's metadata, counts and clean text page by page."""
-    summary = DocumentSummary.from_info(info)
+def document_detail(
+    info: DocumentInfo, doc: ParsedDocument, titles: Mapping[str, str] | None = None
+) -> DocumentDetail:
+    """A document's metadata, counts and clean text page by page (``titles`` as in
+    ``DocumentSummary.from_info``)."""
+    summary = DocumentSummary.from_info(info, titles)
     return DocumentDetail(
         **summary.model_dump(),
         source_chars=len(doc.source_text),

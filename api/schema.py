@@ -45,6 +45,11 @@ class SourceModel(BaseModel):
     page_label_end: str = Field(default="", description="The page number printed on page_end.")
 
 
+class DocumentLinkModel(BaseModel):
+    doc_id: str
+    title: str
+
+
 class HitModel(BaseModel):
     rank: int
     chunk_id: str
@@ -68,6 +73,9 @@ class HitModel(BaseModel):
         "the number printed on the page, else the page index).",
     )
     page_label_end: str = Field(default="", description="The page number printed on page_end.")
+    attachment_of: DocumentLinkModel | None = Field(
+        default=None, description="The e-mail this passage's document was attached to, or null."
+    )
 
 
 class AnswerModel(BaseModel):

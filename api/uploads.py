@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import unicodedata
 import uuid
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from anyascii import anyascii
 from fastapi import UploadFile
 
+from index.doc_ids import safe_stem
 from index.load import SUPPORTED_SUFFIXES
 from index.manifest import MANIFEST_NAME
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_NAME_CHARS = 120
 MAX_TITLE_CHARS = 300
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class UploadRejected(ValueError):
@@ -57,11 +53,7 @@ def safe_filename(name: str | None) -> str:
             f"unsupported file type {suffix or '(none)'!r}: upload one of {kinds}", 415
         )
     given_stem = base[: -len(given_suffix)]
-    stem = _UNSAFE.sub("-", anyascii(given_stem)).strip(".-_")
-    if not stem:
-        bare = given_stem.strip(". ")
-        stem = f"upload-{hashlib.sha256(bare.encode()).hexdigest()[:12]}" if bare else "upload"
-    return stem[: MAX_NAME_CHARS - len(suffix)].rstrip(".-_") + suffix
+    return safe_stem(given_stem, MAX_NAME_CHARS - len(suffix)) + suffix
 
 
 async def save_upload(file: UploadFile, target: Path, max_bytes: int) -> Path:

@@ -23,7 +23,7 @@ from index.manifest import load_manifest
 from index.parse_worker import DEFAULT_PARSE_TIMEOUT, ParseWorker
 from index.passage_vectors import EmbeddedChunks, embed_chunks
 from index.pipeline import PIPELINE_VERSION, SUPPORTED_SUFFIXES
-from index.records import Chunk, DocumentMeta, ParsedDocument
+from index.records import Chunk, DocumentMeta, ParsedDocument, ParsedFile
 from index.store import IndexMissing, ModelInfo, SourceFile, StoreWriter
 from index.store_factory import Location, as_location, open_writer, recorded_model
 from index.store_options import StoreOptions
@@ -160,11 +160,12 @@ def _update(
         doc_id = cand.path.stem
         before = old_sources.get(doc_id)
         if before == cand.source and _same_meta(cand.meta, old_metas.get(doc_id)):
-            report.unchanged.append(doc_id)
+            report.unchanged += [doc_id, *_attachments_of(doc_id, old_metas)]
         else:
             to_parse.append(cand)
 
-    seen = {c.path.stem for c in candidates}
+    # An e-mail's attachments go with their message: kept while it is, dropped when it goes.
+    seen = {d for c in candidates for d in [c.path.stem, *_attachments_of(c.path.stem, old_metas)]}
     removed = []
     if prune:
         removed = sorted(
@@ -179,23 +180,14 @@ def _update(
             on_progress(BuildProgress("parsing", number, len(to_parse)))
             kept = " (the version indexed before is kept)" if cand.path.stem in old_metas else ""
             try:
-                doc = worker.parse(cand.path, cand.meta)
+                documents = _chunked(worker.parse_all(cand.path, cand.meta), cand, embedder, report)
             except (LoadError, OSError) as exc:
                 report.skipped.append(SkippedFile(str(cand.path), f"{exc}{kept}"))
                 continue
-            try:
-                chunks = chunk_document(doc, embedder.count_tokens, embedder.passage_tokens)
-            except Exception as exc:  # a chunker bug on one document must not stop the rest
-                why = f"could not be cut into passages ({type(exc).__name__}: {exc}){kept}"
-                report.skipped.append(SkippedFile(str(cand.path), why))
-                continue
-            if not chunks:
-                why = "; ".join(doc.warnings) or "the file holds no text"
-                report.skipped.append(SkippedFile(str(cand.path), f"nothing to index: {why}"))
-                continue
-            parsed.append((doc, chunks, cand.source))
-            if doc.warnings:
-                report.warnings[str(cand.path)] = list(doc.warnings)
+            parsed += [(doc, chunks, cand.source) for doc, chunks in documents]
+            # Attachments the message no longer has (or no longer yields) go.
+            now = {doc.meta.doc_id for doc, _ in documents}
+            removed += sorted(set(_attachments_of(cand.path.stem, old_metas)) - now)
 
     if to_parse:
         on_progress(BuildProgress("parsing", len(to_parse), len(to_parse)))
@@ -228,6 +220,52 @@ def _update(
     report.removed = removed
     report.published = True
     return report
+
+
+def _chunked(
+    parsed: ParsedFile, cand: _Candidate, embedder: Embedder, report: BuildReport
+) -> list[tuple[ParsedDocument, list[Chunk]]]:
+    """A file's documents with their chunks (an e-mail's attachments after the message); those
+    that cannot be chunked or hold no text are reported and left out. Raises LoadError when the
+    file's own document is one of them."""
+    out: list[tuple[ParsedDocument, list[Chunk]]] = []
+    skipped = [SkippedFile(f"{cand.path} (attachment {n})", why) for n, why in parsed.skipped]
+    for i, doc in enumerate(parsed.documents):
+        where = str(cand.path) if i == 0 else f"{cand.path} (attachment {doc.meta.title})"
+        try:
+            chunks = chunk_document(doc, embedder.count_tokens, embedder.passage_tokens)
+        except Exception as exc:  # a chunker bug on one document must not stop the rest
+            why = f"could not be cut into passages ({type(exc).__name__}: {exc})"
+        else:
+            unread = "; ".join(doc.warnings) or "the file holds no text"
+            why = "" if chunks else f"nothing to index: {unread}"
+        if why and i == 0:
+            raise LoadError(why)
+        if why:
+            skipped.append(SkippedFile(where, why))
+            continue
+        out.append((doc, chunks))
+        if doc.warnings:
+            report.warnings[where] = list(doc.warnings)
+    report.skipped += skipped
+    # Links only between documents indexed: a forwarded message left out takes its own
+    # attachments with it (a message comes before its attachments).
+    kept: set[str] = set()
+    linked = []
+    for doc, chunks in out:
+        if doc.meta.parent is None or doc.meta.parent in kept:
+            kept.add(doc.meta.doc_id)
+            linked.append((doc, chunks))
+    for doc, _ in linked:
+        doc.meta.attachments = [a for a in doc.meta.attachments if a in kept]
+    return linked
+
+
+def _attachments_of(doc_id: str, metas: dict[str, DocumentMeta]) -> list[str]:
+    """The ids of a message's attachments, and of theirs (a forwarded message's), as stored."""
+    meta = metas.get(doc_id)
+    children = meta.attachments if meta is not None else []
+    return [d for child in children for d in [child, *_attachments_of(child, metas)]]
 
 
 def _embed(
@@ -360,8 +398,11 @@ def remove_documents(
     if recorded_model(location) is None:
         raise IndexMissing(f"no index at {location}; build one with `citesearch index <corpus>`")
     with open_writer(location, model=ModelInfo.of(embedder), options=options) as writer:
-        present = {info.meta.doc_id for info in writer.documents()}
-        removed = sorted(set(doc_ids) & present)
+        metas = {info.meta.doc_id: info.meta for info in writer.documents()}
+        present = set(metas)
+        # A message goes with its attachments.
+        wanted = {d for doc_id in doc_ids for d in [doc_id, *_attachments_of(doc_id, metas)]}
+        removed = sorted(wanted & present)
         report.unchanged = sorted(present - set(removed))
         if not removed:
             report.chunks_total = writer.chunk_count

@@ -6,7 +6,7 @@ import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm", ".eml", ".msg"})
 PAGE_SEPARATOR = "\f"
 
 
@@ -191,7 +191,8 @@ def read_source(path: Path) -> Source:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(
-            f"unsupported file type {suffix or '(none)'}: use .txt, .md, .pdf, .docx or .html"
+            f"unsupported file type {suffix or '(none)'}: use .txt, .md, .pdf, .docx, .html, "
+            ".eml or .msg"
         )
     if suffix == ".docx":
         from index.word import read_docx
@@ -201,6 +202,10 @@ def read_source(path: Path) -> Source:
         from index.web import read_html
 
         return read_html(path)
+    if suffix in (".eml", ".msg"):  # the message's own text; its attachments: pipeline.py
+        from index.mail import read_message
+
+        return read_message(path).source
     if suffix == ".pdf":
         try:
             return read_pdf(path)

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 
 from index.load import LoadError
-from index.records import DocumentMeta, ParsedDocument
+from index.records import DocumentMeta, ParsedDocument, ParsedFile
 
 DEFAULT_PARSE_TIMEOUT = 300.0  # seconds per file; a 10,000-page PDF parses in about 20 s
 _START_TIMEOUT = 120.0  # a fresh interpreter importing the parser, on a loaded machine
@@ -59,6 +59,11 @@ class ParseWorker:
 
     def parse(self, path: Path, meta: DocumentMeta | None = None) -> ParsedDocument:
         """Read and parse one file in the child (see ``index.pipeline.parse_file``)."""
+        return self.parse_all(path, meta).documents[0]
+
+    def parse_all(self, path: Path, meta: DocumentMeta | None = None) -> ParsedFile:
+        """Every document of one file, parsed in the child (an e-mail's attachments too; see
+        ``index.pipeline.parse_documents``)."""
         jobs, results = self._ensure_started()
         try:
             jobs.send((str(path), meta))
@@ -77,7 +82,7 @@ class ParseWorker:
             status = self._stop(kill=True)
             raise LoadError(f"the parser crashed on this file ({_describe(status)})") from None
         if kind == "ok":
-            assert isinstance(value, ParsedDocument)
+            assert isinstance(value, ParsedFile)
             return value
         raise LoadError(str(value))
 
@@ -176,10 +181,11 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def serve(job_fd: int, result_fd: int, parent_pid: int) -> None:
-    """The child's loop: parse each (path, meta) received, send back ("ok", doc) or ("error", why)."""
+    """The child's loop: parse each (path, meta) received, send back ("ok", ParsedFile) or
+    ("error", why)."""
     _die_with_parent(parent_pid)
     from index.lexicon import load_lexicon
-    from index.pipeline import parse_file
+    from index.pipeline import parse_documents
 
     jobs = Connection(job_fd, writable=False)
     results = Connection(result_fd, readable=False)
@@ -192,7 +198,7 @@ def serve(job_fd: int, result_fd: int, parent_pid: int) -> None:
             return
         path, meta = job
         try:
-            reply: tuple[str, object] = ("ok", parse_file(Path(path), meta, is_word=is_word))
+            reply: tuple[str, object] = ("ok", parse_documents(Path(path), meta, is_word=is_word))
         except (LoadError, OSError) as exc:
             reply = ("error", str(exc))
         except Exception as exc:  # a parser bug on one file must not stop the collection

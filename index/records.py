@@ -22,6 +22,9 @@ class DocumentMeta:
     published: str | None = None
     kind: str | None = None
     path: str = ""
+    # E-mail: an attachment names the message it came with; a message lists its attachments.
+    parent: str | None = None
+    attachments: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -131,3 +134,12 @@ class ParsedDocument:
             if source_offset < page.end:
                 return page.number
         return self.pages[-1].number if self.pages else 1
+
+
+@dataclass
+class ParsedFile:
+    """What one file yields: its own document first, then those of its attachments (an e-mail's),
+    and the attachments that could not be read as (name, why)."""
+
+    documents: list[ParsedDocument]
+    skipped: list[tuple[str, str]] = field(default_factory=list)

@@ -15,6 +15,11 @@ from index.load import LoadError, Source, read_decoded
 def read_html(path: Path) -> Source:
     """The main text of a saved web page; raises LoadError when there is none."""
     html, warnings = read_decoded(path, "a web page")
+    return Source(main_text(html), None, warnings)
+
+
+def main_text(html: str) -> str:
+    """An HTML page's main text, its title first; raises LoadError when there is none."""
     import trafilatura
 
     try:
@@ -29,4 +34,4 @@ def read_html(path: Path) -> Source:
     title = metadata.title if metadata is not None and metadata.title else ""
     if title and not text.startswith(title):
         text = f"{title}\n\n{text}"
-    return Source(text.strip() + "\n", None, warnings)
+    return text.strip() + "\n"

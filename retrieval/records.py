@@ -30,6 +30,14 @@ class RetrieverScore:
 
 
 @dataclass
+class DocumentLink:
+    """Another document named by id and title (an e-mail attachment's message)."""
+
+    doc_id: str
+    title: str
+
+
+@dataclass
 class Source:
     """Another place the same passage appears (near-duplicates are shown once)."""
 
@@ -65,6 +73,7 @@ class Hit:
     also_in: list[Source] = field(default_factory=list)
     page_label_start: str = ""  # the page numbers printed on the pages (retrieval/page_labels.py)
     page_label_end: str = ""
+    attachment_of: DocumentLink | None = None  # the message a passage's document came with
 
 
 @dataclass

@@ -59,6 +59,7 @@ from retrieval.query import (
 )
 from retrieval.records import (
     Answer,
+    DocumentLink,
     Fusion,
     Hit,
     Mode,
@@ -126,7 +127,12 @@ class Searcher:
         self.embedder = embedder
         self.reranker = reranker
         self.options = options or SearchOptions()
-        self.titles = {info.meta.doc_id: info.meta.title for info in store.documents()}
+        documents = store.documents()
+        self.titles = {info.meta.doc_id: info.meta.title for info in documents}
+        # E-mail attachments: document id -> its message's id.
+        self.parents = {
+            info.meta.doc_id: info.meta.parent for info in documents if info.meta.parent
+        }
         self._documents: OrderedDict[str, ParsedDocument | None] = OrderedDict()
         self._shingles: OrderedDict[str, Shingles] = OrderedDict()
         self._lock = threading.Lock()
@@ -412,7 +418,12 @@ class Searcher:
             highlight=highlight,
             citations=chunk.citations,
             also_in=[self._source(chunks[cid]) for cid, _ in group[1:]],
+            attachment_of=self._message_of(chunk.doc_id),
         )
+
+    def _message_of(self, doc_id: str) -> DocumentLink | None:
+        parent = self.parents.get(doc_id)
+        return DocumentLink(parent, self.titles.get(parent, parent)) if parent else None
 
     def _source(self, chunk: Chunk) -> Source:
         return Source(

@@ -559,7 +559,9 @@
       el("span", { className: "pages", text: pagesLabel(hit.page_label_start || hit.page_start, hit.page_label_end || hit.page_end) }),
     ]);
     const passage = el("p", { className: "passage" }, [annotated(hit.text, hl, hit.citations, show)]);
-    const parts = [header, passage, panel];
+    const parts = [header];
+    if (hit.attachment_of) parts.push(mailLinks(hit.attachment_of, [], state));
+    parts.push(passage, panel);
     if (hit.also_in && hit.also_in.length) {
       const items = hit.also_in.map((src) =>
         el("li", null, [
@@ -615,6 +617,23 @@
       navigate(target);
     });
     return link;
+  }
+
+  // An e-mail's links: "Attachment of <message>" and "Attachments: <a> · <b>", each opening
+  // that document.
+  function mailLinks(message, attachments, state) {
+    const open = (link) => docLink(link.title, state, link.doc_id, null, null, null);
+    const parts = [];
+    if (message) {
+      parts.push(el("span", { className: "muted", text: "Attachment of " }), open(message));
+    }
+    if (attachments.length) {
+      parts.push(
+        el("span", { className: "muted", text: "Attachments: " }),
+        el("ul", null, attachments.map((a) => el("li", null, [open(a)])))
+      );
+    }
+    return el("p", { className: "mail-links" }, parts);
   }
 
   // The text range of a page covering the source range [cs, ce), through the page's runs.
@@ -688,6 +707,9 @@
       el("h2", { className: "doc-title", text: doc.title }),
       el("p", { className: "doc-meta muted", text: metaBits.join(" · ") }),
     ];
+    if (doc.attachment_of || (doc.attachments && doc.attachments.length)) {
+      parts.push(mailLinks(doc.attachment_of, doc.attachments || [], state));
+    }
     if (doc.warnings && doc.warnings.length) {
       parts.push(
         el("ul", { className: "warnings" }, doc.warnings.map((w) => el("li", { text: w })))

@@ -25,6 +25,9 @@ from api.uploads import UploadRejected, clean_title, safe_filename
         ("报告.txt", "BaoGao.txt"),
         ("отчёт-2021.txt", "otchet-2021.txt"),
         ("تقرير.PDF", "tqryr.pdf"),
+        # E-mail (issue 13).
+        ("Доклад редакции.eml", "Doklad-redaktsii.eml"),
+        ("Re: sources.MSG", "Re-sources.msg"),
     ],
 )
 def test_names_are_reduced_to_a_safe_basename(given: str, saved: str) -> None:

@@ -34,7 +34,8 @@ def test_unsupported_types_are_refused_with_the_reason(tmp_path: Path, name: str
     path = tmp_path / name
     path.write_text("Belarus and Pakistan signed eight MoUs.")
     with pytest.raises(
-        LoadError, match=r"unsupported file type .*use \.txt, \.md, \.pdf, \.docx or \.html"
+        LoadError,
+        match=r"unsupported file type .*use \.txt, \.md, \.pdf, \.docx, \.html, \.eml or \.msg",
     ):
         read_source(path)
 
