@@ -76,8 +76,8 @@ def dask_client(
 ) -> Iterator[Client]:
     """A client on the scheduler ``target`` names, with at least one worker; closed on exit.
 
-    ``local:N`` starts a ``LocalCluster`` of N worker processes of one thread each, every
-    socket bound to 127.0.0.1 and no dashboard, and stops it on exit. An address that cannot be
+    ``local:N`` starts a ``LocalCluster`` of N worker processes of one task at a time each, every
+    socket bound to 127.0.0.1, and stops it on exit. An address that cannot be
     reached within ``timeout`` seconds, or a scheduler with no worker, raises ``DaskUnavailable``.
     """
     if isinstance(target, str):
@@ -88,7 +88,9 @@ def dask_client(
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            # The scheduler serves HTTP status routes even without a dashboard: on loopback,
+            # at a free port (8787 may be another cluster's).
+            dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,
         )
         try:
@@ -121,14 +123,19 @@ class EmbedderPlugin(WorkerPlugin):
     """Loads the embedding model once per worker, when the worker starts or joins.
 
     The model is found on the worker's own disk (``model_path``, else the default place of the
-    model: ``make setup`` on every worker machine).
+    model: ``make setup`` on every worker machine). torch runs ``torch_threads`` threads there:
+    the client's count, because the order of a matrix product's sums follows the threads (one
+    process at two threads and workers at one differ by 2e-7).
     """
 
     name = PLUGIN_NAME
 
-    def __init__(self, model: ModelChoice, model_path: str | None = None) -> None:
+    def __init__(
+        self, model: ModelChoice, model_path: str | None = None, *, torch_threads: int = 1
+    ) -> None:
         self.model = model
         self.model_path = model_path
+        self.torch_threads = torch_threads
         self.embedder: Embedder | None = None
 
     def setup(self, worker: Any) -> None:
@@ -141,9 +148,14 @@ class EmbedderPlugin(WorkerPlugin):
 def _encode_batch(texts: list[str], batch_size: int) -> tuple[str, np.ndarray]:
     """On a worker: one batch's vectors, and the hash of the weights that made them."""
     plugin = get_worker().plugins.get(PLUGIN_NAME)
-    embedder = plugin.embedder if isinstance(plugin, EmbedderPlugin) else None
-    if embedder is None:
+    if not isinstance(plugin, EmbedderPlugin) or plugin.embedder is None:
         raise RuntimeError("the embedding model is not loaded on this worker")
+    embedder = plugin.embedder
+    import torch
+
+    # Set in the thread that runs the task: OpenMP keeps a thread count per thread.
+    if torch.get_num_threads() != plugin.torch_threads:
+        torch.set_num_threads(plugin.torch_threads)
     # The batch comes sorted longest first and holds at most batch_size texts, so encode()
     # keeps its order and gives the model this one list, as the single-process call does.
     return embedder.weights_hash, embedder.encode(texts, batch_size=batch_size)
@@ -154,7 +166,9 @@ class DaskEmbedder(Embedder):
 
     Everything else (queries, word-piece counts, the model's name and weights hash) is done in
     this process with its own copy of the model, so a build takes it where it takes an
-    ``Embedder``. ``encode`` returns the same bits as ``Embedder.encode``.
+    ``Embedder``. ``encode`` returns the same bits as ``Embedder.encode`` in this process: the
+    workers run torch with as many threads as this process does (``torch_threads`` changes that,
+    and the last bits with it).
     """
 
     def __init__(
@@ -163,13 +177,18 @@ class DaskEmbedder(Embedder):
         model: ModelChoice = "e5",
         *,
         model_path: Path | str | None = None,
+        torch_threads: int | None = None,
     ) -> None:
+        import torch
+
         super().__init__(model, model_path=model_path)
         self.client = client
+        threads = torch_threads if torch_threads is not None else torch.get_num_threads()
+        plugin = EmbedderPlugin(
+            model, str(model_path) if model_path is not None else None, torch_threads=threads
+        )
         try:
-            client.register_plugin(
-                EmbedderPlugin(model, str(model_path) if model_path is not None else None)
-            )
+            client.register_plugin(plugin)
         except Exception as exc:  # a worker without the model, or without citesearch installed
             raise DaskUnavailable(
                 f"the Dask workers cannot load the {model} model: {type(exc).__name__}: {exc}"
