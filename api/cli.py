@@ -8,8 +8,12 @@ import os
 import sys
 import textwrap
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from index.embed import Embedder
 
 DEFAULT_INDEX_DIR = "var/index"
 INDEX_ENV = "CITESEARCH_INDEX_DIR"
@@ -46,16 +50,29 @@ def cmd_index(args: argparse.Namespace) -> int:
 
         recorded = None if args.rebuild else recorded_model(args.location)
         args.model = model_choice(recorded.name) if recorded else "e5"
+    # Dask is imported only when asked for (a second of start-up otherwise).
+    dask_errors: tuple[type[Exception], ...] = ()
+    if args.dask is not None:
+        from index.dask_embed import DaskUnavailable
+
+        dask_errors = (DaskUnavailable,)
     try:
-        report = build_index(
-            paths,
-            args.location,
-            embedder=Embedder(model=args.model),
-            prune=not args.no_prune,
-            rebuild=args.rebuild,
-            progress=not args.json and sys.stderr.isatty(),
-        )
+        with ExitStack() as stack:
+            embedder = (
+                Embedder(model=args.model) if args.dask is None else _dask_embedder(args, stack)
+            )
+            report = build_index(
+                paths,
+                args.location,
+                embedder=embedder,
+                prune=not args.no_prune,
+                rebuild=args.rebuild,
+                progress=not args.json and sys.stderr.isatty(),
+            )
     except IndexLocked as exc:
+        print(f"citesearch index: {exc}", file=sys.stderr)
+        return 1
+    except dask_errors as exc:
         print(f"citesearch index: {exc}", file=sys.stderr)
         return 1
     if args.json:
@@ -79,6 +96,25 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"{report.chunks_reused} reused)"
     )
     return 0
+
+
+def _dask_embedder(args: argparse.Namespace, stack: ExitStack) -> Embedder:
+    """An embedder whose passages are embedded on the Dask workers of ``--dask``."""
+    from index.dask_embed import DaskEmbedder, dask_client
+
+    client = stack.enter_context(dask_client(args.dask))
+    return DaskEmbedder(client, model=args.model)
+
+
+def _dask_target(text: str) -> str:
+    """argparse type of ``--dask``: refuses a malformed target before anything starts."""
+    from index.dask_embed import parse_dask_target
+
+    try:
+        parse_dask_target(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 # ---- search -------------------------------------------------------------------------------------
@@ -397,6 +433,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="embedding model: e5 (multilingual-e5-small, the default) or minilm "
         "(all-MiniLM-L6-v2, English); recorded in the index, which search and serve then use "
         "(default: the index's own model; another model needs --rebuild)",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        type=_dask_target,
+        default=None,
+        help="embed passages on Dask workers: a scheduler address (tcp://host:8786) whose "
+        "workers have citesearch and the model installed, or local:N for N worker processes "
+        "on this machine (127.0.0.1 only); the vectors are the same as without",
     )
     with_index(p)
     p.set_defaults(func=cmd_index)

