@@ -54,6 +54,7 @@ from api.uploads import (
 from index.embed import Embedder
 from index.load import SUPPORTED_SUFFIXES
 from index.store import DocumentInfo
+from index.store_factory import Location, as_location
 from retrieval.records import Fusion, Mode
 from retrieval.search import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, QueryError, Searcher
 
@@ -126,7 +127,7 @@ def _is_write(method: str, path: str) -> bool:
 
 
 def create_app(
-    index_dir: Path,
+    index_dir: Path | Location,
     *,
     embedder: Embedder | None = None,
     api_token: str | None = _FROM_ENV,
@@ -136,7 +137,7 @@ def create_app(
     min_free_bytes: int = MIN_FREE_BYTES,
     max_pending_jobs: int | None = None,
 ) -> FastAPI:
-    """The citesearch app serving the index in ``index_dir``.
+    """The citesearch app serving the index in ``index_dir`` (a directory or a ``Location``).
 
     ``embedder`` is reused for every Searcher the app opens (load it once per process).
     ``api_token`` defaults to the ``CITESEARCH_API_TOKEN`` environment variable; without a token
@@ -151,10 +152,10 @@ def create_app(
     with 429 while ``max_pending_jobs`` jobs wait. Jobs a stop cut short are marked
     ``interrupted`` and their work queued again at once.
     """
-    index_dir = Path(index_dir)
+    location = as_location(index_dir)
     token = os.environ.get(TOKEN_ENV) if api_token is _FROM_ENV else api_token
-    uploads = Path(upload_dir) if upload_dir is not None else default_upload_dir(index_dir)
-    slot = SearcherSlot(index_dir, embedder)
+    uploads = Path(upload_dir) if upload_dir is not None else default_upload_dir(location.directory)
+    slot = SearcherSlot(location, embedder)
     slot.open(strict=require_index)
     jobs = IndexJobs(slot, uploads, max_pending=max_pending_jobs)
     jobs.recover()
@@ -371,7 +372,7 @@ def default_upload_dir(index_dir: Path) -> Path:
 
 
 def _lookup(s: Searcher, doc_id: str) -> DocumentInfo | None:
-    return next((info for info in s.store.documents() if info.meta.doc_id == doc_id), None)
+    return s.store.document_info(doc_id)
 
 
 def _find(s: Searcher, doc_id: str) -> DocumentInfo:

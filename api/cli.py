@@ -33,7 +33,7 @@ def _offline() -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     from index.build import build_index
     from index.embed import Embedder
-    from index.lock import IndexLocked
+    from index.store import IndexLocked
 
     paths = [Path(p) for p in args.paths] or [Path("corpus")]
     missing = [str(p) for p in paths if not p.exists()]
@@ -42,14 +42,14 @@ def cmd_index(args: argparse.Namespace) -> int:
         return 2
     if args.model is None:  # the model the index was built with, else the default
         from index.embed import model_choice
-        from index.embedded_store import EmbeddedStore
+        from index.store_factory import recorded_model
 
-        recorded = None if args.rebuild else EmbeddedStore.recorded_model(args.index_dir)
-        args.model = model_choice(recorded) if recorded else "e5"
+        recorded = None if args.rebuild else recorded_model(args.location)
+        args.model = model_choice(recorded.name) if recorded else "e5"
     try:
         report = build_index(
             paths,
-            args.index_dir,
+            args.location,
             embedder=Embedder(model=args.model),
             prune=not args.no_prune,
             rebuild=args.rebuild,
@@ -87,14 +87,14 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from api.export import ExportFormat
     from api.schema import SearchResponse
-    from index.embedded_store import IndexMismatch
+    from index.store import IndexMismatch
     from retrieval.search import QueryError, open_searcher
 
     if not args.query and not args.batch:
         print("citesearch search: give a QUERY or --batch FILE", file=sys.stderr)
         return 2
     try:
-        searcher = open_searcher(args.index_dir, reranker_path=args.reranker)
+        searcher = open_searcher(args.location, reranker_path=args.reranker)
     except IndexMismatch as exc:
         print(f"citesearch search: {exc}", file=sys.stderr)
         return 1
@@ -240,17 +240,19 @@ def cmd_footnotes(args: argparse.Namespace) -> int:
             return 1
         footnotes, doc_id = doc.footnotes, doc.meta.doc_id
     else:
-        from index.embedded_store import EmbeddedStore, IndexMismatch
+        from index.store import IndexMismatch
+        from index.store_factory import open_reader
 
         try:
-            store = EmbeddedStore.open(args.index_dir)
+            store = open_reader(args.location)
         except IndexMismatch:
             print(f"citesearch footnotes: no document {doc_id!r}", file=sys.stderr)
             return 1
-        if doc_id not in {d.meta.doc_id for d in store.documents()}:
-            print(f"citesearch footnotes: no document {doc_id!r}", file=sys.stderr)
-            return 1
-        footnotes = store.footnotes(doc_id)
+        with store:
+            if store.document_info(doc_id) is None:
+                print(f"citesearch footnotes: no document {doc_id!r}", file=sys.stderr)
+                return 1
+            footnotes = store.footnotes(doc_id)
     response = FootnotesResponse.from_footnotes(doc_id, footnotes)
     if args.json:
         print(response.model_dump_json(indent=2))
@@ -313,14 +315,14 @@ def footnote_table(paths: Sequence[str], out: TextIO) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.app import create_app
     from api.local_server import make_server
-    from index.embedded_store import IndexMismatch
+    from index.store import IndexMismatch
 
     try:
-        app = create_app(args.index_dir)
+        app = create_app(args.location)
     except IndexMismatch as exc:
         print(f"citesearch serve: {exc}", file=sys.stderr)
         return 1
-    print(f"citesearch: serving {args.index_dir} on http://{args.host}:{args.port}/", flush=True)
+    print(f"citesearch: serving {args.location} on http://{args.host}:{args.port}/", flush=True)
     # Header and body deadlines, a connection cap, repeated loop errors logged once per interval.
     make_server(app, host=args.host, port=args.port).run()
     return 0
@@ -334,7 +336,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return cli_eval(
         qa=args.qa,
         beir=args.beir,
-        index_dir=args.index_dir,
+        index_dir=args.location,
         out=args.out,
         quick=args.quick,
         unanswerable=args.unanswerable,
@@ -362,6 +364,19 @@ def build_parser() -> argparse.ArgumentParser:
             type=Path,
             default=default_index_dir(),
             help=f"index directory (default: ${INDEX_ENV} or {DEFAULT_INDEX_DIR})",
+        )
+        p.add_argument(
+            "--milvus",
+            metavar="URI",
+            default=None,
+            help="keep passages in this Milvus (with --postgres; default: $CITESEARCH_MILVUS_URI)",
+        )
+        p.add_argument(
+            "--postgres",
+            metavar="URL",
+            default=None,
+            help="keep documents in this PostgreSQL (with --milvus; "
+            "default: $CITESEARCH_POSTGRES_URL)",
         )
 
     p = sub.add_parser(
@@ -475,7 +490,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``citesearch`` console script."""
     _offline()
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from index.store_factory import location_from
+
+    try:
+        args.location = location_from(args.index_dir, milvus=args.milvus, postgres=args.postgres)
+    except ValueError as exc:
+        parser.error(str(exc))
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

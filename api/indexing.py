@@ -31,6 +31,7 @@ from index.build import build_index, remove_documents
 from index.embed import Embedder
 from index.load import SUPPORTED_SUFFIXES
 from index.store import DocumentInfo
+from index.store_factory import Location
 from retrieval.search import Searcher, embedder_for, open_searcher
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ DISK_FULL = "the disk is full: nothing was changed; free some space and try agai
 class SearcherSlot:
     """Holds the Searcher being served and the embedder every Searcher reuses."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder | None = None) -> None:
+    def __init__(self, index_dir: Path | Location, embedder: Embedder | None = None) -> None:
         self.index_dir = index_dir
         self._embedder = embedder
         self._lock = threading.Lock()
@@ -181,9 +182,7 @@ class SearcherSlot:
 
 
 def _close(searcher: Searcher) -> None:
-    close = getattr(searcher.store, "close", None)
-    if callable(close):
-        close()
+    searcher.store.close()
 
 
 def is_uploaded(info: DocumentInfo, upload_dir: Path) -> bool:
@@ -357,9 +356,7 @@ class IndexJobs:
 
     def _is_indexed(self, doc_id: str) -> bool:
         with self.slot.lease_loaded() as current:
-            return current is not None and any(
-                d.meta.doc_id == doc_id for d in current.store.documents()
-            )
+            return current is not None and current.store.document_info(doc_id) is not None
 
     def _add(self, path: Path, title: str | None) -> None:
         if not path.is_file():

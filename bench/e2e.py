@@ -63,8 +63,10 @@ from bench.server import Server
 from bench.synthetic import ClusteredVectors, synthetic_queries, synthetic_texts
 from index.build import build_index
 from index.embed import Embedder
-from index.embedded_store import EmbeddedStore, IndexMismatch, ModelInfo, StoreOptions
 from index.records import Chunk, DocumentMeta, Page, ParsedDocument
+from index.store import IndexMismatch, ModelInfo
+from index.store_factory import open_reader, open_writer
+from index.store_options import StoreOptions
 from retrieval.dedupe import duplicates_among, shingles
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
 from retrieval.records import Mode
@@ -377,7 +379,8 @@ def build_synthetic_store(
     chunks_per_doc: int = 500,
     options: StoreOptions | None = None,
 ) -> dict[str, float]:
-    """A committed store of ``n_chunks`` synthetic chunks, written by the store's own code.
+    """A published store of ``n_chunks`` synthetic chunks at ``directory`` (replacing any there),
+    written by the store's own code.
 
     Each document is its chunks joined by blank lines, on one page (so no page lookups); the
     vectors are clustered unit vectors. Returns seconds per stage.
@@ -388,7 +391,7 @@ def build_synthetic_store(
     vectors = ClusteredVectors(dim=model.dimension, seed=seed).sample(n_chunks, seed + 1)
     seconds["generate"] = time.perf_counter() - began
     began = time.perf_counter()
-    with EmbeddedStore.create(directory, model=model, options=options) as store:
+    with open_writer(directory, model=model, options=options, fresh=True) as store:
         for d, start in enumerate(range(0, n_chunks, chunks_per_doc)):
             doc_id = f"synthetic-{d:05d}"
             part = texts[start : start + chunks_per_doc]
@@ -426,6 +429,7 @@ def build_synthetic_store(
         began = time.perf_counter()
         store.commit()
         seconds["commit (build indexes, write, checksum)"] = time.perf_counter() - began
+        store.publish()
     return seconds
 
 
@@ -435,20 +439,21 @@ def open_or_build_synthetic(
     """Reuse a synthetic store of the right size and model at ``store_dir``, or build one there."""
     model = ModelInfo.of(embedder)
     try:
-        with EmbeddedStore.open_for(store_dir, model) as store:
+        with open_reader(store_dir, model=model) as store:
             if store.chunk_count == n_chunks:
                 print(f"reusing the synthetic store at {store_dir}", flush=True)
                 return {}
     except IndexMismatch:  # missing, or written for another model
         pass
-    shutil.rmtree(store_dir, ignore_errors=True)
+    if store_dir.is_dir() and not store_dir.is_symlink():  # a store written before generations
+        shutil.rmtree(store_dir, ignore_errors=True)
     print(f"building a synthetic store of {n_chunks:,} chunks at {store_dir}", flush=True)
     return build_synthetic_store(store_dir, n_chunks, model, seed=seed)
 
 
 def queries_from_store(store_dir: Path, n: int, seed: int) -> list[str]:
     """Keyword queries drawn from the chunks of 50 random documents of a store."""
-    with EmbeddedStore.open(store_dir) as store:
+    with open_reader(store_dir) as store:
         doc_ids = [info.meta.doc_id for info in store.documents()]
         rng = np.random.default_rng(seed)
         picked = rng.choice(len(doc_ids), size=min(50, len(doc_ids)), replace=False)
@@ -470,7 +475,7 @@ def run(
     profile_path: Path | None,
 ) -> dict[str, Any]:
     before = rss_mb()
-    open_s, store = timed(lambda: EmbeddedStore.open_for(index_dir, ModelInfo.of(embedder)))
+    open_s, store = timed(lambda: open_reader(index_dir, model=ModelInfo.of(embedder)))
     with store:
         searcher = Searcher(store, embedder)
         result: dict[str, Any] = {

@@ -3,8 +3,8 @@
 Each BEIR document becomes one citesearch document of exactly one chunk whose id is the BEIR
 document id, so a run is in the collection's own ids. The chunk text is the title, a blank line and
 the text (the text alone without a title): BM25 reads all of it, the embedding model its first 256
-word pieces, as in BEIR's own baselines. The documents go straight into an ``EmbeddedStore``
-rather than through ``build_index``: the corpus parsers would read digits in abstracts as footnote
+word pieces, as in BEIR's own baselines. The documents go straight into a store writer
+(``index.store_factory.open_writer``) rather than through ``build_index``: the corpus parsers would read digits in abstracts as footnote
 markers and clean text that is already clean.
 """
 
@@ -13,17 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from eval.beir import BeirDataset
 from index.embed import Embedder
-from index.embedded_store import EmbeddedStore, IndexMismatch, ModelInfo
-from index.generations import new_staging_dir, publish
-from index.lock import IndexLock
 from index.records import Chunk, DocumentMeta, Page, ParsedDocument
+from index.store import IndexMismatch, ModelInfo
+from index.store_factory import open_reader, open_writer
 
 BEIR_INDEX_VERSION = 1
 """Version of the document mapping above; a change rebuilds cached BEIR indexes."""
@@ -119,21 +117,13 @@ def ensure_beir_index(
     # Vouch for nothing while the index changes: a crash after publishing must not leave the
     # old fingerprint next to a new index.
     source_file.unlink(missing_ok=True)
-    with IndexLock(index_dir):
-        staging = new_staging_dir(index_dir)
-        try:
-            model = ModelInfo.of(embedder)
-            with EmbeddedStore.create(staging, model=model) as store:
-                for batch in _batches(documents, progress):
-                    pairs = [beir_document(*record) for record in batch]
-                    vectors = embedder.encode([chunk.text for _, chunk in pairs])
-                    for (doc, chunk), vector in zip(pairs, vectors, strict=True):
-                        store.add_document(doc, [chunk], vector.reshape(1, -1))
-                store.commit()
-            publish(staging, index_dir)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    with open_writer(index_dir, model=ModelInfo.of(embedder), fresh=True) as store:
+        for batch in _batches(documents, progress):
+            pairs = [beir_document(*record) for record in batch]
+            vectors = embedder.encode([chunk.text for _, chunk in pairs])
+            for (doc, chunk), vector in zip(pairs, vectors, strict=True):
+                store.add_document(doc, [chunk], vector.reshape(1, -1))
+        store.publish()
     source_file.write_text(
         json.dumps({"collection": str(Path(collection).resolve()), "corpus_sha256": fingerprint}),
         encoding="utf-8",
@@ -149,7 +139,7 @@ def _reusable(index_dir: Path, source_file: Path, fingerprint: str, embedder: Em
     if not isinstance(recorded, dict) or recorded.get("corpus_sha256") != fingerprint:
         return False
     try:
-        store = EmbeddedStore.open_for(index_dir, ModelInfo.of(embedder))
+        store = open_reader(index_dir, model=ModelInfo.of(embedder))
     except IndexMismatch:
         return False
     store.close()

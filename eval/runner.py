@@ -51,10 +51,9 @@ from eval.reference_bm25 import ReferenceBM25
 from eval.report import markdown_report, write_report
 from eval.results import ConfigResult, EvalReport, RunConfig
 from index.embed import Embedder
-from index.embedded_store import EmbeddedStore, IndexMismatch
-from index.lock import IndexLocked
 from index.records import Chunk
-from index.store import ChunkStore
+from index.store import IndexLocked, IndexMismatch, StoreReader
+from index.store_factory import Location, as_location
 from retrieval.records import Fusion, Hit, Mode
 from retrieval.search import QueryError, Searcher, SearchOptions, open_searcher
 
@@ -207,10 +206,8 @@ def run_beir(
 # ---- pure pieces ------------------------------------------------------------------------------
 
 
-def all_chunks(store: ChunkStore) -> list[Chunk]:
-    """Every chunk of an embedded store, document by document, in order."""
-    if not isinstance(store, EmbeddedStore):
-        raise TypeError(f"evaluation reads an EmbeddedStore, not {type(store).__name__}")
+def all_chunks(store: StoreReader) -> list[Chunk]:
+    """Every chunk of a store, document by document, in order."""
     return [chunk for info in store.documents() for chunk in store.chunks_of(info.meta.doc_id)]
 
 
@@ -385,7 +382,7 @@ def configured_searcher(base: Searcher, config: RunConfig) -> Searcher:
 class _NoteLookup:
     """Footnote number -> stored notes, per document, read from the store once each."""
 
-    def __init__(self, store: ChunkStore) -> None:
+    def __init__(self, store: StoreReader) -> None:
         self._store = store
         self._cache: dict[str, dict[int, set[str | None]]] = {}
 
@@ -427,7 +424,7 @@ def _natural(qid: str) -> tuple[int, str]:
 def cli_eval(
     qa: Path | None,
     beir: Path | None,
-    index_dir: Path,
+    index_dir: Path | Location,
     out: Path | None,
     quick: bool = False,
     *,
@@ -488,7 +485,11 @@ def cli_eval(
             name = Path(beir).resolve().name
             with timings.stage(f"{name}: index (build or reuse)"):
                 built = ensure_beir_index(
-                    beir, dataset, Path(index_dir).parent / "beir", embedder, progress=True
+                    beir,
+                    dataset,
+                    as_location(index_dir).directory.parent / "beir",
+                    embedder,
+                    progress=True,
                 )
             timings.notes.append(
                 f"{name}: index {'built' if built.built else 'reused'} ({built.documents} documents)"

@@ -1,44 +1,25 @@
 """A BM25 index over tokenized chunks (bm25s), searched exactly, optionally within a subset of rows.
 
 Rows are positions in the list of token lists the index was built from; the store maps rows to
-chunk ids. Scoring is bm25s's "lucene" variant by default with k1=0.9, b=0.4, the parameters of
-the Pyserini BM25 baselines (Kamphuis et al., "Which BM25 do you mean?", ECIR 2020).
+chunk ids. The parameters (``BM25Params``, in ``index.store_options``) are bm25s's "lucene"
+variant with k1=0.9, b=0.4 by default.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Literal, get_args
 
 import bm25s
 import numpy as np
 
-BM25Method = Literal["lucene", "robertson", "atire", "bm25l", "bm25+"]
+from index.store_options import BM25Method, BM25Params
+
+__all__ = ["BM25Index", "BM25Method", "BM25Params"]
+
 _PARAMS_FILE = "citesearch_bm25.json"
-
-
-@dataclass(frozen=True)
-class BM25Params:
-    """BM25 settings. ``idf_method`` None means the same variant as ``method``."""
-
-    k1: float = 0.9
-    b: float = 0.4
-    method: BM25Method = "lucene"
-    idf_method: BM25Method | None = None
-
-    def __post_init__(self) -> None:
-        if self.k1 < 0:
-            raise ValueError(f"BM25 k1 must be >= 0, got {self.k1}")
-        if not 0 <= self.b <= 1:
-            raise ValueError(f"BM25 b must be within [0, 1], got {self.b}")
-        for name in (self.method, self.idf_method):
-            if name is not None and name not in get_args(BM25Method):
-                raise ValueError(
-                    f"unknown BM25 variant {name!r}; choose from {get_args(BM25Method)}"
-                )
 
 
 class BM25Index:

@@ -3,36 +3,30 @@
 Unchanged files (same content hash, path and metadata) keep their chunks and vectors; changed or
 new files are parsed and chunked again, and only chunk texts never embedded before reach the
 model (vectors are cached by chunk text hash). The result is written as a new generation and
-published atomically (``index.generations``); one indexer runs at a time (``index.lock``).
+published atomically; one indexer runs at a time (``index.store.StoreWriter``, opened by
+``index.store_factory.open_writer``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunk import chunk_document
 from index.embed import Embedder
-from index.embedded_store import (
-    EmbeddedStore,
-    IndexMissing,
-    ModelInfo,
-    SourceFile,
-    StoreOptions,
-)
-from index.generations import adopt_plain_directory, new_staging_dir, publish
 from index.load import LoadError
-from index.lock import IndexLock
 from index.manifest import load_manifest
 from index.parse_worker import DEFAULT_PARSE_TIMEOUT, ParseWorker
 from index.passage_vectors import EmbeddedChunks, embed_chunks
 from index.pipeline import PIPELINE_VERSION, SUPPORTED_SUFFIXES
 from index.records import Chunk, DocumentMeta, ParsedDocument
+from index.store import IndexMissing, ModelInfo, SourceFile, StoreWriter
+from index.store_factory import Location, as_location, open_writer, recorded_model
+from index.store_options import StoreOptions
 
 
 @dataclass
@@ -88,7 +82,7 @@ class _Candidate:
 
 def build_index(
     paths: Sequence[Path],
-    index_dir: Path,
+    index_dir: Path | Location,
     *,
     embedder: Embedder,
     prune: bool = True,
@@ -97,7 +91,8 @@ def build_index(
     options: StoreOptions | None = None,
     parse_timeout: float | None = DEFAULT_PARSE_TIMEOUT,
 ) -> BuildReport:
-    """Index files and directories into ``index_dir``; returns what was done.
+    """Index files and directories into the index at ``index_dir`` (a directory or a
+    ``Location``); returns what was done.
 
     A directory contributes every supported file under it (hidden ones aside) and the metadata
     of the ``manifest.json`` next to each file. With ``prune``, documents whose file is gone are
@@ -111,51 +106,28 @@ def build_index(
     Raises ``IndexLocked`` when another indexer holds the index, and ``IndexMismatch`` when the
     existing index was built by other code or another model (and ``rebuild`` is False).
     """
-    index_dir = Path(index_dir).absolute()
-    report = BuildReport(index_dir=str(index_dir))
-    with IndexLock(index_dir):
-        adopt_plain_directory(index_dir)
+    location = as_location(index_dir)
+    report = BuildReport(index_dir=str(location))
+    model = ModelInfo.of(embedder)
+    with open_writer(location, model=model, options=options, fresh=rebuild) as writer:
         with _stage(report, "scan"):
             roots = [Path(p).absolute() for p in paths]
             candidates = _collect(roots, report)
-        old: EmbeddedStore | None = None
-        if not rebuild:
-            try:
-                old = EmbeddedStore.open_for(index_dir, ModelInfo.of(embedder))
-            except IndexMissing:
-                old = None
-        try:
-            return _update(
-                report,
-                candidates,
-                roots,
-                index_dir,
-                old,
-                embedder,
-                prune,
-                progress,
-                options,
-                parse_timeout,
-            )
-        finally:
-            if old is not None:
-                old.close()
+        return _update(report, candidates, roots, writer, embedder, prune, progress, parse_timeout)
 
 
 def _update(
     report: BuildReport,
     candidates: list[_Candidate],
     roots: list[Path],
-    index_dir: Path,
-    old: EmbeddedStore | None,
+    writer: StoreWriter,
     embedder: Embedder,
     prune: bool,
     progress: bool,
-    options: StoreOptions | None,
     parse_timeout: float | None,
 ) -> BuildReport:
-    old_sources = old.sources() if old is not None else {}
-    old_metas = {info.meta.doc_id: info.meta for info in old.documents()} if old else {}
+    old_sources = writer.sources()
+    old_metas = {info.meta.doc_id: info.meta for info in writer.documents()}
 
     to_parse: list[_Candidate] = []
     for cand in candidates:
@@ -199,18 +171,18 @@ def _update(
                 report.warnings[str(cand.path)] = list(doc.warnings)
 
     with _stage(report, "embed"):
-        embedded = _embed(parsed, old, embedder, progress, report)
+        embedded = _embed(parsed, writer, embedder, progress, report)
 
     if not parsed and not removed:
-        report.chunks_total = old.chunk_count if old is not None else 0
+        report.chunks_total = writer.chunk_count
         return report
 
-    def change(store: EmbeddedStore) -> None:
+    with _stage(report, "write"):
         for doc_id in removed:
-            store.remove_document(doc_id)
+            writer.remove_document(doc_id)
         row = 0
         for doc, chunks, source in parsed:
-            store.add_document(
+            writer.add_document(
                 doc,
                 chunks,
                 embedded.vectors[row : row + len(chunks)],
@@ -218,9 +190,9 @@ def _update(
                 source=source,
             )
             row += len(chunks)
-
-    with _stage(report, "write"):
-        report.chunks_total = _publish_generation(index_dir, embedder, options, old, change)
+        writer.commit()
+        report.chunks_total = writer.chunk_count
+        writer.publish()
     for doc, _, _ in parsed:
         (report.updated if doc.meta.doc_id in old_metas else report.added).append(doc.meta.doc_id)
     report.removed = removed
@@ -230,15 +202,14 @@ def _update(
 
 def _embed(
     parsed: list[tuple[ParsedDocument, list[Chunk], SourceFile]],
-    old: EmbeddedStore | None,
+    writer: StoreWriter,
     embedder: Embedder,
     progress: bool,
     report: BuildReport,
 ) -> EmbeddedChunks:
     """Vectors of every chunk parsed and of its sentences: from the cache, else from the model."""
     chunks = [c for _, doc_chunks, _ in parsed for c in doc_chunks]
-    cached = old.get_cached_embeddings if old is not None else None
-    embedded = embed_chunks(chunks, embedder, cached, progress=progress)
+    embedded = embed_chunks(chunks, embedder, writer.get_cached_embeddings, progress=progress)
     report.chunks_reused = embedded.chunks_reused
     report.chunks_embedded = embedded.chunks_embedded
     report.sentences_embedded = embedded.sentences_embedded
@@ -332,7 +303,7 @@ def _stage(report: BuildReport, name: str) -> Iterator[None]:
 
 def remove_documents(
     doc_ids: Sequence[str],
-    index_dir: Path,
+    index_dir: Path | Location,
     *,
     embedder: Embedder,
     options: StoreOptions | None = None,
@@ -343,52 +314,23 @@ def remove_documents(
     stays. Ids not in the index are left out of ``report.removed``; when none is there nothing is
     published. Raises ``IndexLocked``, ``IndexMissing``/``IndexMismatch`` as ``build_index`` does.
     """
-    index_dir = Path(index_dir).absolute()
-    report = BuildReport(index_dir=str(index_dir))
-    with IndexLock(index_dir):
-        adopt_plain_directory(index_dir)
-        old = EmbeddedStore.open_for(index_dir, ModelInfo.of(embedder))
-        try:
-            present = {info.meta.doc_id for info in old.documents()}
-            removed = sorted(set(doc_ids) & present)
-            report.unchanged = sorted(present - set(removed))
-            if not removed:
-                report.chunks_total = old.chunk_count
-                return report
-
-            def change(store: EmbeddedStore) -> None:
-                for doc_id in removed:
-                    store.remove_document(doc_id)
-
-            with _stage(report, "write"):
-                report.chunks_total = _publish_generation(index_dir, embedder, options, old, change)
-        finally:
-            old.close()
+    location = as_location(index_dir)
+    report = BuildReport(index_dir=str(location))
+    if recorded_model(location) is None:
+        raise IndexMissing(f"no index at {location}; build one with `citesearch index <corpus>`")
+    with open_writer(location, model=ModelInfo.of(embedder), options=options) as writer:
+        present = {info.meta.doc_id for info in writer.documents()}
+        removed = sorted(set(doc_ids) & present)
+        report.unchanged = sorted(present - set(removed))
+        if not removed:
+            report.chunks_total = writer.chunk_count
+            return report
+        with _stage(report, "write"):
+            for doc_id in removed:
+                writer.remove_document(doc_id)
+            writer.commit()
+            report.chunks_total = writer.chunk_count
+            writer.publish()
     report.removed = removed
     report.published = True
     return report
-
-
-def _publish_generation(
-    index_dir: Path,
-    embedder: Embedder,
-    options: StoreOptions | None,
-    base: EmbeddedStore | None,
-    change: Callable[[EmbeddedStore], None],
-) -> int:
-    """Write ``base`` with ``change`` applied as a new generation and publish it atomically;
-    returns its chunk count. A failure leaves no staging directory and the old index served."""
-    staging = new_staging_dir(index_dir)
-    try:
-        store = EmbeddedStore.create(
-            staging, model=ModelInfo.of(embedder), options=options, base=base
-        )
-        with store:
-            change(store)
-            store.commit()
-            chunks = store.chunk_count
-        publish(staging, index_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return chunks

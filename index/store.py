@@ -94,6 +94,11 @@ class IndexMissing(IndexMismatch):
     """There is no index at the location."""
 
 
+class BackendUnavailable(IndexMismatch):
+    """The location names a backend this build does not have (an IndexMismatch, so every
+    command reports it as it reports an unusable index)."""
+
+
 class IndexLocked(RuntimeError):
     """Another process is writing the same index."""
 
@@ -275,6 +280,3 @@ class StoreWriter(Protocol):
     ) -> None:
         """``close()``: an exception inside the block discards the update."""
         ...
-
-
-ChunkStore = StoreReader  # the old name, until every caller says StoreReader

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol, cast
 
-from index.store import ModelInfo, StoreReader, StoreWriter
+from index.store import BackendUnavailable, ModelInfo, StoreReader, StoreWriter
 from index.store_options import StoreOptions
 
 BackendName = Literal["embedded", "milvus"]
@@ -113,7 +113,8 @@ class Backend(Protocol):
 
 
 def backend_for(location: Location) -> Backend:
-    """The backend module serving ``location``, imported now; a clear error when not installed."""
+    """The backend module serving ``location``, imported now; ``BackendUnavailable`` when it is
+    not installed."""
     name = location.backend
     module_name = BACKENDS[name]
     try:
@@ -124,9 +125,11 @@ def backend_for(location: Location) -> Backend:
         if exc.name is not None and (
             module_name == exc.name or module_name.startswith(f"{exc.name}.")
         ):
-            raise RuntimeError(_NOT_INSTALLED.get(name, f"backend {name!r} is missing")) from exc
+            raise BackendUnavailable(
+                _NOT_INSTALLED.get(name, f"backend {name!r} is missing")
+            ) from exc
         if name in _NOT_INSTALLED:
-            raise RuntimeError(f"{_NOT_INSTALLED[name]} ({exc})") from exc
+            raise BackendUnavailable(f"{_NOT_INSTALLED[name]} ({exc})") from exc
         raise
     return cast(Backend, module)
 

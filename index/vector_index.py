@@ -8,12 +8,15 @@ product) trades a little recall for speed on large collections.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import faiss
 import numpy as np
 
-VectorIndexKind = Literal["flat", "hnsw"]
+from index.store_options import VectorIndexKind
+
+__all__ = ["VectorIndex", "VectorIndexKind"]
+
 
 # A filtered HNSW search below this many rows scores them exactly instead: the graph walk with a
 # selector can miss or under-fill results when the allowed rows are a small part of the graph.

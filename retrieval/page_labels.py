@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import threading
 
-from index.store import ChunkStore
+from index.store import StoreReader
 from retrieval.records import SearchResult
 
 
 class PageLabels:
     """Page number -> printed label, per document, read once from the store."""
 
-    def __init__(self, store: ChunkStore) -> None:
+    def __init__(self, store: StoreReader) -> None:
         self.store = store
         self._labels: dict[str, dict[int, str]] = {}
         self._lock = threading.Lock()

@@ -20,10 +20,10 @@ from typing import get_args
 import numpy as np
 
 from index.embed import Embedder, model_choice
-from index.embedded_store import EmbeddedStore, ModelInfo
 from index.passage_vectors import chunk_sentences
 from index.records import Chunk, ChunkSentences, ParsedDocument
-from index.store import ChunkStore
+from index.store import ModelInfo, StoreReader
+from index.store_factory import Location, open_reader, recorded_model
 from index.tokenize import terms_at, tokenize
 from retrieval.answer import (
     ANSWER_THRESHOLD,
@@ -116,7 +116,7 @@ class Searcher:
 
     def __init__(
         self,
-        store: ChunkStore,
+        store: StoreReader,
         embedder: Embedder,
         *,
         reranker: CrossEncoderReranker | None = None,
@@ -534,15 +534,15 @@ class Searcher:
         return doc.page_of(doc.offsets[index])
 
 
-def embedder_for(index_dir: Path) -> Embedder:
+def embedder_for(index_dir: Path | Location) -> Embedder:
     """The embedder of the model the index at ``index_dir`` was built with (e5 if none is
     recorded: a missing index is then reported by the store's own message)."""
-    recorded = EmbeddedStore.recorded_model(index_dir)
-    return Embedder(model=model_choice(recorded)) if recorded else Embedder()
+    recorded = recorded_model(index_dir)
+    return Embedder(model=model_choice(recorded.name)) if recorded else Embedder()
 
 
 def open_searcher(
-    index_dir: Path,
+    index_dir: Path | Location,
     *,
     embedder: Embedder | None = None,
     reranker_path: Path | None = None,
@@ -554,7 +554,7 @@ def open_searcher(
     The reranker comes from ``reranker_path`` or ``CITESEARCH_RERANKER``; by default there is none.
     """
     embedder = embedder or embedder_for(index_dir)
-    store = EmbeddedStore.open_for(index_dir, ModelInfo.of(embedder))
+    store = open_reader(index_dir, model=ModelInfo.of(embedder))
     path = reranker_path or (
         Path(os.environ["CITESEARCH_RERANKER"]) if os.environ.get("CITESEARCH_RERANKER") else None
     )

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import TOKEN_ENV, create_app, default_upload_dir
 from index.embed import Embedder
-from index.embedded_store import IndexMissing
+from index.store import IndexMissing
 
 EXPORTS = "belarus-new-export-markets"
 PROSPECTS = "belarus-asia-prospects-for-cooperation"

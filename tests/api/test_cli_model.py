@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
-from index.embedded_store import EmbeddedStore
+from index.store_factory import recorded_model
 
 
 def test_an_index_built_with_minilm_is_searched_with_minilm(
@@ -23,7 +23,7 @@ def test_an_index_built_with_minilm_is_searched_with_minilm(
     )
     index_dir = tmp_path / "index"
     assert main(["index", str(corpus), "--index-dir", str(index_dir), "--model", "minilm"]) == 0
-    assert EmbeddedStore.recorded_model(index_dir) == "sentence-transformers/all-MiniLM-L6-v2"
+    assert recorded_model(index_dir).name == "sentence-transformers/all-MiniLM-L6-v2"  # type: ignore[union-attr]
     capsys.readouterr()
     # No --model at search time: the index says which model embeds the question.
     assert (
@@ -36,4 +36,4 @@ def test_an_index_built_with_minilm_is_searched_with_minilm(
     assert main(["index", str(corpus), "--index-dir", str(index_dir), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["unchanged"] == ["tractors"] and report["chunks_embedded"] == 0
-    assert EmbeddedStore.recorded_model(index_dir) == "sentence-transformers/all-MiniLM-L6-v2"
+    assert recorded_model(index_dir).name == "sentence-transformers/all-MiniLM-L6-v2"  # type: ignore[union-attr]

@@ -13,21 +13,16 @@ import pytest
 
 from index.chunk import chunk_document
 from index.embed import Embedder
-from index.embedded_store import (
-    BM25_DIR,
-    MANIFEST_FILE,
-    VECTORS_FILE,
-    EmbeddedStore,
-    IndexMismatch,
-    IndexMissing,
-    ModelInfo,
-    StoreOptions,
-    chunk_text_hash,
-)
+from index.embedded.manifest import MANIFEST_FILE
+from index.embedded.rows import chunk_text_hash
+from index.embedded.search_state import BM25_DIR, VECTORS_FILE
+from index.embedded.store import EmbeddedStore
 from index.manifest import load_manifest
 from index.passage_vectors import embed_chunks, text_hash
 from index.pipeline import parse_file
 from index.records import Chunk, ChunkSentences, ParsedDocument
+from index.store import IndexMismatch, IndexMissing, ModelInfo
+from index.store_options import StoreOptions
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 DOCS = (

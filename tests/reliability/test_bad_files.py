@@ -24,7 +24,7 @@ from reliability_support import CORPUS_DIR
 
 from index.build import BuildReport, build_index
 from index.embed import Embedder
-from index.embedded_store import EmbeddedStore
+from index.embedded.store import EmbeddedStore
 from index.load import LoadError, read_source
 from index.parse_worker import ParseWorker
 from retrieval.search import open_searcher

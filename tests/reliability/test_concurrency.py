@@ -110,7 +110,7 @@ def _lock_held_elsewhere(index_dir: Path) -> Iterator[int]:
         [
             sys.executable,
             "-c",
-            "import sys, pathlib; from index.lock import IndexLock\n"
+            "import sys, pathlib; from index.embedded.lock import IndexLock\n"
             "with IndexLock(pathlib.Path(sys.argv[1])):\n"
             "    print('locked', flush=True); sys.stdin.read()",
             str(index_dir),

@@ -26,14 +26,12 @@ from reliability_support import CORPUS_DIR, REPO_ROOT
 from api.app import create_app
 from index.build import build_index
 from index.embed import Embedder
-from index.embedded_store import (
-    DB_FILE,
-    MANIFEST_FILE,
-    VECTORS_FILE,
-    EmbeddedStore,
-    IndexMismatch,
-)
-from index.lock import IndexLock
+from index.embedded.lock import IndexLock
+from index.embedded.manifest import MANIFEST_FILE
+from index.embedded.rows import DB_FILE
+from index.embedded.search_state import VECTORS_FILE
+from index.embedded.store import EmbeddedStore
+from index.store import IndexMismatch
 from retrieval.search import open_searcher
 
 QUESTION = "Belarus exports to Pakistan"
@@ -49,8 +47,9 @@ DRIVER = r"""
 import sys, time
 from pathlib import Path
 import index.build as build
-import index.embedded_store as store
-import index.generations as generations
+import index.embedded.generations as generations
+import index.embedded.store as store
+import index.embedded.writer as writer
 from index.embed import Embedder
 
 stage, index_dir, paths = sys.argv[1], Path(sys.argv[2]), [Path(p) for p in sys.argv[3:]]
@@ -69,7 +68,7 @@ build.ParseWorker.parse = stop_at("parse", build.ParseWorker.parse, nth=2)
 Embedder.encode = stop_at("embed", Embedder.encode)
 store.EmbeddedStore.add_document = stop_at("write", store.EmbeddedStore.add_document)
 store.fsync_tree = stop_at("commit", store.fsync_tree)
-build.publish = stop_at("publish", build.publish)
+writer.publish = stop_at("publish", writer.publish)
 generations._point = stop_at("swap", generations._point)
 generations._remove_old = stop_at("cleanup", generations._remove_old)
 embedder = Embedder()

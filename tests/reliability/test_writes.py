@@ -29,7 +29,7 @@ from api.app import create_app
 from api.local_server import running_server
 from index.build import build_index
 from index.embed import Embedder
-from index.embedded_store import EmbeddedStore
+from index.embedded.store import EmbeddedStore
 from retrieval.search import Searcher
 
 CORPUS_IDS = {p.stem for p in CORPUS_DIR.glob("*.txt")}

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from index.store import IndexLocked
 
-class IndexLocked(RuntimeError):
-    """Another process is writing the same index."""
+__all__ = ["IndexLock", "IndexLocked", "lock_path_for"]
 
 
 def lock_path_for(index_dir: Path) -> Path:

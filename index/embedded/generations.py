@@ -6,7 +6,7 @@ Layout next to the index path ``var/index``::
     var/index.6/          previous generation, kept for readers that opened it a moment ago
     var/index.7/          current generation: store.sqlite, vectors.faiss, bm25/, manifest.json
     var/.index.8.staging/ a build in progress (never read)
-    var/index.lock        held by the indexer (index.lock)
+    var/index.lock        held by the indexer (index.embedded.lock)
 
 A build writes a complete store into a staging directory, fsyncs every file, renames the directory
 to ``index.<N>`` and then replaces the symlink by renaming a new symlink over it. rename(2) is
