@@ -10,7 +10,8 @@ generations behind a symlink.
 | ``writer`` | ``EmbeddedWriter``: a ``StoreWriter`` staging the next generation |
 | ``generations``, ``lock`` | atomic publication by symlink swap; one writer at a time |
 
-This module is the backend the factory (``index.store_factory``) loads.
+This module is the backend the factory (``index.store_factory``) loads; the return types below
+have mypy check that the store classes keep to the protocols.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from index.embedded.manifest import recorded_model as _recorded_model
 from index.embedded.store import EmbeddedStore
 from index.embedded.writer import EmbeddedWriter
-from index.store import ModelInfo
+from index.store import ModelInfo, StoreReader, StoreWriter
 from index.store_factory import Location
 from index.store_options import StoreOptions
 
@@ -27,7 +28,7 @@ __all__ = ["EmbeddedStore", "EmbeddedWriter", "open_reader", "open_writer", "rec
 
 def open_reader(
     location: Location, *, model: ModelInfo | None = None, verify_checksums: bool = True
-) -> EmbeddedStore:
+) -> StoreReader:
     """The current generation of the directory index at ``location``, read-only."""
     return EmbeddedStore.open(
         location.directory,
@@ -44,7 +45,7 @@ def open_writer(
     model: ModelInfo,
     options: StoreOptions | None = None,
     fresh: bool = False,
-) -> EmbeddedWriter:
+) -> StoreWriter:
     """An update of the directory index at ``location`` (see ``EmbeddedWriter``)."""
     return EmbeddedWriter(location.directory, model=model, options=options, fresh=fresh)
 
