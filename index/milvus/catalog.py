@@ -9,6 +9,7 @@ staged generation) are never seen, whatever state its transactions are in.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -87,10 +88,18 @@ CREATE TABLE IF NOT EXISTS {s}.embeddings (
 """
 
 
+def safe_name(index_name: str) -> str:
+    """An index name as lower-case letters, digits and _ (PG and Milvus identifiers), at most 40
+    characters; a long or changed name keeps a hash of the original so two never collide."""
+    clean = re.sub(r"[^a-z0-9_]", "_", index_name.lower()) or "index"
+    if clean != index_name or len(clean) > 40:
+        clean = f"{clean[:31]}_{hashlib.sha256(index_name.encode()).hexdigest()[:8]}"
+    return clean
+
+
 def schema_name(index_name: str) -> str:
-    """The PG schema of an index: ``citesearch_`` and its name in lower-case letters, digits, _."""
-    clean = re.sub(r"[^a-z0-9_]", "_", index_name.lower())[:40] or "index"
-    return f"citesearch_{clean}"
+    """The PG schema of an index: ``citesearch_`` and its safe name."""
+    return f"citesearch_{safe_name(index_name)}"
 
 
 def connect(url: str) -> psycopg.Connection[dict[str, Any]]:

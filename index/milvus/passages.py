@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ import grpc
 import numpy as np
 from pymilvus import DataType, Function, FunctionType, MilvusClient, MilvusException
 
+from index.milvus.catalog import safe_name
 from index.store import ScoredId
 from index.store_options import StoreOptions
 
@@ -49,7 +51,9 @@ class PassageRow:
 def connect(uri: str) -> MilvusClient:
     """A client of the Milvus at ``uri`` (``http://host:19530``), checked to be 2.5 or newer."""
     try:
-        client = MilvusClient(uri=uri, timeout=30)
+        # An alias of its own: pymilvus shares one connection per URI by default, and one
+        # reader's close() would cut every other reader and writer of the process off.
+        client = MilvusClient(uri=uri, timeout=30, alias=f"citesearch-{secrets.token_hex(8)}")
     except MilvusException as error:
         raise ConnectionError(f"cannot reach Milvus at {uri}: {error}") from error
     check_server(client, uri)
@@ -86,7 +90,12 @@ def check_server(client: MilvusClient, uri: str) -> None:
         if error.code() == grpc.StatusCode.UNIMPLEMENTED:  # milvus-lite
             return
         raise ConnectionError(f"cannot reach Milvus at {uri}: {error.details()}") from error
-    found = _version(str(version))
+    require_version(str(version), uri)
+
+
+def require_version(version: str, uri: str) -> None:
+    """``MilvusTooOld`` unless ``version`` (``v2.5.4``, ``2.6.0``...) is 2.5 or newer."""
+    found = _version(version)
     if found is not None and found < MIN_VERSION:
         raise MilvusTooOld(
             f"Milvus at {uri} is {version}; citesearch needs Milvus 2.5 or newer (older servers "
@@ -287,10 +296,9 @@ def vector_search(
 
 def collection_name(index_name: str, generation: str) -> str:
     """A Milvus collection name (letters, digits, _) for a generation of an index."""
-    clean = "".join(c if c.isalnum() and c.isascii() else "_" for c in index_name.lower())[:60]
-    return f"citesearch_{clean}_{generation}"
+    return f"{alias_name(index_name)}_{generation}"
 
 
 def alias_name(index_name: str) -> str:
-    clean = "".join(c if c.isalnum() and c.isascii() else "_" for c in index_name.lower())[:60]
-    return f"citesearch_{clean}"
+    """The alias that names an index's published collection in Milvus."""
+    return f"citesearch_{safe_name(index_name)}"

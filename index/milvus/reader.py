@@ -107,7 +107,7 @@ class MilvusReader:
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
         if vector.shape != (self._model.dimension,):
             raise ValueError(
-                f"query vector has {vector.shape[0]} dimensions, the index {self._model.dimension}"
+                f"query vector must have {self._model.dimension} values, got {vector.size}"
             )
         return passages.vector_search(
             self._milvus, self._row["collection"], vector, k, doc_ids, self._options.hnsw_ef_search

@@ -11,9 +11,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import psycopg
+from pymilvus import MilvusClient
 
-from index.embedded_store import EmbeddedStore
+from index.embedded import EmbeddedStore
 from index.milvus import MilvusWriter
+from index.milvus.catalog import schema_name
+from index.milvus.passages import alias_name
 from index.passage_vectors import text_hash
 from index.store import ModelInfo, SourceFile, StoreWriter
 
@@ -48,6 +52,18 @@ def copy_documents(
         )
         added += len(chunks)
     return added
+
+
+def drop_index(milvus_uri: str, postgres_url: str, name: str) -> None:
+    """Remove an index from both servers: its collections and its PostgreSQL schema."""
+    client = MilvusClient(uri=milvus_uri)
+    prefix = alias_name(name) + "_"
+    for collection in client.list_collections():
+        if collection.startswith(prefix):
+            client.drop_collection(collection)
+    client.close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema_name(name)} CASCADE")
 
 
 def main() -> None:
