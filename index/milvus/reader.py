@@ -97,6 +97,8 @@ class MilvusReader:
         self, query: str | Sequence[str], k: int, doc_ids: Sequence[str] | None = None
     ) -> list[ScoredId]:
         terms = tokenize(query) if isinstance(query, str) else list(query)
+        if self.chunk_count == 0:  # Milvus's BM25 over an empty collection divides by zero
+            return []
         return passages.bm25_search(
             self._milvus, self._row["collection"], terms, k, self._options.bm25.k1, doc_ids
         )

@@ -276,7 +276,8 @@ class MilvusWriter:
         )
         inserted = passages.insert(self._milvus, self._collection, self._passage_rows())
         passages.build_indexes(self._milvus, self._collection, self._options, inserted)
-        passages.probe_bm25(self._milvus, self._collection)
+        if inserted:  # BM25 over no passage at all is NaN in Milvus: nothing to probe
+            passages.probe_bm25(self._milvus, self._collection)
         self._pg.execute(
             self._sql(
                 "UPDATE {s}.generations SET state = 'committed', chunk_count = %s WHERE name = %s"
