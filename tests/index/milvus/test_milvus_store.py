@@ -91,6 +91,7 @@ def test_milvus_top10_and_eval_figures_match_the_embedded_backend(
             )
             for q in questions
         ]
+        print(f"{mode}: mean top-10 overlap {np.mean(overlaps):.4f}, lowest {min(overlaps):.2f}")
         assert np.mean(overlaps) >= 0.95, (mode, np.mean(overlaps))
     configs = [c for c in DEFAULT_CONFIGS if c.name in ("bm25", "dense", "hybrid-rrf")]
     figures_embedded = run_qa(on_embedded, questions, configs)
@@ -98,6 +99,9 @@ def test_milvus_top10_and_eval_figures_match_the_embedded_backend(
     for a, b in zip(figures_embedded.results, figures_milvus.results, strict=True):
         for metric, value in a.metrics.items():
             if not metric.startswith("latency"):
+                print(
+                    f"{a.config.name} {metric}: {value:.4f} embedded, {b.metrics[metric]:.4f} Milvus"
+                )
                 assert abs(value - b.metrics[metric]) <= 0.01, (a.config.name, metric)
 
 
