@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from milvus_support import drop_index
 
 from index.chunk import chunk_document
 from index.embed import Embedder
@@ -79,6 +78,8 @@ def _milvus(
 ) -> Iterator[StoreLocation]:
     """A new index name on the session's Milvus and PostgreSQL (tests/index/conftest.py);
     its schema and collections are dropped afterwards."""
+    from milvus_support import drop_index  # pymilvus and psycopg: only when this backend runs
+
     milvus = request.getfixturevalue("milvus_server")
     postgres = request.getfixturevalue("postgres_server")
     location = Location(tmp_path / tmp_path.name, milvus.uri, postgres.url)
