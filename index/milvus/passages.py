@@ -34,6 +34,8 @@ TERMS_MAX_BYTES = 65_535  # Milvus's VARCHAR limit; a chunk of 300 word pieces s
 TOP_K_MAX = 16_384  # Milvus refuses a larger limit
 MIN_VERSION = (2, 5)
 
+log = logging.getLogger(__name__)
+
 
 class MilvusTooOld(RuntimeError):
     """The Milvus server cannot run this backend (BM25 functions need Milvus >= 2.5)."""
@@ -160,37 +162,56 @@ def insert(client: MilvusClient, name: str, rows: Iterable[PassageRow]) -> int:
     return total
 
 
-def vector_index_params(options: StoreOptions, chunk_count: int) -> dict[str, Any]:
-    """The dense index: FLAT (exact) by default, HNSW when the options ask for it."""
+def vector_index_params(options: StoreOptions, chunk_count: int) -> list[dict[str, Any]]:
+    """The dense index to try, in order: FLAT (exact) by default; when the options ask for an
+    approximate index, HNSW (the embedded backend's kind), else IVF_FLAT for servers without
+    HNSW (milvus-lite has FLAT and IVF_FLAT only)."""
     if options.vector_kind(chunk_count) == "hnsw":
-        return {
-            "index_type": "HNSW",
-            "metric_type": "IP",
-            "params": {"M": options.hnsw_m, "efConstruction": max(options.hnsw_ef_search, 64)},
-        }
-    return {"index_type": "FLAT", "metric_type": "IP", "params": {}}
+        nlist = min(65_536, max(1, int(4 * chunk_count**0.5)))
+        return [
+            {
+                "index_type": "HNSW",
+                "metric_type": "IP",
+                "params": {"M": options.hnsw_m, "efConstruction": max(options.hnsw_ef_search, 64)},
+            },
+            {"index_type": "IVF_FLAT", "metric_type": "IP", "params": {"nlist": nlist}},
+        ]
+    return [{"index_type": "FLAT", "metric_type": "IP", "params": {}}]
 
 
-def build_indexes(client: MilvusClient, name: str, options: StoreOptions, chunk_count: int) -> None:
-    """Flush, index (dense, BM25 with the store's k1/b, doc_id inverted) and load a collection."""
+def build_indexes(client: MilvusClient, name: str, options: StoreOptions, chunk_count: int) -> str:
+    """Flush, index (dense, BM25 with the store's k1/b, doc_id inverted) and load a collection;
+    returns the dense index type used."""
     if options.bm25.method != "lucene" or options.bm25.idf_method not in (None, "lucene"):
         raise ValueError(
             f"the Milvus backend scores BM25 as Lucene does; {options.bm25.method!r} is not "
             f"available there"
         )
     client.flush(name)
-    params = client.prepare_index_params()
-    dense = vector_index_params(options, chunk_count)
-    params.add_index("dense", **dense)
-    params.add_index(
+    scalar = client.prepare_index_params()
+    scalar.add_index(
         "sparse",
         index_type="SPARSE_INVERTED_INDEX",
         metric_type="BM25",
         params={"bm25_k1": options.bm25.k1, "bm25_b": options.bm25.b},
     )
-    params.add_index("doc_id", index_type="INVERTED")
-    client.create_index(name, params)
-    client.load_collection(name)
+    scalar.add_index("doc_id", index_type="INVERTED")
+    client.create_index(name, scalar)
+    choices = vector_index_params(options, chunk_count)
+    for i, dense in enumerate(choices):
+        params = client.prepare_index_params()
+        params.add_index("dense", **dense)
+        try:
+            with _quiet_pymilvus():
+                client.create_index(name, params)
+        except MilvusException as error:
+            if i + 1 == len(choices) or "invalid index type" not in str(error):
+                raise
+            log.info("Milvus refused %s (%s); trying the next kind", dense["index_type"], error)
+            continue
+        client.load_collection(name)
+        return str(dense["index_type"])
+    raise AssertionError("unreachable: the last choice raises")
 
 
 def probe_bm25(client: MilvusClient, name: str) -> None:
@@ -288,7 +309,11 @@ def vector_search(
         anns_field="dense",
         limit=min(k, TOP_K_MAX),
         filter=_doc_filter(doc_ids),
-        search_params={"metric_type": "IP", "params": {"ef": max(ef_search, k)}},
+        # ef for HNSW, nprobe for IVF_FLAT (each index ignores the other's); FLAT needs neither.
+        search_params={
+            "metric_type": "IP",
+            "params": {"ef": max(ef_search, k), "nprobe": ef_search},
+        },
         output_fields=["chunk_id"],
     )
     return _hits(result, 1.0)

@@ -24,8 +24,10 @@ from eval.runner import DEFAULT_CONFIGS, run_qa
 from index.build import build_index
 from index.embedded import EmbeddedStore
 from index.milvus import MilvusReader, MilvusWriter, passages
+from index.passage_vectors import text_hash
 from index.store import IndexLocked, IndexMissing, StoreReader
 from index.store_factory import Location, open_reader, open_writer
+from index.store_options import StoreOptions
 from retrieval.search import Searcher
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -274,3 +276,27 @@ def test_milvus_older_than_2_5_is_refused() -> None:
         passages.require_version("v2.4.13", "http://127.0.0.1:19530")
     passages.require_version("v2.5.1", "http://127.0.0.1:19530")
     passages.require_version("2.6.0", "http://127.0.0.1:19530")
+
+
+def test_an_approximate_vector_index_is_selectable(
+    embedded: EmbeddedStore, new_location: Callable[[], Location]
+) -> None:
+    # HNSW where the server has it, IVF_FLAT on milvus-lite; at this size both find the same top 10.
+    location = new_location()
+    docs = ["pakistan-belarus-relations-akram-2021", "belarus-asia-africa-latin-america-2021"]
+    options = StoreOptions(vector_index="hnsw")
+    with open_writer(location, model=model_of(embedded), options=options) as writer:
+        copy_documents(embedded, writer, docs)
+        writer.publish()
+    with open_reader(location) as reader:
+        client = passages.connect(location.milvus_uri or "")
+        collection = passages.collection_name(location.name, reader.generation)
+        kind = client.describe_index(collection, "dense")["index_type"]
+        client.close()
+        assert kind in ("HNSW", "IVF_FLAT")
+        chunk = embedded.chunks_of(docs[0])[3]
+        [vector] = embedded.get_cached_embeddings([text_hash(chunk.text)]).values()
+        hits = reader.vector_search(vector, 10)
+        assert hits[0].chunk_id == chunk.chunk_id
+        expected = embedded.vector_search(vector, 10, doc_ids=docs)
+        assert [h.chunk_id for h in hits] == [h.chunk_id for h in expected]
