@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from index.milvus import catalog
 from index.milvus.reader import MilvusReader, model_from
 from index.milvus.writer import MilvusWriter
-from index.store import ModelInfo
+from index.store import ModelInfo, StoreReader, StoreWriter  # mypy checks the classes keep to them
 from index.store_options import StoreOptions
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def _urls(location: Location) -> tuple[str, str]:
 
 def open_reader(
     location: Location, *, model: ModelInfo | None, verify_checksums: bool
-) -> MilvusReader:
+) -> StoreReader:
     """The generation published at ``location`` (``verify_checksums`` has no meaning here: the
     servers keep their own data consistent)."""
     milvus, postgres = _urls(location)
@@ -44,7 +44,7 @@ def open_reader(
 
 def open_writer(
     location: Location, *, model: ModelInfo, options: StoreOptions | None, fresh: bool
-) -> MilvusWriter:
+) -> StoreWriter:
     """An update of the index at ``location`` (see ``index.milvus.writer``)."""
     milvus, postgres = _urls(location)
     return MilvusWriter.open(
