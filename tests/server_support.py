@@ -38,7 +38,9 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, secon
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServerUnavailable(f"server exited with {process.returncode}: {log.read_text()[-2000:]}")
+            raise ServerUnavailable(
+                f"server exited with {process.returncode}: {log.read_text()[-2000:]}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -71,7 +73,12 @@ class MilvusServer:
         log = self.data_dir / "milvus.log"
         # argv: data file, gRPC address, log level (milvus_lite.server.Server passes the same).
         self.process = subprocess.Popen(
-            [str(lib / "milvus"), str(self.data_dir / "milvus.db"), f"127.0.0.1:{self.port}", "ERROR"],
+            [
+                str(lib / "milvus"),
+                str(self.data_dir / "milvus.db"),
+                f"127.0.0.1:{self.port}",
+                "ERROR",
+            ],
             env=env,
             cwd=self.data_dir,
             stdout=log.open("ab"),
@@ -151,7 +158,9 @@ class PostgresServer:
 
             # The unprivileged user must reach the binaries and own the cluster directory.
             ensure_prefix_permissions(POSTGRES_BIN_PATH)
-            ensure_folder_permissions(POSTGRES_BIN_PATH, stat.S_IXGRP | stat.S_IXOTH | stat.S_IRGRP | stat.S_IROTH)
+            ensure_folder_permissions(
+                POSTGRES_BIN_PATH, stat.S_IXGRP | stat.S_IXOTH | stat.S_IRGRP | stat.S_IROTH
+            )
             ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
             ensure_prefix_permissions(self.data_dir)
             entry = pwd.getpwnam(self.user)
