@@ -73,8 +73,22 @@ def _embedded(
     yield StoreLocation("embedded", Location(tmp_path / "index"), model)
 
 
+def _milvus(
+    request: pytest.FixtureRequest, tmp_path: Path, model: ModelInfo
+) -> Iterator[StoreLocation]:
+    """A new index name on the session's Milvus and PostgreSQL (tests/index/conftest.py);
+    its schema and collections are dropped afterwards."""
+    from milvus_support import drop_index  # pymilvus and psycopg: only when this backend runs
+
+    milvus = request.getfixturevalue("milvus_server")
+    postgres = request.getfixturevalue("postgres_server")
+    location = Location(tmp_path / tmp_path.name, milvus.uri, postgres.url)
+    yield StoreLocation("milvus", location, model)
+    drop_index(milvus.uri, postgres.url, location.name)
+
+
 LocationMaker = Callable[[pytest.FixtureRequest, Path, ModelInfo], Iterator[StoreLocation]]
-LOCATIONS: dict[str, LocationMaker] = {"embedded": _embedded}
+LOCATIONS: dict[str, LocationMaker] = {"embedded": _embedded, "milvus": _milvus}
 
 
 @pytest.fixture(scope="module")
