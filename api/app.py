@@ -88,6 +88,8 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 # Room an upload must leave on the disk (besides itself) for the index generation it makes.
 MIN_FREE_BYTES = 64 * 1024 * 1024
+# How often a running server checks for a generation published by another process.
+FOLLOW_SECONDS = 2.0
 
 _bearer = HTTPBearer(auto_error=False, description=f"The token set in {TOKEN_ENV}.")
 
@@ -138,6 +140,7 @@ def create_app(
     require_index: bool = True,
     min_free_bytes: int = MIN_FREE_BYTES,
     max_pending_jobs: int | None = None,
+    follow_seconds: float | None = FOLLOW_SECONDS,
 ) -> FastAPI:
     """The citesearch app serving the index in ``index_dir`` (a directory or a ``Location``).
 
@@ -153,6 +156,10 @@ def create_app(
     An upload is refused with 507 when it would leave less than ``min_free_bytes`` free, and
     with 429 while ``max_pending_jobs`` jobs wait. Jobs a stop cut short are marked
     ``interrupted`` and their work queued again at once.
+
+    While the app runs it checks every ``follow_seconds`` for a generation another process
+    published (`citesearch index`, another server sharing a Milvus + PostgreSQL) and serves it;
+    None turns that off.
     """
     location = as_location(index_dir)
     token = os.environ.get(TOKEN_ENV) if api_token is _FROM_ENV else api_token
@@ -164,6 +171,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if follow_seconds is not None:
+            slot.follow(follow_seconds)
         yield
         jobs.shutdown()
         slot.close()

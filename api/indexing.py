@@ -31,7 +31,7 @@ from index.build import BuildProgress, build_index, remove_documents
 from index.embed import Embedder
 from index.load import SUPPORTED_SUFFIXES
 from index.store import DocumentInfo
-from index.store_factory import Location
+from index.store_factory import Location, published_generation
 from retrieval.search import Searcher, embedder_for, open_searcher
 
 log = logging.getLogger(__name__)
@@ -90,12 +90,19 @@ class SearcherSlot:
         self._retired: dict[int, Searcher] = {}  # replaced, closed when their last lease ends
         self.error: str | None = "the index has not been opened yet"
         self.version = 0  # goes up with every index the slot starts serving
+        self._opening = threading.Lock()  # one open at a time (a job's publish, the follower)
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
 
     def open(self, *, strict: bool = False) -> Searcher | None:
         """Open the index on disk and serve it; keep serving the old one if that fails.
 
         With ``strict`` the failure is raised (``IndexMismatch``/``IndexMissing``) instead.
         """
+        with self._opening:
+            return self._open(strict)
+
+    def _open(self, strict: bool) -> Searcher | None:
         try:
             searcher = open_searcher(self.index_dir, embedder=self.embedder())
         except Exception as exc:  # a missing or mismatched index is reported, not fatal
@@ -114,6 +121,35 @@ class SearcherSlot:
         if stale is not None:
             _close(stale)
         return searcher
+
+    def refresh(self) -> bool:
+        """Serve the generation published now if it is not the one served (another process,
+        another server's upload, `citesearch index`, published it); True when it swapped."""
+        try:
+            published = published_generation(self.index_dir)
+        except Exception as exc:  # an unreachable catalog: keep serving what we have
+            log.warning("cannot read the published generation of %s: %s", self.index_dir, exc)
+            return False
+        with self._lock:
+            serving = self._searcher.store.generation if self._searcher is not None else None
+        if published is None or published == serving:
+            return False
+        return self.open() is not None
+
+    def follow(self, interval: float) -> None:
+        """Check every ``interval`` seconds for a generation published by another process (a
+        background thread, stopped by ``close``)."""
+        if self._follower is not None:
+            return
+        self._stop.clear()
+        self._follower = threading.Thread(
+            target=self._follow, args=(interval,), name="citesearch-follow", daemon=True
+        )
+        self._follower.start()
+
+    def _follow(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self.refresh()
 
     @contextmanager
     def lease(self) -> Iterator[Searcher]:
@@ -162,6 +198,10 @@ class SearcherSlot:
 
     def close(self) -> None:
         """Stop serving; Searchers still leased are closed when their requests end."""
+        self._stop.set()
+        if self._follower is not None:
+            self._follower.join(timeout=30)
+            self._follower = None
         with self._lock:
             current, self._searcher = self._searcher, None
             self.error = "the server is shutting down"

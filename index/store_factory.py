@@ -111,6 +111,8 @@ class Backend(Protocol):
 
     def recorded_model(self, location: Location) -> ModelInfo | None: ...
 
+    def published_generation(self, location: Location) -> str | None: ...
+
 
 def backend_for(location: Location) -> Backend:
     """The backend module serving ``location``, imported now; ``BackendUnavailable`` when it is
@@ -175,6 +177,14 @@ def recorded_model(where: Location | Path | str) -> ModelInfo | None:
     """The model the current generation at ``where`` records, or None (no index, unreadable)."""
     location = as_location(where)
     return backend_for(location).recorded_model(location)
+
+
+def published_generation(where: Location | Path | str) -> str | None:
+    """The name of the generation published at ``where`` now (what a reader opened now would
+    read: compare with ``StoreReader.generation``), or None (no index, unreachable). Cheap: a
+    link read or one small query, for servers that poll for another process's publish."""
+    location = as_location(where)
+    return backend_for(location).published_generation(location)
 
 
 def _redact(url: str | None) -> str:

@@ -16,6 +16,7 @@ have mypy check that the store classes keep to the protocols.
 
 from __future__ import annotations
 
+from index.embedded.generations import current_generation
 from index.embedded.manifest import recorded_model as _recorded_model
 from index.embedded.store import EmbeddedStore
 from index.embedded.writer import EmbeddedWriter
@@ -23,7 +24,14 @@ from index.store import ModelInfo, StoreReader, StoreWriter
 from index.store_factory import Location
 from index.store_options import StoreOptions
 
-__all__ = ["EmbeddedStore", "EmbeddedWriter", "open_reader", "open_writer", "recorded_model"]
+__all__ = [
+    "EmbeddedStore",
+    "EmbeddedWriter",
+    "open_reader",
+    "open_writer",
+    "published_generation",
+    "recorded_model",
+]
 
 
 def open_reader(
@@ -53,3 +61,9 @@ def open_writer(
 def recorded_model(location: Location) -> ModelInfo | None:
     """The model the directory index at ``location`` records, or None."""
     return _recorded_model(location.directory)
+
+
+def published_generation(location: Location) -> str | None:
+    """The generation directory the index link points to now (``index.7``), or None."""
+    current = current_generation(location.directory)
+    return current.name if current is not None else None

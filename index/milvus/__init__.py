@@ -24,7 +24,14 @@ from index.store_options import StoreOptions
 if TYPE_CHECKING:
     from index.store_factory import Location
 
-__all__ = ["MilvusReader", "MilvusWriter", "open_reader", "open_writer", "recorded_model"]
+__all__ = [
+    "MilvusReader",
+    "MilvusWriter",
+    "open_reader",
+    "open_writer",
+    "published_generation",
+    "recorded_model",
+]
 
 
 def _urls(location: Location) -> tuple[str, str]:
@@ -65,3 +72,18 @@ def recorded_model(location: Location) -> ModelInfo | None:
             return None
         found = catalog.current_generation(conn, schema)
     return model_from(found["model"]) if found else None
+
+
+def published_generation(location: Location) -> str | None:
+    """The name of the published generation, or None (no index, or PostgreSQL unreachable)."""
+    _, postgres = _urls(location)
+    try:
+        conn = catalog.connect(postgres)
+    except ConnectionError:
+        return None
+    with conn:
+        schema = catalog.schema_name(location.name)
+        if not catalog.schema_exists(conn, schema):
+            return None
+        found = catalog.current_generation(conn, schema)
+    return str(found["name"]) if found else None

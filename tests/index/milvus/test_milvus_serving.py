@@ -65,6 +65,10 @@ def _answers(url: str) -> list[list[object]]:
     return out
 
 
+def _documents(url: str) -> int:
+    return int(httpx.get(f"{url}/api/health", timeout=30).json()["documents"])
+
+
 @pytest.fixture
 def served(
     corpus_index: Path,
@@ -110,11 +114,20 @@ def test_two_servers_answer_identically_while_a_third_process_publishes(
     )  # fmt: skip
     rounds = 0
     while indexer.poll() is None or rounds == 0:
-        # Each server reads the generation it opened: same answers, whatever the indexer is at.
-        assert _answers(first) == expected
-        assert _answers(second) == expected
+        # Each server answers from the generation it serves: the old one's answers, whatever the
+        # indexer is at, until the server has moved to the published one (never back).
+        for url in (first, second):
+            if _answers(url) != expected:
+                assert _documents(url) == 5
         rounds += 1
     assert indexer.returncode == 0
     with open_reader(location) as reader:
         assert reader.generation != before
         assert len(reader.documents()) == 5
+    # After the swap both servers serve the new generation (they check for it every 2 s).
+    deadline = time.monotonic() + 60
+    while not all(_documents(url) == 5 for url in (first, second)):
+        assert time.monotonic() < deadline, "a server still serves the old generation"
+        time.sleep(0.5)
+    after = _answers(first)
+    assert _answers(second) == after and after != expected
