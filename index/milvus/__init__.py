@@ -13,7 +13,7 @@ directory name, so several indexes can share one Milvus and one PostgreSQL.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from index.milvus import catalog
 from index.milvus.reader import MilvusReader, model_from
@@ -61,21 +61,18 @@ def open_writer(
 
 def recorded_model(location: Location) -> ModelInfo | None:
     """The model of the published generation, or None (no index, or PostgreSQL unreachable)."""
-    _, postgres = _urls(location)
-    try:
-        conn = catalog.connect(postgres)
-    except ConnectionError:
-        return None
-    with conn:
-        schema = catalog.schema_name(location.name)
-        if not catalog.schema_exists(conn, schema):
-            return None
-        found = catalog.current_generation(conn, schema)
+    found = _published_row(location)
     return model_from(found["model"]) if found else None
 
 
 def published_generation(location: Location) -> str | None:
     """The name of the published generation, or None (no index, or PostgreSQL unreachable)."""
+    found = _published_row(location)
+    return str(found["name"]) if found else None
+
+
+def _published_row(location: Location) -> dict[str, Any] | None:
+    """The published generation's catalog row, or None (no index, or PostgreSQL unreachable)."""
     _, postgres = _urls(location)
     try:
         conn = catalog.connect(postgres)
@@ -85,5 +82,4 @@ def published_generation(location: Location) -> str | None:
         schema = catalog.schema_name(location.name)
         if not catalog.schema_exists(conn, schema):
             return None
-        found = catalog.current_generation(conn, schema)
-    return str(found["name"]) if found else None
+        return catalog.current_generation(conn, schema)
