@@ -345,7 +345,7 @@ def create_app(
             raise HTTPException(404, f"No job with id {job_id!r}.")
         return found
 
-    @app.get("/api/jobs", response_model=JobList, tags=["documents"])
+    @app.get("/api/jobs", response_model=JobList, responses=_ERRORS, tags=["documents"])
     def job_list(
         limit: Annotated[int, Query(ge=1, le=MAX_JOBS_KEPT, description="How many.")] = 20,
     ) -> JobList:

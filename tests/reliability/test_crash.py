@@ -64,7 +64,7 @@ def stop_at(name, real, nth=1):
         return real(*args, **kwargs)
     return wrapper
 
-build.ParseWorker.parse = stop_at("parse", build.ParseWorker.parse, nth=2)
+build.ParseWorker.parse_all = stop_at("parse", build.ParseWorker.parse_all, nth=2)
 Embedder.encode = stop_at("embed", Embedder.encode)
 store.EmbeddedStore.add_document = stop_at("write", store.EmbeddedStore.add_document)
 store.fsync_tree = stop_at("commit", store.fsync_tree)
