@@ -215,15 +215,21 @@ def read_source(path: Path) -> Source:
     return Source(text, None, warnings)
 
 
-def read_decoded(path: Path, kind: str) -> tuple[str, list[str]]:
-    """A text file's decoded text and warnings; LoadError when it cannot be read, is empty, is a
-    PDF under another name or is binary (``kind`` names what it should have been)."""
+def read_file_bytes(path: Path) -> bytes:
+    """A file's bytes; LoadError when it cannot be read or holds nothing but white space."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read the file ({exc.strerror or exc})") from exc
     if not data.strip():
         raise LoadError("the file is empty")
+    return data
+
+
+def read_decoded(path: Path, kind: str) -> tuple[str, list[str]]:
+    """A text file's decoded text and warnings; LoadError when it cannot be read, is empty, is a
+    PDF under another name or is binary (``kind`` names what it should have been)."""
+    data = read_file_bytes(path)
     if data.startswith(b"%PDF"):
         raise LoadError(f"a PDF named as {kind}: rename it to .pdf")
     text, warnings = decode_text(data)

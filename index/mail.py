@@ -23,7 +23,7 @@ from email.message import EmailMessage, Message, MIMEPart
 from pathlib import Path, PurePath
 from typing import Any
 
-from index.load import LoadError, Source, decode_text
+from index.load import LoadError, Source, decode_text, read_file_bytes
 
 MAIL_SUFFIXES = frozenset({".eml", ".msg"})
 
@@ -73,12 +73,7 @@ class MailMessage:
 
 def read_message(path: Path) -> MailMessage:
     """Read an .eml or .msg file; raises LoadError when it is empty, broken or encrypted."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(f"cannot read the file ({exc.strerror or exc})") from exc
-    if not data.strip():
-        raise LoadError("the file is empty")
+    data = read_file_bytes(path)
     if path.suffix.lower() == ".msg":
         return _read_msg(path)
     return read_eml_bytes(data)

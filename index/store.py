@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Self
 
 import numpy as np
 
@@ -104,6 +104,26 @@ class IndexLocked(RuntimeError):
 
 
 # ---- protocols -------------------------------------------------------------------------------
+
+
+class ClosesOnExit:
+    """``with store:`` closes the store when the block ends (what every backend's reader and
+    writer share; an exception inside a writer's block discards its unpublished update, as
+    ``close`` does)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 class StoreReader(Protocol):

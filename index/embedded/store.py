@@ -17,7 +17,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -38,12 +37,12 @@ from index.embedded.manifest import (
 from index.embedded.rows import DB_FILE, chunk_text_hash
 from index.embedded.search_state import SearchState, build_search_state, load_search_state
 from index.records import Chunk, ChunkSentences, Footnote, ParsedDocument
-from index.store import DocumentInfo, IndexMismatch, ModelInfo, ScoredId, SourceFile
+from index.store import ClosesOnExit, DocumentInfo, IndexMismatch, ModelInfo, ScoredId, SourceFile
 from index.store_options import StoreOptions
 from index.tokenize import TOKENIZER_VERSION, tokenize
 
 
-class EmbeddedStore:
+class EmbeddedStore(ClosesOnExit):
     """A store in one directory. Build one with ``create``, read one with ``open``.
 
     A store from ``open`` is read-only and safe to share between threads. A store from ``create``
@@ -151,17 +150,6 @@ class EmbeddedStore:
 
     def close(self) -> None:
         self._conn.close()
-
-    def __enter__(self) -> EmbeddedStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # ---- writing ----------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 
@@ -19,11 +18,11 @@ from index.embedded.generations import adopt_plain_directory, new_staging_dir, p
 from index.embedded.lock import IndexLock
 from index.embedded.store import EmbeddedStore
 from index.records import Chunk, ChunkSentences, ParsedDocument
-from index.store import DocumentInfo, IndexMissing, ModelInfo, SourceFile
+from index.store import ClosesOnExit, DocumentInfo, IndexMissing, ModelInfo, SourceFile
 from index.store_options import StoreOptions
 
 
-class EmbeddedWriter:
+class EmbeddedWriter(ClosesOnExit):
     """A ``StoreWriter`` of the index at ``index_dir`` (a generation symlink)."""
 
     def __init__(
@@ -125,17 +124,6 @@ class EmbeddedWriter:
                 self._base = None
         finally:
             self._lock.__exit__(None, None, None)
-
-    def __enter__(self) -> EmbeddedWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # ---- internals ---------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ from pymilvus import MilvusClient
 
 from index.milvus import catalog, passages, rows
 from index.records import Chunk, ChunkSentences, Footnote, ParsedDocument
-from index.store import DocumentInfo, IndexMismatch, IndexMissing, ModelInfo, ScoredId
+from index.store import ClosesOnExit, DocumentInfo, IndexMismatch, IndexMissing, ModelInfo, ScoredId
 from index.store_options import StoreOptions
 from index.tokenize import tokenize
 
@@ -32,7 +31,7 @@ def model_from(value: dict[str, Any]) -> ModelInfo:
     return ModelInfo(value["name"], value["weights_hash"], int(value["dimension"]))
 
 
-class MilvusReader:
+class MilvusReader(ClosesOnExit):
     """Read-only access to the generation current at open (``index.store.StoreReader``)."""
 
     def __init__(
@@ -189,17 +188,6 @@ class MilvusReader:
         with self._lock:
             self._pg.close()
             self._milvus.close()
-
-    def __enter__(self) -> MilvusReader:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # ---- internals ------------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ import logging
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
-from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -34,7 +33,14 @@ from index.milvus import catalog, passages, rows
 from index.milvus.reader import model_from
 from index.passage_vectors import text_hash
 from index.records import Chunk, ChunkSentences, ParsedDocument
-from index.store import DocumentInfo, IndexLocked, IndexMismatch, ModelInfo, SourceFile
+from index.store import (
+    ClosesOnExit,
+    DocumentInfo,
+    IndexLocked,
+    IndexMismatch,
+    ModelInfo,
+    SourceFile,
+)
 from index.store_options import StoreOptions
 from index.tokenize import tokenize
 
@@ -43,7 +49,7 @@ log = logging.getLogger(__name__)
 KEEP_PUBLISHED = 2  # the current generation and the one before it, for readers opened earlier
 
 
-class MilvusWriter:
+class MilvusWriter(ClosesOnExit):
     """An update of a Milvus + PostgreSQL index (``index.store.StoreWriter``)."""
 
     def __init__(
@@ -323,17 +329,6 @@ class MilvusWriter:
         finally:
             self._pg.close()  # releases the writer lock
             self._milvus.close()
-
-    def __enter__(self) -> MilvusWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # ---- internals ------------------------------------------------------------------------
 
