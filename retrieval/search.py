@@ -34,6 +34,7 @@ from retrieval.answer import (
     holds_answer_kind,
     idf,
     is_fragment,
+    missing_names,
     missing_share,
     score_sentences,
     sentence_citations,
@@ -198,6 +199,7 @@ class Searcher:
             sentences,
             term_counts,
             query_vector,
+            missing_names(plan.dense_text, missing),
         )
         result = SearchResult(
             query=query,
@@ -454,13 +456,17 @@ class Searcher:
         sentences: dict[str, ChunkSentences],
         term_counts: dict[str, int],
         query_vector: np.ndarray,
+        names_missing: Sequence[str] = (),
     ) -> Answer | None:
-        """The sentence of the top passages that answers best, or None ("not found")."""
+        """The sentence of the top passages that answers best, or None ("not found").
+
+        ``names_missing``: names in the question no passage holds; any of them means "not found".
+        """
         n = max(self.store.chunk_count, 1)
         weights = {t: idf(df, n) for t, df in term_counts.items() if df > 0}
         kind = expected_answer_kind(question)
         best: tuple[float, Chunk, int, int] | None = None
-        for group in groups:
+        for rank, group in enumerate(groups):
             chunk = chunks[group[0][0]]
             found = sentences[chunk.chunk_id]
             if len(found.vectors) != len(found.spans):
@@ -474,7 +480,10 @@ class Searcher:
                     continue
                 coverage = term_coverage(list(term_counts), weights, set(terms))
                 score = answer_score(
-                    float(cosine), coverage if term_counts else None, holds_answer_kind(text, kind)
+                    float(cosine),
+                    coverage if term_counts else None,
+                    holds_answer_kind(text, kind),
+                    rank,
                 )
                 if best is None or score > best[0]:
                     best = (score, chunk, start, end)
@@ -482,7 +491,10 @@ class Searcher:
             return None
         score, chunk, start, end = best
         confidence = confidence_of(
-            score, missing_share(term_counts, n), self.options.answer_threshold
+            score,
+            missing_share(term_counts, n),
+            self.options.answer_threshold,
+            name_missing=bool(names_missing),
         )
         if confidence is None:
             return None

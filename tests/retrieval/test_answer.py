@@ -10,11 +10,13 @@ from retrieval.answer import (
     ANSWER_THRESHOLD,
     MISSING_SHARE,
     STRONG_MATCH,
+    answer_score,
     best_highlight,
     confidence_of,
     expected_answer_kind,
     holds_answer_kind,
     is_fragment,
+    missing_names,
     missing_share,
     sentence_citations,
 )
@@ -105,3 +107,21 @@ def test_confidence_in_words_and_abstention() -> None:
     assert confidence_of(STRONG_MATCH, MISSING_SHARE) == "strong match"
     assert missing_share({"brazil": 0, "belarus": 200, "sell": 10}, 300) > MISSING_SHARE
     assert missing_share({"belarus": 200}, 300) == 0.0
+    # A name no passage holds decides however strong the rest is.
+    assert confidence_of(STRONG_MATCH + 1.0, 0.0, name_missing=True) is None
+
+
+def test_missing_names_are_capitalised_words_after_the_first() -> None:
+    question = "Which firm bought tractors in Lebanon, according to Reuters?"
+    assert missing_names(question, ["Which", "bought", "Lebanon", "Reuters"]) == [
+        "Lebanon",
+        "Reuters",
+    ]
+    assert missing_names(question, ["bought"]) == []
+
+
+def test_the_first_passage_sentences_get_the_rank_prior() -> None:
+    # Equal sentences: the one from the passage ranked first wins, by a margin that fades.
+    first, second, fifth = (answer_score(0.8, 0.5, True, rank) for rank in (0, 1, 4))
+    assert first > second > fifth
+    assert first - fifth < 0.15

@@ -156,6 +156,8 @@ def test_a_search_runs_the_model_on_the_query_alone(searcher: Searcher) -> None:
     [
         ("What did Belarus sell to Brazil in 2021?", ["Brazil"]),
         ("xyzzy qwertyuiop", ["xyzzy", "qwertyuiop"]),
+        # The rest matches strongly (a plant opened abroad), but no report names Lebanon.
+        ("Which Belarusian company opened a plant in Lebanon?", ["Lebanon"]),
     ],
 )
 def test_a_question_about_what_no_document_mentions_is_not_answered(
