@@ -213,6 +213,26 @@ def test_health(client: TestClient) -> None:
     assert health["model"] == "intfloat/multilingual-e5-small"
 
 
+def test_health_polls_count_the_documents_once_per_index_generation(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page polls health every few seconds: the document list is read once per loaded index.
+    with client.app.state.slot.lease_loaded() as current:  # type: ignore[attr-defined]
+        store = current.store
+    reads: list[int] = []
+    listing = type(store).documents
+
+    def counted(self: Any) -> list[Any]:
+        reads.append(1)
+        return listing(self)
+
+    monkeypatch.setattr(type(store), "documents", counted)
+    first = client.get("/api/health").json()
+    assert [client.get("/api/health").json() for _ in range(5)] == [first] * 5
+    assert len(reads) <= 1
+    assert first["documents"] == 5
+
+
 def test_without_an_index_the_app_refuses_or_says_why(tmp_path: Path, embedder: Embedder) -> None:
     with pytest.raises(IndexMissing, match="citesearch index"):
         create_app(tmp_path / "index", embedder=embedder, api_token=None)
