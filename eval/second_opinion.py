@@ -18,24 +18,26 @@ for comparison, and leave-one-collection-out for three-way and for two-way setti
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from eval.beir import load_beir
-from eval.beir_index import ensure_beir_index
 from eval.metrics import evaluate
-from eval.qa import load_questions
 from eval.runner import rank_scores
-from eval.sweep import DEPTHS, Collection, Ranked, beir_collection, is_cyrillic, qa_collection
+from eval.sweep import (
+    DEPTHS,
+    Collection,
+    Ranked,
+    collection_arguments,
+    is_cyrillic,
+    open_collections,
+)
 from index.embed import Embedder
 from retrieval.fusion import weighted_score_fusion
-from retrieval.search import Searcher, open_searcher
+from retrieval.search import Searcher
 
 METRIC = "ndcg@10"
 
@@ -157,32 +159,14 @@ def report(views: Sequence[SecondViews], settings: Sequence[ThreeWay], top: int 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m eval.second_opinion [--qa FILE] [--beir DIR]... [--index-dir DIR]``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m eval.second_opinion",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--qa", type=Path, help="question set (JSONL) on the corpus index")
-    parser.add_argument("--beir", type=Path, action="append", default=[], help="BEIR folder")
-    parser.add_argument("--index-dir", type=Path, default=Path("var/index"))
+    parser = collection_arguments("python -m eval.second_opinion", __doc__)
     args = parser.parse_args(argv)
     if args.qa is None and not args.beir:
         parser.error("give --qa FILE and/or --beir DIR")
     started = time.perf_counter()
     embedder, second = Embedder(), Embedder(model="minilm")
-    depth = max(DEPTHS)
-    views = []
-    if args.qa is not None:
-        searcher = open_searcher(args.index_dir, embedder=embedder)
-        collection = qa_collection(searcher, load_questions(args.qa), depth)
-        views.append(second_views(collection, searcher, second))
-    for folder in args.beir:
-        dataset = load_beir(folder)
-        built = ensure_beir_index(folder, dataset, args.index_dir.parent / "beir", embedder)
-        searcher = open_searcher(built.path, embedder=embedder)
-        name = Path(folder).resolve().name
-        collection = beir_collection(searcher, name, dataset.queries, dataset.qrels, depth)
-        views.append(second_views(collection, searcher, second))
+    opened = open_collections(args.qa, args.beir, args.index_dir, embedder, max(DEPTHS))
+    views = [second_views(collection, searcher, second) for collection, searcher in opened]
     print(report(views, settings_grid()))
     print(f"{len(settings_grid())} settings; {time.perf_counter() - started:.0f} s in all.")
     return 0

@@ -395,16 +395,41 @@ def write_sweep(result: SweepResult, out: Path) -> list[Path]:
 # ---- command line -----------------------------------------------------------------------------
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m eval.sweep [--qa FILE] [--beir DIR]... [--index-dir DIR] [--out DIR]``."""
+def collection_arguments(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """A command line taking the collections: ``--qa FILE``, ``--beir DIR``..., ``--index-dir``."""
     parser = argparse.ArgumentParser(
-        prog="python -m eval.sweep",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--qa", type=Path, help="question set (JSONL) on the corpus index")
     parser.add_argument("--beir", type=Path, action="append", default=[], help="BEIR folder")
     parser.add_argument("--index-dir", type=Path, default=Path("var/index"))
+    return parser
+
+
+def open_collections(
+    qa: Path | None, beir: Sequence[Path], index_dir: Path, embedder: Embedder, depth: int
+) -> list[tuple[Collection, Searcher]]:
+    """The question set on the corpus index and each BEIR folder on its own index (built under
+    ``index_dir``'s parent when missing), each with its lists fetched and its searcher."""
+    opened = []
+    if qa is not None:
+        searcher = open_searcher(index_dir, embedder=embedder)
+        opened.append((qa_collection(searcher, load_questions(qa), depth), searcher))
+    for folder in beir:
+        dataset = load_beir(folder)
+        built = ensure_beir_index(
+            folder, dataset, index_dir.parent / "beir", embedder, progress=True
+        )
+        searcher = open_searcher(built.path, embedder=embedder)
+        name = Path(folder).resolve().name
+        collection = beir_collection(searcher, name, dataset.queries, dataset.qrels, depth)
+        opened.append((collection, searcher))
+    return opened
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m eval.sweep [--qa FILE] [--beir DIR]... [--index-dir DIR] [--out DIR]``."""
+    parser = collection_arguments("python -m eval.sweep", __doc__)
     parser.add_argument(
         "--model", choices=get_args(ModelChoice), default=None, help="embedding model"
     )
@@ -415,18 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("give --qa FILE and/or --beir DIR")
     embedder = Embedder(model=args.model) if args.model else Embedder()
     depth = max(DEPTHS)
-    collections = []
-    if args.qa is not None:
-        searcher = open_searcher(args.index_dir, embedder=embedder)
-        collections.append(qa_collection(searcher, load_questions(args.qa), depth))
-    for folder in args.beir:
-        dataset = load_beir(folder)
-        built = ensure_beir_index(
-            folder, dataset, args.index_dir.parent / "beir", embedder, progress=True
-        )
-        searcher = open_searcher(built.path, embedder=embedder)
-        name = Path(folder).resolve().name
-        collections.append(beir_collection(searcher, name, dataset.queries, dataset.qrels, depth))
+    opened = open_collections(args.qa, args.beir, args.index_dir, embedder, depth)
+    collections = [collection for collection, _ in opened]
     fetched = time.perf_counter()
     settings = default_settings(cyrillic_rule=not args.no_cyrillic_rule)
     result = sweep(collections, settings)
