@@ -113,11 +113,20 @@ class SearcherSlot:
                 if self._searcher is None:
                     self.error = str(exc)
             return None
+        stale: Searcher | None = None
         with self._lock:
-            old, self._searcher = self._searcher, searcher
-            self.error = None
-            self.version += 1
-            stale = self._retire(old)
+            current = self._searcher
+            # Generations never change once published: when the follower has already moved to
+            # the one a job just published, the job's own open swaps nothing (one version each).
+            same = current is not None and current.store.generation == searcher.store.generation
+            if not same:
+                old, self._searcher = current, searcher
+                self.error = None
+                self.version += 1
+                stale = self._retire(old)
+        if same:
+            _close(searcher)
+            return current
         if stale is not None:
             _close(stale)
         return searcher

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from test_app import ZUBR_DOC, search
 
+from api.indexing import SearcherSlot
 from index.build import build_index
 from index.embed import Embedder
 
@@ -49,3 +50,25 @@ def test_following_can_be_turned_off(
     # Asked directly, the slot swaps to what was published.
     assert slot.refresh() is True and slot.refresh() is False
     assert client.get("/api/health").json()["documents"] == 6
+
+
+def test_the_follower_and_a_jobs_own_reopen_serve_a_generation_once(
+    index_copy: Path, embedder: Embedder, tmp_path: Path
+) -> None:
+    # An upload's job reopens the slot after it publishes; the follower may have moved there
+    # first. The second open of the same generation swaps nothing: one version per generation.
+    slot = SearcherSlot(index_copy, embedder)
+    first = slot.open(strict=True)
+    assert first is not None and slot.version == 1
+    assert slot.open() is first and slot.version == 1
+
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "zubr-census.txt").write_text(ZUBR_DOC, encoding="utf-8")
+    build_index([folder], index_copy, embedder=embedder, prune=False)
+    assert slot.refresh() is True and slot.version == 2  # what the follower does
+    served = slot.open()  # what the job does after its publish
+    assert served is not None and served is not first and slot.version == 2
+    assert served.store.document_info("zubr-census") is not None
+    assert slot.refresh() is False and slot.version == 2
+    slot.close()
