@@ -244,6 +244,10 @@ def answer_score(
     )
 
 
+# Punctuation around a query word, dropped when the word is named ("Missing: Brazil").
+WORD_EDGES = ".,;:!?\"'()«»“”"
+
+
 def missing_names(question: str, missing: Sequence[str]) -> list[str]:
     """The missing words written as names: capitalised, and not the question's first word.
 
@@ -257,7 +261,7 @@ def missing_names(question: str, missing: Sequence[str]) -> list[str]:
     []
     """
     words = question.split()
-    first = words[0].strip(".,;:!?\"'()«»“”") if words else ""
+    first = words[0].strip(WORD_EDGES) if words else ""
     return [w for w in missing if w[:1].isupper() and w != first]
 
 

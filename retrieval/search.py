@@ -27,6 +27,7 @@ from index.store_factory import Location, open_reader, recorded_model
 from index.tokenize import terms_at, tokenize
 from retrieval.answer import (
     ANSWER_THRESHOLD,
+    WORD_EDGES,
     answer_score,
     best_highlight,
     confidence_of,
@@ -445,7 +446,7 @@ class Searcher:
         for word in dict.fromkeys(text.split()):
             terms = tokenize(word)
             if terms and all(term_counts.get(t, 0) == 0 for t in terms):
-                missing.append(word.strip(".,;:!?\"'()«»“”"))
+                missing.append(word.strip(WORD_EDGES))
         return missing
 
     def _answer(
