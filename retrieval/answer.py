@@ -246,6 +246,19 @@ def answer_score(
 
 # Punctuation around a query word, dropped when the word is named ("Missing: Brazil").
 WORD_EDGES = ".,;:!?\"'()«»“”"
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def bare_word(word: str) -> str:
+    """A query word without the punctuation around it or a possessive ending.
+
+    "Brazil's" is about Brazil: its "s" is a term hundreds of passages hold, and must not hide
+    that no document mentions Brazil.
+
+    >>> bare_word("Brazil's?"), bare_word("(Minsk),"), bare_word("Belarus’")
+    ('Brazil', 'Minsk', 'Belarus')
+    """
+    return _POSSESSIVE.sub("", word.strip(WORD_EDGES)).strip(WORD_EDGES)
 
 
 def missing_names(question: str, missing: Sequence[str]) -> list[str]:
@@ -261,7 +274,7 @@ def missing_names(question: str, missing: Sequence[str]) -> list[str]:
     []
     """
     words = question.split()
-    first = words[0].strip(WORD_EDGES) if words else ""
+    first = bare_word(words[0]) if words else ""
     return [w for w in missing if w[:1].isupper() and w != first]
 
 

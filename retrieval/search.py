@@ -27,8 +27,8 @@ from index.store_factory import Location, open_reader, recorded_model
 from index.tokenize import terms_at, tokenize
 from retrieval.answer import (
     ANSWER_THRESHOLD,
-    WORD_EDGES,
     answer_score,
+    bare_word,
     best_highlight,
     confidence_of,
     expected_answer_kind,
@@ -441,12 +441,13 @@ class Searcher:
         )
 
     def _missing_words(self, text: str, term_counts: dict[str, int]) -> list[str]:
-        """The query's words that no passage holds (their every term is absent)."""
+        """The query's words that no passage holds (their every term is absent), possessive
+        endings dropped ("Brazil's" is missing when no passage holds "Brazil")."""
         missing = []
-        for word in dict.fromkeys(text.split()):
+        for word in dict.fromkeys(bare_word(w) for w in text.split()):
             terms = tokenize(word)
             if terms and all(term_counts.get(t, 0) == 0 for t in terms):
-                missing.append(word.strip(WORD_EDGES))
+                missing.append(word)
         return missing
 
     def _answer(
