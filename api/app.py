@@ -11,8 +11,6 @@ import hmac
 import logging
 import os
 import shutil
-import threading
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -265,27 +263,13 @@ def create_app(
         _find(s, doc_id)
         return FootnotesResponse.from_footnotes(doc_id, s.store.footnotes(doc_id))
 
-    # A searcher serves one published generation, so what it holds never changes: count it once.
-    # The page polls /api/health every few seconds; reading the document list each time would
-    # cost a scan of every document at archive scale.
-    held_counts: weakref.WeakKeyDictionary[Searcher, tuple[int, int]] = weakref.WeakKeyDictionary()
-    counts_lock = threading.Lock()
-
-    def counts_of(searcher: Searcher) -> tuple[int, int]:
-        with counts_lock:
-            found = held_counts.get(searcher)
-        if found is None:
-            docs = searcher.store.documents()
-            found = (len(docs), sum(d.chunks for d in docs))
-            with counts_lock:
-                held_counts[searcher] = found
-        return found
-
     @app.get("/api/health", response_model=HealthResponse, tags=["service"])
     def health() -> HealthResponse:
         """Whether an index is loaded, what it holds, and the indexing jobs under way."""
         with slot.lease_loaded() as current:
-            documents, chunks = counts_of(current) if current is not None else (0, 0)
+            documents, chunks = (
+                (current.document_count, current.passage_count) if current is not None else (0, 0)
+            )
             model = current.embedder.model_name if current is not None else None
         return HealthResponse(
             index_loaded=current is not None,

@@ -131,6 +131,10 @@ class Searcher:
         self.options = options or SearchOptions()
         documents = store.documents()
         self.titles = {info.meta.doc_id: info.meta.title for info in documents}
+        # What the index holds, read once: a searcher serves one published generation, which
+        # never changes (the page polls /api/health for these every few seconds).
+        self.document_count = len(documents)
+        self.passage_count = sum(info.chunks for info in documents)
         # E-mail attachments: document id -> its message's id.
         self.parents = {
             info.meta.doc_id: info.meta.parent for info in documents if info.meta.parent
