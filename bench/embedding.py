@@ -1,7 +1,7 @@
 """Embedding models: passages/s on the corpus chunks and single-query latency, torch and ONNX.
 
-Compares all-MiniLM-L6-v2 (torch) with multilingual-e5-small (torch, and ONNX Runtime when
-``onnxruntime`` is installed: it is not a project dependency). The corpus is chunked as the index
+Compares all-MiniLM-L6-v2 (torch) with multilingual-e5-small (torch, and ONNX Runtime: the
+product embeds queries with it, ``index.onnx_encoder``). The corpus is chunked as the index
 chunks it, with each model's own ``count_tokens``, at about 200 word pieces (the chunker's
 default; MiniLM reads 256) and, for e5 (512), about 450. Passages are embedded in batches sorted
 by length; queries are 50 questions of the QA set, each embedded alone, at the default thread
@@ -9,9 +9,9 @@ count and at one thread (on a machine shared with other work, torch's two thread
 other at every operator: one e5 query took 3.3 s at two threads and 175 ms at one, here under a
 load average of 20).
 
-The ONNX model is exported here from the converted torch model by ``torch.onnx`` (once, under
-the models directory); ONNX Runtime then runs the encoder, and mean pooling and normalisation
-are done in numpy as the sentence-transformers modules do them. Its vectors are compared with
+The ONNX model is the one ``make setup`` exports (``index.onnx_encoder``; exported here if
+missing); ONNX Runtime runs the encoder, and mean pooling and normalisation are done in numpy as
+the sentence-transformers modules do them. Its vectors are compared with
 torch's (min cosine) and its query rankings over the chunks (top-10 overlap).
 
 Run: ``python -m bench.embedding --chunks 64`` (20 minutes on 2 cores under a load average of
@@ -24,16 +24,15 @@ import importlib.util
 import json
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bench.common import CORPUS_DIR, REPO_ROOT, Stats, Table, base_parser, report
 from index.chunk import chunk_document
-from index.e5_convert import models_dir
 from index.embed import Embedder
 from index.manifest import load_manifest
+from index.onnx_encoder import OnnxEncoder, export_for
 from index.pipeline import parse_file
 
 QA_FILE = REPO_ROOT / "eval" / "data" / "qa.jsonl"
@@ -63,36 +62,14 @@ def questions(n: int = N_QUERIES) -> list[str]:
 
 
 class OnnxE5:
-    """The converted e5 encoder under ONNX Runtime, with sentence-transformers' pooling."""
+    """The e5 encoder under ONNX Runtime (``index.onnx_encoder``), for passages as well as the
+    queries the product runs on it."""
 
     def __init__(self, embedder: Embedder, threads: int = 2) -> None:
-        import onnxruntime as ort
-
         self._embedder = embedder
-        self._tokenizer = embedder._tokenizer
-        path = export_onnx(embedder)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-    def _run(self, texts: Sequence[str]) -> np.ndarray:
-        features = self._tokenizer(
-            list(texts),
-            padding=True,
-            truncation=True,
-            max_length=self._embedder.max_seq_length,
-            return_tensors="np",
+        self._encoder = OnnxEncoder(
+            export_for(embedder), embedder.tokenizer, embedder.max_seq_length, threads
         )
-        ids = features["input_ids"].astype(np.int64)
-        mask = features["attention_mask"].astype(np.int64)
-        (hidden,) = self._session.run(
-            ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask}
-        )
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return (pooled / norms).astype(np.float32)
 
     def encode(self, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
         prefix = self._embedder.passage_prefix
@@ -100,53 +77,11 @@ class OnnxE5:
         out = np.empty((len(texts), self._embedder.dimension), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             rows = order[start : start + batch_size]
-            out[rows] = self._run([prefix + texts[i] for i in rows])
+            out[rows] = self._encoder.encode([prefix + texts[i] for i in rows])
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self._run([self._embedder.query_prefix + text])[0]
-
-
-def export_onnx(embedder: Embedder) -> Path:
-    """The encoder exported to ONNX (opset 17, dynamic batch and length), once per weights."""
-    import torch
-
-    out = models_dir() / f"{embedder.model_path.name}-onnx" / embedder.weights_hash[:16]
-    path = out / "model.onnx"
-    if path.is_file():
-        return path
-    out.mkdir(parents=True, exist_ok=True)
-    transformer = embedder._model[0].auto_model.eval()
-
-    class Encoder(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = transformer
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            return self.model(input_ids=input_ids, attention_mask=attention_mask)[0]
-
-    sample = embedder._tokenizer(
-        ["passage: a sample", "passage: two"], padding=True, return_tensors="pt"
-    )
-    partial = out / "model.onnx.partial"
-    with torch.no_grad():
-        torch.onnx.export(
-            Encoder(),
-            (sample["input_ids"], sample["attention_mask"]),
-            str(partial),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={
-                "input_ids": {0: "batch", 1: "length"},
-                "attention_mask": {0: "batch", 1: "length"},
-                "last_hidden_state": {0: "batch", 1: "length"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
-    partial.rename(path)
-    return path
+        return self._encoder.encode([self._embedder.query_prefix + text])[0]
 
 
 def passages_per_second(
@@ -182,7 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     queries = questions()
     have_onnx = not args.no_onnx and importlib.util.find_spec("onnxruntime") is not None
 
-    minilm, e5 = Embedder(model="minilm"), Embedder()
+    # The torch rows embed queries with torch too (the product's default is ONNX when exported).
+    minilm, e5 = Embedder(model="minilm", query_runtime="torch"), Embedder(query_runtime="torch")
     runs: list[tuple[str, Any, Any, Embedder, list[int]]] = [
         ("MiniLM torch", minilm.encode, minilm.encode_query, minilm, [200]),
         ("e5 torch", e5.encode, e5.encode_query, e5, [200, 450]),

