@@ -101,7 +101,7 @@ class Embedder:
     batch of a long indexing call.
 
     Queries run on ONNX Runtime when the model was exported at set-up (``index.onnx_encoder``:
-    twice as fast, the same vectors), passages on torch. The torch model is loaded on the first
+    faster, the same vectors), passages on torch. The torch model is loaded on the first
     passage to embed (or query, without the export): a server that only answers questions holds
     one copy of the weights, not two.
 
@@ -157,6 +157,7 @@ class Embedder:
             raise ValueError(f"unknown query runtime {query_runtime!r}")
         self._query_runtime = query_runtime
         self._onnx: OnnxEncoder | None = None
+        self._onnx_loading = threading.Lock()
         # A Hugging Face fast tokenizer shared by threads fails ("expected sequence of length 47
         # at dim 1 (got 36)"): its truncation/padding state is per instance, not per call.
         self._lock = threading.Lock()
@@ -263,23 +264,20 @@ class Embedder:
         """The ONNX Runtime session for queries, opened on first use; None: queries use torch."""
         if self._query_runtime == "torch":
             return None
-        with self._lock:
-            if self._onnx is not None:
-                return self._onnx
-        path = onnx_path(self.model_path, self.weights_hash)
-        usable = path.is_file() and pools_by_mean(self.model_path)
-        if not usable:
-            if self._query_runtime == "onnx":
-                raise FileNotFoundError(
-                    f"no ONNX export of {self.model_name} at {path}: run `make setup` or "
-                    "`python -m index.onnx_encoder`"
-                )
-            self._query_runtime = "torch"
-            return None
-        encoder = OnnxEncoder(path, self._tokenizer, self._max_seq_length)
-        with self._lock:
+        # Its own lock, as for torch: the first questions of a server arrive together, and each
+        # opening a session would load the graph once per thread.
+        with self._onnx_loading:
             if self._onnx is None:
-                self._onnx = encoder
+                path = onnx_path(self.model_path, self.weights_hash)
+                if not (path.is_file() and pools_by_mean(self.model_path)):
+                    if self._query_runtime == "onnx":
+                        raise FileNotFoundError(
+                            f"no ONNX export of {self.model_name} at {path}: run `make setup` "
+                            "or `python -m index.onnx_encoder`"
+                        )
+                    self._query_runtime = "torch"
+                    return None
+                self._onnx = OnnxEncoder(path, self._tokenizer, self._max_seq_length)
             return self._onnx
 
     def _encode(
