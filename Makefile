@@ -36,7 +36,7 @@ $(ONNX_MODELS): $(E5_MODEL)
 	touch $@
 
 index: setup
-	$(BIN)/citesearch index --index-dir $(INDEX_DIR) corpus
+	$(BIN)/citesearch index --rebuild-if-stale --index-dir $(INDEX_DIR) corpus
 
 run: index
 	$(BIN)/citesearch serve --index-dir $(INDEX_DIR) --host $(HOST) --port $(PORT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -37,7 +38,7 @@ def _offline() -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     from index.build import build_index
     from index.embed import Embedder
-    from index.store import IndexLocked
+    from index.store import IndexLocked, IndexMismatch
 
     paths = [Path(p) for p in args.paths] or [Path("corpus")]
     missing = [str(p) for p in paths if not p.exists()]
@@ -61,14 +62,27 @@ def cmd_index(args: argparse.Namespace) -> int:
             embedder = (
                 Embedder(model=args.model) if args.dask is None else _dask_embedder(args, stack)
             )
-            report = build_index(
+            build = functools.partial(
+                build_index,
                 paths,
                 args.location,
                 embedder=embedder,
                 prune=not args.no_prune,
-                rebuild=args.rebuild,
                 progress=not args.json and sys.stderr.isatty(),
             )
+            try:
+                report = build(rebuild=args.rebuild)
+            except IndexMismatch as exc:
+                if args.rebuild or not args.rebuild_if_stale:
+                    raise
+                print(
+                    f"citesearch index: {exc}\ncitesearch index: rebuilding from scratch",
+                    file=sys.stderr,
+                )
+                report = build(rebuild=True)
+    except IndexMismatch as exc:
+        print(f"citesearch index: {exc}", file=sys.stderr)
+        return 1
     except IndexLocked as exc:
         print(f"citesearch index: {exc}", file=sys.stderr)
         return 1
@@ -425,6 +439,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="files or folders (default: corpus/)")
     p.add_argument("--rebuild", action="store_true", help="re-parse and re-embed everything")
     p.add_argument("--no-prune", action="store_true", help="keep documents whose files are gone")
+    p.add_argument(
+        "--rebuild-if-stale",
+        action="store_true",
+        help="rebuild from scratch when the index cannot be updated (written by another "
+        "citesearch or library version, or for another model) instead of stopping with an "
+        "error; `make index` uses it",
+    )
     p.add_argument("--json", action="store_true", help="print the build report as JSON")
     p.add_argument(
         "--model",

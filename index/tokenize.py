@@ -5,6 +5,9 @@ analyzer drops (the list Pyserini's BM25 baselines use) and Russian stop words, 
 
 - Cyrillic and accented Latin words are romanised (Лукашэнка -> lukashenka, Łukašenka ->
   lukashenka), so a name matches whatever script or romanisation a report or a query uses;
+- an English possessive is no term (the "s" of "Brazil's", as Lucene's EnglishPossessiveFilter
+  drops it), and no word position either, so "Brazil's president" matches the phrase "Brazil
+  president";
 - English Snowball stemming;
 - a name key for stems no English word has (names, mostly): Russian kh -> h, a final -a/-o/-u
   dropped (Lukashenka, Lukashenko and the dative Lukashenku meet), -iy/-ii -> -i and -ey -> -ei
@@ -33,10 +36,11 @@ from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_RUSSIAN
 from index.lexicon import english_words
 
 # Version of the rules below; stored in the index manifest, so a change forces a rebuild.
-TOKENIZER_VERSION = "words-lucene33-translit-snowball-en-namekey/2"
+TOKENIZER_VERSION = "words-lucene33-possessive-translit-snowball-en-namekey/3"
 
-# Letters and digits of any script; underscores are \w but not word material in prose.
-_WORD = re.compile(r"[^\W_]+")
+# Letters and digits of any script (underscores are \w but not word material in prose), and a
+# possessive ending, which is matched so that it is no word of its own.
+_WORD = re.compile(r"([^\W_]+)(?:['’ʼ][sS](?![^\W_]))?")
 # Cyrillic, Latin letters with diacritics (Latin-1 Supplement to Latin Extended-B) and combining
 # marks (lower-casing "İ" leaves one).
 _ROMANISE = re.compile(r"[\u00C0-\u024F\u0300-\u036F\u0400-\u04FF]")
@@ -127,9 +131,9 @@ def terms_at(text: str) -> list[TermAt]:
     """
     found: list[TermAt] = []
     for position, match in enumerate(_WORD.finditer(text)):
-        term = _term(match.group().lower())
+        term = _term(match.group(1).lower())
         if term is not None:
-            found.append(TermAt(term, position, match.start(), match.end()))
+            found.append(TermAt(term, position, match.start(1), match.end(1)))
     return found
 
 
@@ -139,5 +143,5 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("The Ministers met Лукашенко in Минске on 12 March")
     ['minist', 'met', 'lukashenk', 'minsk', '12', 'march']
     """
-    terms = (_term(word.lower()) for word in _WORD.findall(text))
+    terms = (_term(word.lower()) for word in _WORD.findall(text))  # findall: the group
     return [term for term in terms if term is not None]

@@ -42,3 +42,36 @@ def test_an_index_built_with_minilm_is_searched_with_minilm(
     report = json.loads(capsys.readouterr().out)
     assert report["unchanged"] == ["tractors"] and report["chunks_embedded"] == 0
     assert _recorded_name(index_dir) == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_an_index_from_other_code_is_refused_or_rebuilt_on_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "potash.txt").write_text(
+        "Potash from Belarus goes to India and China by rail and by sea.\n", encoding="utf-8"
+    )
+    index_dir = tmp_path / "index"
+    assert main(["index", str(corpus), "--index-dir", str(index_dir), "--model", "minilm"]) == 0
+    # What an index written by an older citesearch looks like: another tokenizer recorded.
+    manifest_path = index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["tokenizer"] = "an-older-tokenizer/1"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    capsys.readouterr()
+
+    assert main(["index", str(corpus), "--index-dir", str(index_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "BM25 tokenizer an-older-tokenizer/1" in err and "--rebuild" in err
+    assert "Traceback" not in err
+
+    args = ["index", str(corpus), "--index-dir", str(index_dir), "--rebuild-if-stale", "--json"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "rebuilding from scratch" in captured.err
+    assert json.loads(captured.out)["added"] == ["potash"]
+    assert _recorded_name(index_dir) == "sentence-transformers/all-MiniLM-L6-v2"
+    # Now current: the next run is an ordinary incremental one.
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["unchanged"] == ["potash"]

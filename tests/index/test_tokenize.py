@@ -68,6 +68,19 @@ def test_stop_words_dropped_and_inflections_meet() -> None:
     assert tokenize("exporting") == tokenize("exports") == tokenize("Exported")
 
 
+def test_a_possessive_is_no_term_and_no_position() -> None:
+    # Lucene's English analyzer drops the possessive; a term "s" would match every "'s".
+    for text in ("Brazil's president", "Brazil’s president", "BRAZIL'S PRESIDENT"):
+        assert tokenize(text) == tokenize("Brazil president") == ["brazil", "presid"]
+        found = terms_at(text)
+        assert [t.position for t in found] == [0, 1]  # the phrase "Brazil president" matches
+        assert [text[t.start : t.end].lower() for t in found] == ["brazil", "president"]
+    assert tokenize("Lukashenko's son's visit") == ["lukashenk", "son", "visit"]
+    # Only an ending: a word after an apostrophe is still a word.
+    assert tokenize("O'Sullivan's rock'n'roll") == ["o", "sullivan", "rock", "n", "roll"]
+    assert "sky" in tokenize("Ann'sky")
+
+
 def test_punctuation_and_underscores_split_words() -> None:
     assert tokenize("Belarus' trade_turnover: $20-million") == [
         "belarus",
