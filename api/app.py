@@ -271,11 +271,15 @@ def create_app(
                 (current.document_count, current.passage_count) if current is not None else (0, 0)
             )
             model = current.embedder.model_name if current is not None else None
+            second = current.store.model.second if current is not None else None
+            # Named when it is searched: the index holds its vectors and the searcher its model.
+            searched = current is not None and current.fuses_second
         return HealthResponse(
             index_loaded=current is not None,
             documents=documents,
             chunks=chunks,
             model=model,
+            second_model=second.name if second is not None and searched else None,
             detail=slot.error if current is None else None,
             index_version=slot.version,
             uploads_enabled=bool(token),

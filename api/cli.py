@@ -45,12 +45,26 @@ def cmd_index(args: argparse.Namespace) -> int:
     if missing:
         print(f"citesearch index: not found: {', '.join(missing)}", file=sys.stderr)
         return 2
-    if args.model is None:  # the model the index was built with, else the default
-        from index.embed import model_choice
-        from index.store_factory import recorded_model
+    from index.embed import DEFAULT_SECOND, model_choice
+    from index.store_factory import recorded_model
 
-        recorded = None if args.rebuild else recorded_model(args.location)
+    # The models the index was built with, else the defaults.
+    recorded = None if args.rebuild else recorded_model(args.location)
+    if args.model is None:
         args.model = model_choice(recorded.name) if recorded else "e5"
+    if args.second_model is None:
+        if recorded is not None and model_choice(recorded.name) == args.model:
+            second = recorded.second
+            args.second_model = model_choice(second.name) if second is not None else "none"
+        else:
+            args.second_model = DEFAULT_SECOND[args.model] or "none"
+    if args.second_model == args.model:
+        print(
+            f"citesearch index: the second model must differ from the first ({args.model})",
+            file=sys.stderr,
+        )
+        return 2
+    args.second = None if args.second_model == "none" else args.second_model
     # Dask is imported only when asked for (a second of start-up otherwise).
     dask_errors: tuple[type[Exception], ...] = ()
     if args.dask is not None:
@@ -60,7 +74,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     try:
         with ExitStack() as stack:
             embedder = (
-                Embedder(model=args.model) if args.dask is None else _dask_embedder(args, stack)
+                Embedder(model=args.model, second=args.second)
+                if args.dask is None
+                else _dask_embedder(args, stack)
             )
             build = functools.partial(
                 build_index,
@@ -117,7 +133,7 @@ def _dask_embedder(args: argparse.Namespace, stack: ExitStack) -> Embedder:
     from index.dask_embed import DaskEmbedder, dask_client
 
     client = stack.enter_context(dask_client(args.dask))
-    return DaskEmbedder(client, model=args.model)
+    return DaskEmbedder(client, model=args.model, second=args.second)
 
 
 def _dask_target(text: str) -> str:
@@ -454,6 +470,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="embedding model: e5 (multilingual-e5-small, the default) or minilm "
         "(all-MiniLM-L6-v2, English); recorded in the index, which search and serve then use "
         "(default: the index's own model; another model needs --rebuild)",
+    )
+    p.add_argument(
+        "--second-model",
+        choices=["minilm", "e5", "none"],
+        default=None,
+        help="a second embedding model whose vectors of the same passages are searched too and "
+        "fused into hybrid search: minilm beside e5 by default, none beside minilm (default: "
+        "the index's own; another needs --rebuild)",
     )
     p.add_argument(
         "--dask",

@@ -30,8 +30,8 @@ from api.uploads import record_title
 from index.build import BuildProgress, build_index, remove_documents
 from index.embed import Embedder
 from index.load import SUPPORTED_SUFFIXES
-from index.store import DocumentInfo
-from index.store_factory import Location, published_generation
+from index.store import DocumentInfo, ModelInfo
+from index.store_factory import Location, published_generation, recorded_model
 from retrieval.search import Searcher, embedder_for, open_searcher
 
 log = logging.getLogger(__name__)
@@ -199,9 +199,14 @@ class SearcherSlot:
             return self._searcher
 
     def embedder(self) -> Embedder:
-        """The loaded embedder, loaded on first need and then reused by every Searcher."""
+        """The loaded embedder, loaded on first need and then reused by every Searcher; loaded
+        again when the index on disk records other models (rebuilt by another process with
+        ``--model`` or ``--second-model``)."""
         with self._lock:
-            if self._embedder is None:
+            recorded = recorded_model(self.index_dir)
+            if self._embedder is None or (
+                recorded is not None and not _embeds_for(self._embedder, recorded)
+            ):
                 self._embedder = embedder_for(self.index_dir)
             return self._embedder
 
@@ -481,3 +486,10 @@ class IndexJobs:
         self._quietly(record_title, self.upload_dir, path.name, None)
         if self._is_indexed(doc_id):
             raise JobFailed(f"{doc_id} was not removed from the index")
+
+
+def _embeds_for(embedder: Embedder, recorded: ModelInfo) -> bool:
+    """Whether ``embedder`` has the models an index records (by name, and the second model's)."""
+    second = embedder.second.model_name if embedder.second is not None else None
+    wanted = recorded.second.name if recorded.second is not None else None
+    return embedder.model_name == recorded.name and second == wanted

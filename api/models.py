@@ -142,6 +142,10 @@ class HealthResponse(BaseModel):
     documents: int
     chunks: int
     model: str | None = Field(description="The embedding model serving dense search.")
+    second_model: str | None = Field(
+        default=None,
+        description="The second embedding model whose list hybrid search fuses too, if any.",
+    )
     detail: str | None = Field(default=None, description="Why the index is not loaded.")
     index_version: int = Field(
         default=0, description="Goes up each time the server starts serving a new index."

@@ -214,12 +214,18 @@ def stage_times(searcher: Searcher, questions: list[str], k: int = 10) -> dict[s
             "bm25": [(s.chunk_id, s.score) for s in bm25],
             "dense": [(s.chunk_id, s.score) for s in dense],
         }
+        second = searcher.embedder.second
+        if searcher.fuses_second and second is not None and searcher.second_name is not None:
+            second_vector = second.encode_query(question)
+            laps.lap("second model's query embedding")
+            found = store.second_vector_search(second_vector, depth)
+            lists[searcher.second_name] = [(s.chunk_id, s.score) for s in found]
+            laps.lap(f"FAISS top-{depth} (second model)")
         if options.default_fusion == "rrf":
             ids = {name: [cid for cid, _ in pairs] for name, pairs in lists.items()}
             ranked = reciprocal_rank_fusion(ids, k=options.rrf_k)
         else:
-            weights = {"dense": options.dense_weight, "bm25": 1.0 - options.dense_weight}
-            ranked = weighted_score_fusion(lists, weights)
+            ranked = weighted_score_fusion(lists, searcher.fusion_weights())
         laps.lap("fusion")
         chunks = store.get_chunks([cid for cid, _ in ranked])
         laps.lap("fetching the fused chunks (SQLite)")
@@ -389,6 +395,12 @@ def build_synthetic_store(
     began = time.perf_counter()
     texts = synthetic_texts(n_chunks, seed).texts
     vectors = ClusteredVectors(dim=model.dimension, seed=seed).sample(n_chunks, seed + 1)
+    # The second model's vectors (``ModelInfo.second``), when the store holds them: another draw.
+    second = (
+        ClusteredVectors(dim=model.second.dimension, seed=seed + 2).sample(n_chunks, seed + 3)
+        if model.second is not None
+        else None
+    )
     seconds["generate"] = time.perf_counter() - began
     began = time.perf_counter()
     with open_writer(directory, model=model, options=options, fresh=True) as store:
@@ -424,7 +436,12 @@ def build_synthetic_store(
                 footnotes=[],
                 marker_positions=[],
             )
-            store.add_document(doc, chunks, vectors[start : start + len(part)])
+            store.add_document(
+                doc,
+                chunks,
+                vectors[start : start + len(part)],
+                second_vectors=second[start : start + len(part)] if second is not None else None,
+            )
         seconds["add documents"] = time.perf_counter() - began
         began = time.perf_counter()
         store.commit()

@@ -77,16 +77,21 @@ def corpus_fingerprint(collection: Path) -> str:
 
 
 def model_key(model: ModelInfo) -> str:
-    """A folder name for one embedding model: its name made path-safe and its weights' hash.
+    """A folder name for one embedding model (and its second model): its name made path-safe
+    and its weights' hash.
 
     Each model gets its own cached BEIR indexes, so switching between models (MiniLM and e5)
     reuses both instead of rebuilding one over the other.
 
-    >>> model_key(ModelInfo("intfloat/multilingual-e5-small", "0123456789abcdef" * 4, 384))
+    >>> e5 = ModelInfo("intfloat/multilingual-e5-small", "0123456789abcdef" * 4, 384)
+    >>> model_key(e5)
     'intfloat-multilingual-e5-small-0123456789ab'
+    >>> model_key(ModelInfo(e5.name, e5.weights_hash, 384, ModelInfo("all-MiniLM-L6-v2", "f" * 64, 384)))
+    'intfloat-multilingual-e5-small-0123456789ab+all-MiniLM-L6-v2-ffffffffffff'
     """
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", model.name).strip("-.") or "model"
-    return f"{safe}-{model.weights_hash[:12]}"
+    key = f"{safe}-{model.weights_hash[:12]}"
+    return key if model.second is None else f"{key}+{model_key(model.second)}"
 
 
 def ensure_beir_index(
@@ -120,9 +125,16 @@ def ensure_beir_index(
     with open_writer(index_dir, model=ModelInfo.of(embedder), fresh=True) as store:
         for batch in _batches(documents, progress):
             pairs = [beir_document(*record) for record in batch]
-            vectors = embedder.encode([chunk.text for _, chunk in pairs])
-            for (doc, chunk), vector in zip(pairs, vectors, strict=True):
-                store.add_document(doc, [chunk], vector.reshape(1, -1))
+            texts = [chunk.text for _, chunk in pairs]
+            vectors = embedder.encode(texts)
+            seconds = embedder.second.encode(texts) if embedder.second is not None else None
+            for i, (doc, chunk) in enumerate(pairs):
+                store.add_document(
+                    doc,
+                    [chunk],
+                    vectors[i : i + 1],
+                    second_vectors=seconds[i : i + 1] if seconds is not None else None,
+                )
         store.publish()
     source_file.write_text(
         json.dumps({"collection": str(Path(collection).resolve()), "corpus_sha256": fingerprint}),

@@ -24,6 +24,8 @@ class RunConfig:
     fusion: Fusion | None = None
     dense_weight: float | None = None
     rrf_k: int | None = None
+    # The second model's share of the dense weight (``SearchOptions.second_share``); 0: without.
+    second_share: float | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in get_args(Engine):
@@ -36,6 +38,8 @@ class RunConfig:
             raise ValueError(f"{self.name}: dense_weight applies to weighted fusion only")
         if self.rrf_k is not None and self.fusion != "rrf":
             raise ValueError(f"{self.name}: rrf_k applies to RRF fusion only")
+        if self.second_share is not None and self.engine != "hybrid":
+            raise ValueError(f"{self.name}: second_share applies to hybrid search only")
 
     def describe(self) -> str:
         """A short human description, as printed under the tables."""
@@ -43,9 +47,17 @@ class RunConfig:
             return "reference BM25 (rank-bm25 BM25Okapi, same chunks and terms, k1=0.9 b=0.4)"
         if self.engine != "hybrid":
             return f"citesearch {self.engine}"
+        second = (
+            ", without the second model"
+            if self.second_share == 0
+            else f", second model's share {self.second_share:g}"
+            if self.second_share is not None
+            else ""
+        )
         if self.fusion == "rrf":
-            return f"hybrid, reciprocal rank fusion, k={self.rrf_k or 'default'}"
-        return f"hybrid, weighted min-max fusion, dense weight {self.dense_weight or 'default'}"
+            return f"hybrid, reciprocal rank fusion, k={self.rrf_k or 'default'}{second}"
+        weight = self.dense_weight or "default"
+        return f"hybrid, weighted min-max fusion, dense weight {weight}{second}"
 
 
 @dataclass

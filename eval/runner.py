@@ -88,10 +88,18 @@ DEFAULT_CONFIGS: tuple[RunConfig, ...] = (
     RunConfig("bm25", "bm25"),
     RunConfig("dense", "dense"),
     RunConfig("hybrid-rrf", "hybrid", fusion="rrf", rrf_k=60),
-    RunConfig("hybrid-weighted-0.3", "hybrid", fusion="weighted", dense_weight=0.3),
     RunConfig("hybrid-weighted-0.4", "hybrid", fusion="weighted", dense_weight=0.4),
     RunConfig("hybrid-weighted-0.5", "hybrid", fusion="weighted", dense_weight=0.5),
+    RunConfig("hybrid-weighted-0.6", "hybrid", fusion="weighted", dense_weight=0.6),
     RunConfig("hybrid-weighted-0.7", "hybrid", fusion="weighted", dense_weight=0.7),
+    # The default before the second model: two lists, dense weight 0.4.
+    RunConfig(
+        "hybrid-two-lists-0.4",
+        "hybrid",
+        fusion="weighted",
+        dense_weight=0.4,
+        second_share=0.0,
+    ),
     RunConfig("rank-bm25", "rank-bm25"),
 )
 
@@ -374,6 +382,8 @@ def configured_searcher(base: Searcher, config: RunConfig) -> Searcher:
         options = replace(options, dense_weight=config.dense_weight)
     if config.rrf_k is not None:
         options = replace(options, rrf_k=config.rrf_k)
+    if config.second_share is not None:
+        options = replace(options, second_share=config.second_share)
     configured = copy.copy(base)
     configured.options = options
     return configured

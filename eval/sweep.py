@@ -44,11 +44,12 @@ from retrieval.search import Searcher, open_searcher
 Ranked = list[tuple[str, float]]
 """(chunk id, score) pairs, best first."""
 
-Method = Literal["bm25", "dense", "rrf", "weighted"]
+Method = Literal["bm25", "dense", "second", "rrf", "weighted"]
 
 RRF_KS: tuple[int, ...] = (10, 20, 40, 60, 100)
 DENSE_WEIGHTS: tuple[float, ...] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
-DEPTHS: tuple[int, ...] = (20, 50, 100)
+DEPTHS: tuple[int, ...] = (20, 50, 100, 200)
+SECOND_SHARES: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)
 SELECTION_METRIC = "ndcg@10"
 QA_METRICS = ("ndcg@10", "recall@5", "mrr@10")
 BEIR_METRICS = ("ndcg@10",)
@@ -56,16 +57,19 @@ BEIR_METRICS = ("ndcg@10",)
 
 @dataclass(frozen=True)
 class FusionSetting:
-    """One way to rank a query from its two lists.
+    """One way to rank a query from its lists (BM25, dense, and the second model's).
 
     ``parameter`` is RRF's k or the dense weight; ``depth`` how many of each list are fused;
-    ``cyrillic_dense`` ranks a query written in Cyrillic by the dense list alone.
+    ``cyrillic_dense`` ranks a query written in Cyrillic by the dense list alone;
+    ``second_share`` is the second model's part of the dense weight (RRF: its list is fused
+    when it is above 0), as ``SearchOptions.second_share``.
     """
 
     method: Method
     parameter: float | None = None
     depth: int = 50
     cyrillic_dense: bool = False
+    second_share: float = 0.0
 
     def __post_init__(self) -> None:
         if self.method not in get_args(Method):
@@ -76,14 +80,18 @@ class FusionSetting:
             raise ValueError("a dense weight is between 0 and 1")
         if self.depth < 1:
             raise ValueError("depth must be positive")
+        if not 0.0 <= self.second_share <= 1.0:
+            raise ValueError("a second model's share is between 0 and 1")
 
     @property
     def name(self) -> str:
-        """``rrf-k60-d50``, ``weighted-0.3-d50+cyr-dense``, ``bm25``..."""
+        """``rrf-k60-d50``, ``weighted-0.3-d50+cyr-dense``, ``weighted-0.6-d200+second0.5``..."""
         if self.method == "rrf":
             base = f"rrf-k{self.parameter:g}-d{self.depth}"
+            base += "+second" if self.second_share > 0 else ""
         elif self.method == "weighted":
             base = f"weighted-{self.parameter:g}-d{self.depth}"
+            base += f"+second{self.second_share:g}" if self.second_share > 0 else ""
         else:
             base = self.method
         return base + ("+cyr-dense" if self.cyrillic_dense else "")
@@ -95,17 +103,30 @@ def default_settings(
     depths: Sequence[int] = DEPTHS,
     *,
     cyrillic_rule: bool = True,
+    second_shares: Sequence[float] = SECOND_SHARES,
 ) -> list[FusionSetting]:
-    """Each retriever alone, then every fusion at every depth, each with and without the rule.
+    """Each retriever alone, then every fusion at every depth, each with and without the rule,
+    and with each share of the second model (``second_shares``: (0.0,) when there is none).
 
     A retriever alone does not depend on the depth (its top 10 is its top 10 at any depth).
     """
-    settings = [FusionSetting("bm25", depth=max(depths)), FusionSetting("dense", depth=max(depths))]
+    alone: list[Method] = ["bm25", "dense"]
+    alone += ["second"] if max(second_shares) > 0 else []
+    settings = [FusionSetting(method, depth=max(depths)) for method in alone]
     rules = (False, True) if cyrillic_rule else (False,)
+    rrf_shares = sorted({0.0, *(1.0 for share in second_shares if share > 0)})
     for rule in rules:
         for depth in depths:
-            settings += [FusionSetting("rrf", float(k), depth, rule) for k in rrf_ks]
-            settings += [FusionSetting("weighted", w, depth, rule) for w in dense_weights]
+            settings += [
+                FusionSetting("rrf", float(k), depth, rule, share)
+                for share in rrf_shares
+                for k in rrf_ks
+            ]
+            settings += [
+                FusionSetting("weighted", w, depth, rule, share)
+                for share in second_shares
+                for w in dense_weights
+            ]
     return settings
 
 
@@ -120,27 +141,35 @@ def is_cyrillic(text: str) -> bool:
     return cyrillic * 2 > len(letters)
 
 
-def fuse(setting: FusionSetting, query: str, bm25: Ranked, dense: Ranked) -> Ranked:
+def fuse(
+    setting: FusionSetting, query: str, bm25: Ranked, dense: Ranked, second: Ranked | None = None
+) -> Ranked:
     """A query's ranking under ``setting``, as ``Searcher`` ranks it before merging duplicates.
 
     BM25 alone drops chunks that score 0 (they share no term with the query), as the searcher
-    does; fusions keep every chunk either list returned.
+    does; fusions keep every chunk any list returned. ``second``: the second model's list (a
+    setting with a second share needs it).
     """
     bm25, dense = bm25[: setting.depth], dense[: setting.depth]
     method = setting.method
     if setting.cyrillic_dense and is_cyrillic(query):
         method = "dense"
+    uses_second = method == "second" or (method in ("rrf", "weighted") and setting.second_share > 0)
+    if uses_second and second is None:
+        raise ValueError(f"{setting.name} needs the second model's list")
+    lists = {"bm25": bm25, "dense": dense}
+    if uses_second and second is not None:
+        lists["second"] = second[: setting.depth]
     if method == "bm25":
         return [pair for pair in bm25 if pair[1] > 0]
-    if method == "dense":
-        return list(dense)
+    if method in ("dense", "second"):
+        return list(lists[method])
     if method == "rrf":
-        rankings = {"bm25": [c for c, _ in bm25], "dense": [c for c, _ in dense]}
+        rankings = {name: [c for c, _ in pairs] for name, pairs in lists.items()}
         return reciprocal_rank_fusion(rankings, k=int(setting.parameter or 60))
-    weight = float(setting.parameter or 0.0)
-    return weighted_score_fusion(
-        {"bm25": bm25, "dense": dense}, {"dense": weight, "bm25": 1.0 - weight}
-    )
+    weight, share = float(setting.parameter or 0.0), setting.second_share
+    weights = {"bm25": 1.0 - weight, "dense": weight * (1.0 - share), "second": weight * share}
+    return weighted_score_fusion(lists, weights)
 
 
 # ---- collections ------------------------------------------------------------------------------
@@ -159,23 +188,33 @@ class Collection:
     subsets: dict[str, list[str]] = field(default_factory=dict)
     """Named groups of query ids scored on their own as well (``ru``: the Russian questions)."""
     fetch_seconds: float = 0.0
+    second: dict[str, Ranked] | None = None
+    """The second model's lists, when the index holds its vectors."""
 
 
 def fetch_lists(
     searcher: Searcher, queries: Mapping[str, str], depth: int
-) -> tuple[dict[str, Ranked], dict[str, Ranked]]:
-    """Each query's BM25 and dense top-``depth`` lists, by the searcher's store and embedder.
+) -> tuple[dict[str, Ranked], dict[str, Ranked], dict[str, Ranked] | None]:
+    """Each query's BM25, dense and (when the searcher has one) second model's top-``depth``
+    lists, by the searcher's store and embedders.
 
-    The query is whitespace-normalized as ``Searcher.search`` does; one embedding per query.
+    The query is whitespace-normalized as ``Searcher.search`` does; one embedding per query
+    and model.
     """
     bm25: dict[str, Ranked] = {}
     dense: dict[str, Ranked] = {}
+    second_model = searcher.embedder.second if searcher.second_name is not None else None
+    second: dict[str, Ranked] | None = {} if second_model is not None else None
+    store = searcher.store
     for qid, text in queries.items():
         query = " ".join(text.split())
-        bm25[qid] = [(s.chunk_id, s.score) for s in searcher.store.bm25_search(query, depth)]
+        bm25[qid] = [(s.chunk_id, s.score) for s in store.bm25_search(query, depth)]
         vector = searcher.embedder.encode_query(query)
-        dense[qid] = [(s.chunk_id, s.score) for s in searcher.store.vector_search(vector, depth)]
-    return bm25, dense
+        dense[qid] = [(s.chunk_id, s.score) for s in store.vector_search(vector, depth)]
+        if second is not None and second_model is not None:
+            found = store.second_vector_search(second_model.encode_query(query), depth)
+            second[qid] = [(s.chunk_id, s.score) for s in found]
+    return bm25, dense, second
 
 
 def qa_collection(
@@ -185,13 +224,21 @@ def qa_collection(
     started = time.perf_counter()
     queries = {item.id: item.question for item in questions}
     qrels = qa_qrels(questions, all_chunks(searcher.store))
-    bm25, dense = fetch_lists(searcher, queries, depth)
+    bm25, dense, second = fetch_lists(searcher, queries, depth)
     subsets: dict[str, list[str]] = {}
     for item in questions:
         if item.lang != "en":
             subsets.setdefault(item.lang, []).append(item.id)
     return Collection(
-        name, queries, qrels, bm25, dense, QA_METRICS, subsets, time.perf_counter() - started
+        name,
+        queries,
+        qrels,
+        bm25,
+        dense,
+        QA_METRICS,
+        subsets,
+        time.perf_counter() - started,
+        second,
     )
 
 
@@ -200,9 +247,15 @@ def beir_collection(
 ) -> Collection:
     """A BEIR collection on its index (``eval.beir_index``)."""
     started = time.perf_counter()
-    bm25, dense = fetch_lists(searcher, queries, depth)
+    bm25, dense, second = fetch_lists(searcher, queries, depth)
     return Collection(
-        name, dict(queries), qrels, bm25, dense, fetch_seconds=time.perf_counter() - started
+        name,
+        dict(queries),
+        qrels,
+        bm25,
+        dense,
+        fetch_seconds=time.perf_counter() - started,
+        second=second,
     )
 
 
@@ -216,7 +269,16 @@ def score(setting: FusionSetting, collection: Collection) -> dict[str, float]:
     """
     run = {
         qid: rank_scores(
-            [cid for cid, _ in fuse(setting, text, collection.bm25[qid], collection.dense[qid])]
+            [
+                cid
+                for cid, _ in fuse(
+                    setting,
+                    text,
+                    collection.bm25[qid],
+                    collection.dense[qid],
+                    collection.second[qid] if collection.second is not None else None,
+                )
+            ]
         )
         for qid, text in collection.queries.items()
     }
@@ -443,17 +505,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     opened = open_collections(args.qa, args.beir, args.index_dir, embedder, depth)
     collections = [collection for collection, _ in opened]
     fetched = time.perf_counter()
-    settings = default_settings(cyrillic_rule=not args.no_cyrillic_rule)
+    with_second = all(c.second is not None for c in collections)
+    settings = default_settings(
+        cyrillic_rule=not args.no_cyrillic_rule,
+        second_shares=SECOND_SHARES if with_second else (0.0,),
+    )
     result = sweep(collections, settings)
+    second = embedder.second.model_name if with_second and embedder.second else "none"
     result.notes += [
-        f"model: {embedder.model_name}; lists fetched once per query at depth {depth}: "
+        f"model: {embedder.model_name}, second model: {second}; lists fetched once per query at "
+        f"depth {depth}: "
         + ", ".join(
             f"{c.name} {len(c.queries)} queries in {c.fetch_seconds:.1f} s" for c in collections
         )
         + f"; {len(settings)} settings scored in {time.perf_counter() - fetched:.1f} s.",
         "A setting's depth is how many of each list are fused (the searcher's min_depth; it "
         "fuses max(min_depth, 2 x (offset + k)), so k=100 fuses 200).",
-        "+cyr-dense: a query written in Cyrillic is ranked by the dense list alone.",
+        "+cyr-dense: a query written in Cyrillic is ranked by the dense list alone. "
+        "+second0.5: the second model's list fused with half the dense weight (RRF: +second, "
+        "its list fused); second: its list alone.",
     ]
     print(sweep_markdown(result))
     if args.out is not None:

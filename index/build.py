@@ -9,6 +9,7 @@ published atomically; one indexer runs at a time (``index.store.StoreWriter``, o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -51,6 +52,7 @@ class BuildReport:
     chunks_embedded: int = 0  # chunk texts sent to the model
     chunks_reused: int = 0  # chunks of re-read documents whose vector was cached
     sentences_embedded: int = 0  # sentence texts sent to the model (for highlights and answers)
+    second_embedded: int = 0  # chunk texts sent to the second model (``Embedder.second``)
     chunks_total: int = 0  # chunks in the index after the build
     published: bool = False  # False when nothing changed and the index was left as it was
     seconds: dict[str, float] = field(default_factory=dict)
@@ -210,6 +212,11 @@ def _update(
                 embedded.vectors[row : row + len(chunks)],
                 sentences=embedded.sentences[row : row + len(chunks)],
                 source=source,
+                second_vectors=(
+                    embedded.second_vectors[row : row + len(chunks)]
+                    if embedded.second_vectors is not None
+                    else None
+                ),
             )
             row += len(chunks)
         writer.commit()
@@ -282,12 +289,14 @@ def _embed(
         chunks,
         embedder,
         writer.get_cached_embeddings,
+        cached_second=functools.partial(writer.get_cached_embeddings, second=True),
         progress=progress,
         on_batch=lambda done, total: on_progress(BuildProgress("embedding", done, total)),
     )
     report.chunks_reused = embedded.chunks_reused
     report.chunks_embedded = embedded.chunks_embedded
     report.sentences_embedded = embedded.sentences_embedded
+    report.second_embedded = embedded.second_embedded
     return embedded
 
 

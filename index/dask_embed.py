@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker
@@ -139,7 +139,8 @@ class EmbedderPlugin(WorkerPlugin):
         self.embedder: Embedder | None = None
 
     def setup(self, worker: Any) -> None:
-        self.embedder = Embedder(model=self.model, model_path=self.model_path)
+        # Workers embed the first model's passages only (the second embeds in the client).
+        self.embedder = Embedder(model=self.model, second=None, model_path=self.model_path)
 
     def teardown(self, worker: Any) -> None:
         self.embedder = None
@@ -168,7 +169,8 @@ class DaskEmbedder(Embedder):
     this process with its own copy of the model, so a build takes it where it takes an
     ``Embedder``. ``encode`` returns the same bits as ``Embedder.encode`` in this process: the
     workers run torch with as many threads as this process does (``torch_threads`` changes that,
-    and the last bits with it).
+    and the last bits with it). The second model (``Embedder.second``: MiniLM beside e5, half
+    e5's layers) embeds here, in this process.
     """
 
     def __init__(
@@ -176,12 +178,13 @@ class DaskEmbedder(Embedder):
         client: Client,
         model: ModelChoice = "e5",
         *,
+        second: ModelChoice | None | Literal["auto"] = "auto",
         model_path: Path | str | None = None,
         torch_threads: int | None = None,
     ) -> None:
         import torch
 
-        super().__init__(model, model_path=model_path)
+        super().__init__(model, second=second, model_path=model_path)
         self.client = client
         threads = torch_threads if torch_threads is not None else torch.get_num_threads()
         plugin = EmbedderPlugin(

@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", choices=sorted(MODELS), action="append")
     args = parser.parse_args(argv)
     for name in args.model or sorted(MODELS):
-        path = export_for(Embedder(model=name, query_runtime="torch"))
+        path = export_for(Embedder(model=name, second=None, query_runtime="torch"))
         print(f"{name}: {path} ({path.stat().st_size / 2**20:.0f} MiB)")
     return 0
 

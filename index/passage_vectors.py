@@ -4,6 +4,7 @@ A search then runs the model on the query alone: the highlight and the answer ar
 sentence vectors read from the store. Every text (chunk or sentence) is embedded as a passage and
 cached by the sha256 of its text, so a sentence shared by two overlapping chunks, or a chunk that
 is one sentence, reaches the model once, and a re-index reuses what an earlier build embedded.
+The second model (``Embedder.second``) embeds the chunks alone, cached the same way.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class EmbeddedChunks:
     chunks_embedded: int  # chunk texts sent to the model
     chunks_reused: int  # chunks whose vector came from the cache
     sentences_embedded: int  # sentence texts sent to the model (not counting chunk texts)
+    second_vectors: np.ndarray | None = None  # the second model's, one row per chunk
+    second_embedded: int = 0  # chunk texts sent to the second model
 
 
 def chunk_sentences(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
@@ -49,19 +52,54 @@ def embed_chunks(
     embedder: Embedder,
     cached: CacheLookup | None = None,
     *,
+    cached_second: CacheLookup | None = None,
     progress: bool = False,
     on_batch: BatchCallback | None = None,
 ) -> EmbeddedChunks:
-    """Embed chunks and their sentences, taking what ``cached`` already has (keys: ``text_hash``).
+    """Embed chunks and their sentences, taking what ``cached`` already has (keys: ``text_hash``),
+    and the chunks with the second model, if the embedder has one (``cached_second``: its cache).
 
-    ``on_batch(done, total)`` is told the texts embedded so far after each batch.
+    ``on_batch(done, total)`` is told the texts the first model embedded so far after each batch.
 
     >>> from index.records import Chunk
     >>> c = Chunk("d:0", "d", 0, "Minsk signed. Islamabad agreed.", [], 1, 1, 0, 31)
     >>> out = embed_chunks([c], Embedder(model="minilm"))
     >>> out.vectors.shape, out.sentences[0].spans, out.sentences[0].vectors.dtype
     ((1, 384), [(0, 13), (14, 31)], dtype('float16'))
+    >>> embed_chunks([c], Embedder()).second_vectors.shape  # e5, and MiniLM beside it
+    (1, 384)
     """
+    embedded = _embed_first(chunks, embedder, cached, progress, on_batch)
+    if embedder.second is not None:
+        embedded.second_vectors, embedded.second_embedded = second_vectors(
+            chunks, embedder.second, cached_second
+        )
+    return embedded
+
+
+def second_vectors(
+    chunks: Sequence[Chunk], second: Embedder, cached: CacheLookup | None = None
+) -> tuple[np.ndarray, int]:
+    """The second model's vectors of chunks (one row each) and how many texts it embedded;
+    ``cached`` looks up what it embedded before (keys: ``text_hash``)."""
+    keys = [text_hash(c.text) for c in chunks]
+    texts = dict(zip(keys, (c.text for c in chunks), strict=True))
+    found = dict(cached(list(texts))) if cached is not None else {}
+    missing = [key for key in texts if key not in found]
+    if missing:
+        found.update(zip(missing, second.encode([texts[k] for k in missing]), strict=True))
+    if not chunks:
+        return np.zeros((0, second.dimension), np.float32), 0
+    return np.vstack([found[k] for k in keys]).astype(np.float32), len(missing)
+
+
+def _embed_first(
+    chunks: Sequence[Chunk],
+    embedder: Embedder,
+    cached: CacheLookup | None,
+    progress: bool,
+    on_batch: BatchCallback | None,
+) -> EmbeddedChunks:
     layouts = [chunk_sentences(c.text) for c in chunks]
     chunk_keys = [text_hash(c.text) for c in chunks]
     sentence_keys = [

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import numpy as np
 
@@ -62,16 +62,30 @@ class ScoredId:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """The embedding model a store's vectors come from."""
+    """The embedding model a store's vectors come from, and the second model whose vectors of
+    the same chunks it holds too (``Embedder.second``), if any."""
 
     name: str
     weights_hash: str
     dimension: int
+    second: ModelInfo | None = None
 
     @classmethod
     def of(cls, embedder: Embedder) -> ModelInfo:
-        """What a store records of the model that embeds for it."""
-        return cls(embedder.model_name, embedder.weights_hash, embedder.dimension)
+        """What a store records of the models that embed for it."""
+        second = cls.of(embedder.second) if embedder.second is not None else None
+        return cls(embedder.model_name, embedder.weights_hash, embedder.dimension, second)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModelInfo:
+        """The record ``dataclasses.asdict`` made of one (KeyError/TypeError when malformed)."""
+        second = data.get("second")
+        return cls(
+            name=str(data["name"]),
+            weights_hash=str(data["weights_hash"]),
+            dimension=int(data["dimension"]),
+            second=cls.from_json(second) if second is not None else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,43 @@ class SourceFile:
     path: str
     sha256: str
     size: int
+
+
+def checked_vectors(doc_id: str, vectors: np.ndarray, rows: int, model: ModelInfo) -> np.ndarray:
+    """``vectors`` as float32, or ValueError unless they are ``rows`` unit-length vectors of
+    ``model``'s dimension (what every backend's ``add_document`` checks)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.shape != (rows, model.dimension):
+        raise ValueError(
+            f"{doc_id}: expected vectors of shape {(rows, model.dimension)} from {model.name}, "
+            f"got {vectors.shape}"
+        )
+    if rows and not np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3):
+        raise ValueError(f"{doc_id}: vectors must be unit-length")
+    return vectors
+
+
+def second_model_of(model: ModelInfo, second: bool) -> ModelInfo:
+    """``model`` itself, or with ``second`` its second model (ValueError when it has none)."""
+    if not second:
+        return model
+    if model.second is None:
+        raise ValueError(f"the index holds no second model's vectors (only {model.name}'s)")
+    return model.second
+
+
+def checked_second_vectors(
+    doc_id: str, second_vectors: np.ndarray | None, rows: int, model: ModelInfo
+) -> np.ndarray | None:
+    """The second model's vectors of a document's chunks, checked: required when ``model`` has a
+    second model, refused when it has none (ValueError)."""
+    if model.second is None:
+        if second_vectors is not None:
+            raise ValueError(f"{doc_id}: this index holds no second model's vectors")
+        return None
+    if second_vectors is None:
+        raise ValueError(f"{doc_id}: the second model's vectors ({model.second.name}) are missing")
+    return checked_vectors(doc_id, second_vectors, rows, model.second)
 
 
 # ---- errors ----------------------------------------------------------------------------------
@@ -159,6 +210,13 @@ class StoreReader(Protocol):
     ) -> list[ScoredId]:
         """The top-k chunks by inner product with a unit-length query vector of the store's
         dimension (else ValueError), best first; ``doc_ids`` filters as in ``bm25_search``."""
+        ...
+
+    def second_vector_search(
+        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[ScoredId]:
+        """``vector_search`` over the second model's vectors (``model.second``), with a query
+        vector of that model; ValueError when the store holds no second model's vectors."""
         ...
 
     def vocabulary(self) -> dict[str, int]:
@@ -252,25 +310,33 @@ class StoreWriter(Protocol):
         *,
         sentences: Sequence[ChunkSentences] | None = None,
         source: SourceFile | None = None,
+        second_vectors: np.ndarray | None = None,
     ) -> None:
         """Store a parsed document, its chunks and their unit-length vectors (one row per chunk),
         replacing any document with the same id. ``sentences`` (one per chunk) lets searches
-        pick highlights and answers without running the model. ValueError on vectors of the
-        wrong shape or length, or chunks of another document; the update is then unchanged."""
+        pick highlights and answers without running the model. ``second_vectors``, the second
+        model's vectors of the chunks, are required when ``model.second`` is set, refused
+        otherwise. ValueError on vectors of the wrong shape or length, or chunks of another
+        document; the update is then unchanged."""
         ...
 
     def remove_document(self, doc_id: str) -> None:
         """Remove a document and everything derived from it (an unknown id does nothing)."""
         ...
 
-    def get_cached_embeddings(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        """Vectors of this model already computed for texts (chunks or sentences), by
-        ``index.passage_vectors.text_hash``, as float32; hashes not cached are absent."""
+    def get_cached_embeddings(
+        self, text_hashes: Sequence[str], *, second: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Vectors of this model (with ``second``, of ``model.second``) already computed for
+        texts (chunks or sentences), by ``index.passage_vectors.text_hash``, as float32; hashes
+        not cached are absent."""
         ...
 
-    def put_embeddings(self, text_hashes: Sequence[str], vectors: np.ndarray) -> None:
-        """Cache vectors of texts (by ``text_hash``) for this model. Cached vectors no chunk uses
-        may be dropped at ``commit``."""
+    def put_embeddings(
+        self, text_hashes: Sequence[str], vectors: np.ndarray, *, second: bool = False
+    ) -> None:
+        """Cache vectors of texts (by ``text_hash``) for this model (with ``second``, for
+        ``model.second``). Cached vectors no chunk uses may be dropped at ``commit``."""
         ...
 
     def commit(self) -> None:

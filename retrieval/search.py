@@ -22,7 +22,7 @@ import numpy as np
 from index.embed import Embedder, model_choice
 from index.passage_vectors import chunk_sentences
 from index.records import Chunk, ChunkSentences, ParsedDocument
-from index.store import ModelInfo, StoreReader
+from index.store import IndexMismatch, ModelInfo, StoreReader
 from index.store_factory import Location, open_reader, recorded_model
 from index.tokenize import terms_at, tokenize
 from retrieval.answer import (
@@ -76,10 +76,15 @@ MAX_K = 100
 MAX_OFFSET = 1000
 ANSWER_FROM_TOP = 5
 # Chosen by the mean nDCG@10 over the question set, Vaswani and CISI (`python -m eval.sweep`,
-# README "The default"): weighted min-max fusion, dense weight 0.4, 100 of each list fused, and a
-# Cyrillic question over a Latin collection ranked by the dense list alone.
+# README "The default"): weighted min-max fusion, 200 of each list fused, a Cyrillic question over
+# a Latin collection ranked by the dense list alone, and the dense weight 0.6, split evenly between
+# the two models, when the index holds a second model's vectors (mean 0.632); 0.4 when it holds
+# one model's (the best two-list setting, mean 0.607).
 DEFAULT_FUSION: Fusion = "weighted"
 DENSE_WEIGHT = 0.4
+DENSE_WEIGHT_WITH_SECOND = 0.6
+SECOND_SHARE = 0.5
+MIN_DEPTH = 200
 # A query with filters (a phrase, -word, OR with a phrase) fetches deeper: some candidates fail.
 FILTER_DEPTH = 100
 
@@ -90,9 +95,13 @@ class SearchOptions:
 
     default_mode: Mode = "hybrid"
     default_fusion: Fusion = DEFAULT_FUSION
-    dense_weight: float = DENSE_WEIGHT
+    # None: DENSE_WEIGHT_WITH_SECOND when the second model's list is fused, else DENSE_WEIGHT.
+    dense_weight: float | None = None
+    # The second model's part of the dense weight when the index holds its vectors (the first
+    # model has the rest); 0 leaves it out of hybrid search.
+    second_share: float = SECOND_SHARE
     rrf_k: int = 60
-    min_depth: int = 100
+    min_depth: int = MIN_DEPTH
     # The API's cap; an evaluation over a test collection raises it (CISI has 2,083-character
     # queries) and reads its queries as plain words (``syntax=False``).
     max_query_chars: int = MAX_QUERY_CHARS
@@ -110,12 +119,21 @@ class SearchOptions:
             raise ValueError(
                 f"fusion must be one of {get_args(Fusion)}, not {self.default_fusion!r}"
             )
-        if not 0.0 <= self.dense_weight <= 1.0:
+        if self.dense_weight is not None and not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must be between 0 and 1")
+        if not 0.0 <= self.second_share <= 1.0:
+            raise ValueError("second_share must be between 0 and 1")
 
 
 class Searcher:
-    """Answers queries from one store with one embedder (and, optionally, a reranker)."""
+    """Answers queries from one store with one embedder (and, optionally, a reranker).
+
+    When the store holds a second model's vectors (``ModelInfo.second``) and the embedder has
+    that model (``Embedder.second``), hybrid search fuses three lists: BM25, the first model's
+    and the second model's, each ``min_depth`` deep; the two models share ``dense_weight``
+    (``second_share``). A Cyrillic question never gets the second list (MiniLM reads English), and
+    over a collection with no Cyrillic title it is ranked by the first model alone.
+    """
 
     def __init__(
         self,
@@ -129,6 +147,21 @@ class Searcher:
         self.embedder = embedder
         self.reranker = reranker
         self.options = options or SearchOptions()
+        second = store.model.second
+        if second is not None and embedder.second is not None:
+            loaded = ModelInfo.of(embedder.second)
+            if loaded != second:
+                raise IndexMismatch(
+                    f"the index holds vectors of {second.name} ({second.weights_hash[:12]}), "
+                    f"the second model loaded is {loaded.name} ({loaded.weights_hash[:12]}); "
+                    "rebuild it with `citesearch index --rebuild <corpus>`"
+                )
+        # The second list's name, as hits show it ("minilm #3"); None: two lists.
+        self.second_name: str | None = (
+            model_choice(second.name)
+            if second is not None and embedder.second is not None
+            else None
+        )
         documents = store.documents()
         self.titles = {info.meta.doc_id: info.meta.title for info in documents}
         # What the index holds, read once: a searcher serves one published generation, which
@@ -316,13 +349,22 @@ class Searcher:
                 (s.chunk_id, s.score)
                 for s in self.store.vector_search(query_vector, depth, doc_ids)
             ]
+        by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
+        # MiniLM reads English only: a Cyrillic question never gets its list, whatever the titles.
+        second = (
+            self._second_list(query, depth, doc_ids)
+            if mode == "hybrid" and not is_cyrillic(query)
+            else None
+        )
+        if second is not None and self.second_name is not None:
+            lists[self.second_name] = second
         per_retriever: dict[str, dict[str, RetrieverScore]] = {}
         for name, pairs in lists.items():
             for rank, (cid, score) in enumerate(pairs, start=1):
                 per_retriever.setdefault(cid, {})[name] = RetrieverScore(round(score, 6), rank)
         if mode != "hybrid":
             ranked = lists[mode]
-        elif self._by_meaning_alone(query):
+        elif by_meaning:
             ranked = lists["dense"]
         elif fusion == "rrf":
             ranked = reciprocal_rank_fusion(
@@ -330,12 +372,43 @@ class Searcher:
                 k=self.options.rrf_k,
             )
         else:
-            weight = self.options.dense_weight
-            ranked = weighted_score_fusion(lists, {"dense": weight, "bm25": 1.0 - weight})
+            ranked = weighted_score_fusion(lists, self.fusion_weights())
         ranked = [pair for pair in ranked if pair[1] > 0 or mode != "bm25"]
         if self.reranker is not None:
             ranked = self._rerank(query, ranked, per_retriever)
         return ranked, per_retriever
+
+    def _second_list(
+        self, query: str, depth: int, doc_ids: list[str] | None
+    ) -> list[tuple[str, float]] | None:
+        """The second model's list, when the index and the embedder have one and it counts."""
+        second = self.embedder.second
+        if not self.fuses_second or second is None:
+            return None
+        vector = second.encode_query(query)
+        return [
+            (s.chunk_id, s.score) for s in self.store.second_vector_search(vector, depth, doc_ids)
+        ]
+
+    @property
+    def fuses_second(self) -> bool:
+        """Whether hybrid search fuses the second model's list (the index holds its vectors,
+        this searcher has its model, and its share is above 0)."""
+        return self.second_name is not None and self.options.second_share > 0
+
+    def fusion_weights(self) -> dict[str, float]:
+        """Weighted fusion's weight of each list: BM25, the first model, the second model."""
+        dense = self.options.dense_weight
+        if dense is None:
+            dense = DENSE_WEIGHT_WITH_SECOND if self.fuses_second else DENSE_WEIGHT
+        if self.second_name is None or not self.fuses_second:
+            return {"bm25": 1.0 - dense, "dense": dense}
+        share = self.options.second_share
+        return {
+            "bm25": 1.0 - dense,
+            "dense": dense * (1.0 - share),
+            self.second_name: dense * share,
+        }
 
     def _by_meaning_alone(self, query: str) -> bool:
         """A Cyrillic question over a collection with no Cyrillic title is ranked by the dense
@@ -567,7 +640,10 @@ def embedder_for(index_dir: Path | Location) -> Embedder:
     """The embedder of the model the index at ``index_dir`` was built with (e5 if none is
     recorded: a missing index is then reported by the store's own message)."""
     recorded = recorded_model(index_dir)
-    return Embedder(model=model_choice(recorded.name)) if recorded else Embedder()
+    if recorded is None:
+        return Embedder()
+    second = model_choice(recorded.second.name) if recorded.second is not None else None
+    return Embedder(model=model_choice(recorded.name), second=second)
 
 
 def open_searcher(

@@ -56,7 +56,7 @@ def read_manifest(
         raise IndexMissing(f"no index at {path}; build one with `citesearch index <corpus>`")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        model = ModelInfo(**manifest["model"])
+        model = ModelInfo.from_json(manifest["model"])
         options = StoreOptions.from_json(manifest["options"])
     except (ValueError, KeyError, TypeError) as exc:
         raise IndexMismatch(
@@ -69,7 +69,7 @@ def recorded_model(path: Path) -> ModelInfo | None:
     """The model the index at ``path`` records, or None (no index, or unreadable)."""
     try:
         manifest = json.loads((Path(path) / MANIFEST_FILE).read_text(encoding="utf-8"))
-        return ModelInfo(**manifest["model"])
+        return ModelInfo.from_json(manifest["model"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -208,12 +208,13 @@ def put_embeddings(
     )
 
 
-def drop_unused_embeddings(conn: sqlite3.Connection, weights_hash: str) -> None:
+def drop_unused_embeddings(conn: sqlite3.Connection, weights_hashes: Sequence[str]) -> None:
     """Forget cached vectors of other models and of texts no chunk holds any more."""
+    marks = ",".join("?" * len(weights_hashes))
     conn.execute(
-        "DELETE FROM embeddings WHERE weights_hash != ? OR text_sha256 NOT IN "
+        f"DELETE FROM embeddings WHERE weights_hash NOT IN ({marks}) OR text_sha256 NOT IN "
         "(SELECT text_sha256 FROM chunks)",
-        (weights_hash,),
+        list(weights_hashes),
     )
 
 
@@ -227,18 +228,26 @@ def set_search_rows(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> None:
 # ---- reading ----------------------------------------------------------------------------------
 
 
-def chunks_for_search(
-    conn: sqlite3.Connection, weights_hash: str
-) -> Iterator[tuple[str, str, list[str], bytes | None]]:
-    """(chunk id, doc id, BM25 terms, float32 vector blob or None) of every chunk, ordered by
-    doc id, then ordinal: the rows of the search indexes a commit writes."""
-    for chunk_id, doc_id, chunk_terms, blob in conn.execute(
-        "SELECT c.chunk_id, c.doc_id, c.terms, e.vector FROM chunks c "
-        "LEFT JOIN embeddings e ON e.text_sha256 = c.text_sha256 AND e.weights_hash = ? "
-        "ORDER BY c.doc_id, c.ordinal",
-        (weights_hash,),
+def chunks_for_search(conn: sqlite3.Connection) -> Iterator[tuple[str, str, list[str]]]:
+    """(chunk id, doc id, BM25 terms) of every chunk, ordered by doc id, then ordinal: the rows
+    of the search indexes a commit writes."""
+    for chunk_id, doc_id, chunk_terms in conn.execute(
+        "SELECT chunk_id, doc_id, terms FROM chunks ORDER BY doc_id, ordinal, chunk_id"
     ):
-        yield chunk_id, doc_id, json.loads(chunk_terms), blob
+        yield chunk_id, doc_id, json.loads(chunk_terms)
+
+
+def chunk_vectors(
+    conn: sqlite3.Connection, weights_hash: str
+) -> Iterator[tuple[str, bytes | None]]:
+    """(chunk id, float32 vector blob or None when missing) of the model with ``weights_hash``
+    for every chunk, in ``chunks_for_search``'s order."""
+    yield from conn.execute(
+        "SELECT c.chunk_id, e.vector FROM chunks c "
+        "LEFT JOIN embeddings e ON e.text_sha256 = c.text_sha256 AND e.weights_hash = ? "
+        "ORDER BY c.doc_id, c.ordinal, c.chunk_id",
+        (weights_hash,),
+    )
 
 
 def search_rows(conn: sqlite3.Connection) -> list[tuple[str, str, int | None]]:
@@ -378,10 +387,15 @@ def corpus(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def cached_embeddings(
-    conn: sqlite3.Connection, weights_hash: str, text_hashes: Sequence[str]
+    conn: sqlite3.Connection,
+    weights_hash: str,
+    text_hashes: Sequence[str],
+    *,
+    with_sentences: bool = True,
 ) -> dict[str, np.ndarray]:
-    """Vectors of the model with ``weights_hash`` already computed for texts (chunks or
-    sentences), by text hash; sentence vectors come back from float16."""
+    """Vectors of the model with ``weights_hash`` already computed for texts (chunks and, with
+    ``with_sentences``, the store's sentences: the first model's), by text hash; sentence
+    vectors come back from float16."""
     found: dict[str, np.ndarray] = {}
     wanted = list(dict.fromkeys(text_hashes))
     for start in range(0, len(wanted), _BATCH):
@@ -393,7 +407,7 @@ def cached_embeddings(
             [weights_hash, *batch],
         ):
             found[hash_] = np.frombuffer(blob, dtype="<f4").copy()
-    rest = [h for h in wanted if h not in found]
+    rest = [h for h in wanted if h not in found] if with_sentences else []
     for start in range(0, len(rest), _BATCH):
         batch = rest[start : start + _BATCH]
         marks = ",".join("?" * len(batch))

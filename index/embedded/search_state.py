@@ -1,8 +1,9 @@
 """The embedded store's in-memory search state: the bm25s and FAISS indexes and who each row is.
 
-Row i of both indexes is the chunk whose ``search_row`` is i: chunks ordered by doc id, then
+Row i of every index is the chunk whose ``search_row`` is i: chunks ordered by doc id, then
 ordinal. A writable store builds the state from its database; a committed one loads it from
-``vectors.faiss`` and ``bm25/`` and checks it against the database and the manifest.
+``vectors.faiss`` (``vectors.second.faiss``: the second model's, when the store has one) and
+``bm25/`` and checks it against the database and the manifest.
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ from index.store_options import StoreOptions
 from index.vector_index import VectorIndex
 
 VECTORS_FILE = "vectors.faiss"
+SECOND_VECTORS_FILE = "vectors.second.faiss"
 BM25_DIR = "bm25"
 
 
 @dataclass
 class SearchState:
-    """What searches need in memory: the two indexes and who each row is."""
+    """What searches need in memory: the indexes and who each row is."""
 
     chunk_ids: list[str]
     doc_rows: dict[str, np.ndarray]
     bm25: BM25Index
     vectors: VectorIndex
+    second: VectorIndex | None = None  # the second model's vectors (``ModelInfo.second``)
 
     def rows_of(self, doc_ids: Sequence[str] | None) -> np.ndarray | None:
         """The rows of these documents' chunks (None: every row; unknown ids are ignored)."""
@@ -44,40 +47,58 @@ class SearchState:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def save(self, directory: Path) -> None:
-        """Write both indexes into a store directory, replacing any there."""
-        (directory / VECTORS_FILE).unlink(missing_ok=True)
+        """Write the indexes into a store directory, replacing any there."""
+        for name in (VECTORS_FILE, SECOND_VECTORS_FILE):
+            (directory / name).unlink(missing_ok=True)
         shutil.rmtree(directory / BM25_DIR, ignore_errors=True)
         self.vectors.save(directory / VECTORS_FILE)
+        if self.second is not None:
+            self.second.save(directory / SECOND_VECTORS_FILE)
         self.bm25.save(directory / BM25_DIR)
 
 
 def build_search_state(
     conn: sqlite3.Connection, model: ModelInfo, options: StoreOptions
 ) -> SearchState:
-    """Build both indexes from the database (rows ordered by doc id, then ordinal)."""
+    """Build the indexes from the database (rows ordered by doc id, then ordinal)."""
     chunk_ids: list[str] = []
     doc_ids: list[str] = []
     terms: list[list[str]] = []
-    vectors = []
-    for chunk_id, doc_id, chunk_terms, blob in rows.chunks_for_search(conn, model.weights_hash):
-        if blob is None:
-            raise RuntimeError(f"chunk {chunk_id} has no vector in the store")
+    for chunk_id, doc_id, chunk_terms in rows.chunks_for_search(conn):
         chunk_ids.append(chunk_id)
         doc_ids.append(doc_id)
         terms.append(chunk_terms)
-        vectors.append(np.frombuffer(blob, dtype="<f4"))
-    matrix = np.vstack(vectors) if vectors else np.zeros((0, model.dimension), np.float32)
-    vector_index = VectorIndex.build(
-        matrix,
-        options.vector_kind(len(chunk_ids)),
-        hnsw_m=options.hnsw_m,
-        ef_search=options.hnsw_ef_search,
-    )
     return SearchState(
         chunk_ids=chunk_ids,
         doc_rows=_group_rows(doc_ids),
         bm25=BM25Index.build(terms, options.bm25),
-        vectors=vector_index,
+        vectors=_vector_index(conn, chunk_ids, model, options),
+        second=(
+            _vector_index(conn, chunk_ids, model.second, options)
+            if model.second is not None
+            else None
+        ),
+    )
+
+
+def _vector_index(
+    conn: sqlite3.Connection, chunk_ids: Sequence[str], model: ModelInfo, options: StoreOptions
+) -> VectorIndex:
+    """The vector index of one model's vectors of the chunks, row i being ``chunk_ids[i]``."""
+    vectors = []
+    found = rows.chunk_vectors(conn, model.weights_hash)
+    for chunk_id, (read, blob) in zip(chunk_ids, found, strict=True):
+        if read != chunk_id:  # both reads order the chunks the same way
+            raise RuntimeError(f"chunk {read} read where {chunk_id} was expected")
+        if blob is None:
+            raise RuntimeError(f"chunk {chunk_id} has no vector of {model.name} in the store")
+        vectors.append(np.frombuffer(blob, dtype="<f4"))
+    matrix = np.vstack(vectors) if vectors else np.zeros((0, model.dimension), np.float32)
+    return VectorIndex.build(
+        matrix,
+        options.vector_kind(len(chunk_ids)),
+        hnsw_m=options.hnsw_m,
+        ef_search=options.hnsw_ef_search,
     )
 
 
@@ -88,7 +109,7 @@ def load_search_state(
     model: ModelInfo,
     options: StoreOptions,
 ) -> SearchState:
-    """Read both indexes of a committed store, refusing any that disagree with its database."""
+    """Read the indexes of a committed store, refusing any that disagree with its database."""
     found = rows.search_rows(conn)
     expected = int(manifest["chunk_count"])
     if len(found) != expected or [r[2] for r in found] != list(range(len(found))):
@@ -96,22 +117,33 @@ def load_search_state(
             f"index at {directory} holds {len(found)} chunks, the manifest says {expected}; "
             f"{REBUILD_HINT}"
         )
-    vectors = VectorIndex.load(
-        directory / VECTORS_FILE, manifest["vector_index"], ef_search=options.hnsw_ef_search
+    kind = manifest["vector_index"]
+    vectors = VectorIndex.load(directory / VECTORS_FILE, kind, ef_search=options.hnsw_ef_search)
+    second = (
+        VectorIndex.load(directory / SECOND_VECTORS_FILE, kind, ef_search=options.hnsw_ef_search)
+        if model.second is not None
+        else None
     )
     bm25 = BM25Index.load(directory / BM25_DIR)
-    if vectors.ntotal != len(found) or bm25.num_docs != len(found):
+    counts = [vectors.ntotal, bm25.num_docs] + ([second.ntotal] if second is not None else [])
+    if any(count != len(found) for count in counts):
         raise IndexMismatch(
-            f"index at {directory}: {vectors.ntotal} vectors and {bm25.num_docs} BM25 rows for "
-            f"{len(found)} chunks; {REBUILD_HINT}"
+            f"index at {directory}: {vectors.ntotal} vectors"
+            + (f", {second.ntotal} of the second model" if second is not None else "")
+            + f" and {bm25.num_docs} BM25 rows for {len(found)} chunks; {REBUILD_HINT}"
         )
-    if vectors.dimension != model.dimension:
+    if vectors.dimension != model.dimension or (
+        second is not None
+        and model.second is not None
+        and second.dimension != model.second.dimension
+    ):
         raise IndexMismatch(f"index at {directory} holds vectors of the wrong size; {REBUILD_HINT}")
     return SearchState(
         chunk_ids=[r[0] for r in found],
         doc_rows=_group_rows([r[1] for r in found]),
         bm25=bm25,
         vectors=vectors,
+        second=second,
     )
 
 

@@ -1,7 +1,7 @@
 """The embedded store: one directory of SQLite + FAISS + bm25s, vouched for by a manifest.
 
-Files of a store directory: ``store.sqlite`` (``index.embedded.rows``), ``vectors.faiss`` and
-``bm25/`` (``index.embedded.search_state``), and ``manifest.json``, written last by ``commit``
+Files of a store directory: ``store.sqlite`` (``index.embedded.rows``), ``vectors.faiss``
+(``vectors.second.faiss`` too, with a second model) and ``bm25/`` (``index.embedded.search_state``), and ``manifest.json``, written last by ``commit``
 (``index.embedded.manifest``).
 
 ``EmbeddedStore.open`` refuses a directory whose manifest does not match this code, the model in
@@ -37,7 +37,17 @@ from index.embedded.manifest import (
 from index.embedded.rows import DB_FILE, chunk_text_hash
 from index.embedded.search_state import SearchState, build_search_state, load_search_state
 from index.records import Chunk, ChunkSentences, Footnote, ParsedDocument
-from index.store import ClosesOnExit, DocumentInfo, IndexMismatch, ModelInfo, ScoredId, SourceFile
+from index.store import (
+    ClosesOnExit,
+    DocumentInfo,
+    IndexMismatch,
+    ModelInfo,
+    ScoredId,
+    SourceFile,
+    checked_second_vectors,
+    checked_vectors,
+    second_model_of,
+)
 from index.store_options import StoreOptions
 from index.tokenize import TOKENIZER_VERSION, tokenize
 
@@ -101,13 +111,25 @@ class EmbeddedStore(ClosesOnExit):
 
     @classmethod
     def open_for(cls, path: Path, model: ModelInfo) -> EmbeddedStore:
-        """Open a committed store whose vectors must come from ``model`` (else IndexMismatch)."""
-        return cls.open(
+        """Open a committed store whose vectors must come from ``model``, its second model
+        included (else IndexMismatch)."""
+        store = cls.open(
             path,
             expect_model=model.name,
             expect_dim=model.dimension,
             expect_weights_hash=model.weights_hash,
         )
+        if store.model.second != model.second:
+            store.close()
+            held, wanted = (
+                f"{m.second.name} ({m.second.weights_hash[:12]})" if m.second else "none"
+                for m in (store.model, model)
+            )
+            raise IndexMismatch(
+                f"index at {path} holds the second model's vectors of {held}, this build's "
+                f"second model is {wanted}; {REBUILD_HINT}"
+            )
+        return store
 
     @classmethod
     def open(
@@ -161,23 +183,19 @@ class EmbeddedStore(ClosesOnExit):
         *,
         sentences: Sequence[ChunkSentences] | None = None,
         source: SourceFile | None = None,
+        second_vectors: np.ndarray | None = None,
     ) -> None:
         """Store a parsed document, its chunks and their unit-length vectors (replacing any old copy).
 
         ``sentences`` (one per chunk, from ``index.passage_vectors.embed_chunks``) lets searches
         pick highlights and answers without running the model; without them a search falls back
-        to the query's terms alone.
+        to the query's terms alone. ``second_vectors``: the second model's (``model.second``),
+        required when it is set.
         """
         self._check_writable()
         doc_id = doc.meta.doc_id
-        vectors = np.asarray(vectors, dtype=np.float32)
-        if vectors.shape != (len(chunks), self.model.dimension):
-            raise ValueError(
-                f"{doc_id}: expected vectors of shape {(len(chunks), self.model.dimension)}, "
-                f"got {vectors.shape}"
-            )
-        if len(chunks) and not np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3):
-            raise ValueError(f"{doc_id}: vectors must be unit-length")
+        vectors = checked_vectors(doc_id, vectors, len(chunks), self.model)
+        second_vectors = checked_second_vectors(doc_id, second_vectors, len(chunks), self.model)
         for chunk in chunks:
             if chunk.doc_id != doc_id:
                 raise ValueError(f"chunk {chunk.chunk_id} belongs to {chunk.doc_id}, not {doc_id}")
@@ -188,7 +206,9 @@ class EmbeddedStore(ClosesOnExit):
             self._invalidate()
             rows.delete_document(self._conn, doc_id)
             rows.insert_document(self._conn, doc, chunks, hashes, sentences, source)
-            self._put_embeddings(hashes, vectors)
+            self._put_embeddings(hashes, vectors, self.model)
+            if self.model.second is not None and second_vectors is not None:
+                self._put_embeddings(hashes, second_vectors, self.model.second)
 
     def remove_document(self, doc_id: str) -> None:
         """Remove a document and everything derived from it (its cached vectors stay until commit)."""
@@ -197,11 +217,16 @@ class EmbeddedStore(ClosesOnExit):
             self._invalidate()
             rows.delete_document(self._conn, doc_id)
 
-    def put_embeddings(self, text_hashes: Sequence[str], vectors: np.ndarray) -> None:
-        """Cache vectors of chunk texts (by ``chunk_text_hash``) for this store's model."""
+    def put_embeddings(
+        self, text_hashes: Sequence[str], vectors: np.ndarray, *, second: bool = False
+    ) -> None:
+        """Cache vectors of chunk texts (by ``chunk_text_hash``) for this store's model (with
+        ``second``, its second model)."""
         self._check_writable()
         with self._lock, self._conn:
-            self._put_embeddings(text_hashes, np.asarray(vectors, dtype=np.float32))
+            self._put_embeddings(
+                text_hashes, np.asarray(vectors, dtype=np.float32), self._model_of(second)
+            )
 
     def commit(self) -> None:
         """Write the search indexes and the manifest, and flush everything to disk.
@@ -212,7 +237,10 @@ class EmbeddedStore(ClosesOnExit):
         self._check_writable()
         with self._lock:
             with self._conn:
-                rows.drop_unused_embeddings(self._conn, self.model.weights_hash)
+                hashes = [self.model.weights_hash]
+                if self.model.second is not None:
+                    hashes.append(self.model.second.weights_hash)
+                rows.drop_unused_embeddings(self._conn, hashes)
             state = self._search_state()
             with self._conn:
                 rows.set_search_rows(self._conn, state.chunk_ids)
@@ -258,6 +286,22 @@ class EmbeddedStore(ClosesOnExit):
         pairs = state.vectors.top_k(query, k, state.rows_of(doc_ids))
         return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
 
+    def second_vector_search(
+        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[ScoredId]:
+        """The top-k chunks by inner product with a unit-length query vector of the second model."""
+        second = self.model.second
+        if second is None:
+            raise ValueError(f"the index at {self.directory} holds no second model's vectors")
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if query.shape != (second.dimension,):
+            raise ValueError(f"query vector must have {second.dimension} values, got {query.size}")
+        state = self._search_state()
+        if state.second is None:  # built and loaded whenever model.second is set
+            raise IndexMismatch(f"the index at {self.directory} lost its second vector index")
+        pairs = state.second.top_k(query, k, state.rows_of(doc_ids))
+        return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
+
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         """Chunks by id, in the order asked (unknown ids are left out)."""
         with self._lock:
@@ -298,11 +342,17 @@ class EmbeddedStore(ClosesOnExit):
         with self._lock:
             return rows.sources(self._conn)
 
-    def get_cached_embeddings(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        """Vectors of this store's model already computed for texts (chunks or sentences), by
-        ``text_hash``; sentence vectors come back from float16."""
+    def get_cached_embeddings(
+        self, text_hashes: Sequence[str], *, second: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Vectors of this store's model (with ``second``, its second model) already computed
+        for texts (chunks, or the first model's sentences), by ``text_hash``; sentence vectors
+        come back from float16."""
+        model = self._model_of(second)
         with self._lock:
-            return rows.cached_embeddings(self._conn, self.model.weights_hash, text_hashes)
+            return rows.cached_embeddings(
+                self._conn, model.weights_hash, text_hashes, with_sentences=not second
+            )
 
     # ---- internals --------------------------------------------------------------------------
 
@@ -317,12 +367,15 @@ class EmbeddedStore(ClosesOnExit):
         self.manifest = None
         (self.directory / MANIFEST_FILE).unlink(missing_ok=True)
 
-    def _put_embeddings(self, text_hashes: Sequence[str], vectors: np.ndarray) -> None:
-        if vectors.shape != (len(text_hashes), self.model.dimension):
-            raise ValueError(
-                f"expected vectors of shape {(len(text_hashes), self.model.dimension)}"
-            )
-        rows.put_embeddings(self._conn, self.model.weights_hash, text_hashes, vectors)
+    def _model_of(self, second: bool) -> ModelInfo:
+        return second_model_of(self.model, second)
+
+    def _put_embeddings(
+        self, text_hashes: Sequence[str], vectors: np.ndarray, model: ModelInfo
+    ) -> None:
+        if vectors.shape != (len(text_hashes), model.dimension):
+            raise ValueError(f"expected vectors of shape {(len(text_hashes), model.dimension)}")
+        rows.put_embeddings(self._conn, model.weights_hash, text_hashes, vectors)
 
     def _search_state(self) -> SearchState:
         with self._lock:

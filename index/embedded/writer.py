@@ -69,9 +69,13 @@ class EmbeddedWriter(ClosesOnExit):
         store = self._current()
         return store.sources() if store is not None else {}
 
-    def get_cached_embeddings(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    def get_cached_embeddings(
+        self, text_hashes: Sequence[str], *, second: bool = False
+    ) -> dict[str, np.ndarray]:
         store = self._current()
-        return store.get_cached_embeddings(text_hashes) if store is not None else {}
+        if store is None:
+            return {}
+        return store.get_cached_embeddings(text_hashes, second=second)
 
     # ---- writes ------------------------------------------------------------------------------
 
@@ -83,16 +87,21 @@ class EmbeddedWriter(ClosesOnExit):
         *,
         sentences: Sequence[ChunkSentences] | None = None,
         source: SourceFile | None = None,
+        second_vectors: np.ndarray | None = None,
     ) -> None:
-        self._stage().add_document(doc, chunks, vectors, sentences=sentences, source=source)
+        self._stage().add_document(
+            doc, chunks, vectors, sentences=sentences, source=source, second_vectors=second_vectors
+        )
         self._dirty = True
 
     def remove_document(self, doc_id: str) -> None:
         self._stage().remove_document(doc_id)
         self._dirty = True
 
-    def put_embeddings(self, text_hashes: Sequence[str], vectors: np.ndarray) -> None:
-        self._stage().put_embeddings(text_hashes, vectors)
+    def put_embeddings(
+        self, text_hashes: Sequence[str], vectors: np.ndarray, *, second: bool = False
+    ) -> None:
+        self._stage().put_embeddings(text_hashes, vectors, second=second)
         self._dirty = True
 
     def commit(self) -> None:

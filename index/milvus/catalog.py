@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS {s}.chunks (
     vector bytea NOT NULL,
     sentence_layout jsonb,
     sentence_vectors bytea,
+    second_vector bytea,
     PRIMARY KEY (version, ordinal)
 );
 CREATE INDEX IF NOT EXISTS chunks_by_id ON {s}.chunks (chunk_id);
@@ -125,6 +126,7 @@ def ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{schema}:ddl",))
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         conn.execute(_DDL.format(s=schema))
+        _add_second_vector(conn, schema)
         conn.execute(
             f"INSERT INTO {schema}.meta VALUES ('schema_version', %s) ON CONFLICT DO NOTHING",
             (str(SCHEMA_VERSION),),
@@ -138,6 +140,18 @@ def ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:
             f"PostgreSQL schema {schema} is version {found}, this code needs {SCHEMA_VERSION}; "
             f"rebuild it with `citesearch index --rebuild <corpus>`"
         )
+
+
+def _add_second_vector(conn: psycopg.Connection[Any], schema: str) -> None:
+    """Give a catalog made before the second model (``ModelInfo.second``) its column. Looked up
+    first: ALTER TABLE locks the table even when the column is there, and readers use it."""
+    found = conn.execute(
+        "SELECT 1 AS found FROM information_schema.columns WHERE table_schema = %s "
+        "AND table_name = 'chunks' AND column_name = 'second_vector'",
+        (schema,),
+    ).fetchone()
+    if found is None:
+        conn.execute(f"ALTER TABLE {schema}.chunks ADD COLUMN second_vector bytea")
 
 
 def current_generation(conn: psycopg.Connection[Any], schema: str) -> dict[str, Any] | None:

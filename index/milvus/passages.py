@@ -2,7 +2,8 @@
 
 A passage row holds its search row (the primary key, fixing tie order), chunk id, doc id (an
 INVERTED index, for document filters), its BM25 terms and its dense vector (inner product; FLAT,
-exact, unless the options ask for HNSW). BM25 runs inside Milvus through a BM25 *function* over
+exact, unless the options ask for HNSW), and the second model's vector in a field of its own
+(``second``, indexed the same way) when the index has one. BM25 runs inside Milvus through a BM25 *function* over
 ``terms``: the text Milvus analyses is citesearch's own ``index.tokenize`` terms joined by spaces
 and split again by the whitespace tokenizer, so both backends count the same terms, document
 lengths and document frequencies. Milvus's BM25 is ``idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b
@@ -33,6 +34,7 @@ from index.store_options import StoreOptions
 TERMS_MAX_BYTES = 65_535  # Milvus's VARCHAR limit; a chunk of 300 word pieces stays far below it
 TOP_K_MAX = 16_384  # Milvus refuses a larger limit
 MIN_VERSION = (2, 5)
+SECOND_FIELD = "second"  # the second model's vectors (``ModelInfo.second``)
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class PassageRow:
     doc_id: str
     terms: str
     vector: np.ndarray
+    second: np.ndarray | None = None
 
 
 def connect(uri: str) -> MilvusClient:
@@ -106,9 +109,15 @@ def require_version(version: str, uri: str) -> None:
 
 
 def create_collection(
-    client: MilvusClient, name: str, dimension: int, options: StoreOptions, expected_rows: int
+    client: MilvusClient,
+    name: str,
+    dimension: int,
+    options: StoreOptions,
+    expected_rows: int,
+    second_dimension: int | None = None,
 ) -> None:
-    """A new, empty passage collection (dropped first if a crashed writer left one)."""
+    """A new, empty passage collection (dropped first if a crashed writer left one), with a
+    field for the second model's vectors when ``second_dimension`` is given."""
     if client.has_collection(name):
         client.drop_collection(name)
     schema = client.create_schema(auto_id=False)
@@ -124,6 +133,8 @@ def create_collection(
     )
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
+    if second_dimension is not None:
+        schema.add_field(SECOND_FIELD, DataType.FLOAT_VECTOR, dim=second_dimension)
     schema.add_function(
         Function(
             name="bm25",
@@ -143,15 +154,16 @@ def insert(client: MilvusClient, name: str, rows: Iterable[PassageRow]) -> int:
     for row in rows:
         if len(row.terms.encode()) > TERMS_MAX_BYTES:
             raise ValueError(f"chunk {row.chunk_id} has more BM25 terms than Milvus can hold")
-        batch.append(
-            {
-                "row": row.row,
-                "chunk_id": row.chunk_id,
-                "doc_id": row.doc_id,
-                "terms": row.terms,
-                "dense": row.vector.astype(np.float32).tolist(),
-            }
-        )
+        record = {
+            "row": row.row,
+            "chunk_id": row.chunk_id,
+            "doc_id": row.doc_id,
+            "terms": row.terms,
+            "dense": row.vector.astype(np.float32).tolist(),
+        }
+        if row.second is not None:
+            record[SECOND_FIELD] = row.second.astype(np.float32).tolist()
+        batch.append(record)
         if len(batch) == 1000:
             client.insert(name, batch)
             total += len(batch)
@@ -179,9 +191,16 @@ def vector_index_params(options: StoreOptions, chunk_count: int) -> list[dict[st
     return [{"index_type": "FLAT", "metric_type": "IP", "params": {}}]
 
 
-def build_indexes(client: MilvusClient, name: str, options: StoreOptions, chunk_count: int) -> str:
-    """Flush, index (dense, BM25 with the store's k1/b, doc_id inverted) and load a collection;
-    returns the dense index type used."""
+def build_indexes(
+    client: MilvusClient,
+    name: str,
+    options: StoreOptions,
+    chunk_count: int,
+    *,
+    with_second: bool = False,
+) -> str:
+    """Flush, index (dense and, ``with_second``, the second model's field; BM25 with the store's
+    k1/b; doc_id inverted) and load a collection; returns the dense index type used."""
     if options.bm25.method != "lucene" or options.bm25.idf_method not in (None, "lucene"):
         raise ValueError(
             f"the Milvus backend scores BM25 as Lucene does; {options.bm25.method!r} is not "
@@ -201,6 +220,8 @@ def build_indexes(client: MilvusClient, name: str, options: StoreOptions, chunk_
     for i, dense in enumerate(choices):
         params = client.prepare_index_params()
         params.add_index("dense", **dense)
+        if with_second:
+            params.add_index(SECOND_FIELD, **dense)
         try:
             with _quiet_pymilvus():
                 client.create_index(name, params)
@@ -299,14 +320,16 @@ def vector_search(
     k: int,
     doc_ids: Sequence[str] | None,
     ef_search: int,
+    field: str = "dense",
 ) -> list[ScoredId]:
-    """The top-k passages by inner product with the query vector."""
+    """The top-k passages by inner product with the query vector (``field``: "dense", or
+    ``SECOND_FIELD`` for the second model's vectors)."""
     if k <= 0 or (doc_ids is not None and not doc_ids):
         return []
     result = client.search(
         name,
         data=[np.asarray(vector, dtype=np.float32).tolist()],
-        anns_field="dense",
+        anns_field=field,
         limit=min(k, TOP_K_MAX),
         filter=_doc_filter(doc_ids),
         # ef for HNSW, nprobe for IVF_FLAT (each index ignores the other's); FLAT needs neither.

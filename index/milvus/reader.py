@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,15 @@ from pymilvus import MilvusClient
 
 from index.milvus import catalog, passages, rows
 from index.records import Chunk, ChunkSentences, Footnote, ParsedDocument
-from index.store import ClosesOnExit, DocumentInfo, IndexMismatch, IndexMissing, ModelInfo, ScoredId
+from index.store import (
+    ClosesOnExit,
+    DocumentInfo,
+    IndexMismatch,
+    IndexMissing,
+    ModelInfo,
+    ScoredId,
+    second_model_of,
+)
 from index.store_options import StoreOptions
 from index.tokenize import tokenize
 
@@ -28,7 +37,7 @@ WHERE m.generation = %s"""
 
 
 def model_from(value: dict[str, Any]) -> ModelInfo:
-    return ModelInfo(value["name"], value["weights_hash"], int(value["dimension"]))
+    return ModelInfo.from_json(value)
 
 
 class MilvusReader(ClosesOnExit):
@@ -61,7 +70,8 @@ class MilvusReader(ClosesOnExit):
             if found is None:
                 raise IndexMissing(f"no index {index_name!r} in this PostgreSQL; {REBUILD_HINT}")
             recorded = model_from(found["model"])
-            if model is not None and recorded != model:
+            # The first model only: the searcher checks the second against the one it loaded.
+            if model is not None and replace(recorded, second=None) != replace(model, second=None):
                 raise IndexMismatch(
                     f"index {index_name!r} holds vectors of {recorded.name} "
                     f"({recorded.weights_hash[:12]}), not of {model.name}; {REBUILD_HINT}"
@@ -112,6 +122,23 @@ class MilvusReader(ClosesOnExit):
             )
         return passages.vector_search(
             self._milvus, self._row["collection"], vector, k, doc_ids, self._options.hnsw_ef_search
+        )
+
+    def second_vector_search(
+        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[ScoredId]:
+        second = second_model_of(self._model, True)
+        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if vector.shape != (second.dimension,):
+            raise ValueError(f"query vector must have {second.dimension} values, got {vector.size}")
+        return passages.vector_search(
+            self._milvus,
+            self._row["collection"],
+            vector,
+            k,
+            doc_ids,
+            self._options.hnsw_ef_search,
+            field=passages.SECOND_FIELD,
         )
 
     def vocabulary(self) -> dict[str, int]:

@@ -40,6 +40,9 @@ from index.store import (
     IndexMismatch,
     ModelInfo,
     SourceFile,
+    checked_second_vectors,
+    checked_vectors,
+    second_model_of,
 )
 from index.store_options import StoreOptions
 from index.tokenize import tokenize
@@ -98,8 +101,8 @@ class MilvusWriter(ClosesOnExit):
                 recorded = model_from(base["model"])
                 if recorded != model:
                     raise IndexMismatch(
-                        f"index {index_name!r} holds vectors of {recorded.name}, not of "
-                        f"{model.name}; rebuild it with `citesearch index --rebuild <corpus>`"
+                        f"index {index_name!r} holds vectors of {_models(recorded)}, not of "
+                        f"{_models(model)}; rebuild it with `citesearch index --rebuild <corpus>`"
                     )
                 if options is None:
                     options = StoreOptions.from_json(base["options"])
@@ -181,24 +184,22 @@ class MilvusWriter(ClosesOnExit):
         *,
         sentences: Sequence[ChunkSentences] | None = None,
         source: SourceFile | None = None,
+        second_vectors: np.ndarray | None = None,
     ) -> None:
         self._check_writable()
         doc_id = doc.meta.doc_id
-        vectors = np.asarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape != (len(chunks), self._model.dimension):
-            raise ValueError(
-                f"{doc_id}: expected vectors of shape {(len(chunks), self._model.dimension)}, "
-                f"got {vectors.shape}"
-            )
-        if len(chunks) and not np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3):
-            raise ValueError(f"{doc_id}: vectors must be unit-length")
+        vectors = checked_vectors(doc_id, vectors, len(chunks), self._model)
+        seconds = checked_second_vectors(doc_id, second_vectors, len(chunks), self._model)
         for chunk in chunks:
             if chunk.doc_id != doc_id:
                 raise ValueError(f"chunk {chunk.chunk_id} belongs to {chunk.doc_id}, not {doc_id}")
         if sentences is not None and len(sentences) != len(chunks):
             raise ValueError(f"{doc_id}: {len(sentences)} sentence sets for {len(chunks)} chunks")
         chunk_rows = [
-            rows.chunk_values(c, tokenize(c.text), v, sentences[i] if sentences else None)
+            (
+                *rows.chunk_values(c, tokenize(c.text), v, sentences[i] if sentences else None),
+                np.asarray(seconds[i], dtype="<f4").tobytes() if seconds is not None else None,
+            )
             for i, (c, v) in enumerate(zip(chunks, vectors, strict=True))
         ]
         values = rows.document_values(doc, source, len(chunks))
@@ -216,8 +217,8 @@ class MilvusWriter(ClosesOnExit):
                 cur.executemany(
                     self._sql(
                         "INSERT INTO {s}.chunks (version, ordinal, chunk_id, record, terms, "
-                        "vector, sentence_layout, sentence_vectors) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                        "vector, sentence_layout, sentence_vectors, second_vector) "
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
                     ),
                     [(version, *r) for r in chunk_rows],
                 )
@@ -229,7 +230,9 @@ class MilvusWriter(ClosesOnExit):
                 (self._generation, doc_id, version),
             )
             hashes = [text_hash(c.text) for c in chunks]
-            self._put(hashes, vectors)
+            self._put(hashes, vectors, self._model)
+            if seconds is not None and self._model.second is not None:
+                self._put(hashes, seconds, self._model.second)
         self._dirty = True
 
     def remove_document(self, doc_id: str) -> None:
@@ -240,23 +243,29 @@ class MilvusWriter(ClosesOnExit):
         )
         self._dirty = True
 
-    def get_cached_embeddings(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    def get_cached_embeddings(
+        self, text_hashes: Sequence[str], *, second: bool = False
+    ) -> dict[str, np.ndarray]:
+        model = second_model_of(self._model, second)
         found = self._pg.execute(
             self._sql(
                 "SELECT text_hash, vector FROM {s}.embeddings WHERE weights_hash = %s "
                 "AND text_hash = ANY(%s)"
             ),
-            (self._model.weights_hash, list(dict.fromkeys(text_hashes))),
+            (model.weights_hash, list(dict.fromkeys(text_hashes))),
         ).fetchall()
         return {r["text_hash"]: np.frombuffer(r["vector"], dtype="<f4").copy() for r in found}
 
-    def put_embeddings(self, text_hashes: Sequence[str], vectors: np.ndarray) -> None:
+    def put_embeddings(
+        self, text_hashes: Sequence[str], vectors: np.ndarray, *, second: bool = False
+    ) -> None:
         self._check_writable()
+        model = second_model_of(self._model, second)
         vectors = np.asarray(vectors, dtype=np.float32)
-        if vectors.shape != (len(text_hashes), self._model.dimension):
-            raise ValueError(f"expected {len(text_hashes)} vectors of {self._model.dimension}")
+        if vectors.shape != (len(text_hashes), model.dimension):
+            raise ValueError(f"expected {len(text_hashes)} vectors of {model.dimension}")
         with self._pg.transaction():
-            self._put(list(text_hashes), vectors)
+            self._put(list(text_hashes), vectors, model)
 
     def commit(self) -> None:
         self._check_writable()
@@ -277,11 +286,19 @@ class MilvusWriter(ClosesOnExit):
                 (self._generation, self._generation),
             )
         count = self.chunk_count
+        second = self._model.second
         passages.create_collection(
-            self._milvus, self._collection, self._model.dimension, self._options, count
+            self._milvus,
+            self._collection,
+            self._model.dimension,
+            self._options,
+            count,
+            second.dimension if second is not None else None,
         )
         inserted = passages.insert(self._milvus, self._collection, self._passage_rows())
-        passages.build_indexes(self._milvus, self._collection, self._options, inserted)
+        passages.build_indexes(
+            self._milvus, self._collection, self._options, inserted, with_second=second is not None
+        )
         if inserted:  # BM25 over no passage at all is NaN in Milvus: nothing to probe
             passages.probe_bm25(self._milvus, self._collection)
         self._pg.execute(
@@ -339,12 +356,12 @@ class MilvusWriter(ClosesOnExit):
         if self._closed or self._published:
             raise RuntimeError(f"the update {self._generation} is closed or already published")
 
-    def _put(self, hashes: list[str], vectors: np.ndarray) -> None:
+    def _put(self, hashes: list[str], vectors: np.ndarray, model: ModelInfo) -> None:
         with self._pg.cursor() as cur:
             cur.executemany(
                 self._sql("INSERT INTO {s}.embeddings VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"),
                 [
-                    (self._model.weights_hash, h, np.asarray(v, dtype="<f4").tobytes())
+                    (model.weights_hash, h, np.asarray(v, dtype="<f4").tobytes())
                     for h, v in zip(hashes, vectors, strict=True)
                 ],
             )
@@ -355,15 +372,27 @@ class MilvusWriter(ClosesOnExit):
             cur.itersize = 2000
             cur.execute(
                 self._sql(
-                    "SELECT m.doc_id, c.chunk_id, c.terms, c.vector FROM {s}.members m "
+                    "SELECT m.doc_id, c.chunk_id, c.terms, c.vector, c.second_vector "
+                    "FROM {s}.members m "
                     "JOIN {s}.chunks c ON c.version = m.version WHERE m.generation = %s "
                     "ORDER BY m.doc_id, c.ordinal"
                 ),
                 (self._generation,),
             )
             for row, r in enumerate(cur):
+                if self._model.second is not None and r["second_vector"] is None:
+                    raise IndexMismatch(
+                        f"chunk {r['chunk_id']} has no vector of {self._model.second.name}; "
+                        "rebuild the index with `citesearch index --rebuild <corpus>`"
+                    )
+                second = r["second_vector"] if self._model.second is not None else None
                 yield passages.PassageRow(
-                    row, r["chunk_id"], r["doc_id"], r["terms"], np.frombuffer(r["vector"], "<f4")
+                    row,
+                    r["chunk_id"],
+                    r["doc_id"],
+                    r["terms"],
+                    np.frombuffer(r["vector"], "<f4"),
+                    np.frombuffer(second, "<f4") if second is not None else None,
                 )
 
     def _retire_old(self) -> None:
@@ -380,6 +409,12 @@ class MilvusWriter(ClosesOnExit):
                 (row["name"],),
             )
             _discard(self._pg, self._milvus, self._schema, row["name"], row["collection"])
+
+
+def _models(model: ModelInfo) -> str:
+    """``name (weights)``, and the second model's, for messages."""
+    first = f"{model.name} ({model.weights_hash[:12]})"
+    return first if model.second is None else f"{first} with {_models(model.second)}"
 
 
 def _jsonb(value: Any) -> Any:

@@ -211,6 +211,7 @@ def test_health(client: TestClient) -> None:
     docs = client.get("/api/documents").json()["documents"]
     assert health["chunks"] == sum(d["chunks"] for d in docs)
     assert health["model"] == "intfloat/multilingual-e5-small"
+    assert health["second_model"] == "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def test_health_polls_count_the_documents_once_per_index_generation(

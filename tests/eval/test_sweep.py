@@ -29,11 +29,17 @@ from retrieval.search import Searcher, SearchOptions, open_searcher
 
 
 def _run_config(setting: FusionSetting) -> RunConfig:
+    share = setting.second_share
     if setting.method == "rrf":
-        return RunConfig("hybrid-rrf", "hybrid", fusion="rrf", rrf_k=int(setting.parameter or 0))
+        k = int(setting.parameter or 0)
+        return RunConfig("hybrid-rrf", "hybrid", fusion="rrf", rrf_k=k, second_share=share)
     if setting.method == "weighted":
         return RunConfig(
-            "hybrid-weighted", "hybrid", fusion="weighted", dense_weight=setting.parameter
+            "hybrid-weighted",
+            "hybrid",
+            fusion="weighted",
+            dense_weight=setting.parameter,
+            second_share=share,
         )
     return RunConfig(setting.method, setting.method)
 
@@ -52,13 +58,15 @@ def test_sweep_figures_equal_the_runners_for_the_same_setting(
     dataset = load_beir(vaswani_slice)
     searcher = open_searcher(vaswani_index, embedder=embedder)
     collection = beir_collection(searcher, "vaswani-slice", dataset.queries, dataset.qrels, 100)
+    assert collection.second is not None  # the index holds MiniLM's vectors beside e5's
     settings = [
         FusionSetting("bm25", depth=100),
         FusionSetting("dense", depth=100),
         FusionSetting("rrf", 60.0, 50),
-        FusionSetting("rrf", 10.0, 20),
+        FusionSetting("rrf", 10.0, 20, second_share=1.0),
         FusionSetting("weighted", 0.3, 50),
-        FusionSetting("weighted", 0.6, 20),
+        FusionSetting("weighted", 0.6, 20, second_share=0.5),
+        FusionSetting("weighted", 0.4, 50, second_share=0.75),
     ]
     result = sweep([collection], settings)
     for row in result.rows:
@@ -109,12 +117,15 @@ def test_leave_one_out_picks_on_the_other_collections_and_scores_the_held_out(
             {q: full.qrels[q] for q in ids},
             {q: full.bm25[q] for q in ids},
             {q: full.dense[q] for q in ids},
+            second={q: full.second[q] for q in ids} if full.second is not None else None,
         )
 
     collections = [part("one", ["1"]), part("two", ["2"]), part("three", ["3"])]
     settings = default_settings(rrf_ks=[10, 60], dense_weights=[0.3, 0.7], depths=[20, 100])
     result = sweep(collections, settings)
-    assert len(result.rows) == len(settings) == 2 + 2 * 2 * 4
+    # Three lists alone; then per rule and depth, RRF with and without the second list and
+    # weighted min-max with each of four second shares.
+    assert len(result.rows) == len(settings) == 3 + 2 * 2 * (2 * 2 + 2 * 4)
     rows = {row.setting.name: row for row in result.rows}
     best = rows[result.best]
     assert all(best.mean >= row.mean for row in result.rows)
@@ -139,7 +150,7 @@ def test_leave_one_out_picks_on_the_other_collections_and_scores_the_held_out(
     text = md.read_text(encoding="utf-8")
     assert text == sweep_markdown(result)
     assert f"**{result.best}**" in text
-    assert text.count("\n| rrf-") == 2 * 2 * 2  # every setting has its row
+    assert text.count("\n| rrf-") == 2 * 2 * 2 * 2  # every setting has its row
 
 
 def test_settings_refuse_parameters_that_would_be_ignored() -> None:
@@ -150,3 +161,10 @@ def test_settings_refuse_parameters_that_would_be_ignored() -> None:
     with pytest.raises(ValueError, match="between 0 and 1"):
         FusionSetting("weighted", 1.5)
     assert FusionSetting("weighted", 0.3, 50, True).name == "weighted-0.3-d50+cyr-dense"
+    assert FusionSetting("weighted", 0.6, 200, True, 0.5).name == (
+        "weighted-0.6-d200+second0.5+cyr-dense"
+    )
+    with pytest.raises(ValueError, match="second"):
+        FusionSetting("weighted", 0.3, 50, second_share=2.0)
+    with pytest.raises(ValueError, match="second model's list"):
+        fuse(FusionSetting("weighted", 0.3, 50, second_share=0.5), "q", [("a", 1.0)], [])

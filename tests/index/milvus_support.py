@@ -23,7 +23,8 @@ from index.store import ModelInfo, SourceFile, StoreWriter
 
 
 def model_of(store: EmbeddedStore) -> ModelInfo:
-    return ModelInfo(store.model.name, store.model.weights_hash, store.model.dimension)
+    """The models of ``store`` (its second model's included)."""
+    return store.model
 
 
 def copy_documents(
@@ -39,8 +40,13 @@ def copy_documents(
         doc = source.document_text(doc_id)
         assert doc is not None
         chunks = source.chunks_of(doc_id)
-        cached = source.get_cached_embeddings([text_hash(c.text) for c in chunks])
-        vectors = np.stack([cached[text_hash(c.text)] for c in chunks])
+        hashes = [text_hash(c.text) for c in chunks]
+        cached = source.get_cached_embeddings(hashes)
+        vectors = np.stack([cached[h] for h in hashes])
+        second = None
+        if source.model.second is not None:
+            cached = source.get_cached_embeddings(hashes, second=True)
+            second = np.stack([cached[h] for h in hashes])
         sentences = source.sentences([c.chunk_id for c in chunks])
         s = sources.get(doc_id)
         writer.add_document(
@@ -49,6 +55,7 @@ def copy_documents(
             vectors,
             sentences=[sentences[c.chunk_id] for c in chunks],
             source=SourceFile(s.path, s.sha256, s.size) if s else None,
+            second_vectors=second,
         )
         added += len(chunks)
     return added

@@ -23,6 +23,7 @@ from index.pipeline import parse_file
 from index.records import Chunk, ChunkSentences, ParsedDocument
 from index.store import (
     IndexLocked,
+    IndexMismatch,
     IndexMissing,
     ModelInfo,
     SourceFile,
@@ -344,3 +345,71 @@ def test_one_writer_at_a_time(store_location: StoreLocation, prepared: dict[str,
         assert [d.meta.doc_id for d in writer.documents()] == [MEETING]
     with store_location.writer(fresh=True) as writer:  # a rebuild starts from empty
         assert writer.documents() == []
+
+
+@pytest.fixture(scope="module")
+def e5_alone() -> Embedder:
+    return Embedder(model="e5", second=None)
+
+
+def test_a_second_models_vectors_are_required_stored_and_searched(
+    store_location: StoreLocation,
+    prepared: dict[str, Prepared],
+    minilm: Embedder,
+    e5_alone: Embedder,
+) -> None:
+    first, second = store_location.model, ModelInfo.of(e5_alone)
+    both = ModelInfo(first.name, first.weights_hash, first.dimension, second)
+    where = StoreLocation(store_location.backend, store_location.location, both)
+    seconds = {d: e5_alone.encode([c.text for c in p.chunks]) for d, p in prepared.items()}
+    meeting = prepared[MEETING]
+    with where.writer() as writer:
+        with pytest.raises(ValueError, match="second model"):
+            _add(writer, meeting)  # without the second model's vectors
+        with pytest.raises(ValueError, match="shape"):
+            writer.add_document(
+                meeting.doc, meeting.chunks, meeting.vectors, second_vectors=seconds[MEETING][:1]
+            )
+        assert writer.chunk_count == 0
+        for doc_id, p in prepared.items():
+            writer.add_document(
+                p.doc, p.chunks, p.vectors, sentences=p.sentences, second_vectors=seconds[doc_id]
+            )
+        hashes = [text_hash(c.text) for c in meeting.chunks]
+        cached = writer.get_cached_embeddings(hashes, second=True)
+        for h, vector in zip(hashes, seconds[MEETING], strict=True):
+            np.testing.assert_allclose(cached[h], vector, atol=1e-6)
+        writer.publish()
+    assert recorded_model(where.location) == both
+    with where.reader() as reader:
+        assert reader.model == both
+        query = e5_alone.encode_query(MEETING_QUERY)
+        hits = reader.second_vector_search(query, 5)
+        assert _doc_of(reader, [hits[0].chunk_id]) == [MEETING]
+        assert [s.score for s in hits] == sorted((s.score for s in hits), reverse=True)
+        # The first model's list is its own: the same chunks, ranked by the other vectors.
+        assert reader.vector_search(minilm.encode_query(MEETING_QUERY), 5) != hits
+        others = reader.second_vector_search(query, 5, doc_ids=[AKRAM])
+        assert others and set(_doc_of(reader, [h.chunk_id for h in others])) == {AKRAM}
+    # An update on top keeps the second model's vectors of the documents it leaves alone.
+    with where.writer() as writer:
+        writer.remove_document(MEETING)
+        writer.publish()
+    with where.reader() as reader:
+        hits = reader.second_vector_search(e5_alone.encode_query(MEETING_QUERY), 50)
+        assert len(hits) == len(prepared[AKRAM].chunks) + len(prepared[MARKETS].chunks)
+        assert set(_doc_of(reader, [h.chunk_id for h in hits])) == {AKRAM, MARKETS}
+    # An update on top needs the same second model; a fresh one may drop it.
+    with pytest.raises(IndexMismatch, match="second model|vectors of"):
+        store_location.writer()
+    with store_location.writer(fresh=True) as writer:
+        _add(writer, meeting)
+        writer.publish()
+    with store_location.reader() as reader:
+        assert reader.model.second is None
+        with pytest.raises(ValueError, match="second model"):
+            reader.second_vector_search(query, 5)
+    with store_location.writer() as writer, pytest.raises(ValueError, match="second model"):
+        writer.add_document(
+            meeting.doc, meeting.chunks, meeting.vectors, second_vectors=seconds[MEETING]
+        )

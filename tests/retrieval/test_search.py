@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from eval.qa import QAItem, load_questions, normalize
@@ -89,8 +91,26 @@ def test_each_mode_ranks_with_its_own_scores(searcher: Searcher) -> None:
     assert set(bm25.hits[0].scores) == {"bm25"}
     assert set(dense.hits[0].scores) == {"dense"}
     assert bm25.fusion is None and hybrid.fusion == "rrf"
-    assert any(set(h.scores) == {"bm25", "dense"} for h in hybrid.hits)
+    # The corpus index holds MiniLM's vectors beside e5's: hybrid fuses three lists.
+    assert any(set(h.scores) == {"bm25", "dense", "minilm"} for h in hybrid.hits)
     assert [h.rank for h in hybrid.hits] == [1, 2, 3, 4, 5]
+
+
+def test_hybrid_fuses_the_second_models_list_by_its_share(searcher: Searcher) -> None:
+    assert searcher.store.model.second is not None and searcher.second_name == "minilm"
+    query = "Which Belarusian dairy shipped its first products to Libya?"
+    three = searcher.search(query, k=10)
+    options = replace(searcher.options, second_share=0.0)
+    two = Searcher(searcher.store, searcher.embedder, options=options).search(query, k=10)
+    assert all("minilm" not in h.scores for h in two.hits)
+    assert any("minilm" in h.scores for h in three.hits)
+    # MiniLM moves passages: the two rankings differ, and each is its own fusion's.
+    assert [h.chunk_id for h in three.hits] != [h.chunk_id for h in two.hits]
+    first = three.hits[0].scores
+    assert first["minilm"].rank is not None and first["minilm"].rank <= 10
+    # A Russian question is ranked by e5 alone: MiniLM reads English only.
+    russian = searcher.search("Какая молочная компания отправила продукцию в Ливию?", k=5)
+    assert all(set(h.scores) <= {"bm25", "dense"} for h in russian.hits)
 
 
 def test_document_filter(searcher: Searcher) -> None:
@@ -142,11 +162,14 @@ def test_bad_queries_are_refused_with_a_reason(
 def test_a_search_runs_the_model_on_the_query_alone(searcher: Searcher) -> None:
     # Highlights and the answer come from sentence vectors stored at index time: a question
     # never asked before costs one model call on one text, whatever k is.
-    embedder = searcher.embedder
+    embedder, second = searcher.embedder, searcher.embedder.second
+    assert second is not None
     for k in (10, 100):
         calls, texts = embedder.calls, embedder.texts_encoded
+        second_calls = second.calls
         result = searcher.search(f"Which Belarusian goods were sold to Nigeria ({k})?", k=k)
         assert (embedder.calls - calls, embedder.texts_encoded - texts) == (1, 1)
+        assert second.calls - second_calls == 1  # the second model embeds the question once
         assert len(result.hits) == min(k, result.total)
         assert all(hit.highlight is not None for hit in result.hits)
 
