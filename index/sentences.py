@@ -66,6 +66,8 @@ _ABBREVIATIONS = frozenset(
 # with no sentence after it ("....." x 20,000) costs linear time instead of quadratic.
 _BOUNDARY = re.compile(r"(?<![.!?…])[.!?…]++[\"”»’')\]]*(?=\s+[\"“«(\[]?[A-ZА-ЯЁ0-9])")
 _PARAGRAPH = re.compile(r"\n\s*\n")
+# One letter, or letters each followed by a full stop: "b", "u.s", "u.k".
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -114,8 +116,8 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     token = word.group(1).lower()
     if token in _ABBREVIATIONS:
         return True
-    # An initial ("B. Zalessky") or a dotted acronym ("U.S.").
-    return len(token) == 1 and token.isalpha() and text[dot - 1].isupper()
+    # An initial ("B. Zalessky") or a dotted acronym ("U.S. Senate": its token is "u.s").
+    return _INITIALS.fullmatch(token) is not None and text[dot - 1].isupper()
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -74,6 +74,15 @@ def test_abbreviations_initials_and_decimals_do_not_end_sentences(
     assert sentence.endswith((".", '."', '".', ".”", "”."))
 
 
+def test_a_dotted_acronym_does_not_end_a_sentence() -> None:
+    text = "Who signed it? It was ratified by the U.S. Senate in 1999. The U.K. did not."
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "Who signed it?",
+        "It was ratified by the U.S. Senate in 1999.",
+        "The U.K. did not.",
+    ]
+
+
 def test_an_elision_before_a_full_stop_ends_the_sentence(parsed_doc: Parsed) -> None:
     body = parsed_doc(EXPORT).body
     assert '"exports of goods increased by 24.9% to $8.023 billion <...>.' in sentences(body)[5]
