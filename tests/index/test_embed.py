@@ -113,6 +113,19 @@ def test_minilm_reads_no_prefix(minilm: Embedder) -> None:
     np.testing.assert_allclose(minilm.encode([text])[0], minilm.encode_query(text), atol=1e-6)
 
 
+def test_a_query_of_several_sentences_is_the_mean_of_its_sentences(embedder: Embedder) -> None:
+    first = "What problems are there in making up descriptive titles?"
+    second = "How relevant is the content of articles to their titles?"
+    whole = embedder.encode_query(f"{first} {second}")
+    mean = embedder.encode_query(first) + embedder.encode_query(second)
+    np.testing.assert_allclose(whole, mean / np.linalg.norm(mean), atol=1e-5)
+    assert whole.dtype == np.float32 and abs(float(np.linalg.norm(whole)) - 1.0) < 1e-5
+    # One sentence, or an acronym's full stops, is one text as before.
+    calls, texts = embedder.calls, embedder.texts_encoded
+    embedder.encode_query("Did the U.S. Senate ratify it?")
+    assert (embedder.calls - calls, embedder.texts_encoded - texts) == (1, 1)
+
+
 def test_batches_sorted_by_length_come_back_in_the_order_given(embedder: Embedder) -> None:
     texts = [f"{'word ' * n}number {n}" for n in (50, 2, 30, 1, 80, 7)]
     together = embedder.encode(texts, batch_size=2)
