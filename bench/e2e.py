@@ -68,6 +68,7 @@ from index.store import IndexMismatch, ModelInfo
 from index.store_factory import open_reader, open_writer
 from index.store_options import StoreOptions
 from retrieval.dedupe import duplicates_among, shingles
+from retrieval.feedback import feedback_vector
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
 from retrieval.records import Mode
 from retrieval.search import Searcher
@@ -214,19 +215,27 @@ def stage_times(searcher: Searcher, questions: list[str], k: int = 10) -> dict[s
             "bm25": [(s.chunk_id, s.score) for s in bm25],
             "dense": [(s.chunk_id, s.score) for s in dense],
         }
-        second = searcher.embedder.second
+        second, second_vector = searcher.embedder.second, None
         if searcher.fuses_second and second is not None and searcher.second_name is not None:
             second_vector = second.encode_query(question)
             laps.lap("second model's query embedding")
             found = store.second_vector_search(second_vector, depth)
             lists[searcher.second_name] = [(s.chunk_id, s.score) for s in found]
             laps.lap(f"FAISS top-{depth} (second model)")
-        if options.default_fusion == "rrf":
-            ids = {name: [cid for cid, _ in pairs] for name, pairs in lists.items()}
-            ranked = reciprocal_rank_fusion(ids, k=options.rrf_k)
-        else:
-            ranked = weighted_score_fusion(lists, searcher.fusion_weights())
+        ranked = _fused(searcher, lists)
         laps.lap("fusion")
+        if options.feedback_passages > 0:
+            top = [cid for cid, _ in ranked[: options.feedback_passages]]
+            moved = feedback_vector(vector, store.chunk_vectors(top), options.feedback_weight)
+            lists["dense"] = [(s.chunk_id, s.score) for s in store.vector_search(moved, depth)]
+            if second_vector is not None and searcher.second_name is not None:
+                passages = store.chunk_vectors(top, second=True)
+                moved = feedback_vector(second_vector, passages, options.feedback_weight)
+                found = store.second_vector_search(moved, depth)
+                lists[searcher.second_name] = [(s.chunk_id, s.score) for s in found]
+            laps.lap(f"feedback: {len(top)} passages' vectors, the dense lists again")
+            ranked = _fused(searcher, lists)
+            laps.lap("fusion again")
         chunks = store.get_chunks([cid for cid, _ in ranked])
         laps.lap("fetching the fused chunks (SQLite)")
         shingled = [shingles(c.text) for c in chunks]
@@ -241,6 +250,16 @@ def stage_times(searcher: Searcher, questions: list[str], k: int = 10) -> dict[s
         "fused_candidates_mean": float(np.mean(candidates)),
         "questions": len(questions),
     }
+
+
+def _fused(
+    searcher: Searcher, lists: dict[str, list[tuple[str, float]]]
+) -> list[tuple[str, float]]:
+    """The searcher's default fusion of the lists."""
+    if searcher.options.default_fusion == "rrf":
+        ids = {name: [cid for cid, _ in pairs] for name, pairs in lists.items()}
+        return reciprocal_rank_fusion(ids, k=searcher.options.rrf_k)
+    return weighted_score_fusion(lists, searcher.fusion_weights())
 
 
 def profile_hybrid(searcher: Searcher, questions: list[str], path: Path) -> str:

@@ -26,6 +26,8 @@ class RunConfig:
     rrf_k: int | None = None
     # The second model's share of the dense weight (``SearchOptions.second_share``); 0: without.
     second_share: float | None = None
+    # Pseudo-relevance feedback's passages (``SearchOptions.feedback_passages``); 0: without.
+    feedback: int | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in get_args(Engine):
@@ -40,6 +42,8 @@ class RunConfig:
             raise ValueError(f"{self.name}: rrf_k applies to RRF fusion only")
         if self.second_share is not None and self.engine != "hybrid":
             raise ValueError(f"{self.name}: second_share applies to hybrid search only")
+        if self.feedback is not None and (self.engine != "hybrid" or self.feedback < 0):
+            raise ValueError(f"{self.name}: feedback is 0 or more passages, for hybrid search")
 
     def describe(self) -> str:
         """A short human description, as printed under the tables."""
@@ -54,6 +58,12 @@ class RunConfig:
             if self.second_share is not None
             else ""
         )
+        if self.feedback is not None:
+            second += (
+                ", without feedback"
+                if self.feedback == 0
+                else f", feedback from {self.feedback} passages"
+            )
         if self.fusion == "rrf":
             return f"hybrid, reciprocal rank fusion, k={self.rrf_k or 'default'}{second}"
         weight = self.dense_weight or "default"

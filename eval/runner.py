@@ -92,13 +92,22 @@ DEFAULT_CONFIGS: tuple[RunConfig, ...] = (
     RunConfig("hybrid-weighted-0.5", "hybrid", fusion="weighted", dense_weight=0.5),
     RunConfig("hybrid-weighted-0.6", "hybrid", fusion="weighted", dense_weight=0.6),
     RunConfig("hybrid-weighted-0.7", "hybrid", fusion="weighted", dense_weight=0.7),
-    # The default before the second model: two lists, dense weight 0.4.
+    # The default before pseudo-relevance feedback: the same fusion, no second search.
+    RunConfig(
+        "hybrid-weighted-0.6-no-feedback",
+        "hybrid",
+        fusion="weighted",
+        dense_weight=0.6,
+        feedback=0,
+    ),
+    # The default before the second model: two lists, dense weight 0.4, no feedback.
     RunConfig(
         "hybrid-two-lists-0.4",
         "hybrid",
         fusion="weighted",
         dense_weight=0.4,
         second_share=0.0,
+        feedback=0,
     ),
     RunConfig("rank-bm25", "rank-bm25"),
 )
@@ -384,6 +393,8 @@ def configured_searcher(base: Searcher, config: RunConfig) -> Searcher:
         options = replace(options, rrf_k=config.rrf_k)
     if config.second_share is not None:
         options = replace(options, second_share=config.second_share)
+    if config.feedback is not None:
+        options = replace(options, feedback_passages=config.feedback)
     configured = copy.copy(base)
     configured.options = options
     return configured

@@ -9,8 +9,10 @@ the figures are the runner's (``eval.runner``) on collections without near-dupli
 the odd merged passage elsewhere (``tests/eval/test_sweep.py`` holds them to each other).
 
 Settings: BM25 alone, dense alone, RRF with each ``k``, weighted min-max with each dense weight,
-each at each fusion depth, and the same fusions with a per-query rule: a query written in Cyrillic
-(no BM25 term of it can match the English reports) is ranked by the dense list alone.
+each at each fusion depth, with and without pseudo-relevance feedback (the dense lists searched
+again, through the store, for the query vectors moved toward the first ranking's top passages, as
+``Searcher`` does), and the same fusions with a per-query rule: a query written in Cyrillic (no
+BM25 term of it can match the English reports) is ranked by the dense list alone.
 
 Selection: each setting's nDCG@10 on each collection and their mean; the best setting by mean; and
 leave-one-collection-out: for each collection, the setting with the best mean over the others,
@@ -26,10 +28,12 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
+
+import numpy as np
 
 from eval.beir import load_beir
 from eval.beir_index import ensure_beir_index
@@ -38,11 +42,16 @@ from eval.qa import QAItem, load_questions
 from eval.report import column_header
 from eval.runner import all_chunks, qa_qrels, rank_scores
 from index.embed import Embedder, ModelChoice
+from index.store import StoreReader
+from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, feedback_vector
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
 from retrieval.search import Searcher, open_searcher
 
 Ranked = list[tuple[str, float]]
 """(chunk id, score) pairs, best first."""
+
+Feedback = Callable[[Sequence[str]], tuple[Ranked, "Ranked | None"]]
+"""A query's dense and second lists searched again, for these top passages (feedback)."""
 
 Method = Literal["bm25", "dense", "second", "rrf", "weighted"]
 
@@ -50,6 +59,7 @@ RRF_KS: tuple[int, ...] = (10, 20, 40, 60, 100)
 DENSE_WEIGHTS: tuple[float, ...] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 DEPTHS: tuple[int, ...] = (20, 50, 100, 200)
 SECOND_SHARES: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)
+FEEDBACKS: tuple[int, ...] = (0, FEEDBACK_PASSAGES)
 SELECTION_METRIC = "ndcg@10"
 QA_METRICS = ("ndcg@10", "recall@5", "mrr@10")
 BEIR_METRICS = ("ndcg@10",)
@@ -62,7 +72,8 @@ class FusionSetting:
     ``parameter`` is RRF's k or the dense weight; ``depth`` how many of each list are fused;
     ``cyrillic_dense`` ranks a query written in Cyrillic by the dense list alone;
     ``second_share`` is the second model's part of the dense weight (RRF: its list is fused
-    when it is above 0), as ``SearchOptions.second_share``.
+    when it is above 0), as ``SearchOptions.second_share``; ``feedback`` the passages of the
+    first fused ranking that move the query vectors (``SearchOptions.feedback_passages``).
     """
 
     method: Method
@@ -70,6 +81,7 @@ class FusionSetting:
     depth: int = 50
     cyrillic_dense: bool = False
     second_share: float = 0.0
+    feedback: int = 0
 
     def __post_init__(self) -> None:
         if self.method not in get_args(Method):
@@ -82,6 +94,8 @@ class FusionSetting:
             raise ValueError("depth must be positive")
         if not 0.0 <= self.second_share <= 1.0:
             raise ValueError("a second model's share is between 0 and 1")
+        if self.feedback < 0 or (self.feedback and self.method not in ("rrf", "weighted")):
+            raise ValueError("feedback is 0 or more passages, for a fusion")
 
     @property
     def name(self) -> str:
@@ -94,6 +108,7 @@ class FusionSetting:
             base += f"+second{self.second_share:g}" if self.second_share > 0 else ""
         else:
             base = self.method
+        base += f"+prf{self.feedback}" if self.feedback else ""
         return base + ("+cyr-dense" if self.cyrillic_dense else "")
 
 
@@ -104,9 +119,11 @@ def default_settings(
     *,
     cyrillic_rule: bool = True,
     second_shares: Sequence[float] = SECOND_SHARES,
+    feedbacks: Sequence[int] = FEEDBACKS,
 ) -> list[FusionSetting]:
     """Each retriever alone, then every fusion at every depth, each with and without the rule,
-    and with each share of the second model (``second_shares``: (0.0,) when there is none).
+    with each share of the second model (``second_shares``: (0.0,) when there is none) and
+    each number of feedback passages.
 
     A retriever alone does not depend on the depth (its top 10 is its top 10 at any depth).
     """
@@ -118,12 +135,14 @@ def default_settings(
     for rule in rules:
         for depth in depths:
             settings += [
-                FusionSetting("rrf", float(k), depth, rule, share)
+                FusionSetting("rrf", float(k), depth, rule, share, feedback)
+                for feedback in feedbacks
                 for share in rrf_shares
                 for k in rrf_ks
             ]
             settings += [
-                FusionSetting("weighted", w, depth, rule, share)
+                FusionSetting("weighted", w, depth, rule, share, feedback)
+                for feedback in feedbacks
                 for share in second_shares
                 for w in dense_weights
             ]
@@ -142,14 +161,34 @@ def is_cyrillic(text: str) -> bool:
 
 
 def fuse(
-    setting: FusionSetting, query: str, bm25: Ranked, dense: Ranked, second: Ranked | None = None
+    setting: FusionSetting,
+    query: str,
+    bm25: Ranked,
+    dense: Ranked,
+    second: Ranked | None = None,
+    feedback: Feedback | None = None,
 ) -> Ranked:
     """A query's ranking under ``setting``, as ``Searcher`` ranks it before merging duplicates.
 
     BM25 alone drops chunks that score 0 (they share no term with the query), as the searcher
     does; fusions keep every chunk any list returned. ``second``: the second model's list (a
-    setting with a second share needs it).
+    setting with a second share needs it). ``feedback``: the dense lists searched again for the
+    first ranking's top passages (a setting with feedback needs it); the lists are fused again,
+    unless the rule ranks the query by the dense list alone.
     """
+    ranked = _fuse_once(setting, query, bm25, dense, second)
+    by_meaning = setting.cyrillic_dense and is_cyrillic(query)
+    if not setting.feedback or not ranked or by_meaning:
+        return ranked
+    if feedback is None:
+        raise ValueError(f"{setting.name} needs the feedback lists")
+    dense, moved_second = feedback([cid for cid, _ in ranked[: setting.feedback]])
+    return _fuse_once(setting, query, bm25, dense, moved_second if second is not None else None)
+
+
+def _fuse_once(
+    setting: FusionSetting, query: str, bm25: Ranked, dense: Ranked, second: Ranked | None
+) -> Ranked:
     bm25, dense = bm25[: setting.depth], dense[: setting.depth]
     method = setting.method
     if setting.cyrillic_dense and is_cyrillic(query):
@@ -190,19 +229,22 @@ class Collection:
     fetch_seconds: float = 0.0
     second: dict[str, Ranked] | None = None
     """The second model's lists, when the index holds its vectors."""
+    feedback: dict[str, Feedback] = field(default_factory=dict)
+    """Each query's feedback lists (``fuse``), when the collection can search again."""
 
 
 def fetch_lists(
     searcher: Searcher, queries: Mapping[str, str], depth: int
-) -> tuple[dict[str, Ranked], dict[str, Ranked], dict[str, Ranked] | None]:
+) -> tuple[dict[str, Ranked], dict[str, Ranked], dict[str, Ranked] | None, dict[str, Feedback]]:
     """Each query's BM25, dense and (when the searcher has one) second model's top-``depth``
-    lists, by the searcher's store and embedders.
+    lists, by the searcher's store and embedders, and its feedback lists on demand.
 
     The query is whitespace-normalized as ``Searcher.search`` does; one embedding per query
     and model.
     """
     bm25: dict[str, Ranked] = {}
     dense: dict[str, Ranked] = {}
+    feedback: dict[str, Feedback] = {}
     second_model = searcher.embedder.second if searcher.second_name is not None else None
     second: dict[str, Ranked] | None = {} if second_model is not None else None
     store = searcher.store
@@ -211,10 +253,37 @@ def fetch_lists(
         bm25[qid] = [(s.chunk_id, s.score) for s in store.bm25_search(query, depth)]
         vector = searcher.embedder.encode_query(query)
         dense[qid] = [(s.chunk_id, s.score) for s in store.vector_search(vector, depth)]
+        second_vector = None
         if second is not None and second_model is not None:
-            found = store.second_vector_search(second_model.encode_query(query), depth)
+            second_vector = second_model.encode_query(query)
+            found = store.second_vector_search(second_vector, depth)
             second[qid] = [(s.chunk_id, s.score) for s in found]
-    return bm25, dense, second
+        feedback[qid] = _feedback_lists(store, vector, second_vector, depth)
+    return bm25, dense, second, feedback
+
+
+def _feedback_lists(
+    store: StoreReader, vector: np.ndarray, second_vector: np.ndarray | None, depth: int
+) -> Feedback:
+    """The searcher's second search (``Searcher._rank``): each model's query vector moved toward
+    the top passages' stored vectors, its list searched again; remembered per set of passages
+    (many settings agree on a query's top four)."""
+    found: dict[tuple[str, ...], tuple[Ranked, Ranked | None]] = {}
+
+    def again(top: Sequence[str]) -> tuple[Ranked, Ranked | None]:
+        key = tuple(top)
+        if key not in found:
+            moved = feedback_vector(vector, store.chunk_vectors(top), FEEDBACK_WEIGHT)
+            dense = [(s.chunk_id, s.score) for s in store.vector_search(moved, depth)]
+            second = None
+            if second_vector is not None:
+                passages = store.chunk_vectors(top, second=True)
+                moved = feedback_vector(second_vector, passages, FEEDBACK_WEIGHT)
+                second = [(s.chunk_id, s.score) for s in store.second_vector_search(moved, depth)]
+            found[key] = (dense, second)
+        return found[key]
+
+    return again
 
 
 def qa_collection(
@@ -224,7 +293,7 @@ def qa_collection(
     started = time.perf_counter()
     queries = {item.id: item.question for item in questions}
     qrels = qa_qrels(questions, all_chunks(searcher.store))
-    bm25, dense, second = fetch_lists(searcher, queries, depth)
+    bm25, dense, second, feedback = fetch_lists(searcher, queries, depth)
     subsets: dict[str, list[str]] = {}
     for item in questions:
         if item.lang != "en":
@@ -239,6 +308,7 @@ def qa_collection(
         subsets,
         time.perf_counter() - started,
         second,
+        feedback,
     )
 
 
@@ -247,7 +317,7 @@ def beir_collection(
 ) -> Collection:
     """A BEIR collection on its index (``eval.beir_index``)."""
     started = time.perf_counter()
-    bm25, dense, second = fetch_lists(searcher, queries, depth)
+    bm25, dense, second, feedback = fetch_lists(searcher, queries, depth)
     return Collection(
         name,
         dict(queries),
@@ -256,6 +326,7 @@ def beir_collection(
         dense,
         fetch_seconds=time.perf_counter() - started,
         second=second,
+        feedback=feedback,
     )
 
 
@@ -277,6 +348,7 @@ def score(setting: FusionSetting, collection: Collection) -> dict[str, float]:
                     collection.bm25[qid],
                     collection.dense[qid],
                     collection.second[qid] if collection.second is not None else None,
+                    collection.feedback.get(qid),
                 )
             ]
         )
@@ -523,7 +595,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fuses max(min_depth, 2 x (offset + k)), so k=100 fuses 200).",
         "+cyr-dense: a query written in Cyrillic is ranked by the dense list alone. "
         "+second0.5: the second model's list fused with half the dense weight (RRF: +second, "
-        "its list fused); second: its list alone.",
+        "its list fused); second: its list alone. +prf4: pseudo-relevance feedback, each model's "
+        "query vector moved toward the first fused ranking's top 4 passages (weight "
+        f"{FEEDBACK_WEIGHT:g}), its list searched again and the lists fused again.",
     ]
     print(sweep_markdown(result))
     if args.out is not None:

@@ -219,6 +219,12 @@ class StoreReader(Protocol):
         vector of that model; ValueError when the store holds no second model's vectors."""
         ...
 
+    def chunk_vectors(self, chunk_ids: Sequence[str], *, second: bool = False) -> np.ndarray:
+        """The stored vectors of these chunks, one row each, in the order asked (unknown ids
+        are left out): the store's model's, or with ``second`` the second model's (ValueError
+        when it holds none). Pseudo-relevance feedback reads the passages ranked first."""
+        ...
+
     def vocabulary(self) -> dict[str, int]:
         """Every BM25 term with the number of chunks that hold it (only terms some chunk holds)."""
         ...

@@ -7,6 +7,7 @@ product) trades a little recall for speed on large collections.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,13 @@ class VectorIndex:
         if self.kind == "hnsw":
             return lib.SearchParametersHNSW(sel=selector, efSearch=self.ef_search)
         return lib.SearchParameters(sel=selector) if selector is not None else None
+
+    def vectors_at(self, rows: Sequence[int]) -> np.ndarray:
+        """The stored vectors of these rows, in the order given, as a (len(rows), d) matrix."""
+        if len(rows) == 0:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        found = self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        return np.asarray(found, dtype=np.float32).reshape(len(rows), self.dimension)
 
     def vectors(self) -> np.ndarray:
         """All stored vectors as a (n, d) float32 matrix."""

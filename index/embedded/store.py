@@ -302,6 +302,16 @@ class EmbeddedStore(ClosesOnExit):
         pairs = state.second.top_k(query, k, state.rows_of(doc_ids))
         return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
 
+    def chunk_vectors(self, chunk_ids: Sequence[str], *, second: bool = False) -> np.ndarray:
+        """These chunks' vectors (the second model's with ``second``), in the order asked."""
+        state = self._search_state()
+        index = state.second if second else state.vectors
+        if index is None:
+            second_model_of(self.model, second)  # raises: the store holds no second model
+            raise IndexMismatch(f"the index at {self.directory} lost its second vector index")
+        rows = [state.row_of[c] for c in chunk_ids if c in state.row_of]
+        return index.vectors_at(rows)
+
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         """Chunks by id, in the order asked (unknown ids are left out)."""
         with self._lock:

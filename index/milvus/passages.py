@@ -342,6 +342,24 @@ def vector_search(
     return _hits(result, 1.0)
 
 
+def vectors_of(
+    client: MilvusClient, name: str, chunk_ids: Sequence[str], dimension: int, field: str = "dense"
+) -> np.ndarray:
+    """The stored vectors (``field``) of these passages, in the order asked (unknown ids left
+    out)."""
+    wanted = list(dict.fromkeys(chunk_ids))
+    if not wanted:
+        return np.zeros((0, dimension), dtype=np.float32)
+    found = client.query(
+        name,
+        filter="chunk_id in [" + ", ".join(json.dumps(c) for c in wanted) + "]",
+        output_fields=["chunk_id", field],
+    )
+    by_id = {row["chunk_id"]: row[field] for row in found}
+    rows = [by_id[c] for c in chunk_ids if c in by_id]
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), dimension)
+
+
 def collection_name(index_name: str, generation: str) -> str:
     """A Milvus collection name (letters, digits, _) for a generation of an index."""
     return f"{alias_name(index_name)}_{generation}"

@@ -141,6 +141,13 @@ class MilvusReader(ClosesOnExit):
             field=passages.SECOND_FIELD,
         )
 
+    def chunk_vectors(self, chunk_ids: Sequence[str], *, second: bool = False) -> np.ndarray:
+        model = second_model_of(self._model, second)
+        field = passages.SECOND_FIELD if second else "dense"
+        return passages.vectors_of(
+            self._milvus, self._row["collection"], chunk_ids, model.dimension, field
+        )
+
     def vocabulary(self) -> dict[str, int]:
         if self._vocabulary is None:
             found = self._query(

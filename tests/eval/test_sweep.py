@@ -29,10 +29,12 @@ from retrieval.search import Searcher, SearchOptions, open_searcher
 
 
 def _run_config(setting: FusionSetting) -> RunConfig:
-    share = setting.second_share
+    share, feedback = setting.second_share, setting.feedback
     if setting.method == "rrf":
         k = int(setting.parameter or 0)
-        return RunConfig("hybrid-rrf", "hybrid", fusion="rrf", rrf_k=k, second_share=share)
+        return RunConfig(
+            "hybrid-rrf", "hybrid", fusion="rrf", rrf_k=k, second_share=share, feedback=feedback
+        )
     if setting.method == "weighted":
         return RunConfig(
             "hybrid-weighted",
@@ -40,6 +42,7 @@ def _run_config(setting: FusionSetting) -> RunConfig:
             fusion="weighted",
             dense_weight=setting.parameter,
             second_share=share,
+            feedback=feedback,
         )
     return RunConfig(setting.method, setting.method)
 
@@ -67,8 +70,26 @@ def test_sweep_figures_equal_the_runners_for_the_same_setting(
         FusionSetting("weighted", 0.3, 50),
         FusionSetting("weighted", 0.6, 20, second_share=0.5),
         FusionSetting("weighted", 0.4, 50, second_share=0.75),
+        # Pseudo-relevance feedback: the sweep searches again as the searcher does.
+        FusionSetting("rrf", 60.0, 50, second_share=1.0, feedback=4),
+        FusionSetting("weighted", 0.6, 50, second_share=0.5, feedback=4),
+        FusionSetting("weighted", 0.3, 20, feedback=2),
     ]
     result = sweep([collection], settings)
+    moved = FusionSetting("weighted", 0.6, 50, second_share=0.5, feedback=4)
+    plain = FusionSetting("weighted", 0.6, 50, second_share=0.5)
+    assert any(
+        fuse(moved, text, *lists) != fuse(plain, text, *lists)
+        for qid, text in collection.queries.items()
+        for lists in [
+            (
+                collection.bm25[qid],
+                collection.dense[qid],
+                (collection.second or {})[qid],
+                collection.feedback[qid],
+            )
+        ]
+    )  # feedback changes some ranking
     for row in result.rows:
         setting = row.setting
         # Ten results fuse max(min_depth, 20) of each list: min_depth is the setting's depth.
@@ -121,11 +142,16 @@ def test_leave_one_out_picks_on_the_other_collections_and_scores_the_held_out(
         )
 
     collections = [part("one", ["1"]), part("two", ["2"]), part("three", ["3"])]
-    settings = default_settings(rrf_ks=[10, 60], dense_weights=[0.3, 0.7], depths=[20, 100])
+    settings = default_settings(
+        rrf_ks=[10, 60], dense_weights=[0.3, 0.7], depths=[20, 100], feedbacks=[0]
+    )
     result = sweep(collections, settings)
     # Three lists alone; then per rule and depth, RRF with and without the second list and
     # weighted min-max with each of four second shares.
     assert len(result.rows) == len(settings) == 3 + 2 * 2 * (2 * 2 + 2 * 4)
+    assert len(default_settings(rrf_ks=[10, 60], dense_weights=[0.3, 0.7], depths=[20, 100])) == (
+        3 + 2 * 2 * 2 * (2 * 2 + 2 * 4)
+    )  # each fusion with and without feedback
     rows = {row.setting.name: row for row in result.rows}
     best = rows[result.best]
     assert all(best.mean >= row.mean for row in result.rows)
@@ -168,3 +194,10 @@ def test_settings_refuse_parameters_that_would_be_ignored() -> None:
         FusionSetting("weighted", 0.3, 50, second_share=2.0)
     with pytest.raises(ValueError, match="second model's list"):
         fuse(FusionSetting("weighted", 0.3, 50, second_share=0.5), "q", [("a", 1.0)], [])
+    assert FusionSetting("weighted", 0.6, 200, True, 0.5, 4).name == (
+        "weighted-0.6-d200+second0.5+prf4+cyr-dense"
+    )
+    with pytest.raises(ValueError, match="feedback"):
+        FusionSetting("dense", feedback=4)
+    with pytest.raises(ValueError, match="feedback lists"):
+        fuse(FusionSetting("weighted", 0.3, 50, feedback=4), "q", [("a", 1.0)], [])

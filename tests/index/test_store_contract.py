@@ -391,6 +391,17 @@ def test_a_second_models_vectors_are_required_stored_and_searched(
         assert reader.vector_search(minilm.encode_query(MEETING_QUERY), 5) != hits
         others = reader.second_vector_search(query, 5, doc_ids=[AKRAM])
         assert others and set(_doc_of(reader, [h.chunk_id for h in others])) == {AKRAM}
+        # Each model's stored vectors read back by chunk id, in the order asked (feedback).
+        ids = [c.chunk_id for c in meeting.chunks]
+        asked = [ids[-1], "no-such-chunk", ids[0]]
+        last = len(ids) - 1
+        np.testing.assert_allclose(
+            reader.chunk_vectors(asked), meeting.vectors[[last, 0]], atol=1e-6
+        )
+        np.testing.assert_allclose(
+            reader.chunk_vectors(asked, second=True), seconds[MEETING][[last, 0]], atol=1e-6
+        )
+        assert reader.chunk_vectors([]).shape == (0, first.dimension)
     # An update on top keeps the second model's vectors of the documents it leaves alone.
     with where.writer() as writer:
         writer.remove_document(MEETING)
@@ -409,6 +420,8 @@ def test_a_second_models_vectors_are_required_stored_and_searched(
         assert reader.model.second is None
         with pytest.raises(ValueError, match="second model"):
             reader.second_vector_search(query, 5)
+        with pytest.raises(ValueError, match="second model"):
+            reader.chunk_vectors([meeting.chunks[0].chunk_id], second=True)
     with store_location.writer() as writer, pytest.raises(ValueError, match="second model"):
         writer.add_document(
             meeting.doc, meeting.chunks, meeting.vectors, second_vectors=seconds[MEETING]

@@ -9,6 +9,7 @@ from index.sentences import sentence_spans
 from retrieval.answer import (
     ANSWER_THRESHOLD,
     MISSING_SHARE,
+    MISSING_SHARE_ALWAYS,
     STRONG_MATCH,
     answer_score,
     best_highlight,
@@ -105,6 +106,8 @@ def test_confidence_in_words_and_abstention() -> None:
     # A word no passage holds decides, unless the rest matches strongly.
     assert confidence_of(ANSWER_THRESHOLD + 0.05, MISSING_SHARE) is None
     assert confidence_of(STRONG_MATCH, MISSING_SHARE) == "strong match"
+    # Most of the question's weight in words no passage holds: no answer, however strong.
+    assert confidence_of(STRONG_MATCH + 1.0, MISSING_SHARE_ALWAYS) is None
     assert missing_share({"brazil": 0, "belarus": 200, "sell": 10}, 300) > MISSING_SHARE
     assert missing_share({"belarus": 200}, 300) == 0.0
     # A name no passage holds decides however strong the rest is.

@@ -9,8 +9,10 @@ import pytest
 from eval.qa import QAItem, load_questions, normalize
 from index.sentences import split_sentences
 from retrieval.answer import sentence_citations
+from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, feedback_vector
+from retrieval.fusion import weighted_score_fusion
 from retrieval.records import Hit
-from retrieval.search import QueryError, Searcher
+from retrieval.search import QueryError, Searcher, SearchOptions
 
 QUESTIONS = load_questions()
 BY_ID = {q.id: q for q in QUESTIONS}
@@ -111,6 +113,44 @@ def test_hybrid_fuses_the_second_models_list_by_its_share(searcher: Searcher) ->
     # A Russian question is ranked by e5 alone: MiniLM reads English only.
     russian = searcher.search("Какая молочная компания отправила продукцию в Ливию?", k=5)
     assert all(set(h.scores) <= {"bm25", "dense"} for h in russian.hits)
+
+
+def test_feedback_moves_each_models_query_toward_the_first_passages(searcher: Searcher) -> None:
+    query = "Which Belarusian dairy shipped its first products to Libya?"
+    store, e5, minilm = searcher.store, searcher.embedder, searcher.embedder.second
+    assert minilm is not None and searcher.options.feedback_passages == FEEDBACK_PASSAGES
+    depth = searcher.options.min_depth
+    q, m = e5.encode_query(query), minilm.encode_query(query)
+    lists = {
+        "bm25": [(s.chunk_id, s.score) for s in store.bm25_search(query, depth)],
+        "dense": [(s.chunk_id, s.score) for s in store.vector_search(q, depth)],
+        "minilm": [(s.chunk_id, s.score) for s in store.second_vector_search(m, depth)],
+    }
+    first = weighted_score_fusion(lists, searcher.fusion_weights())
+    top = [cid for cid, _ in first[:FEEDBACK_PASSAGES]]
+    found = {
+        "dense": store.vector_search(
+            feedback_vector(q, store.chunk_vectors(top), FEEDBACK_WEIGHT), depth
+        ),
+        "minilm": store.second_vector_search(
+            feedback_vector(m, store.chunk_vectors(top, second=True), FEEDBACK_WEIGHT), depth
+        ),
+    }
+    moved = {name: [(s.chunk_id, s.score) for s in hits] for name, hits in found.items()}
+    options = replace(searcher.options, feedback_passages=0)
+    for result, expected in (
+        (searcher.search(query, k=10), moved),
+        (Searcher(store, e5, options=options).search(query, k=10), lists),
+    ):
+        for name in ("dense", "minilm"):
+            scores = {pair[0]: pair[1] for pair in expected[name]}
+            shown = [(h.chunk_id, h.scores[name].score) for h in result.hits if name in h.scores]
+            assert shown
+            assert all(score == pytest.approx(scores[cid], abs=1e-5) for cid, score in shown)
+    # The moved queries rank differently: feedback is no no-op.
+    assert moved["dense"][:20] != lists["dense"][:20]
+    with pytest.raises(ValueError, match="feedback_passages"):
+        SearchOptions(feedback_passages=-1)
 
 
 def test_document_filter(searcher: Searcher) -> None:

@@ -1,0 +1,40 @@
+"""Pseudo-relevance feedback on query vectors: the query moved toward the passages ranked first.
+
+Rocchio (1971), "Relevance feedback in information retrieval", on dense vectors as in Li et al.
+(2023), "Pseudo relevance feedback with deep language models and dense retrievers", TOIS: the
+query vector plus ``weight`` times the unit mean of the top passages' stored vectors, made unit
+length again. No model runs: the passages' vectors are read from the index.
+
+Chosen across collections (``python -m eval.sweep``, README "The default"): after the first
+fused ranking, the top 4 passages at weight 0.3 move both models' query vectors and their lists
+are searched again (BM25's is not). At the default fusion, nDCG@10 without and with it: question
+set 0.923 -> 0.920, Vaswani 0.527 -> 0.534, CISI 0.474 -> 0.475. A question ranked by e5 alone (in
+Cyrillic, over English reports) gets none: on the Russian questions it cost R@10 1.00 -> 0.88.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FEEDBACK_PASSAGES = 4
+FEEDBACK_WEIGHT = 0.3
+
+
+def feedback_vector(query: np.ndarray, passages: np.ndarray, weight: float) -> np.ndarray:
+    """``query`` moved toward the mean of ``passages`` (rows of unit vectors), unit length.
+
+    With no passage, or weight 0, the query is returned as it is.
+
+    >>> q = np.array([1.0, 0.0], dtype=np.float32)
+    >>> feedback_vector(q, np.array([[0.0, 1.0]], dtype=np.float32), 1.0).round(3).tolist()
+    [0.707, 0.707]
+    """
+    query = np.asarray(query, dtype=np.float32).reshape(-1)
+    if weight <= 0 or len(passages) == 0:
+        return query
+    centroid = np.asarray(passages, dtype=np.float32).mean(axis=0)
+    norm = float(np.linalg.norm(centroid))
+    if norm == 0.0:
+        return query
+    moved = query + weight * centroid / norm
+    return np.asarray(moved / max(float(np.linalg.norm(moved)), 1e-12), dtype=np.float32)
