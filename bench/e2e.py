@@ -68,7 +68,7 @@ from index.store import IndexMismatch, ModelInfo
 from index.store_factory import open_reader, open_writer
 from index.store_options import StoreOptions
 from retrieval.dedupe import duplicates_among, shingles
-from retrieval.feedback import feedback_vector
+from retrieval.feedback import feedback_lists
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
 from retrieval.records import Mode
 from retrieval.search import Searcher
@@ -226,13 +226,10 @@ def stage_times(searcher: Searcher, questions: list[str], k: int = 10) -> dict[s
         laps.lap("fusion")
         if options.feedback_passages > 0:
             top = [cid for cid, _ in ranked[: options.feedback_passages]]
-            moved = feedback_vector(vector, store.chunk_vectors(top), options.feedback_weight)
-            lists["dense"] = [(s.chunk_id, s.score) for s in store.vector_search(moved, depth)]
+            vectors = {"dense": vector}
             if second_vector is not None and searcher.second_name is not None:
-                passages = store.chunk_vectors(top, second=True)
-                moved = feedback_vector(second_vector, passages, options.feedback_weight)
-                found = store.second_vector_search(moved, depth)
-                lists[searcher.second_name] = [(s.chunk_id, s.score) for s in found]
+                vectors[searcher.second_name] = second_vector
+            lists.update(feedback_lists(store, vectors, top, options.feedback_weight, depth))
             laps.lap(f"feedback: {len(top)} passages' vectors, the dense lists again")
             ranked = _fused(searcher, lists)
             laps.lap("fusion again")

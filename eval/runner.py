@@ -92,7 +92,7 @@ DEFAULT_CONFIGS: tuple[RunConfig, ...] = (
     RunConfig("hybrid-weighted-0.5", "hybrid", fusion="weighted", dense_weight=0.5),
     RunConfig("hybrid-weighted-0.6", "hybrid", fusion="weighted", dense_weight=0.6),
     RunConfig("hybrid-weighted-0.7", "hybrid", fusion="weighted", dense_weight=0.7),
-    # The default before pseudo-relevance feedback: the same fusion, no second search.
+    # The default before pseudo-relevance feedback (with MiniLM's list): no second search.
     RunConfig(
         "hybrid-weighted-0.6-no-feedback",
         "hybrid",

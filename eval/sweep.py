@@ -42,8 +42,7 @@ from eval.qa import QAItem, load_questions
 from eval.report import column_header
 from eval.runner import all_chunks, qa_qrels, rank_scores
 from index.embed import Embedder, ModelChoice
-from index.store import StoreReader
-from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, feedback_vector
+from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, FIRST_MODEL, feedback_lists
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
 from retrieval.search import Searcher, open_searcher
 
@@ -258,29 +257,26 @@ def fetch_lists(
             second_vector = second_model.encode_query(query)
             found = store.second_vector_search(second_vector, depth)
             second[qid] = [(s.chunk_id, s.score) for s in found]
-        feedback[qid] = _feedback_lists(store, vector, second_vector, depth)
+        feedback[qid] = _feedback_lists(searcher, vector, second_vector, depth)
     return bm25, dense, second, feedback
 
 
 def _feedback_lists(
-    store: StoreReader, vector: np.ndarray, second_vector: np.ndarray | None, depth: int
+    searcher: Searcher, vector: np.ndarray, second_vector: np.ndarray | None, depth: int
 ) -> Feedback:
-    """The searcher's second search (``Searcher._rank``): each model's query vector moved toward
-    the top passages' stored vectors, its list searched again; remembered per set of passages
-    (many settings agree on a query's top four)."""
-    found: dict[tuple[str, ...], tuple[Ranked, Ranked | None]] = {}
+    """The searcher's second search (``retrieval.feedback.feedback_lists``, the searcher's
+    weight), remembered per set of top passages (many settings agree on a query's top four)."""
+    vectors = {FIRST_MODEL: vector}
+    if second_vector is not None:
+        vectors["second"] = second_vector
+    found: dict[frozenset[str], tuple[Ranked, Ranked | None]] = {}
 
     def again(top: Sequence[str]) -> tuple[Ranked, Ranked | None]:
-        key = tuple(top)
+        key = frozenset(top)  # the moved vector is a mean: the order of the top does not count
         if key not in found:
-            moved = feedback_vector(vector, store.chunk_vectors(top), FEEDBACK_WEIGHT)
-            dense = [(s.chunk_id, s.score) for s in store.vector_search(moved, depth)]
-            second = None
-            if second_vector is not None:
-                passages = store.chunk_vectors(top, second=True)
-                moved = feedback_vector(second_vector, passages, FEEDBACK_WEIGHT)
-                second = [(s.chunk_id, s.score) for s in store.second_vector_search(moved, depth)]
-            found[key] = (dense, second)
+            weight = searcher.options.feedback_weight
+            lists = feedback_lists(searcher.store, vectors, top, weight, depth)
+            found[key] = (lists[FIRST_MODEL], lists.get("second"))
         return found[key]
 
     return again

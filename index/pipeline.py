@@ -28,7 +28,7 @@ __all__ = [
 
 # Bump when parsing, cleaning or chunking changes what a file yields: the builder folds it into each
 # file's hash, so every file is parsed again (vectors of unchanged chunk texts are still reused).
-PIPELINE_VERSION = "2026-12-02.2"  # PDF pages carry their printed labels
+PIPELINE_VERSION = "2026-12-03.1"  # a dotted acronym ("U.S. Senate") no longer ends a sentence
 
 
 def parse_file(

@@ -5,19 +5,27 @@ Rocchio (1971), "Relevance feedback in information retrieval", on dense vectors 
 query vector plus ``weight`` times the unit mean of the top passages' stored vectors, made unit
 length again. No model runs: the passages' vectors are read from the index.
 
-Chosen across collections (``python -m eval.sweep``, README "The default"): after the first
-fused ranking, the top 4 passages at weight 0.3 move both models' query vectors and their lists
-are searched again (BM25's is not). At the default fusion, nDCG@10 without and with it: question
-set 0.923 -> 0.920, Vaswani 0.527 -> 0.534, CISI 0.474 -> 0.475. A question ranked by e5 alone (in
-Cyrillic, over English reports) gets none: on the Russian questions it cost R@10 1.00 -> 0.88.
+After the first fused ranking, the top 4 passages at weight 0.3 move both models' query vectors
+and their lists are searched again (BM25's is not). 4 and 0.3 were picked by a one-off grid (2-5
+passages, weight 0.2-0.5) on the same three collections; ``python -m eval.sweep`` then weighs
+feedback on and off in every fusion setting (README "The default"). At the default fusion, nDCG@10
+without and with it: question set 0.923 -> 0.920, Vaswani 0.527 -> 0.534, CISI 0.474 -> 0.475. A
+question ranked by e5 alone (in Cyrillic, over English reports) gets none: on the Russian
+questions it cost R@10 1.00 -> 0.88.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
+
+from index.store import StoreReader
 
 FEEDBACK_PASSAGES = 4
 FEEDBACK_WEIGHT = 0.3
+FIRST_MODEL = "dense"
+"""The first model's list; any other list name in ``feedback_lists`` is the second model's."""
 
 
 def feedback_vector(query: np.ndarray, passages: np.ndarray, weight: float) -> np.ndarray:
@@ -38,3 +46,23 @@ def feedback_vector(query: np.ndarray, passages: np.ndarray, weight: float) -> n
         return query
     moved = query + weight * centroid / norm
     return np.asarray(moved / max(float(np.linalg.norm(moved)), 1e-12), dtype=np.float32)
+
+
+def feedback_lists(
+    store: StoreReader,
+    vectors: Mapping[str, np.ndarray],
+    top: Sequence[str],
+    weight: float,
+    depth: int,
+    doc_ids: Sequence[str] | None = None,
+) -> dict[str, list[tuple[str, float]]]:
+    """Each dense list searched again with its query vector moved toward the ``top`` passages'
+    stored vectors (``vectors``: list name -> query vector, "dense" the first model's, any
+    other the second model's), ``depth`` deep within ``doc_ids``."""
+    lists = {}
+    for name, vector in vectors.items():
+        second = name != FIRST_MODEL
+        moved = feedback_vector(vector, store.chunk_vectors(top, second=second), weight)
+        search = store.second_vector_search if second else store.vector_search
+        lists[name] = [(s.chunk_id, s.score) for s in search(moved, depth, doc_ids)]
+    return lists

@@ -42,7 +42,7 @@ from retrieval.answer import (
     term_coverage,
 )
 from retrieval.dedupe import Shingles, duplicates_among, shingles
-from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, feedback_vector
+from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, feedback_lists
 from retrieval.fusion import is_cyrillic, reciprocal_rank_fusion, weighted_score_fusion
 from retrieval.page_labels import PageLabels
 from retrieval.query import (
@@ -142,7 +142,9 @@ class Searcher:
     that model (``Embedder.second``), hybrid search fuses three lists: BM25, the first model's
     and the second model's, each ``min_depth`` deep; the two models share ``dense_weight``
     (``second_share``). A Cyrillic question never gets the second list (MiniLM reads English), and
-    over a collection with no Cyrillic title it is ranked by the first model alone.
+    over a collection with no Cyrillic title it is ranked by the first model alone. Hybrid search
+    then moves each model's query toward the first passages and searches again
+    (``retrieval.feedback``; ``feedback_passages`` 0 turns it off).
     """
 
     def __init__(
@@ -207,7 +209,14 @@ class Searcher:
         depth = max(depth, FILTER_DEPTH) if plan.filters else depth
         query_vector = self.embedder.encode_query(plan.dense_text)
         ranked, per_retriever = self._rank(
-            plan.dense_text, query_vector, depth, mode, fusion, doc_filter, plan.bm25_terms
+            plan.dense_text,
+            query_vector,
+            depth,
+            mode,
+            fusion,
+            doc_filter,
+            plan.bm25_terms,
+            filtered=bool(plan.filters),
         )
         chunks = {c.chunk_id: c for c in self.store.get_chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]
@@ -347,7 +356,10 @@ class Searcher:
         fusion: Fusion,
         doc_ids: list[str] | None,
         bm25_terms: Sequence[str] | None = None,
+        filtered: bool = False,
     ) -> tuple[list[tuple[str, float]], dict[str, dict[str, RetrieverScore]]]:
+        """The ranking and each passage's score and rank in each list; ``filtered``: phrases or
+        exclusions will drop some of it (no feedback, then)."""
         lists: dict[str, list[tuple[str, float]]] = {}
         if mode in ("bm25", "hybrid"):
             bm25_query = query if bm25_terms is None else bm25_terms
@@ -359,28 +371,20 @@ class Searcher:
         if mode in ("dense", "hybrid"):
             vectors["dense"] = query_vector
         # MiniLM reads English only: a Cyrillic question never gets its list, whatever the titles.
-        second = self.embedder.second
-        if mode == "hybrid" and not is_cyrillic(query) and self.fuses_second and second:
-            vectors[str(self.second_name)] = second.encode_query(query)
+        second, second_name = self.embedder.second, self.second_name
+        english = not is_cyrillic(query)
+        if mode == "hybrid" and english and self.fuses_second and second and second_name:
+            vectors[second_name] = second.encode_query(query)
         by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
         lists.update(self._vector_lists(vectors, depth, doc_ids))
         ranked = self._fuse(lists, mode, fusion, by_meaning)
-        passages = self.options.feedback_passages
-        if mode == "hybrid" and passages > 0 and ranked and not by_meaning:
+        if self._feeds_back(mode, by_meaning, filtered) and ranked:
             # Pseudo-relevance feedback (retrieval.feedback): each model's query moved toward
             # the first passages' stored vectors, its list searched again, the lists fused again.
-            # Not for a question ranked by e5 alone: its own top passages are the only evidence,
-            # and following them lost the Russian questions (R@10 1.00 -> 0.88).
-            top = [cid for cid, _ in ranked[:passages]]
-            moved = {
-                name: feedback_vector(
-                    vector,
-                    self.store.chunk_vectors(top, second=name != "dense"),
-                    self.options.feedback_weight,
-                )
-                for name, vector in vectors.items()
-            }
-            lists.update(self._vector_lists(moved, depth, doc_ids))
+            # The dense lists (and so each hit's dense scores and ranks) are the moved queries'.
+            top = [cid for cid, _ in ranked[: self.options.feedback_passages]]
+            weight = self.options.feedback_weight
+            lists.update(feedback_lists(self.store, vectors, top, weight, depth, doc_ids))
             ranked = self._fuse(lists, mode, fusion, by_meaning)
         per_retriever: dict[str, dict[str, RetrieverScore]] = {}
         for name, pairs in lists.items():
@@ -390,6 +394,17 @@ class Searcher:
         if self.reranker is not None:
             ranked = self._rerank(query, ranked, per_retriever)
         return ranked, per_retriever
+
+    def _feeds_back(self, mode: Mode, by_meaning: bool, filtered: bool) -> bool:
+        """Whether pseudo-relevance feedback moves the query: in hybrid search, unless the query
+        is ranked by e5 alone (its own top passages are the only evidence; it lost Russian
+        questions) or has phrases or exclusions (its first passages may be ones it excludes)."""
+        return (
+            mode == "hybrid"
+            and self.options.feedback_passages > 0
+            and not by_meaning
+            and not filtered
+        )
 
     def _vector_lists(
         self, vectors: dict[str, np.ndarray], depth: int, doc_ids: list[str] | None

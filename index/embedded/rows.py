@@ -258,6 +258,21 @@ def search_rows(conn: sqlite3.Connection) -> list[tuple[str, str, int | None]]:
     return [(str(c), str(d), r) for c, d, r in rows]
 
 
+def search_rows_of(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> dict[str, int]:
+    """The search row of each of these chunks (as a commit recorded; unknown ids left out)."""
+    found: dict[str, int] = {}
+    wanted = list(dict.fromkeys(chunk_ids))
+    for start in range(0, len(wanted), _BATCH):
+        batch = wanted[start : start + _BATCH]
+        marks = ",".join("?" * len(batch))
+        for chunk_id, row in conn.execute(
+            f"SELECT chunk_id, search_row FROM chunks WHERE chunk_id IN ({marks})", batch
+        ):
+            if row is not None:
+                found[str(chunk_id)] = int(row)
+    return found
+
+
 def get_chunks(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> list[Chunk]:
     """Chunks by id, in the order asked (unknown ids are left out)."""
     found: dict[str, Chunk] = {}

@@ -8,7 +8,6 @@ ordinal. A writable store builds the state from its database; a committed one lo
 
 from __future__ import annotations
 
-import functools
 import shutil
 import sqlite3
 from collections.abc import Sequence
@@ -39,11 +38,6 @@ class SearchState:
     bm25: BM25Index
     vectors: VectorIndex
     second: VectorIndex | None = None  # the second model's vectors (``ModelInfo.second``)
-
-    @functools.cached_property
-    def row_of(self) -> dict[str, int]:
-        """Each chunk's row."""
-        return {chunk_id: row for row, chunk_id in enumerate(self.chunk_ids)}
 
     def rows_of(self, doc_ids: Sequence[str] | None) -> np.ndarray | None:
         """The rows of these documents' chunks (None: every row; unknown ids are ignored)."""

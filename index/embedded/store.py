@@ -309,8 +309,18 @@ class EmbeddedStore(ClosesOnExit):
         if index is None:
             second_model_of(self.model, second)  # raises: the store holds no second model
             raise IndexMismatch(f"the index at {self.directory} lost its second vector index")
-        rows = [state.row_of[c] for c in chunk_ids if c in state.row_of]
-        return index.vectors_at(rows)
+        with self._lock:
+            recorded = rows.search_rows_of(self._conn, chunk_ids)
+        ids = state.chunk_ids
+        if len(recorded) < len(set(chunk_ids)) or not all(
+            row < len(ids) and ids[row] == c for c, row in recorded.items()
+        ):
+            # An id without a recorded row (unknown, or not committed yet: a writer's own
+            # search state): look the ids up in the state itself.
+            wanted = set(chunk_ids)
+            recorded = {c: row for row, c in enumerate(ids) if c in wanted}
+        found = [recorded[c] for c in chunk_ids if c in recorded]
+        return index.vectors_at(found)
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         """Chunks by id, in the order asked (unknown ids are left out)."""

@@ -215,6 +215,7 @@ def build_indexes(
         params={"bm25_k1": options.bm25.k1, "bm25_b": options.bm25.b},
     )
     scalar.add_index("doc_id", index_type="INVERTED")
+    scalar.add_index("chunk_id", index_type="INVERTED")  # feedback reads vectors by chunk id
     client.create_index(name, scalar)
     choices = vector_index_params(options, chunk_count)
     for i, dense in enumerate(choices):
@@ -276,8 +277,12 @@ def point_alias(client: MilvusClient, alias: str, collection: str) -> bool:
 def _doc_filter(doc_ids: Sequence[str] | None) -> str:
     if doc_ids is None:
         return ""
+    return _in_filter("doc_id", doc_ids)
+
+
+def _in_filter(field: str, values: Sequence[str]) -> str:
     # JSON string literals are Milvus string literals (quotes and backslashes escaped).
-    return "doc_id in [" + ", ".join(json.dumps(d) for d in dict.fromkeys(doc_ids)) + "]"
+    return f"{field} in [" + ", ".join(json.dumps(v) for v in dict.fromkeys(values)) + "]"
 
 
 def _hits(result: Any, scale: float) -> list[ScoredId]:
@@ -352,7 +357,7 @@ def vectors_of(
         return np.zeros((0, dimension), dtype=np.float32)
     found = client.query(
         name,
-        filter="chunk_id in [" + ", ".join(json.dumps(c) for c in wanted) + "]",
+        filter=_in_filter("chunk_id", wanted),
         output_fields=["chunk_id", field],
     )
     by_id = {row["chunk_id"]: row[field] for row in found}

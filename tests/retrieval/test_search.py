@@ -11,6 +11,7 @@ from index.sentences import split_sentences
 from retrieval.answer import sentence_citations
 from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, feedback_vector
 from retrieval.fusion import weighted_score_fusion
+from retrieval.query import parse_query, plan_query
 from retrieval.records import Hit
 from retrieval.search import QueryError, Searcher, SearchOptions
 
@@ -151,6 +152,28 @@ def test_feedback_moves_each_models_query_toward_the_first_passages(searcher: Se
     assert moved["dense"][:20] != lists["dense"][:20]
     with pytest.raises(ValueError, match="feedback_passages"):
         SearchOptions(feedback_passages=-1)
+    with pytest.raises(ValueError, match="feedback_weight"):
+        SearchOptions(feedback_weight=-0.1)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Ranked by e5 alone: its own top passages are the only evidence.
+        "Какая молочная компания отправила продукцию в Ливию?",
+        # An exclusion: the first passages may be the ones it excludes.
+        "Which Belarusian dairy shipped its first products to Libya? -tractors",
+    ],
+)
+def test_no_feedback_for_a_question_by_meaning_alone_or_with_exclusions(
+    searcher: Searcher, query: str
+) -> None:
+    plan = plan_query(parse_query(query), searcher.vocabulary, searcher.titles)
+    vector = searcher.embedder.encode_query(plan.dense_text)
+    depth = searcher.options.min_depth
+    plain = {s.chunk_id: s.score for s in searcher.store.vector_search(vector, depth)}
+    shown = [(h.chunk_id, h.scores["dense"].score) for h in searcher.search(query).hits]
+    assert shown and all(score == pytest.approx(plain[cid], abs=1e-5) for cid, score in shown)
 
 
 def test_document_filter(searcher: Searcher) -> None:
