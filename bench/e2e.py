@@ -69,7 +69,6 @@ from index.store_factory import open_reader, open_writer
 from index.store_options import StoreOptions
 from retrieval.dedupe import duplicates_among, shingles
 from retrieval.feedback import feedback_lists
-from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
 from retrieval.records import Mode
 from retrieval.search import Searcher
 
@@ -222,7 +221,7 @@ def stage_times(searcher: Searcher, questions: list[str], k: int = 10) -> dict[s
             found = store.second_vector_search(second_vector, depth)
             lists[searcher.second_name] = [(s.chunk_id, s.score) for s in found]
             laps.lap(f"FAISS top-{depth} (second model)")
-        ranked = _fused(searcher, lists)
+        ranked = searcher.fuse_lists(lists, options.default_fusion)
         laps.lap("fusion")
         if options.feedback_passages > 0:
             top = [cid for cid, _ in ranked[: options.feedback_passages]]
@@ -231,7 +230,7 @@ def stage_times(searcher: Searcher, questions: list[str], k: int = 10) -> dict[s
                 vectors[searcher.second_name] = second_vector
             lists.update(feedback_lists(store, vectors, top, options.feedback_weight, depth))
             laps.lap(f"feedback: {len(top)} passages' vectors, the dense lists again")
-            ranked = _fused(searcher, lists)
+            ranked = searcher.fuse_lists(lists, options.default_fusion)
             laps.lap("fusion again")
         chunks = store.get_chunks([cid for cid, _ in ranked])
         laps.lap("fetching the fused chunks (SQLite)")
@@ -247,16 +246,6 @@ def stage_times(searcher: Searcher, questions: list[str], k: int = 10) -> dict[s
         "fused_candidates_mean": float(np.mean(candidates)),
         "questions": len(questions),
     }
-
-
-def _fused(
-    searcher: Searcher, lists: dict[str, list[tuple[str, float]]]
-) -> list[tuple[str, float]]:
-    """The searcher's default fusion of the lists."""
-    if searcher.options.default_fusion == "rrf":
-        ids = {name: [cid for cid, _ in pairs] for name, pairs in lists.items()}
-        return reciprocal_rank_fusion(ids, k=searcher.options.rrf_k)
-    return weighted_score_fusion(lists, searcher.fusion_weights())
 
 
 def profile_hybrid(searcher: Searcher, questions: list[str], path: Path) -> str:

@@ -48,6 +48,22 @@ def feedback_vector(query: np.ndarray, passages: np.ndarray, weight: float) -> n
     return np.asarray(moved / max(float(np.linalg.norm(moved)), 1e-12), dtype=np.float32)
 
 
+def dense_lists(
+    store: StoreReader,
+    vectors: Mapping[str, np.ndarray],
+    depth: int,
+    doc_ids: Sequence[str] | None = None,
+) -> dict[str, list[tuple[str, float]]]:
+    """Each dense list, ``depth`` deep within ``doc_ids``, searched with its query vector
+    (``vectors``: list name -> query vector, "dense" the first model's, any other the second
+    model's). The searcher's first search, and its search again after feedback."""
+    lists = {}
+    for name, vector in vectors.items():
+        search = store.vector_search if name == FIRST_MODEL else store.second_vector_search
+        lists[name] = [(s.chunk_id, s.score) for s in search(vector, depth, doc_ids)]
+    return lists
+
+
 def feedback_lists(
     store: StoreReader,
     vectors: Mapping[str, np.ndarray],
@@ -56,13 +72,10 @@ def feedback_lists(
     depth: int,
     doc_ids: Sequence[str] | None = None,
 ) -> dict[str, list[tuple[str, float]]]:
-    """Each dense list searched again with its query vector moved toward the ``top`` passages'
-    stored vectors (``vectors``: list name -> query vector, "dense" the first model's, any
-    other the second model's), ``depth`` deep within ``doc_ids``."""
-    lists = {}
-    for name, vector in vectors.items():
-        second = name != FIRST_MODEL
-        moved = feedback_vector(vector, store.chunk_vectors(top, second=second), weight)
-        search = store.second_vector_search if second else store.vector_search
-        lists[name] = [(s.chunk_id, s.score) for s in search(moved, depth, doc_ids)]
-    return lists
+    """``dense_lists`` with each query vector moved toward the ``top`` passages' stored
+    vectors (``feedback_vector``)."""
+    moved = {
+        name: feedback_vector(vector, store.chunk_vectors(top, second=name != FIRST_MODEL), weight)
+        for name, vector in vectors.items()
+    }
+    return dense_lists(store, moved, depth, doc_ids)

@@ -42,7 +42,7 @@ from retrieval.answer import (
     term_coverage,
 )
 from retrieval.dedupe import Shingles, duplicates_among, shingles
-from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, feedback_lists
+from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, dense_lists, feedback_lists
 from retrieval.fusion import is_cyrillic, reciprocal_rank_fusion, weighted_score_fusion
 from retrieval.page_labels import PageLabels
 from retrieval.query import (
@@ -376,7 +376,7 @@ class Searcher:
         if mode == "hybrid" and english and self.fuses_second and second and second_name:
             vectors[second_name] = second.encode_query(query)
         by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
-        lists.update(self._vector_lists(vectors, depth, doc_ids))
+        lists.update(dense_lists(self.store, vectors, depth, doc_ids))
         ranked = self._fuse(lists, mode, fusion, by_meaning)
         if self._feeds_back(mode, by_meaning, filtered) and ranked:
             # Pseudo-relevance feedback (retrieval.feedback): each model's query moved toward
@@ -406,18 +406,6 @@ class Searcher:
             and not filtered
         )
 
-    def _vector_lists(
-        self, vectors: dict[str, np.ndarray], depth: int, doc_ids: list[str] | None
-    ) -> dict[str, list[tuple[str, float]]]:
-        """Each dense list, searched with its query vector ("dense": the first model's)."""
-        lists = {}
-        for name, vector in vectors.items():
-            search = (
-                self.store.vector_search if name == "dense" else self.store.second_vector_search
-            )
-            lists[name] = [(s.chunk_id, s.score) for s in search(vector, depth, doc_ids)]
-        return lists
-
     def _fuse(
         self,
         lists: dict[str, list[tuple[str, float]]],
@@ -430,6 +418,13 @@ class Searcher:
             return lists[mode]
         if by_meaning:
             return lists["dense"]
+        return self.fuse_lists(lists, fusion)
+
+    def fuse_lists(
+        self, lists: dict[str, list[tuple[str, float]]], fusion: Fusion
+    ) -> list[tuple[str, float]]:
+        """Hybrid search's fusion of the lists (list name -> (chunk id, score) pairs, best
+        first): RRF with this searcher's k, or weighted min-max with its weights."""
         if fusion == "rrf":
             return reciprocal_rank_fusion(
                 {name: [cid for cid, _ in pairs] for name, pairs in lists.items()},
