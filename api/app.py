@@ -23,7 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 
 from api.guard import WRITE_METHODS, RequestGuard
-from api.indexing import (
+from api.live_index import (
     DISK_FULL,
     MAX_JOBS_KEPT,
     IndexJobs,
@@ -53,11 +53,11 @@ from api.uploads import (
     safe_filename,
     save_upload,
 )
-from index.embed import Embedder
-from index.load import SUPPORTED_SUFFIXES
-from index.store import DocumentInfo
-from index.store_factory import Location, as_location
-from retrieval.records import Fusion, Mode
+from index.ingest.readers import SUPPORTED_SUFFIXES
+from index.models.embedder import Embedder
+from index.stores.base import DocumentInfo
+from index.stores.factory import Location, as_location
+from retrieval.hits import Fusion, Mode
 from retrieval.search import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, QueryError, Searcher
 
 log = logging.getLogger(__name__)

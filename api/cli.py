@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from index.embed import Embedder
+    from index.models.embedder import Embedder
 
 DEFAULT_INDEX_DIR = "var/index"
 INDEX_ENV = "CITESEARCH_INDEX_DIR"
@@ -37,16 +37,16 @@ def _offline() -> None:
 
 def cmd_index(args: argparse.Namespace) -> int:
     from index.build import build_index
-    from index.embed import Embedder
-    from index.store import IndexLocked, IndexMismatch
+    from index.models.embedder import Embedder
+    from index.stores.base import IndexLocked, IndexMismatch
 
     paths = [Path(p) for p in args.paths] or [Path("corpus")]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         print(f"citesearch index: not found: {', '.join(missing)}", file=sys.stderr)
         return 2
-    from index.embed import DEFAULT_SECOND, model_choice
-    from index.store_factory import recorded_model
+    from index.models.specs import DEFAULT_SECOND, model_choice
+    from index.stores.factory import recorded_model
 
     # The models the index was built with, else the defaults.
     recorded = None if args.rebuild else recorded_model(args.location)
@@ -68,7 +68,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     # Dask is imported only when asked for (a second of start-up otherwise).
     dask_errors: tuple[type[Exception], ...] = ()
     if args.dask is not None:
-        from index.dask_embed import DaskUnavailable
+        from index.models.dask_embedder import DaskUnavailable
 
         dask_errors = (DaskUnavailable,)
     try:
@@ -130,7 +130,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def _dask_embedder(args: argparse.Namespace, stack: ExitStack) -> Embedder:
     """An embedder whose passages are embedded on the Dask workers of ``--dask``."""
-    from index.dask_embed import DaskEmbedder, dask_client
+    from index.models.dask_embedder import DaskEmbedder, dask_client
 
     client = stack.enter_context(dask_client(args.dask))
     return DaskEmbedder(client, model=args.model, second=args.second)
@@ -138,7 +138,7 @@ def _dask_embedder(args: argparse.Namespace, stack: ExitStack) -> Embedder:
 
 def _dask_target(text: str) -> str:
     """argparse type of ``--dask``: refuses a malformed target before anything starts."""
-    from index.dask_embed import parse_dask_target
+    from index.models.dask_embedder import parse_dask_target
 
     try:
         parse_dask_target(text)
@@ -153,7 +153,7 @@ def _dask_target(text: str) -> str:
 def cmd_search(args: argparse.Namespace) -> int:
     from api.export import ExportFormat
     from api.schema import SearchResponse
-    from index.store import IndexMismatch
+    from index.stores.base import IndexMismatch
     from retrieval.search import QueryError, open_searcher
 
     if not args.query and not args.batch:
@@ -287,9 +287,9 @@ def _find_document(doc_id: str, corpus: Path) -> Path | None:
 
 def cmd_footnotes(args: argparse.Namespace) -> int:
     from api.models import FootnotesResponse
-    from index.load import LoadError
-    from index.manifest import load_manifest
-    from index.pipeline import parse_file
+    from index.ingest.metadata import load_manifest
+    from index.ingest.source import LoadError
+    from index.parse import parse_file
 
     if args.table:
         return footnote_table(args.doc_id or [str(args.corpus)], sys.stdout)
@@ -306,8 +306,8 @@ def cmd_footnotes(args: argparse.Namespace) -> int:
             return 1
         footnotes, doc_id = doc.footnotes, doc.meta.doc_id
     else:
-        from index.store import IndexMismatch
-        from index.store_factory import open_reader
+        from index.stores.base import IndexMismatch
+        from index.stores.factory import open_reader
 
         try:
             store = open_reader(args.location)
@@ -334,9 +334,10 @@ def cmd_footnotes(args: argparse.Namespace) -> int:
 
 def footnote_table(paths: Sequence[str], out: TextIO) -> int:
     """A Markdown table of footnote extraction figures per document."""
-    from index.load import SUPPORTED_SUFFIXES, LoadError
-    from index.manifest import load_manifest
-    from index.pipeline import parse_file
+    from index.ingest.metadata import load_manifest
+    from index.ingest.readers import SUPPORTED_SUFFIXES
+    from index.ingest.source import LoadError
+    from index.parse import parse_file
 
     files: list[Path] = []
     for name in paths:
@@ -381,7 +382,7 @@ def footnote_table(paths: Sequence[str], out: TextIO) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.app import create_app
     from api.local_server import make_server
-    from index.store import IndexMismatch
+    from index.stores.base import IndexMismatch
 
     try:
         app = create_app(args.location)
@@ -582,7 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _offline()
     parser = build_parser()
     args = parser.parse_args(argv)
-    from index.store_factory import location_from
+    from index.stores.factory import location_from
 
     try:
         args.location = location_from(args.index_dir, milvus=args.milvus, postgres=args.postgres)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.schema import DocumentLinkModel
 from index.records import Footnote, ParsedDocument
-from index.store import DocumentInfo
+from index.stores.base import DocumentInfo
 
 # "interrupted": the server stopped while the job was queued or running (its file is picked up
 # again at the next start).

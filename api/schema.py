@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from pydantic import BaseModel, Field
 
-from retrieval.records import SearchResult
+from retrieval.hits import SearchResult
 
 
 class CitationModel(BaseModel):

@@ -11,9 +11,9 @@ from typing import Any, BinaryIO
 
 from fastapi import UploadFile
 
-from index.doc_ids import safe_stem
-from index.load import SUPPORTED_SUFFIXES
-from index.manifest import MANIFEST_NAME
+from index.ingest.doc_ids import safe_stem
+from index.ingest.metadata import MANIFEST_NAME
+from index.ingest.readers import SUPPORTED_SUFFIXES
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_NAME_CHARS = 120

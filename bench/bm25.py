@@ -1,6 +1,6 @@
 """BM25 stage: the store's bm25s index against rank-bm25 on the same tokens.
 
-Both sides get the token lists of ``index.tokenize`` and score with the same formula: the store
+Both sides get the token lists of ``index.text.tokenize`` and score with the same formula: the store
 uses bm25s's "lucene" variant (idf = ln(1 + (N - df + 0.5) / (df + 0.5)), tf part
 tf / (tf + k1 (1 - b + b dl / avgdl)), k1=0.9, b=0.4), so the reference is rank-bm25's BM25Okapi
 with that idf and without its negative-idf floor (which lucene's idf never needs). BM25Okapi
@@ -37,14 +37,14 @@ from bench.common import (
     timed,
 )
 from bench.synthetic import synthetic_queries, synthetic_texts
-from index.bm25_index import BM25Index, BM25Params
-from index.tokenize import tokenize
+from index.stores.bm25_index import BM25Index, BM25Params
+from index.text.tokenize import tokenize
 
 K = 10
 
 
 class LuceneBM25Okapi(BM25Okapi):
-    """rank-bm25's BM25Okapi with Lucene's idf, the formula ``index.bm25_index`` uses."""
+    """rank-bm25's BM25Okapi with Lucene's idf, the formula ``index.stores.bm25_index`` uses."""
 
     def _calc_idf(self, nd: dict[str, int]) -> None:
         for word, df in nd.items():
@@ -63,7 +63,7 @@ def reference_top_k(
 
 
 def tokenize_all(texts: Sequence[str], processes: int = 2) -> list[list[str]]:
-    """``index.tokenize`` over many texts, in worker processes when there are many."""
+    """``index.text.tokenize`` over many texts, in worker processes when there are many."""
     if processes <= 1 or len(texts) < 20_000:
         return [tokenize(t) for t in texts]
     # Terms come back from the workers as fresh strings; sharing one object per distinct term

@@ -24,8 +24,9 @@ import numpy as np
 
 from bench.common import Stats, Table, base_parser, report
 from bench.passages import short_passages
-from index.dask_embed import DaskEmbedder, dask_client
-from index.embed import Embedder, ModelChoice
+from index.models.dask_embedder import DaskEmbedder, dask_client
+from index.models.embedder import Embedder
+from index.models.specs import ModelChoice
 
 
 def _per_second(encode: Any, passages: list[str], runs: int) -> tuple[list[float], np.ndarray]:

@@ -3,7 +3,7 @@
 On synthetic 384-dim unit vectors (clustered by default, see ``bench.synthetic``), each index is
 built once and searched one query at a time for the 50 nearest (the depth the searcher asks
 for); recall@10 is measured against the exact top-10 of IndexFlatIP, which is the reference for
-the latency ratio too. "flat" and "hnsw" go through the store's own ``index.vector_index``
+the latency ratio too. "flat" and "hnsw" go through the store's own ``index.stores.vector_index``
 (M=32, efConstruction=200, efSearch=128 as ``StoreOptions`` sets them); the others are plain
 FAISS indexes this project does not use yet. Memory is the serialized index size, which for
 these index types is what they hold in RAM.
@@ -24,7 +24,7 @@ import numpy as np
 
 from bench.common import Stats, Table, base_parser, ratio, report, time_calls, timed
 from bench.synthetic import ClusteredVectors, random_unit_vectors
-from index.vector_index import VectorIndex
+from index.stores.vector_index import VectorIndex
 
 DEPTH = 50  # the searcher asks each retriever for max(50, 2 * (offset + k)) results
 RECALL_AT = 10

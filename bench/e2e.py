@@ -62,14 +62,14 @@ from bench.questions import qa_questions, question_sets
 from bench.server import Server
 from bench.synthetic import ClusteredVectors, synthetic_queries, synthetic_texts
 from index.build import build_index
-from index.embed import Embedder
+from index.models.embedder import Embedder
 from index.records import Chunk, DocumentMeta, Page, ParsedDocument
-from index.store import IndexMismatch, ModelInfo
-from index.store_factory import open_reader, open_writer
-from index.store_options import StoreOptions
+from index.stores.base import IndexMismatch, ModelInfo
+from index.stores.factory import open_reader, open_writer
+from index.stores.options import StoreOptions
 from retrieval.dedupe import duplicates_among, shingles
 from retrieval.feedback import feedback_lists
-from retrieval.records import Mode
+from retrieval.hits import Mode
 from retrieval.search import Searcher
 
 

@@ -2,7 +2,7 @@
 
 Compares all-MiniLM-L6-v2 with multilingual-e5-small, each on torch and on ONNX Runtime (the
 product embeds queries with it, both models' since MiniLM is the second model beside e5:
-``index.onnx_encoder``). The corpus is chunked as the index
+``index.models.onnx_encoder``). The corpus is chunked as the index
 chunks it, with each model's own ``count_tokens``, at about 200 word pieces (the chunker's
 default; MiniLM reads 256) and, for e5 (512), about 450. Passages are embedded in batches sorted
 by length; queries are 50 questions of the QA set, each embedded alone, at the default thread
@@ -10,7 +10,7 @@ count and at one thread (on a machine shared with other work, torch's two thread
 other at every operator: one e5 query took 3.3 s at two threads and 175 ms at one, here under a
 load average of 20).
 
-The ONNX model is the one ``make setup`` exports (``index.onnx_encoder``; exported here if
+The ONNX model is the one ``make setup`` exports (``index.models.onnx_encoder``; exported here if
 missing); ONNX Runtime runs the encoder, and mean pooling and normalisation are done in numpy as
 the sentence-transformers modules do them. Its vectors are compared with
 torch's (min cosine) and its query rankings over the chunks (top-10 overlap).
@@ -29,11 +29,12 @@ from typing import Any
 import numpy as np
 
 from bench.common import CORPUS_DIR, REPO_ROOT, Stats, Table, base_parser, report
-from index.chunk import chunk_document
-from index.embed import Embedder
-from index.manifest import load_manifest
-from index.onnx_encoder import OnnxEncoder, export_for
-from index.pipeline import parse_file
+from index.ingest.metadata import load_manifest
+from index.models.embedder import Embedder
+from index.models.onnx_encoder import OnnxEncoder
+from index.models.onnx_export import export_for
+from index.parse import parse_file
+from index.text.chunk import chunk_document
 
 QA_FILE = REPO_ROOT / "eval" / "data" / "qa.jsonl"
 N_QUERIES = 50
@@ -62,7 +63,7 @@ def questions(n: int = N_QUERIES) -> list[str]:
 
 
 class OnnxModel:
-    """A model's encoder under ONNX Runtime (``index.onnx_encoder``), for passages as well as the
+    """A model's encoder under ONNX Runtime (``index.models.onnx_encoder``), for passages as well as the
     queries the product runs on it."""
 
     def __init__(self, embedder: Embedder, threads: int = 2) -> None:

@@ -42,13 +42,14 @@ from bench.common import (
 )
 from bench.questions import qa_questions
 from index.build import BuildReport, build_index
-from index.chunk import chunk_document
-from index.embed import Embedder, ModelChoice
-from index.load import SUPPORTED_SUFFIXES
-from index.manifest import load_manifest
-from index.passage_vectors import chunk_sentences
-from index.pipeline import parse_file
+from index.ingest.metadata import load_manifest
+from index.ingest.readers import SUPPORTED_SUFFIXES
+from index.models.embedder import Embedder
+from index.models.passage_vectors import chunk_sentences
+from index.models.specs import ModelChoice
+from index.parse import parse_file
 from index.records import ParsedDocument
+from index.text.chunk import chunk_document
 
 EDIT_TARGET = "belarus-new-export-markets.txt"
 GOAL_BUILD_S = 240.0  # the corpus indexed from scratch with e5
@@ -149,7 +150,7 @@ def passages_per_second(
 
 
 def onnx_note() -> str:
-    """What runs where: passages on torch, queries on ONNX Runtime (``index.onnx_encoder``)."""
+    """What runs where: passages on torch, queries on ONNX Runtime (``index.models.onnx_encoder``)."""
     return (
         "passages are embedded with torch (ONNX Runtime is slower for them: python -m "
         "bench.embedding); queries run on ONNX Runtime when the model is exported (make setup)"

@@ -1,7 +1,7 @@
 """Many short real passages, from the corpus, then the CISI and Vaswani abstracts.
 
 For measuring and checking embedding at scale on real text (``bench.dask_embedding`` and
-tests/index/test_dask_embed.py): runs of a few words of each sentence, in file order, each
+tests/index/models/test_dask_embedder.py): runs of a few words of each sentence, in file order, each
 distinct text once.
 """
 
@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from bench.common import CORPUS_DIR, REPO_ROOT
-from index.sentences import sentence_spans
+from index.text.sentences import sentence_spans
 
 BENCHMARKS_DIR = REPO_ROOT.parent / "shared" / "benchmarks"
 ABSTRACTS = (BENCHMARKS_DIR / "cisi" / "corpus.jsonl", BENCHMARKS_DIR / "vaswani" / "corpus.jsonl")

@@ -27,7 +27,7 @@ QUERY = "Which four Asian countries did Belarus become more engaged with in 2021
 
 def build_corpus_index(index_dir: Path) -> None:
     from index.build import build_index
-    from index.embed import Embedder
+    from index.models.embedder import Embedder
 
     build_index([CORPUS_DIR], index_dir, embedder=Embedder())
 

@@ -26,7 +26,7 @@ from typing import Literal, cast
 
 from eval.qa import QAItem, is_relevant
 from eval.query_vectors import QueryVectors
-from index.embed import Embedder
+from index.models.embedder import Embedder
 from retrieval.search import QueryError, Searcher
 
 Split = Literal["calibration", "held-out"]

@@ -4,7 +4,7 @@ Each BEIR document becomes one citesearch document of exactly one chunk whose id
 document id, so a run is in the collection's own ids. The chunk text is the title, a blank line and
 the text (the text alone without a title): BM25 reads all of it, the embedding model its first 256
 word pieces, as in BEIR's own baselines. The documents go straight into a store writer
-(``index.store_factory.open_writer``) rather than through ``build_index``: the corpus parsers would read digits in abstracts as footnote
+(``index.stores.factory.open_writer``) rather than through ``build_index``: the corpus parsers would read digits in abstracts as footnote
 markers and clean text that is already clean.
 """
 
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.beir import BeirDataset
-from index.embed import Embedder
+from index.models.embedder import Embedder
 from index.records import Chunk, DocumentMeta, Page, ParsedDocument
-from index.store import IndexMismatch, ModelInfo
-from index.store_factory import open_reader, open_writer
+from index.stores.base import IndexMismatch, ModelInfo
+from index.stores.factory import open_reader, open_writer
 
 BEIR_INDEX_VERSION = 1
 """Version of the document mapping above; a change rebuilds cached BEIR indexes."""

@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from eval.qa import QAItem, key_spans
 from index.records import Citation
-from index.sentences import split_sentences
+from index.text.sentences import split_sentences
 
 MARKER_GROUP_GAP = 3
 """Markers at most this many characters apart form one group (``...[5][6]`` or ``5, 6``)."""

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from index.embed import Embedder
+from index.models.embedder import Embedder
 
 
 class QueryVectors:

@@ -2,7 +2,7 @@
 
 The store scores with bm25s ("lucene" variant). rank-bm25's ``BM25Okapi`` is an independent
 implementation of Robertson and Zaragoza (2009), *The Probabilistic Relevance Framework: BM25 and
-Beyond*; given the same ``index.tokenize`` terms and the same k1 and b, the two rankings should
+Beyond*; given the same ``index.text.tokenize`` terms and the same k1 and b, the two rankings should
 agree closely, and a gap between them in the evaluation tables points at a bug, not at BM25.
 The one deliberate difference is BM25Okapi's idf, ``log((N - n + 0.5) / (n + 0.5))`` floored at
 a fraction of the mean idf, where Lucene uses ``log(1 + (N - n + 0.5) / (n + 0.5))``: the two
@@ -16,9 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from index.bm25_index import BM25Params
 from index.records import Chunk
-from index.tokenize import tokenize
+from index.stores.bm25_index import BM25Params
+from index.text.tokenize import tokenize
 
 
 class ReferenceBM25:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, get_args
 
 from eval.metrics import Qrels, Run, judged_queries
-from retrieval.records import Fusion
+from retrieval.hits import Fusion
 
 if TYPE_CHECKING:
     from eval.answers import AnswerReport

@@ -50,11 +50,11 @@ from eval.query_vectors import QueryVectors
 from eval.reference_bm25 import ReferenceBM25
 from eval.report import markdown_report, write_report
 from eval.results import ConfigResult, EvalReport, RunConfig
-from index.embed import Embedder
+from index.models.embedder import Embedder
 from index.records import Chunk
-from index.store import IndexLocked, IndexMismatch, StoreReader
-from index.store_factory import Location, as_location
-from retrieval.records import Fusion, Hit, Mode
+from index.stores.base import IndexLocked, IndexMismatch, StoreReader
+from index.stores.factory import Location, as_location
+from retrieval.hits import Fusion, Hit, Mode
 from retrieval.search import QueryError, Searcher, SearchOptions, open_searcher
 
 QA_METRICS = [

@@ -41,7 +41,8 @@ from eval.metrics import Qrels, evaluate
 from eval.qa import QAItem, load_questions
 from eval.report import column_header
 from eval.runner import all_chunks, qa_qrels, rank_scores
-from index.embed import Embedder, ModelChoice
+from index.models.embedder import Embedder
+from index.models.specs import ModelChoice
 from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, FIRST_MODEL, feedback_lists
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
 from retrieval.search import Searcher, open_searcher

@@ -3,8 +3,8 @@
 Unchanged files (same content hash, path and metadata) keep their chunks and vectors; changed or
 new files are parsed and chunked again, and only chunk texts never embedded before reach the
 model (vectors are cached by chunk text hash). The result is written as a new generation and
-published atomically; one indexer runs at a time (``index.store.StoreWriter``, opened by
-``index.store_factory.open_writer``).
+published atomically; one indexer runs at a time (``index.stores.base.StoreWriter``, opened by
+``index.stores.factory.open_writer``).
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.chunk import chunk_document
-from index.embed import Embedder
-from index.load import LoadError
-from index.manifest import load_manifest
+from index.ingest.metadata import load_manifest
+from index.ingest.source import LoadError
+from index.models.embedder import Embedder
+from index.models.passage_vectors import EmbeddedChunks, embed_chunks
+from index.parse import PIPELINE_VERSION, SUPPORTED_SUFFIXES
 from index.parse_worker import DEFAULT_PARSE_TIMEOUT, ParseWorker
-from index.passage_vectors import EmbeddedChunks, embed_chunks
-from index.pipeline import PIPELINE_VERSION, SUPPORTED_SUFFIXES
 from index.records import Chunk, DocumentMeta, ParsedDocument, ParsedFile
-from index.store import IndexMissing, ModelInfo, SourceFile, StoreWriter
-from index.store_factory import Location, as_location, open_writer, recorded_model
-from index.store_options import StoreOptions
+from index.stores.base import FileFingerprint, IndexMissing, ModelInfo, StoreWriter
+from index.stores.factory import Location, as_location, open_writer, recorded_model
+from index.stores.options import StoreOptions
+from index.text.chunk import chunk_document
 
 
 @dataclass
@@ -91,7 +91,7 @@ ProgressCallback = Callable[[BuildProgress], None]
 class _Candidate:
     path: Path
     meta: DocumentMeta | None
-    source: SourceFile
+    source: FileFingerprint
 
 
 def build_index(
@@ -176,7 +176,7 @@ def _update(
             if doc_id not in seen and _gone(Path(source.path), roots)
         )
 
-    parsed: list[tuple[ParsedDocument, list[Chunk], SourceFile]] = []
+    parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]] = []
     with _stage(report, "parse"), ParseWorker(parse_timeout) as worker:
         for number, cand in enumerate(_progress(to_parse, progress, "parse")):
             on_progress(BuildProgress("parsing", number, len(to_parse)))
@@ -276,7 +276,7 @@ def _attachments_of(doc_id: str, metas: dict[str, DocumentMeta]) -> list[str]:
 
 
 def _embed(
-    parsed: list[tuple[ParsedDocument, list[Chunk], SourceFile]],
+    parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]],
     writer: StoreWriter,
     embedder: Embedder,
     progress: bool,
@@ -342,14 +342,14 @@ def _collect(roots: list[Path], report: BuildReport) -> list[_Candidate]:
     return list(by_id.values())
 
 
-def _source_of(path: Path) -> SourceFile:
+def _source_of(path: Path) -> FileFingerprint:
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
     size = 0
     with path.open("rb") as f:
         while block := f.read(1 << 20):
             digest.update(block)
             size += len(block)
-    return SourceFile(str(path), digest.hexdigest(), size)
+    return FileFingerprint(str(path), digest.hexdigest(), size)
 
 
 def _same_meta(given: DocumentMeta | None, stored: DocumentMeta | None) -> bool:

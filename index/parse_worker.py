@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
 
-from index.load import LoadError
+from index.ingest.source import LoadError
 from index.records import DocumentMeta, ParsedDocument, ParsedFile
 
 DEFAULT_PARSE_TIMEOUT = 300.0  # seconds per file; a 10,000-page PDF parses in about 20 s
@@ -58,12 +58,12 @@ class ParseWorker:
         self._results: Connection | None = None
 
     def parse(self, path: Path, meta: DocumentMeta | None = None) -> ParsedDocument:
-        """Read and parse one file in the child (see ``index.pipeline.parse_file``)."""
+        """Read and parse one file in the child (see ``index.parse.parse_file``)."""
         return self.parse_all(path, meta).documents[0]
 
     def parse_all(self, path: Path, meta: DocumentMeta | None = None) -> ParsedFile:
         """Every document of one file, parsed in the child (an e-mail's attachments too; see
-        ``index.pipeline.parse_documents``)."""
+        ``index.parse.parse_documents``)."""
         jobs, results = self._ensure_started()
         try:
             jobs.send((str(path), meta))
@@ -184,8 +184,8 @@ def serve(job_fd: int, result_fd: int, parent_pid: int) -> None:
     """The child's loop: parse each (path, meta) received, send back ("ok", ParsedFile) or
     ("error", why)."""
     _die_with_parent(parent_pid)
-    from index.lexicon import load_lexicon
-    from index.pipeline import parse_documents
+    from index.parse import parse_documents
+    from index.text.lexicon import load_lexicon
 
     jobs = Connection(job_fd, writable=False)
     results = Connection(result_fd, readable=False)

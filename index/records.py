@@ -41,7 +41,7 @@ class Page:
     end: int
     body_end: int
     label: str = ""
-    ocr: bool = False  # its text is Tesseract's reading of a scanned page (index/ocr.py)
+    ocr: bool = False  # its text is Tesseract's reading of a scanned page (index/ingest/ocr.py)
 
     @property
     def printed(self) -> str:

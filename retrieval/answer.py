@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 
 from index.records import Citation
-from retrieval.records import Highlight
+from retrieval.hits import Highlight
 
 SIMILARITY_WEIGHT = 0.7
 OVERLAP_WEIGHT = 0.3

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from index.store import StoreReader
+from index.stores.base import StoreReader
 
 FEEDBACK_PASSAGES = 4
 FEEDBACK_WEIGHT = 0.3

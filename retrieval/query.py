@@ -9,7 +9,7 @@ vocabulary, and test passages against the plan. Pure functions; the searcher doe
     tractr~, tractr~1      words within edit distance 2 (or 1) of "tractr"
     doc:ID                 only this document (several doc: filters: any of them)
 
-Words are matched as BM25 terms (``index.tokenize``): stemmed, romanised, stop words out, so
+Words are matched as BM25 terms (``index.text.tokenize``): stemmed, romanised, stop words out, so
 ``-tractors`` also excludes "tractor" and a phrase's stop words only hold their place.
 """
 
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from index.lexicon import english_words
-from index.tokenize import TermAt, romanise, terms_at, tokenize
+from index.text.lexicon import english_words
+from index.text.tokenize import TermAt, romanise, terms_at, tokenize
 
 PREFIX_EXPANSIONS = 50  # most frequent vocabulary terms a prefix stands for
 FUZZY_EXPANSIONS = 20

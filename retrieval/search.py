@@ -19,12 +19,13 @@ from typing import get_args
 
 import numpy as np
 
-from index.embed import Embedder, model_choice
-from index.passage_vectors import chunk_sentences
+from index.models.embedder import Embedder
+from index.models.passage_vectors import chunk_sentences
+from index.models.specs import model_choice
 from index.records import Chunk, ChunkSentences, ParsedDocument
-from index.store import IndexMismatch, ModelInfo, StoreReader
-from index.store_factory import Location, open_reader, recorded_model
-from index.tokenize import terms_at, tokenize
+from index.stores.base import IndexMismatch, ModelInfo, StoreReader
+from index.stores.factory import Location, open_reader, recorded_model
+from index.text.tokenize import terms_at, tokenize
 from retrieval.answer import (
     ANSWER_THRESHOLD,
     answer_score,
@@ -44,7 +45,17 @@ from retrieval.answer import (
 from retrieval.dedupe import Shingles, duplicates_among, shingles
 from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, dense_lists, feedback_lists
 from retrieval.fusion import is_cyrillic, reciprocal_rank_fusion, weighted_score_fusion
-from retrieval.page_labels import PageLabels
+from retrieval.hits import (
+    Answer,
+    DocumentLink,
+    DuplicatePassage,
+    Fusion,
+    Hit,
+    Mode,
+    RetrieverScore,
+    SearchResult,
+)
+from retrieval.printed_pages import PageLabels
 from retrieval.query import (
     FEW_PASSAGES,
     Query,
@@ -59,16 +70,6 @@ from retrieval.query import (
     plan_query,
     spelled_from_passages,
     spelling_corrections,
-)
-from retrieval.records import (
-    Answer,
-    DocumentLink,
-    Fusion,
-    Hit,
-    Mode,
-    RetrieverScore,
-    SearchResult,
-    Source,
 )
 from retrieval.rerank import CrossEncoderReranker
 
@@ -547,8 +548,8 @@ class Searcher:
         parent = self.parents.get(doc_id)
         return DocumentLink(parent, self.titles.get(parent, parent)) if parent else None
 
-    def _source(self, chunk: Chunk) -> Source:
-        return Source(
+    def _source(self, chunk: Chunk) -> DuplicatePassage:
+        return DuplicatePassage(
             chunk_id=chunk.chunk_id,
             doc_id=chunk.doc_id,
             title=self.titles.get(chunk.doc_id, chunk.doc_id),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from index.pipeline import parse_file
+from index.parse import parse_file
 from index.records import ParsedDocument
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +68,7 @@ VASWANI = REPO_ROOT.parent / "shared" / "benchmarks" / "vaswani"
 @pytest.fixture(scope="session")
 def embedder():  # type: ignore[no-untyped-def]
     """The real model, loaded once for the whole session."""
-    from index.embed import Embedder
+    from index.models.embedder import Embedder
 
     return Embedder()
 

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from index.embed import Embedder
+from index.models.embedder import Embedder
 
 
 @pytest.fixture()

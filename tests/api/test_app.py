@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import TOKEN_ENV, create_app, default_upload_dir
-from index.embed import Embedder
-from index.store import IndexMissing
+from index.models.embedder import Embedder
+from index.stores.base import IndexMissing
 
 EXPORTS = "belarus-new-export-markets"
 PROSPECTS = "belarus-asia-prospects-for-cooperation"

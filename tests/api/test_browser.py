@@ -20,7 +20,7 @@ from api.app import create_app
 from api.local_server import running_server
 from api.screenshot import CHROMIUM_PATH, launch_chromium
 from index.build import build_index
-from index.embed import Embedder
+from index.models.embedder import Embedder
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from test_browser import browser  # noqa: F401  (fixture)
 from api.app import create_app
 from api.local_server import running_server
 from index.build import build_index
-from index.embed import Embedder
+from index.models.embedder import Embedder
 
 pytestmark = pytest.mark.browser
 

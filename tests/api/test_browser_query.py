@@ -16,7 +16,7 @@ import pytest
 from api.app import create_app
 from api.local_server import running_server
 from api.screenshot import CHROMIUM_PATH, launch_chromium
-from index.embed import Embedder
+from index.models.embedder import Embedder
 
 pytestmark = pytest.mark.browser
 

@@ -20,7 +20,7 @@ from test_upload_progress import _fresh_text
 
 from api.app import create_app
 from api.local_server import running_server
-from index.embed import Embedder
+from index.models.embedder import Embedder
 
 pytestmark = pytest.mark.browser
 

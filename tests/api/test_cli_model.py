@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
-from index.store_factory import recorded_model
+from index.stores.factory import recorded_model
 
 POTASH = "Potash from Belarus goes to India and China by rail and by sea.\n"
 TRACTORS = (

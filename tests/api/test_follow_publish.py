@@ -9,9 +9,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from test_app import ZUBR_DOC, search
 
-from api.indexing import SearcherSlot
+from api.live_index import SearcherSlot
 from index.build import build_index
-from index.embed import Embedder
+from index.models.embedder import Embedder
 
 
 def test_a_server_follows_an_index_built_by_someone_else(

@@ -27,7 +27,7 @@ from eval.runner import (
     shown_order,
 )
 from eval.trec import read_qrels, read_run
-from index.embed import Embedder
+from index.models.embedder import Embedder
 from retrieval.search import Searcher, open_searcher
 
 # One question of each type, three of them (q023, q083, q146) answered by a footnoted sentence.

@@ -24,7 +24,7 @@ from eval.sweep import (
     sweep_markdown,
     write_sweep,
 )
-from index.embed import Embedder
+from index.models.embedder import Embedder
 from retrieval.search import Searcher, SearchOptions, open_searcher
 
 

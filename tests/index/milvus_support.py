@@ -14,12 +14,12 @@ import numpy as np
 import psycopg
 from pymilvus import MilvusClient
 
-from index.embedded import EmbeddedStore
-from index.milvus import MilvusWriter
-from index.milvus.catalog import schema_name
-from index.milvus.passages import alias_name
-from index.passage_vectors import text_hash
-from index.store import ModelInfo, SourceFile, StoreWriter
+from index.models.passage_vectors import text_hash
+from index.stores.base import FileFingerprint, ModelInfo, StoreWriter
+from index.stores.embedded.store import EmbeddedStore
+from index.stores.milvus.catalog import schema_name
+from index.stores.milvus.passage_collection import alias_name
+from index.stores.milvus.writer import MilvusWriter
 
 
 def model_of(store: EmbeddedStore) -> ModelInfo:
@@ -54,7 +54,7 @@ def copy_documents(
             chunks,
             vectors,
             sentences=[sentences[c.chunk_id] for c in chunks],
-            source=SourceFile(s.path, s.sha256, s.size) if s else None,
+            source=FileFingerprint(s.path, s.sha256, s.size) if s else None,
             second_vectors=second,
         )
         added += len(chunks)

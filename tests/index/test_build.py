@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from index.build import build_index
-from index.embed import Embedder
-from index.embedded.manifest import MANIFEST_FILE
-from index.embedded.store import EmbeddedStore
-from index.store import IndexLocked, IndexMismatch
+from index.models.embedder import Embedder
+from index.stores.base import IndexLocked, IndexMismatch
+from index.stores.embedded.manifest import MANIFEST_FILE
+from index.stores.embedded.store import EmbeddedStore
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 PDFS = Path(__file__).resolve().parents[3] / "shared" / "pdfs"
@@ -147,7 +147,7 @@ def test_a_second_indexer_is_refused(tmp_path: Path, embedder: Embedder) -> None
         [
             sys.executable,
             "-c",
-            "import sys, pathlib; from index.embedded.lock import IndexLock\n"
+            "import sys, pathlib; from index.stores.embedded.lock import IndexLock\n"
             "with IndexLock(pathlib.Path(sys.argv[1])):\n"
             "    print('locked', flush=True); sys.stdin.read()",
             str(index_dir),

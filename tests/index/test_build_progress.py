@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from index.build import BuildProgress, build_index
-from index.embed import Embedder
+from index.models.embedder import Embedder
 
 DOC = (
     "Potash from Soligorsk\n\n"

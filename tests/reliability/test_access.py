@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 import api.app
 from api.app import STATIC_DIR, TOKEN_ENV, create_app
 from api.cli import build_parser
-from index.embed import Embedder
+from index.models.embedder import Embedder
 
 TOKEN = "correct-horse-battery-staple"
 ZUBR = ("zubr.txt", b"The 2023 survey counted 412 wisent in the Zubr Lake reserve.")

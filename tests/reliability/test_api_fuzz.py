@@ -33,7 +33,7 @@ from schemathesis.checks import (
 
 from api.app import create_app
 from api.local_server import running_server
-from index.embed import Embedder
+from index.models.embedder import Embedder
 from retrieval.search import MAX_QUERY_CHARS
 
 TOKEN = "reliability-token"

@@ -23,10 +23,11 @@ from pypdf.generic import DecodedStreamObject, NameObject
 from reliability_support import CORPUS_DIR
 
 from index.build import BuildReport, build_index
-from index.embed import Embedder
-from index.embedded.store import EmbeddedStore
-from index.load import LoadError, read_source
+from index.ingest.readers import read_source
+from index.ingest.source import LoadError
+from index.models.embedder import Embedder
 from index.parse_worker import ParseWorker
+from index.stores.embedded.store import EmbeddedStore
 from retrieval.search import open_searcher
 
 SMALL_DOC = "belarus-asia-africa-latin-america-2021"  # 17 KB, every character in Windows-1252

@@ -18,7 +18,7 @@ from reliability_support import REPO_ROOT
 
 from api.app import create_app
 from api.local_server import running_server
-from index.embed import Embedder
+from index.models.embedder import Embedder
 
 TOKEN = "reliability-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -110,7 +110,7 @@ def _lock_held_elsewhere(index_dir: Path) -> Iterator[int]:
         [
             sys.executable,
             "-c",
-            "import sys, pathlib; from index.embedded.lock import IndexLock\n"
+            "import sys, pathlib; from index.stores.embedded.lock import IndexLock\n"
             "with IndexLock(pathlib.Path(sys.argv[1])):\n"
             "    print('locked', flush=True); sys.stdin.read()",
             str(index_dir),

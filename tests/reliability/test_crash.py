@@ -25,13 +25,13 @@ from reliability_support import CORPUS_DIR, REPO_ROOT
 
 from api.app import create_app
 from index.build import build_index
-from index.embed import Embedder
-from index.embedded.lock import IndexLock
-from index.embedded.manifest import MANIFEST_FILE
-from index.embedded.rows import DB_FILE
-from index.embedded.search_state import VECTORS_FILE
-from index.embedded.store import EmbeddedStore
-from index.store import IndexMismatch
+from index.models.embedder import Embedder
+from index.stores.base import IndexMismatch
+from index.stores.embedded.lock import IndexLock
+from index.stores.embedded.manifest import MANIFEST_FILE
+from index.stores.embedded.search_state import VECTORS_FILE
+from index.stores.embedded.sqlite_rows import DB_FILE
+from index.stores.embedded.store import EmbeddedStore
 from retrieval.search import open_searcher
 
 QUESTION = "Belarus exports to Pakistan"
@@ -47,10 +47,10 @@ DRIVER = r"""
 import sys, time
 from pathlib import Path
 import index.build as build
-import index.embedded.generations as generations
-import index.embedded.store as store
-import index.embedded.writer as writer
-from index.embed import Embedder
+import index.stores.embedded.generations as generations
+import index.stores.embedded.store as store
+import index.stores.embedded.staging as writer
+from index.models.embedder import Embedder
 
 stage, index_dir, paths = sys.argv[1], Path(sys.argv[2]), [Path(p) for p in sys.argv[3:]]
 calls = {}

@@ -25,11 +25,12 @@ from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from reliability_support import CORPUS_DIR, FUZZ_EXAMPLES, FUZZ_RANDOM, REPO_ROOT, count_words
 
-from index.chunk import DEFAULT_MAX_TOKENS, chunk_document
-from index.load import LoadError, read_source
+from index.ingest.readers import read_source
+from index.ingest.source import LoadError
+from index.parse import parse_file, parse_text
 from index.parse_worker import ParseWorker
-from index.pipeline import parse_file, parse_text
 from index.records import Chunk, DocumentMeta, ParsedDocument
+from index.text.chunk import DEFAULT_MAX_TOKENS, chunk_document
 
 REGRESSIONS = Path(__file__).parent / "regressions"
 
@@ -276,8 +277,8 @@ def test_regressions() -> None:
 
 HOSTILE_SHAPES = r"""
 import sys
-from index.chunk import chunk_document
-from index.pipeline import parse_text
+from index.text.chunk import chunk_document
+from index.parse import parse_text
 from index.records import DocumentMeta
 shapes = {
     "dot run": "Contents " + ". " * 200_000 + "and so on",

@@ -27,7 +27,7 @@ from reliability_support import SOAK, TOKEN, serve_process
 
 from api.app import create_app
 from api.local_server import ServerLimits, ThrottledLog, running_server
-from index.embed import Embedder
+from index.models.embedder import Embedder
 
 BOUNDARY = b"citesearch-boundary"
 FORM_HEAD = (

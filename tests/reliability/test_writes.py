@@ -23,13 +23,13 @@ import pytest
 from reliability_support import AUTH, CORPUS_DIR, SOAK, TOKEN, document_ids, wait_for_job
 
 import api.app
-import api.indexing
+import api.live_index
 import api.uploads
 from api.app import create_app
 from api.local_server import running_server
 from index.build import build_index
-from index.embed import Embedder
-from index.embedded.store import EmbeddedStore
+from index.models.embedder import Embedder
+from index.stores.embedded.store import EmbeddedStore
 from retrieval.search import Searcher
 
 CORPUS_IDS = {p.stem for p in CORPUS_DIR.glob("*.txt")}
@@ -290,15 +290,15 @@ def test_a_full_job_queue_answers_429_and_never_forgets_the_running_job(
     """Finding 7: 700 uploads in 10 s were all accepted, and the running job was then
     forgotten (404) once 500 newer records had been kept."""
     release = threading.Event()
-    original = api.indexing.build_index
+    original = api.live_index.build_index
 
     def held_build(*args: Any, **kwargs: Any) -> Any:
         assert release.wait(300)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(api.indexing, "build_index", held_build)
-    monkeypatch.setattr(api.indexing, "MAX_PENDING_JOBS", 4, raising=False)
-    monkeypatch.setattr(api.indexing, "MAX_JOBS_KEPT", 2)
+    monkeypatch.setattr(api.live_index, "build_index", held_build)
+    monkeypatch.setattr(api.live_index, "MAX_PENDING_JOBS", 4, raising=False)
+    monkeypatch.setattr(api.live_index, "MAX_JOBS_KEPT", 2)
     with _served(index_copy, tmp_path / "uploads", embedder) as client:
         accepted: list[str] = []
         refused: httpx.Response | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.records import Citation
-from index.sentences import sentence_spans
+from index.text.sentences import sentence_spans
 from retrieval.answer import (
     ANSWER_THRESHOLD,
     MISSING_SHARE,

@@ -10,7 +10,7 @@ import pytest
 from api.export import DocInfo, results_csv
 from api.schema import SearchResponse
 from index.build import build_index
-from index.embed import Embedder
+from index.models.embedder import Embedder
 from retrieval.search import open_searcher
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.tokenize import terms_at, tokenize
+from index.text.tokenize import terms_at, tokenize
 from retrieval.query import (
     AnyOf,
     DocFilter,

@@ -7,12 +7,12 @@ from dataclasses import replace
 import pytest
 
 from eval.qa import QAItem, load_questions, normalize
-from index.sentences import split_sentences
+from index.text.sentences import split_sentences
 from retrieval.answer import sentence_citations
 from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, feedback_vector
 from retrieval.fusion import weighted_score_fusion
+from retrieval.hits import Hit
 from retrieval.query import parse_query, plan_query
-from retrieval.records import Hit
 from retrieval.search import QueryError, Searcher, SearchOptions
 
 QUESTIONS = load_questions()

@@ -1,0 +1,495 @@
+"""The Searcher the app serves, and the background jobs that change the index under it.
+
+Searches keep being answered by the current Searcher while a job builds a new index generation;
+when the new generation is published the slot swaps to a new Searcher in one step (one reference,
+under a lock). Each request leases the Searcher it uses; a replaced Searcher is closed when its
+last lease ends, never under a running request. Jobs run one at a time on a single worker
+thread, so two builds never race; their records are kept in SQLite (``api.job_store``), and a
+job cut short by a restart says ``interrupted`` while its file is picked up again.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import math
+import sqlite3
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from api.job_store import JOBS_FILE, Job, JobStore
+from api.models import JobKind, JobModel
+from api.uploads import record_title
+from index.build import BuildProgress, build_index, remove_documents
+from index.ingest.readers import SUPPORTED_SUFFIXES
+from index.models.embedder import Embedder
+from index.stores.base import DocumentInfo, ModelInfo
+from index.stores.factory import Location, published_generation, recorded_model
+from retrieval.search import Searcher, embedder_for, open_searcher
+
+log = logging.getLogger(__name__)
+
+MAX_JOBS_KEPT = 500  # finished job records kept; pending ones are never dropped
+MAX_PENDING_JOBS = 32  # queued or running; more is refused (429) until some finish
+
+__all__ = [
+    "MAX_JOBS_KEPT",
+    "IndexJobs",
+    "IndexUnavailable",
+    "Job",
+    "QueueFull",
+    "SearcherSlot",
+    "is_uploaded",
+]
+
+
+class IndexUnavailable(RuntimeError):
+    """No index can be served (none built yet, or built by other code or another model)."""
+
+
+class JobFailed(RuntimeError):
+    """A job that could not do its work; the message is shown to the user."""
+
+
+class QueueFull(RuntimeError):
+    """Too many jobs are waiting; ``retry_after`` is a guess in seconds of when one finishes."""
+
+    def __init__(self, pending: int, retry_after: int) -> None:
+        super().__init__(
+            f"{pending} indexing jobs are already waiting: try again in {retry_after} s."
+        )
+        self.retry_after = retry_after
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an error says the disk (or the user's quota) is full."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc)
+
+
+DISK_FULL = "the disk is full: nothing was changed; free some space and try again"
+
+
+class SearcherSlot:
+    """Holds the Searcher being served and the embedder every Searcher reuses."""
+
+    def __init__(self, index_dir: Path | Location, embedder: Embedder | None = None) -> None:
+        self.index_dir = index_dir
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self._leases: dict[int, int] = {}  # id(searcher) -> requests using it
+        self._retired: dict[int, Searcher] = {}  # replaced, closed when their last lease ends
+        self.error: str | None = "the index has not been opened yet"
+        self.version = 0  # goes up with every index the slot starts serving
+        self._opening = threading.Lock()  # one open at a time (a job's publish, the follower)
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
+
+    def open(self, *, strict: bool = False) -> Searcher | None:
+        """Open the index on disk and serve it; keep serving the old one if that fails.
+
+        With ``strict`` the failure is raised (``IndexMismatch``/``IndexMissing``) instead.
+        """
+        with self._opening:
+            return self._open(strict)
+
+    def _open(self, strict: bool) -> Searcher | None:
+        try:
+            searcher = open_searcher(self.index_dir, embedder=self.embedder())
+        except Exception as exc:  # a missing or mismatched index is reported, not fatal
+            if strict:
+                raise
+            log.warning("cannot open the index at %s: %s", self.index_dir, exc)
+            with self._lock:
+                if self._searcher is None:
+                    self.error = str(exc)
+            return None
+        stale: Searcher | None = None
+        with self._lock:
+            current = self._searcher
+            # Generations never change once published: when the follower has already moved to
+            # the one a job just published, the job's own open swaps nothing (one version each).
+            same = current is not None and current.store.generation == searcher.store.generation
+            if not same:
+                old, self._searcher = current, searcher
+                self.error = None
+                self.version += 1
+                stale = self._retire(old)
+        if same:
+            _close(searcher)
+            return current
+        if stale is not None:
+            _close(stale)
+        return searcher
+
+    def refresh(self) -> bool:
+        """Serve the generation published now if it is not the one served (another process,
+        another server's upload, `citesearch index`, published it); True when it swapped."""
+        try:
+            published = published_generation(self.index_dir)
+        except Exception as exc:  # an unreachable catalog: keep serving what we have
+            log.warning("cannot read the published generation of %s: %s", self.index_dir, exc)
+            return False
+        with self._lock:
+            serving = self._searcher.store.generation if self._searcher is not None else None
+        if published is None or published == serving:
+            return False
+        return self.open() is not None
+
+    def follow(self, interval: float) -> None:
+        """Check every ``interval`` seconds for a generation published by another process (a
+        background thread, stopped by ``close``)."""
+        if self._follower is not None:
+            return
+        self._stop.clear()
+        self._follower = threading.Thread(
+            target=self._follow, args=(interval,), name="citesearch-follow", daemon=True
+        )
+        self._follower.start()
+
+    def _follow(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self.refresh()
+
+    @contextmanager
+    def lease(self) -> Iterator[Searcher]:
+        """The Searcher to answer with now, kept open until the block ends.
+
+        Raises IndexUnavailable when there is none.
+        """
+        with self._lock:
+            searcher, error = self._searcher, self.error
+            if searcher is not None:
+                self._leases[id(searcher)] = self._leases.get(id(searcher), 0) + 1
+        if searcher is None:
+            raise IndexUnavailable(error or "no index is loaded")
+        try:
+            yield searcher
+        finally:
+            self._release(searcher)
+
+    @contextmanager
+    def lease_loaded(self) -> Iterator[Searcher | None]:
+        """Like ``lease``, but None when no index is loaded."""
+        try:
+            with self.lease() as searcher:
+                yield searcher
+        except IndexUnavailable:
+            yield None
+
+    def current(self) -> Searcher:
+        """The Searcher serving now, without a lease (it may be closed after two swaps)."""
+        with self._lock:
+            searcher, error = self._searcher, self.error
+        if searcher is None:
+            raise IndexUnavailable(error or "no index is loaded")
+        return searcher
+
+    def loaded(self) -> Searcher | None:
+        with self._lock:
+            return self._searcher
+
+    def embedder(self) -> Embedder:
+        """The loaded embedder, loaded on first need and then reused by every Searcher; loaded
+        again when the index on disk records other models (rebuilt by another process with
+        ``--model`` or ``--second-model``)."""
+        with self._lock:
+            recorded = recorded_model(self.index_dir)
+            if self._embedder is None or (
+                recorded is not None and not _embeds_for(self._embedder, recorded)
+            ):
+                self._embedder = embedder_for(self.index_dir)
+            return self._embedder
+
+    def close(self) -> None:
+        """Stop serving; Searchers still leased are closed when their requests end."""
+        self._stop.set()
+        if self._follower is not None:
+            self._follower.join(timeout=30)
+            self._follower = None
+        with self._lock:
+            current, self._searcher = self._searcher, None
+            self.error = "the server is shutting down"
+            stale = self._retire(current)
+        if stale is not None:
+            _close(stale)
+
+    def _retire(self, searcher: Searcher | None) -> Searcher | None:
+        """Under the lock: the replaced Searcher if nobody uses it (to close), else kept."""
+        if searcher is None:
+            return None
+        if self._leases.get(id(searcher), 0) == 0:
+            return searcher
+        self._retired[id(searcher)] = searcher
+        return None
+
+    def _release(self, searcher: Searcher) -> None:
+        key = id(searcher)
+        with self._lock:
+            left = self._leases[key] - 1
+            if left:
+                self._leases[key] = left
+                return
+            del self._leases[key]
+            stale = self._retired.pop(key, None)
+        if stale is not None:
+            _close(stale)
+
+
+def _close(searcher: Searcher) -> None:
+    searcher.store.close()
+
+
+def is_uploaded(info: DocumentInfo, upload_dir: Path) -> bool:
+    """Whether a document's file lies in the upload folder (so the API may replace or delete it)."""
+    return bool(info.meta.path) and Path(info.meta.path).parent.resolve() == upload_dir.resolve()
+
+
+class IndexJobs:
+    """Runs additions and deletions one at a time, then swaps the slot to the new index.
+
+    At most ``max_pending`` jobs wait or run (``QueueFull`` past that); records of finished jobs
+    are kept up to ``MAX_JOBS_KEPT``, oldest dropped first. Records live in ``<upload_dir>/
+    .jobs.sqlite``; ``recover`` (called at start) marks the jobs a stop cut short as
+    ``interrupted`` and queues their work again.
+    """
+
+    def __init__(
+        self, slot: SearcherSlot, upload_dir: Path, *, max_pending: int | None = None
+    ) -> None:
+        self.slot = slot
+        self.upload_dir = upload_dir
+        self.max_pending = MAX_PENDING_JOBS if max_pending is None else max_pending
+        self._lock = threading.Lock()
+        self._store = JobStore.open_or_memory(upload_dir / JOBS_FILE)
+        self._jobs: OrderedDict[str, Job] = OrderedDict((j.id, j) for j in self._store.load())
+        self._durations: list[float] = []  # seconds of the latest finished jobs
+        self._progress: dict[str, BuildProgress] = {}  # running job id -> where its build is
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citesearch-index")
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def describe(self, job_id: str) -> JobModel | None:
+        """A job as the API shows it, with its build's progress while it runs."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            return job.model(self._progress.get(job_id)) if job is not None else None
+
+    def recent(self, limit: int = 20) -> list[JobModel]:
+        """The latest jobs, newest first."""
+        with self._lock:
+            jobs = list(self._jobs.values())[-limit:][::-1]
+            return [j.model(self._progress.get(j.id)) for j in jobs]
+
+    def pending(self) -> list[JobModel]:
+        """Jobs waiting or running, oldest first."""
+        with self._lock:
+            return [j.model(self._progress.get(j.id)) for j in self._jobs.values() if j.pending]
+
+    def check_room(self) -> None:
+        """Raise QueueFull when no job can be accepted now (before an upload is saved)."""
+        with self._lock:
+            self._check_room()
+
+    def add_file(self, path: Path, title: str | None = None, *, force: bool = False) -> Job:
+        """Queue the indexing of an upload saved in the upload folder (with its title, if any)."""
+        job = self._new_job("add", path, title=title, force=force)
+        self._executor.submit(self._run, job.id, lambda: self._add(job.id, path, title))
+        return job
+
+    def delete_upload(self, doc_id: str, path: Path, *, force: bool = False) -> Job:
+        """Queue the removal of an uploaded document and its file."""
+        job = self._new_job("delete", path, doc_id=doc_id, force=force)
+        self._executor.submit(self._run, job.id, lambda: self._delete(doc_id, path))
+        return job
+
+    def recover(self) -> list[Job]:
+        """At start: mark jobs a stop cut short as interrupted, and redo what they left undone.
+
+        An interrupted deletion is done again. Upload files no index holds (their job was
+        interrupted, or never recorded) are indexed; half-saved files are removed. Returns the
+        jobs queued.
+        """
+        now = time.time()
+        with self._lock:
+            cut = [j for j in self._jobs.values() if j.pending]
+        for job in cut:
+            self._set(
+                job.id,
+                status="interrupted",
+                error="the server stopped before this job finished; its work is queued again",
+                finished=now,
+            )
+        queued: list[Job] = []
+        if not self.upload_dir.is_dir():
+            return queued
+        for partial in self.upload_dir.glob(".*.partial"):
+            partial.unlink(missing_ok=True)
+        deleting = set()
+        for job in cut:
+            if job.kind == "delete" and job.doc_id and job.path:
+                deleting.add(Path(job.path).name)
+                queued.append(self.delete_upload(job.doc_id, Path(job.path), force=True))
+        again = {Path(j.path).name: j.title for j in cut if j.kind == "add" and j.path}
+        with self.slot.lease_loaded() as searcher:
+            indexed = {d.meta.doc_id for d in searcher.store.documents()} if searcher else set()
+        for path in sorted(self.upload_dir.iterdir()):
+            if (
+                path.is_file()
+                and not path.name.startswith(".")
+                and path.suffix.lower() in SUPPORTED_SUFFIXES
+                and path.name not in deleting
+                and (path.stem not in indexed or path.name in again)
+            ):
+                queued.append(self.add_file(path, again.get(path.name), force=True))
+        return queued
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _check_room(self) -> None:
+        pending = sum(1 for j in self._jobs.values() if j.pending)
+        if pending >= self.max_pending:
+            recent = self._durations[-20:]
+            each = sum(recent) / len(recent) if recent else 5.0
+            raise QueueFull(pending, min(600, max(1, math.ceil(each))))
+
+    def _new_job(
+        self,
+        kind: JobKind,
+        path: Path,
+        *,
+        doc_id: str | None = None,
+        title: str | None = None,
+        force: bool = False,
+    ) -> Job:
+        job = Job(
+            id=uuid.uuid4().hex,
+            kind=kind,
+            status="queued",
+            doc_id=doc_id or path.stem,
+            filename=path.name,
+            error=None,
+            created=time.time(),
+            finished=None,
+            path=str(path),
+            title=title,
+        )
+        with self._lock:
+            if not force:
+                self._check_room()
+            self._store.save(job)
+            self._jobs[job.id] = job
+            finished = [j.id for j in self._jobs.values() if not j.pending]
+            dropped = finished[: max(0, len(self._jobs) - MAX_JOBS_KEPT)]
+            for job_id in dropped:
+                del self._jobs[job_id]
+        if dropped:
+            self._quietly(self._store.forget, dropped)
+        return job
+
+    def _set(self, job_id: str, **changes: object) -> None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return
+            job = replace(job, **changes)  # type: ignore[arg-type]
+            self._jobs[job_id] = job
+        self._quietly(self._store.save, job)
+
+    @staticmethod
+    def _quietly(write: Callable[..., None], *args: object) -> None:
+        """A record that cannot be written (a full disk) must not stop the job's own work."""
+        try:
+            write(*args)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("cannot write a job record: %s", exc)
+
+    def _run(self, job_id: str, work: Callable[[], None]) -> None:
+        started = time.monotonic()
+        self._set(job_id, status="running")
+        try:
+            work()
+        except JobFailed as exc:
+            self._set(job_id, status="failed", error=str(exc), finished=time.time())
+        except Exception as exc:  # the job reports its failure; the server keeps serving
+            if is_disk_full(exc):
+                log.warning("index job %s: disk full (%s)", job_id, exc)
+                error = DISK_FULL
+            else:
+                log.exception("index job %s failed", job_id)
+                error = str(exc) or type(exc).__name__
+            self._set(job_id, status="failed", error=error, finished=time.time())
+        else:
+            self._set(job_id, status="done", finished=time.time())
+        with self._lock:
+            self._progress.pop(job_id, None)
+            self._durations = [*self._durations[-19:], time.monotonic() - started]
+
+    def _is_indexed(self, doc_id: str) -> bool:
+        with self.slot.lease_loaded() as current:
+            return current is not None and current.store.document_info(doc_id) is not None
+
+    def _track(self, job_id: str) -> Callable[[BuildProgress], None]:
+        def note(progress: BuildProgress) -> None:
+            with self._lock:
+                self._progress[job_id] = progress
+
+        return note
+
+    def _add(self, job_id: str, path: Path, title: str | None) -> None:
+        if not path.is_file():
+            raise JobFailed(f"{path.name} is no longer in the upload folder")
+        try:
+            record_title(self.upload_dir, path.name, title)
+            report = build_index(
+                [path],
+                self.slot.index_dir,
+                embedder=self.slot.embedder(),
+                prune=False,
+                on_progress=self._track(job_id),
+            )
+        except BaseException:
+            self._drop_unindexed(path)
+            raise
+        skipped = [s.reason for s in report.skipped if Path(s.path).name == path.name]
+        if report.published and self.slot.open() is None:
+            raise JobFailed(f"the new index could not be opened: {self.slot.error}")
+        if skipped:
+            self._drop_unindexed(path)
+            raise JobFailed(f"{path.name} could not be indexed: {'; '.join(skipped)}")
+
+    def _drop_unindexed(self, path: Path) -> None:
+        """Remove an upload that did not make it into the index (a version indexed stays)."""
+        if self._is_indexed(path.stem):
+            return
+        path.unlink(missing_ok=True)
+        self._quietly(record_title, self.upload_dir, path.name, None)
+
+    def _delete(self, doc_id: str, path: Path) -> None:
+        # The index first: if that fails (a full disk) the file and the document both stay.
+        report = remove_documents([doc_id], self.slot.index_dir, embedder=self.slot.embedder())
+        if report.published and self.slot.open() is None:
+            raise JobFailed(f"the new index could not be opened: {self.slot.error}")
+        path.unlink(missing_ok=True)
+        self._quietly(record_title, self.upload_dir, path.name, None)
+        if self._is_indexed(doc_id):
+            raise JobFailed(f"{doc_id} was not removed from the index")
+
+
+def _embeds_for(embedder: Embedder, recorded: ModelInfo) -> bool:
+    """Whether ``embedder`` has the models an index records (by name, and the second model's)."""
+    second = embedder.second.model_name if embedder.second is not None else None
+    wanted = recorded.second.name if recorded.second is not None else None
+    return embedder.model_name == recorded.name and second == wanted

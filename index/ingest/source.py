@@ -1,0 +1,121 @@
+"""A file's source text and why a file cannot be read: the record every format reader returns.
+
+``SourceText`` is what a reader (``index.ingest.readers``) makes of a file; ``LoadError`` says
+in a reporter's words why it could not. The decoding of text files (BOMs, UTF-8, guessed code
+pages) lives here because plain text, web pages and e-mail all need it.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PAGE_SEPARATOR = "\f"
+
+
+class LoadError(ValueError):
+    """A file that cannot be read; the message says why, in words a reporter understands."""
+
+
+@dataclass
+class SourceText:
+    """A file's text. For a PDF, ``page_spans`` are the pages' (start, end) in ``text`` and
+    ``page_labels`` the page numbers printed on them (``index/ingest/page_labels.py``)."""
+
+    text: str
+    page_spans: list[tuple[int, int]] | None
+    warnings: list[str] = field(default_factory=list)
+    page_labels: list[str] | None = None
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based pages whose text is from OCR
+
+
+def decode_text(data: bytes) -> tuple[str, list[str]]:
+    """Decode bytes: BOMs first, then UTF-8, then what charset-normalizer finds, else
+    Windows-1252 (each guess with a warning).
+
+    charset-normalizer tells UTF-16/32 without a BOM (any script, either byte order) and the
+    other scripts' code pages (Cyrillic Windows-1251, Shift-JIS, GB18030...); among the Western
+    single-byte code pages it cannot tell one from another on short texts, so those read as
+    Windows-1252, the one that holds curly quotes and dashes.
+    """
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace"), []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        # NUL bytes are no text: UTF-16 of a non-Latin script is often valid UTF-8 byte by byte.
+        if "\x00" not in text:
+            return text, []
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(data).best()
+    if guess is not None:
+        name = guess.encoding
+        if name.startswith(("utf_16", "utf_32")):
+            label = "UTF-16" if name.startswith("utf_16") else "UTF-32"
+            return data.decode(name, errors="replace"), [f"decoded as {label} (no BOM)"]
+        if name not in _WESTERN_SINGLE_BYTE:
+            return data.decode(name, errors="replace"), [f"not UTF-8: decoded as {name}"]
+    return data.decode("cp1252", errors="replace"), ["not UTF-8: decoded as Windows-1252"]
+
+
+# charset-normalizer's names of the Latin-script single-byte code pages (read as Windows-1252).
+_WESTERN_SINGLE_BYTE = frozenset(
+    {
+        "ascii",
+        "cp1250",
+        "cp1252",
+        "cp1254",
+        "cp1257",
+        "cp437",
+        "cp850",
+        "cp858",
+        "latin_1",
+        "iso8859_2",
+        "iso8859_3",
+        "iso8859_4",
+        "iso8859_9",
+        "iso8859_10",
+        "iso8859_13",
+        "iso8859_14",
+        "iso8859_15",
+        "iso8859_16",
+        "mac_latin2",
+        "mac_roman",
+        "mac_iceland",
+        "mac_turkish",
+    }
+)
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """A file's bytes; LoadError when it cannot be read or holds nothing but white space."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read the file ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise LoadError("the file is empty")
+    return data
+
+
+def read_decoded(path: Path, kind: str) -> tuple[str, list[str]]:
+    """A text file's decoded text and warnings; LoadError when it cannot be read, is empty, is a
+    PDF under another name or is binary (``kind`` names what it should have been)."""
+    data = read_file_bytes(path)
+    if data.startswith(b"%PDF"):
+        raise LoadError(f"a PDF named as {kind}: rename it to .pdf")
+    text, warnings = decode_text(data)
+    if "\x00" in text:
+        raise LoadError(f"binary data, not {kind}")
+    return text, warnings

@@ -1,0 +1,154 @@
+"""The embedded store's in-memory search state: the bm25s and FAISS indexes and who each row is.
+
+Row i of every index is the chunk whose ``search_row`` is i: chunks ordered by doc id, then
+ordinal. A writable store builds the state from its database; a committed one loads it from
+``vectors.faiss`` (``vectors.second.faiss``: the second model's, when the store has one) and
+``bm25/`` and checks it against the database and the manifest.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.stores.base import IndexMismatch, ModelInfo
+from index.stores.bm25_index import BM25Index
+from index.stores.embedded import sqlite_rows
+from index.stores.embedded.manifest import REBUILD_HINT
+from index.stores.options import StoreOptions
+from index.stores.vector_index import VectorIndex
+
+VECTORS_FILE = "vectors.faiss"
+SECOND_VECTORS_FILE = "vectors.second.faiss"
+BM25_DIR = "bm25"
+
+
+@dataclass
+class SearchState:
+    """What searches need in memory: the indexes and who each row is."""
+
+    chunk_ids: list[str]
+    doc_rows: dict[str, np.ndarray]
+    bm25: BM25Index
+    vectors: VectorIndex
+    second: VectorIndex | None = None  # the second model's vectors (``ModelInfo.second``)
+
+    def rows_of(self, doc_ids: Sequence[str] | None) -> np.ndarray | None:
+        """The rows of these documents' chunks (None: every row; unknown ids are ignored)."""
+        if doc_ids is None:
+            return None
+        parts = [self.doc_rows[d] for d in dict.fromkeys(doc_ids) if d in self.doc_rows]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def save(self, directory: Path) -> None:
+        """Write the indexes into a store directory, replacing any there."""
+        for name in (VECTORS_FILE, SECOND_VECTORS_FILE):
+            (directory / name).unlink(missing_ok=True)
+        shutil.rmtree(directory / BM25_DIR, ignore_errors=True)
+        self.vectors.save(directory / VECTORS_FILE)
+        if self.second is not None:
+            self.second.save(directory / SECOND_VECTORS_FILE)
+        self.bm25.save(directory / BM25_DIR)
+
+
+def build_search_state(
+    conn: sqlite3.Connection, model: ModelInfo, options: StoreOptions
+) -> SearchState:
+    """Build the indexes from the database (rows ordered by doc id, then ordinal)."""
+    chunk_ids: list[str] = []
+    doc_ids: list[str] = []
+    terms: list[list[str]] = []
+    for chunk_id, doc_id, chunk_terms in sqlite_rows.chunks_for_search(conn):
+        chunk_ids.append(chunk_id)
+        doc_ids.append(doc_id)
+        terms.append(chunk_terms)
+    return SearchState(
+        chunk_ids=chunk_ids,
+        doc_rows=_group_rows(doc_ids),
+        bm25=BM25Index.build(terms, options.bm25),
+        vectors=_vector_index(conn, chunk_ids, model, options),
+        second=(
+            _vector_index(conn, chunk_ids, model.second, options)
+            if model.second is not None
+            else None
+        ),
+    )
+
+
+def _vector_index(
+    conn: sqlite3.Connection, chunk_ids: Sequence[str], model: ModelInfo, options: StoreOptions
+) -> VectorIndex:
+    """The vector index of one model's vectors of the chunks, row i being ``chunk_ids[i]``."""
+    vectors = []
+    found = sqlite_rows.chunk_vectors(conn, model.weights_hash)
+    for chunk_id, (read, blob) in zip(chunk_ids, found, strict=True):
+        if read != chunk_id:  # both reads order the chunks the same way
+            raise RuntimeError(f"chunk {read} read where {chunk_id} was expected")
+        if blob is None:
+            raise RuntimeError(f"chunk {chunk_id} has no vector of {model.name} in the store")
+        vectors.append(np.frombuffer(blob, dtype="<f4"))
+    matrix = np.vstack(vectors) if vectors else np.zeros((0, model.dimension), np.float32)
+    return VectorIndex.build(
+        matrix,
+        options.vector_kind(len(chunk_ids)),
+        hnsw_m=options.hnsw_m,
+        ef_search=options.hnsw_ef_search,
+    )
+
+
+def load_search_state(
+    conn: sqlite3.Connection,
+    directory: Path,
+    manifest: dict[str, Any],
+    model: ModelInfo,
+    options: StoreOptions,
+) -> SearchState:
+    """Read the indexes of a committed store, refusing any that disagree with its database."""
+    found = sqlite_rows.search_rows(conn)
+    expected = int(manifest["chunk_count"])
+    if len(found) != expected or [r[2] for r in found] != list(range(len(found))):
+        raise IndexMismatch(
+            f"index at {directory} holds {len(found)} chunks, the manifest says {expected}; "
+            f"{REBUILD_HINT}"
+        )
+    kind = manifest["vector_index"]
+    vectors = VectorIndex.load(directory / VECTORS_FILE, kind, ef_search=options.hnsw_ef_search)
+    second = (
+        VectorIndex.load(directory / SECOND_VECTORS_FILE, kind, ef_search=options.hnsw_ef_search)
+        if model.second is not None
+        else None
+    )
+    bm25 = BM25Index.load(directory / BM25_DIR)
+    counts = [vectors.ntotal, bm25.num_docs] + ([second.ntotal] if second is not None else [])
+    if any(count != len(found) for count in counts):
+        raise IndexMismatch(
+            f"index at {directory}: {vectors.ntotal} vectors"
+            + (f", {second.ntotal} of the second model" if second is not None else "")
+            + f" and {bm25.num_docs} BM25 rows for {len(found)} chunks; {REBUILD_HINT}"
+        )
+    if vectors.dimension != model.dimension or (
+        second is not None
+        and model.second is not None
+        and second.dimension != model.second.dimension
+    ):
+        raise IndexMismatch(f"index at {directory} holds vectors of the wrong size; {REBUILD_HINT}")
+    return SearchState(
+        chunk_ids=[r[0] for r in found],
+        doc_rows=_group_rows([r[1] for r in found]),
+        bm25=bm25,
+        vectors=vectors,
+        second=second,
+    )
+
+
+def _group_rows(doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
+    groups: dict[str, list[int]] = {}
+    for row, doc_id in enumerate(doc_ids):
+        groups.setdefault(doc_id, []).append(row)
+    return {d: np.asarray(rows, dtype=np.int64) for d, rows in groups.items()}

@@ -1,0 +1,275 @@
+"""Clean body text that keeps, for every character, its offset in the source.
+
+A reader should notice cleaning only as fewer errors: HTML remnants, web-page chrome, page
+numbers and running headers go; words split at a line end are joined (real compounds such as
+``fire-fighting`` keep their hyphen); runs of spaces shrink to one; wrapped lines become
+paragraphs; footnote markers are removed and their positions kept.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import statistics
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from index.records import Marker, Page
+from index.text.pages import is_page_number, lines_with_offsets
+
+# Lines a web page adds around an article: navigation, sharing, "read more" teasers.
+_CHROME = re.compile(
+    r"\s*(?:read more:|related:|see also:|share( this)?( on \w+)?$|tweet$|print$|advertisement$|"
+    r"subscribe\b|follow us\b|scroll to top$|back to top$|прокрутить вверх$|click here\b|"
+    r"cookie|all rights reserved|©)",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)[^<>]{0,200}>")
+_BREAK_TAGS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
+_SPACES = frozenset(" \t\u00a0\u2002\u2003\u2009\u200a\u202f\u3000\r")
+_BULLETS = tuple("•▪◦‣·")
+_SENTENCE_END = tuple('.!?:"”»)…')
+_HEADER_DIGITS = re.compile(r"\d+")
+_WORD_AT_END = re.compile(r"([^\W\d_]+)-$")
+_WORD_AT_START = re.compile(r"[^\W\d_]+")
+
+
+@dataclass
+class CleanText:
+    """Clean text, the source offset of each of its characters, and where markers were."""
+
+    text: str
+    offsets: list[int]
+    marker_positions: list[tuple[int, Marker]]
+
+
+@dataclass
+class _Line:
+    offset: int
+    text: str  # as in the source, without its line ending
+    after_blank: bool = False  # a blank line came before it on its page
+
+
+def running_headers(source: str, pages: Sequence[Page]) -> set[str]:
+    """First and last lines that repeat on three or more pages once digits are masked."""
+    if len(pages) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for page in pages:
+        lines = [ln.strip() for _, ln in lines_with_offsets(source, page.start, page.body_end)]
+        lines = [ln for ln in lines if ln]
+        for line in {lines[0], lines[-1]} if lines else set():
+            counts[_HEADER_DIGITS.sub("#", line)] += 1
+    return {key for key, n in counts.items() if n >= 3 and len(key) > 1 and key != "#"}
+
+
+def body_lines(source: str, pages: Sequence[Page], headers: set[str]) -> list[_Line]:
+    """The body's lines, page furniture and web chrome dropped."""
+    lines: list[_Line] = []
+    for page in pages:
+        blank = False
+        for offset, text in lines_with_offsets(source, page.start, page.body_end):
+            stripped = text.strip()
+            if not stripped:
+                blank = True
+                continue
+            if is_page_number(text) or _CHROME.match(stripped):
+                continue
+            if _HEADER_DIGITS.sub("#", stripped) in headers:
+                continue
+            lines.append(_Line(offset, text, blank))
+            blank = False
+    return lines
+
+
+class _Builder:
+    """Appends characters with their source offsets, folding white space as it goes."""
+
+    def __init__(self) -> None:
+        self.chars: list[str] = []
+        self.offsets: list[int] = []
+        self.markers: list[tuple[int, Marker]] = []
+
+    def char(self, ch: str, offset: int) -> None:
+        if ch in _SPACES or ch == "\n":
+            ch = " "
+        if ch == " " and (not self.chars or self.chars[-1] in " \n"):
+            return
+        self.chars.append(ch)
+        self.offsets.append(offset)
+
+    def paragraph(self, offset: int) -> None:
+        while self.chars and self.chars[-1] == " ":
+            self.chars.pop()
+            self.offsets.pop()
+        if self.chars and self.chars[-1] != "\n":
+            self.chars.extend("\n\n")
+            self.offsets.extend((offset, offset))
+
+    def ends_with(self, suffix: str) -> bool:
+        return "".join(self.chars[-len(suffix) :]) == suffix
+
+    def tail(self, n: int) -> str:
+        return "".join(self.chars[-n:])
+
+
+def clean_body(
+    source: str,
+    pages: Sequence[Page],
+    markers: Sequence[Marker],
+    is_word: Callable[[str], bool] | None = None,
+    remove_headers: bool = False,
+) -> CleanText:
+    """Clean the body of all pages into paragraphs, keeping a map back to the source."""
+    headers = running_headers(source, pages) if remove_headers else set()
+    lines = body_lines(source, pages, headers)
+    if not lines:
+        return CleanText("", [], [])
+    lengths = [len(line.text.strip()) for line in lines]
+    width = _typical_width(lengths)
+    one_paragraph_per_line = statistics.median(lengths) > 150
+    # A blank line ends a paragraph, unless the text is double-spaced (blank after every line,
+    # as in the reports extracted from PDFs), where it says nothing.
+    blank_ends_paragraph = sum(line.after_blank for line in lines) < len(lines) / 2
+    marker_at = {m.char_start: m for m in markers}
+    vocabulary = _vocabulary(source)
+    out = _Builder()
+    previous: _Line | None = None
+    for line in lines:
+        if previous is not None and blank_ends_paragraph and line.after_blank:
+            out.paragraph(line.offset)
+        elif previous is not None:
+            _join(out, previous, line, width, one_paragraph_per_line, is_word, vocabulary, source)
+        _emit_line(out, source, line, marker_at)
+        previous = line
+    return _finish(out)
+
+
+def _typical_width(lengths: list[int]) -> int:
+    ordered = sorted(lengths)
+    return max(ordered[int(0.9 * (len(ordered) - 1))], 1)
+
+
+def _vocabulary(source: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", source)}
+
+
+def _is_heading(text: str, width: int) -> bool:
+    stripped = text.strip()
+    return (
+        0 < len(stripped) < 0.6 * width
+        and not stripped.endswith(_SENTENCE_END + (",", ";", "-"))
+        and (stripped[0].isupper() or stripped[0].isdigit())
+    )
+
+
+def _join(
+    out: _Builder,
+    previous: _Line,
+    line: _Line,
+    width: int,
+    one_paragraph_per_line: bool,
+    is_word: Callable[[str], bool] | None,
+    vocabulary: set[str],
+    source: str,
+) -> None:
+    prev = previous.text.strip()
+    text = line.text.strip()
+    if one_paragraph_per_line or text.startswith(_BULLETS):
+        out.paragraph(line.offset)
+        return
+    if out.ends_with("-") and text[:1].isalpha() and not out.tail(2)[:1].isspace():
+        if text[0].islower() and _split_word(out, text, is_word, vocabulary):
+            out.chars.pop()  # the hyphen only split a word across lines
+            out.offsets.pop()
+        return  # joined without a space either way
+    short = len(prev) < 0.75 * width
+    ends_sentence = out.tail(1) in _SENTENCE_END or prev.endswith(_SENTENCE_END)
+    if (
+        _is_heading(prev, width)
+        or _is_heading(text, width)
+        and (short or ends_sentence)
+        or (short and ends_sentence)
+    ):
+        out.paragraph(line.offset)
+    else:
+        out.char(" ", line.offset)
+
+
+def _split_word(
+    out: _Builder, text: str, is_word: Callable[[str], bool] | None, vocabulary: set[str]
+) -> bool:
+    """Whether ``left-`` + ``right`` was one word split at the line end (so the hyphen goes)."""
+    left_match = _WORD_AT_END.search(out.tail(40))
+    right_match = _WORD_AT_START.match(text)
+    if not left_match or not right_match:
+        return False
+    left, right = left_match.group(1).lower(), right_match.group().lower()
+    if f"{left}-{right}" in vocabulary:
+        return False  # the compound is written with its hyphen elsewhere
+    if is_word is not None:
+        # "pack-ages" is one word even though "pack" and "ages" are words; "fire-fighting" is not.
+        return is_word(left + right) or not (is_word(left) and is_word(right))
+    return left + right in vocabulary
+
+
+def _emit_line(out: _Builder, source: str, line: _Line, marker_at: dict[int, Marker]) -> None:
+    text = line.text.rstrip()
+    i = len(text) - len(text.lstrip())  # indentation is layout, not content
+    while i < len(text):
+        offset = line.offset + i
+        marker = marker_at.get(offset)
+        if marker is not None:
+            out.markers.append((len(out.chars), marker))
+            i += marker.char_end - marker.char_start
+            glued = i < len(text) and (text[i].isalnum() or text[i] in "$€£")
+            if glued and out.chars and out.chars[-1] not in " \n":
+                out.char(" ", offset)  # "April5the" reads "April the", not "Aprilthe"
+            continue
+        ch = text[i]
+        if ch == "<":
+            tag = _TAG.match(text, i)
+            if tag:
+                if tag.group(2).lower() in _BREAK_TAGS:
+                    out.paragraph(offset)
+                i = tag.end()
+                continue
+        if ch == "&":
+            entity = _ENTITY.match(text, i)
+            if entity:
+                for decoded in html.unescape(entity.group()):
+                    out.char(decoded, offset)
+                i = entity.end()
+                continue
+        out.char(ch, offset)
+        i += 1
+
+
+def _finish(out: _Builder) -> CleanText:
+    """Drop spaces before closing punctuation (``cooperation" .`` once its marker is gone)."""
+    chars, offsets = out.chars, out.offsets
+    keep = [True] * len(chars)
+    for i, ch in enumerate(chars):
+        if ch == " " and i + 1 < len(chars) and chars[i + 1] in ".,;:!?":
+            after = chars[i + 2] if i + 2 < len(chars) else " "
+            if after in ' \n"”»)':
+                keep[i] = False
+    while chars and keep and chars[len(keep) - 1] in " \n" and keep[-1]:
+        keep[-1] = False
+        break
+    new_index = [0] * (len(chars) + 1)
+    count = 0
+    for i, kept in enumerate(keep):
+        new_index[i] = count
+        count += kept
+    new_index[len(chars)] = count
+    text = "".join(ch for ch, kept in zip(chars, keep, strict=True) if kept)
+    offs = [off for off, kept in zip(offsets, keep, strict=True) if kept]
+    markers = [(new_index[pos], marker) for pos, marker in out.markers]
+    # Trailing white space is never content.
+    while text and text[-1] in " \n":
+        text, offs = text[:-1], offs[:-1]
+    markers = [(min(pos, len(text)), marker) for pos, marker in markers]
+    return CleanText(text, offs, markers)

@@ -1,0 +1,112 @@
+"""Records the query side returns: one ranked hit, the answer sentence, a whole search result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from index.records import Citation
+
+Mode = Literal["bm25", "dense", "hybrid"]
+Fusion = Literal["rrf", "weighted"]
+
+
+@dataclass
+class Highlight:
+    """The sentence of a passage that best answers the query; offsets into the passage text."""
+
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass
+class RetrieverScore:
+    """One retriever's view of a hit (``None`` when that retriever did not return it)."""
+
+    score: float | None
+    rank: int | None
+
+
+@dataclass
+class DocumentLink:
+    """Another document named by id and title (an e-mail attachment's message)."""
+
+    doc_id: str
+    title: str
+
+
+@dataclass
+class DuplicatePassage:
+    """Another place the same passage appears (near-duplicates are shown once)."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    page_start: int
+    page_end: int
+    char_start: int
+    char_end: int
+    citations: list[Citation]
+    page_label_start: str = ""  # the page numbers printed on the pages (retrieval/printed_pages.py)
+    page_label_end: str = ""
+
+
+@dataclass
+class Hit:
+    """One ranked passage with its provenance and the footnotes whose markers fall inside it."""
+
+    rank: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    text: str
+    score: float
+    scores: dict[str, RetrieverScore]
+    page_start: int
+    page_end: int
+    char_start: int
+    char_end: int
+    highlight: Highlight | None
+    citations: list[Citation]
+    also_in: list[DuplicatePassage] = field(default_factory=list)
+    page_label_start: str = ""  # the page numbers printed on the pages (retrieval/printed_pages.py)
+    page_label_end: str = ""
+    attachment_of: DocumentLink | None = None  # the message a passage's document came with
+
+
+@dataclass
+class Answer:
+    """The best sentence across the top passages: always text from a document, never generated."""
+
+    text: str
+    score: float
+    chunk_id: str
+    doc_id: str
+    title: str
+    page: int
+    start: int  # offsets of the sentence in the passage text
+    end: int
+    citations: list[Citation]
+    confidence: Literal["strong match", "partial match"] = "partial match"
+    page_label: str = ""  # the page number printed on ``page``
+
+
+@dataclass
+class SearchResult:
+    query: str
+    mode: Mode
+    fusion: Fusion | None
+    k: int
+    offset: int
+    total: int  # how many passages were ranked (before pagination)
+    answer: Answer | None
+    hits: list[Hit]
+    took_ms: float
+    # "Did you mean": the query with words the collection lacks corrected (None when none), and
+    # the query actually searched when the original found too little (None: the original).
+    suggestion: str | None = None
+    searched_for: str | None = None
+    # The query's words no document holds ("Brazil"): named to the user, and a reason to abstain.
+    missing: list[str] = field(default_factory=list)

@@ -1,0 +1,428 @@
+"""The storage contract (``index.stores.base``), run against every backend the factory knows.
+
+Each test gets a fresh, empty location of one backend (``store_location``) and real documents of
+the corpus, chunked and embedded once with MiniLM (the model does not matter here, only that the
+vectors are real). A backend joins the suite with one entry in ``LOCATIONS``: a function that
+yields a fresh ``StoreLocation`` and cleans up after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.ingest.metadata import load_manifest
+from index.models.embedder import Embedder
+from index.models.passage_vectors import embed_chunks, text_hash
+from index.parse import parse_file
+from index.records import Chunk, ChunkSentences, ParsedDocument
+from index.stores.base import (
+    FileFingerprint,
+    IndexLocked,
+    IndexMismatch,
+    IndexMissing,
+    ModelInfo,
+    StoreReader,
+    StoreWriter,
+)
+from index.stores.factory import Location, open_reader, open_writer, recorded_model
+from index.text.chunk import chunk_document
+from index.text.tokenize import tokenize
+
+CORPUS = Path(__file__).resolve().parents[3] / "corpus"
+MEETING = "pakistan-belarus-foreign-ministers-meeting"
+AKRAM = "pakistan-belarus-relations-akram-2021"
+MARKETS = "belarus-asia-africa-latin-america-2021"
+DOCS = (MARKETS, MEETING, AKRAM)  # the three smallest documents of the corpus
+# A passage only the meeting report holds (its subtitle), asked in the words of a reader.
+MEETING_QUERY = "Kushnarenko demand for Belarusian agricultural machinery in Pakistan"
+
+
+@dataclass
+class Prepared:
+    """A corpus document ready to store: parsed, chunked, embedded (chunks and sentences)."""
+
+    doc: ParsedDocument
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    sentences: list[ChunkSentences]
+    source: FileFingerprint
+
+
+@dataclass
+class StoreLocation:
+    """A fresh location of one backend, and the model every store there holds vectors of."""
+
+    backend: str
+    location: Location
+    model: ModelInfo
+
+    def writer(self, *, fresh: bool = False) -> StoreWriter:
+        return open_writer(self.location, model=self.model, fresh=fresh)
+
+    def reader(self) -> StoreReader:
+        return open_reader(self.location, model=self.model)
+
+
+def _embedded(
+    request: pytest.FixtureRequest, tmp_path: Path, model: ModelInfo
+) -> Iterator[StoreLocation]:
+    yield StoreLocation("embedded", Location(tmp_path / "index"), model)
+
+
+def _milvus(
+    request: pytest.FixtureRequest, tmp_path: Path, model: ModelInfo
+) -> Iterator[StoreLocation]:
+    """A new index name on the session's Milvus and PostgreSQL (tests/index/conftest.py);
+    its schema and collections are dropped afterwards."""
+    from milvus_support import drop_index  # pymilvus and psycopg: only when this backend runs
+
+    milvus = request.getfixturevalue("milvus_server")
+    postgres = request.getfixturevalue("postgres_server")
+    location = Location(tmp_path / tmp_path.name, milvus.uri, postgres.url)
+    yield StoreLocation("milvus", location, model)
+    drop_index(milvus.uri, postgres.url, location.name)
+
+
+LocationMaker = Callable[[pytest.FixtureRequest, Path, ModelInfo], Iterator[StoreLocation]]
+LOCATIONS: dict[str, LocationMaker] = {"embedded": _embedded, "milvus": _milvus}
+
+
+@pytest.fixture(scope="module")
+def minilm() -> Embedder:
+    return Embedder(model="minilm")
+
+
+@pytest.fixture(scope="module")
+def prepared(minilm: Embedder) -> dict[str, Prepared]:
+    metas = load_manifest(CORPUS)
+    out = {}
+    for doc_id in DOCS:
+        path = CORPUS / f"{doc_id}.txt"
+        doc = parse_file(path, metas.get(doc_id))
+        chunks = chunk_document(doc, minilm.count_tokens, minilm.passage_tokens)
+        embedded = embed_chunks(chunks, minilm)
+        source = FileFingerprint(
+            str(path), text_hash(path.read_text(encoding="utf-8")), path.stat().st_size
+        )
+        out[doc_id] = Prepared(doc, chunks, embedded.vectors, embedded.sentences, source)
+    return out
+
+
+@pytest.fixture(params=sorted(LOCATIONS))
+def store_location(
+    request: pytest.FixtureRequest, tmp_path: Path, minilm: Embedder
+) -> Iterator[StoreLocation]:
+    """A fresh, empty location of each backend in turn."""
+    yield from LOCATIONS[request.param](request, tmp_path, ModelInfo.of(minilm))
+
+
+def _add(writer: StoreWriter, p: Prepared) -> None:
+    writer.add_document(p.doc, p.chunks, p.vectors, sentences=p.sentences, source=p.source)
+
+
+def _publish_all(where: StoreLocation, prepared: dict[str, Prepared]) -> str:
+    with where.writer() as writer:
+        for p in prepared.values():
+            _add(writer, p)
+        return writer.publish()
+
+
+def _doc_of(reader: StoreReader, chunk_ids: list[str]) -> list[str]:
+    return [c.doc_id for c in reader.get_chunks(chunk_ids)]
+
+
+def test_an_empty_location_has_no_index_and_an_empty_writer(
+    store_location: StoreLocation,
+) -> None:
+    with pytest.raises(IndexMissing, match="citesearch index"):
+        store_location.reader()
+    assert recorded_model(store_location.location) is None
+    with store_location.writer() as writer:
+        assert writer.documents() == []
+        assert writer.sources() == {}
+        assert writer.chunk_count == 0
+        assert writer.get_cached_embeddings([text_hash("anything")]) == {}
+
+
+def test_published_documents_read_back_as_stored(
+    store_location: StoreLocation, prepared: dict[str, Prepared]
+) -> None:
+    _publish_all(store_location, prepared)
+    assert recorded_model(store_location.location) == store_location.model
+    with store_location.reader() as reader:
+        assert reader.model == store_location.model
+        assert reader.chunk_count == sum(len(p.chunks) for p in prepared.values())
+        assert [d.meta.doc_id for d in reader.documents()] == sorted(DOCS)
+        for doc_id, p in prepared.items():
+            info = reader.document_info(doc_id)
+            assert info is not None
+            assert info.meta == p.doc.meta
+            assert (info.chunks, info.pages) == (len(p.chunks), len(p.doc.pages))
+            assert info.footnotes == len(p.doc.footnotes)
+            assert reader.document_text(doc_id) == p.doc
+            assert reader.footnotes(doc_id) == sorted(p.doc.footnotes, key=lambda f: f.n)
+            assert reader.chunks_of(doc_id) == p.chunks
+        meeting = prepared[MEETING].chunks
+        asked = [meeting[-1].chunk_id, "no-such-chunk", meeting[0].chunk_id]
+        assert reader.get_chunks(asked) == [meeting[-1], meeting[0]]
+        stored = reader.sentences([meeting[0].chunk_id, "no-such-chunk"])
+        assert list(stored) == [meeting[0].chunk_id]
+        expected = prepared[MEETING].sentences[0]
+        assert stored[meeting[0].chunk_id].spans == expected.spans
+        assert stored[meeting[0].chunk_id].terms == expected.terms
+        # Sentence vectors are kept at float16 precision at least.
+        np.testing.assert_allclose(stored[meeting[0].chunk_id].vectors, expected.vectors, atol=1e-3)
+
+
+def test_both_searches_find_a_known_passage_and_filter_by_document(
+    store_location: StoreLocation, prepared: dict[str, Prepared], minilm: Embedder
+) -> None:
+    _publish_all(store_location, prepared)
+    vector = minilm.encode_query(MEETING_QUERY)
+    with store_location.reader() as reader:
+        bm25 = reader.bm25_search(MEETING_QUERY, 5)
+        assert _doc_of(reader, [bm25[0].chunk_id]) == [MEETING]
+        assert [s.score for s in bm25] == sorted((s.score for s in bm25), reverse=True)
+        assert reader.bm25_search(tokenize(MEETING_QUERY), 5) == bm25  # planned terms
+        dense = reader.vector_search(vector, 5)
+        assert _doc_of(reader, [dense[0].chunk_id]) == [MEETING]
+        assert [s.score for s in dense] == sorted((s.score for s in dense), reverse=True)
+
+        others = [AKRAM, MARKETS]
+        for hits in (
+            reader.bm25_search(MEETING_QUERY, 5, doc_ids=others),
+            reader.vector_search(vector, 5, doc_ids=others),
+        ):
+            assert hits and set(_doc_of(reader, [h.chunk_id for h in hits])) <= set(others)
+        assert reader.bm25_search(MEETING_QUERY, 5, doc_ids=["no-such-doc"]) == []
+        assert reader.vector_search(vector, 5, doc_ids=["no-such-doc"]) == []
+        assert reader.bm25_search(MEETING_QUERY, 5, doc_ids=[MEETING, "no-such-doc"])[0] == bm25[0]
+        with pytest.raises(ValueError, match="values"):
+            reader.vector_search(np.ones(7, dtype=np.float32), 5)
+
+        [term] = tokenize("Kushnarenko")
+        assert reader.vocabulary()[term] == reader.term_counts([term])[term] >= 1
+        assert reader.term_counts(["zzzunknownzzz"]) == {"zzzunknownzzz": 0}
+
+
+def test_unknown_ids_are_absent_not_errors(
+    store_location: StoreLocation, prepared: dict[str, Prepared]
+) -> None:
+    _publish_all(store_location, prepared)
+    with store_location.reader() as reader:
+        assert reader.document_info("no-such-doc") is None
+        assert reader.document_text("no-such-doc") is None
+        assert reader.chunks_of("no-such-doc") == []
+        assert reader.footnotes("no-such-doc") == []
+        assert reader.get_chunks(["no-such-chunk"]) == []
+        assert reader.sentences(["no-such-chunk"]) == {}
+    with store_location.writer() as writer:
+        writer.remove_document("no-such-doc")
+        assert len(writer.documents()) == len(DOCS)
+
+
+def test_a_reader_keeps_its_generation_until_reopened(
+    store_location: StoreLocation, prepared: dict[str, Prepared]
+) -> None:
+    first = _publish_all(store_location, prepared)
+    with store_location.reader() as before:
+        assert before.generation == first
+        with store_location.writer() as writer:
+            writer.remove_document(MEETING)
+            # Not published yet: a reader opened now still reads the first generation.
+            with store_location.reader() as meanwhile:
+                assert meanwhile.generation == first
+                assert meanwhile.document_info(MEETING) is not None
+            second = writer.publish()
+        assert second != first
+        # The reader opened before the publication reads the old generation, all of it.
+        assert before.generation == first
+        assert before.document_info(MEETING) is not None
+        assert before.document_text(MEETING) == prepared[MEETING].doc
+        hits = before.bm25_search(MEETING_QUERY, 3)
+        assert _doc_of(before, [hits[0].chunk_id]) == [MEETING]
+        with store_location.reader() as after:
+            assert after.generation == second
+            assert after.document_info(MEETING) is None
+            assert [d.meta.doc_id for d in after.documents()] == sorted([AKRAM, MARKETS])
+
+
+def test_removing_a_document_leaves_the_others_intact(
+    store_location: StoreLocation, prepared: dict[str, Prepared], minilm: Embedder
+) -> None:
+    _publish_all(store_location, prepared)
+    with store_location.writer() as writer:
+        writer.remove_document(MEETING)
+        assert writer.chunk_count == len(prepared[AKRAM].chunks) + len(prepared[MARKETS].chunks)
+        writer.publish()
+    with store_location.reader() as reader:
+        assert reader.chunk_count == len(prepared[AKRAM].chunks) + len(prepared[MARKETS].chunks)
+        for doc_id in (AKRAM, MARKETS):
+            assert reader.document_text(doc_id) == prepared[doc_id].doc
+            assert reader.chunks_of(doc_id) == prepared[doc_id].chunks
+        gone = {c.chunk_id for c in prepared[MEETING].chunks}
+        assert reader.get_chunks(sorted(gone)) == []
+        assert reader.sentences(sorted(gone)) == {}
+        vector = minilm.encode_query(MEETING_QUERY)
+        for hits in (reader.bm25_search(MEETING_QUERY, 50), reader.vector_search(vector, 50)):
+            assert hits and not gone & {h.chunk_id for h in hits}
+        # Another document's own passage is still found first.
+        question = "Belarus emerged as a sovereign state after the disintegration of the USSR"
+        top = reader.bm25_search(question, 1) + reader.vector_search(
+            minilm.encode_query(question), 1
+        )
+        assert _doc_of(reader, [h.chunk_id for h in top]) == [AKRAM, AKRAM]
+
+
+def test_an_update_on_top_of_a_generation_knows_its_sources_and_vectors(
+    store_location: StoreLocation, prepared: dict[str, Prepared]
+) -> None:
+    _publish_all(store_location, prepared)
+    akram = prepared[AKRAM]
+    with store_location.writer() as writer:
+        assert writer.sources() == {d: p.source for d, p in prepared.items()}
+        assert [d.meta.doc_id for d in writer.documents()] == sorted(DOCS)
+        hashes = [text_hash(c.text) for c in akram.chunks]
+        cached = writer.get_cached_embeddings([*hashes, text_hash("never embedded")])
+        assert set(cached) == set(hashes)
+        for h, vector in zip(hashes, akram.vectors, strict=True):
+            np.testing.assert_allclose(cached[h], vector, atol=1e-6)
+        # The new version of a document replaces the old one, whatever it held.
+        shorter = akram.chunks[:2]
+        writer.add_document(akram.doc, shorter, akram.vectors[:2], source=akram.source)
+        assert writer.chunk_count == sum(len(p.chunks) for p in prepared.values()) - (
+            len(akram.chunks) - 2
+        )
+        writer.publish()
+    with store_location.reader() as reader:
+        assert reader.chunks_of(AKRAM) == shorter
+        assert reader.sentences([c.chunk_id for c in shorter]) == {}
+
+
+def test_an_update_not_published_changes_nothing(
+    store_location: StoreLocation, prepared: dict[str, Prepared]
+) -> None:
+    first = _publish_all(store_location, prepared)
+    with store_location.writer() as writer:
+        writer.remove_document(MEETING)
+        writer.remove_document(AKRAM)
+        writer.commit()  # complete where it is staged, still not published
+    with store_location.reader() as reader:
+        assert reader.generation == first
+        assert [d.meta.doc_id for d in reader.documents()] == sorted(DOCS)
+    with pytest.raises(RuntimeError, match="boom"), store_location.writer() as writer:
+        writer.remove_document(MEETING)
+        raise RuntimeError("boom")
+    with store_location.reader() as reader:
+        assert reader.generation == first
+        assert reader.document_info(MEETING) is not None
+
+
+def test_bad_vectors_are_refused_and_leave_the_update_unchanged(
+    store_location: StoreLocation, prepared: dict[str, Prepared]
+) -> None:
+    meeting = prepared[MEETING]
+    with store_location.writer() as writer:
+        with pytest.raises(ValueError, match="shape"):
+            writer.add_document(meeting.doc, meeting.chunks, meeting.vectors[:1])
+        with pytest.raises(ValueError, match="unit-length"):
+            writer.add_document(meeting.doc, meeting.chunks, meeting.vectors * 2)
+        assert writer.documents() == [] and writer.chunk_count == 0
+
+
+def test_one_writer_at_a_time(store_location: StoreLocation, prepared: dict[str, Prepared]) -> None:
+    with store_location.writer(), pytest.raises(IndexLocked):
+        store_location.writer()
+    with store_location.writer() as writer:  # the lock went with the first writer
+        _add(writer, prepared[MEETING])
+        writer.publish()
+    with store_location.writer() as writer:
+        assert [d.meta.doc_id for d in writer.documents()] == [MEETING]
+    with store_location.writer(fresh=True) as writer:  # a rebuild starts from empty
+        assert writer.documents() == []
+
+
+@pytest.fixture(scope="module")
+def e5_alone() -> Embedder:
+    return Embedder(model="e5", second=None)
+
+
+def test_a_second_models_vectors_are_required_stored_and_searched(
+    store_location: StoreLocation,
+    prepared: dict[str, Prepared],
+    minilm: Embedder,
+    e5_alone: Embedder,
+) -> None:
+    first, second = store_location.model, ModelInfo.of(e5_alone)
+    both = ModelInfo(first.name, first.weights_hash, first.dimension, second)
+    where = StoreLocation(store_location.backend, store_location.location, both)
+    seconds = {d: e5_alone.encode([c.text for c in p.chunks]) for d, p in prepared.items()}
+    meeting = prepared[MEETING]
+    with where.writer() as writer:
+        with pytest.raises(ValueError, match="second model"):
+            _add(writer, meeting)  # without the second model's vectors
+        with pytest.raises(ValueError, match="shape"):
+            writer.add_document(
+                meeting.doc, meeting.chunks, meeting.vectors, second_vectors=seconds[MEETING][:1]
+            )
+        assert writer.chunk_count == 0
+        for doc_id, p in prepared.items():
+            writer.add_document(
+                p.doc, p.chunks, p.vectors, sentences=p.sentences, second_vectors=seconds[doc_id]
+            )
+        hashes = [text_hash(c.text) for c in meeting.chunks]
+        cached = writer.get_cached_embeddings(hashes, second=True)
+        for h, vector in zip(hashes, seconds[MEETING], strict=True):
+            np.testing.assert_allclose(cached[h], vector, atol=1e-6)
+        writer.publish()
+    assert recorded_model(where.location) == both
+    with where.reader() as reader:
+        assert reader.model == both
+        query = e5_alone.encode_query(MEETING_QUERY)
+        hits = reader.second_vector_search(query, 5)
+        assert _doc_of(reader, [hits[0].chunk_id]) == [MEETING]
+        assert [s.score for s in hits] == sorted((s.score for s in hits), reverse=True)
+        # The first model's list is its own: the same chunks, ranked by the other vectors.
+        assert reader.vector_search(minilm.encode_query(MEETING_QUERY), 5) != hits
+        others = reader.second_vector_search(query, 5, doc_ids=[AKRAM])
+        assert others and set(_doc_of(reader, [h.chunk_id for h in others])) == {AKRAM}
+        # Each model's stored vectors read back by chunk id, in the order asked (feedback).
+        ids = [c.chunk_id for c in meeting.chunks]
+        asked = [ids[-1], "no-such-chunk", ids[0]]
+        last = len(ids) - 1
+        np.testing.assert_allclose(
+            reader.chunk_vectors(asked), meeting.vectors[[last, 0]], atol=1e-6
+        )
+        np.testing.assert_allclose(
+            reader.chunk_vectors(asked, second=True), seconds[MEETING][[last, 0]], atol=1e-6
+        )
+        assert reader.chunk_vectors([]).shape == (0, first.dimension)
+    # An update on top keeps the second model's vectors of the documents it leaves alone.
+    with where.writer() as writer:
+        writer.remove_document(MEETING)
+        writer.publish()
+    with where.reader() as reader:
+        hits = reader.second_vector_search(e5_alone.encode_query(MEETING_QUERY), 50)
+        assert len(hits) == len(prepared[AKRAM].chunks) + len(prepared[MARKETS].chunks)
+        assert set(_doc_of(reader, [h.chunk_id for h in hits])) == {AKRAM, MARKETS}
+    # An update on top needs the same second model; a fresh one may drop it.
+    with pytest.raises(IndexMismatch, match="second model|vectors of"):
+        store_location.writer()
+    with store_location.writer(fresh=True) as writer:
+        _add(writer, meeting)
+        writer.publish()
+    with store_location.reader() as reader:
+        assert reader.model.second is None
+        with pytest.raises(ValueError, match="second model"):
+            reader.second_vector_search(query, 5)
+        with pytest.raises(ValueError, match="second model"):
+            reader.chunk_vectors([meeting.chunks[0].chunk_id], second=True)
+    with store_location.writer() as writer, pytest.raises(ValueError, match="second model"):
+        writer.add_document(
+            meeting.doc, meeting.chunks, meeting.vectors, second_vectors=seconds[MEETING]
+        )
