@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from index.build import BuildReport
     from index.models.embedder import Embedder
 
 DEFAULT_INDEX_DIR = "var/index"
@@ -36,8 +37,7 @@ def _offline() -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from index.build import build_index
-    from index.models.embedder import Embedder
+    """``citesearch index``: 2 for a bad path or model choice, 1 when the index cannot be built."""
     from index.stores.base import IndexLocked, IndexMismatch
 
     paths = [Path(p) for p in args.paths] or [Path("corpus")]
@@ -45,10 +45,35 @@ def cmd_index(args: argparse.Namespace) -> int:
     if missing:
         print(f"citesearch index: not found: {', '.join(missing)}", file=sys.stderr)
         return 2
+    if not _choose_models(args):
+        return 2
+    # The errors said in one line: an index that cannot be updated or is busy, and Dask's
+    # (imported only when asked for: a second of start-up otherwise).
+    expected: tuple[type[Exception], ...] = (IndexMismatch, IndexLocked)
+    if args.dask is not None:
+        from index.models.dask_embedder import DaskUnavailable
+
+        expected += (DaskUnavailable,)
+    try:
+        report = _build(args, paths)
+    except expected as exc:
+        print(f"citesearch index: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps(asdict(report), indent=2, default=str))
+        return 0
+    _print_build_report(report)
+    return 0
+
+
+def _choose_models(args: argparse.Namespace) -> bool:
+    """Fill in ``--model``, ``--second-model`` and ``args.second``: as given, else the models the
+    index was built with, else the defaults. False (said on stderr) when the two are the same."""
     from index.models.specs import DEFAULT_SECOND, model_choice
     from index.stores.factory import recorded_model
 
-    # The models the index was built with, else the defaults.
     recorded = None if args.rebuild else recorded_model(args.location)
     if args.model is None:
         args.model = model_choice(recorded.name) if recorded else "e5"
@@ -63,53 +88,45 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"citesearch index: the second model must differ from the first ({args.model})",
             file=sys.stderr,
         )
-        return 2
+        return False
     args.second = None if args.second_model == "none" else args.second_model
-    # Dask is imported only when asked for (a second of start-up otherwise).
-    dask_errors: tuple[type[Exception], ...] = ()
-    if args.dask is not None:
-        from index.models.dask_embedder import DaskUnavailable
+    return True
 
-        dask_errors = (DaskUnavailable,)
-    try:
-        with ExitStack() as stack:
-            embedder = (
-                Embedder(model=args.model, second=args.second)
-                if args.dask is None
-                else _dask_embedder(args, stack)
-            )
-            build = functools.partial(
-                build_index,
-                paths,
-                args.location,
-                embedder=embedder,
-                prune=not args.no_prune,
-                progress=not args.json and sys.stderr.isatty(),
-            )
-            try:
-                report = build(rebuild=args.rebuild)
-            except IndexMismatch as exc:
-                if args.rebuild or not args.rebuild_if_stale:
-                    raise
-                print(
-                    f"citesearch index: {exc}\ncitesearch index: rebuilding from scratch",
-                    file=sys.stderr,
-                )
-                report = build(rebuild=True)
-    except IndexMismatch as exc:
-        print(f"citesearch index: {exc}", file=sys.stderr)
-        return 1
-    except IndexLocked as exc:
-        print(f"citesearch index: {exc}", file=sys.stderr)
-        return 1
-    except dask_errors as exc:
-        print(f"citesearch index: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        from dataclasses import asdict
 
-        print(json.dumps(asdict(report), indent=2, default=str))
-        return 0
+def _build(args: argparse.Namespace, paths: list[Path]) -> BuildReport:
+    """Index ``paths``; with ``--rebuild-if-stale``, from scratch when the index cannot be updated."""
+    from index.build import build_index
+    from index.models.embedder import Embedder
+    from index.stores.base import IndexMismatch
+
+    with ExitStack() as stack:
+        embedder = (
+            Embedder(model=args.model, second=args.second)
+            if args.dask is None
+            else _dask_embedder(args, stack)
+        )
+        build = functools.partial(
+            build_index,
+            paths,
+            args.location,
+            embedder=embedder,
+            prune=not args.no_prune,
+            progress=not args.json and sys.stderr.isatty(),
+        )
+        try:
+            return build(rebuild=args.rebuild)
+        except IndexMismatch as exc:
+            if args.rebuild or not args.rebuild_if_stale:
+                raise
+            print(
+                f"citesearch index: {exc}\ncitesearch index: rebuilding from scratch",
+                file=sys.stderr,
+            )
+            return build(rebuild=True)
+
+
+def _print_build_report(report: BuildReport) -> None:
+    """What the build added, updated, kept, removed and skipped, for a terminal."""
     print(f"index: {report.index_dir}")
     for label, ids in (
         ("added", report.added),
@@ -125,7 +142,6 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"  chunks: {report.chunks_total} ({report.chunks_embedded} embedded, "
         f"{report.chunks_reused} reused)"
     )
-    return 0
 
 
 def _dask_embedder(args: argparse.Namespace, stack: ExitStack) -> Embedder:
@@ -413,43 +429,55 @@ def cmd_eval(args: argparse.Namespace) -> int:
 # ---- parser -------------------------------------------------------------------------------------
 
 
+_FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with examples in each command's help."""
-    fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="citesearch",
         description="Search long reports: the best passages, the answering sentence, "
         "and the footnotes that source them.",
-        formatter_class=fmt,
+        formatter_class=_FORMATTER,
         epilog="Start with: citesearch index corpus/ && citesearch search 'your question'",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_index_command(sub)
+    _add_search_command(sub)
+    _add_footnotes_command(sub)
+    _add_serve_command(sub)
+    _add_eval_command(sub)
+    return parser
 
-    def with_index(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--index-dir",
-            type=Path,
-            default=default_index_dir(),
-            help=f"index directory (default: ${INDEX_ENV} or {DEFAULT_INDEX_DIR})",
-        )
-        p.add_argument(
-            "--milvus",
-            metavar="URI",
-            default=None,
-            help="keep passages in this Milvus (with --postgres; default: $CITESEARCH_MILVUS_URI)",
-        )
-        p.add_argument(
-            "--postgres",
-            metavar="URL",
-            default=None,
-            help="keep documents in this PostgreSQL (with --milvus; "
-            "default: $CITESEARCH_POSTGRES_URL)",
-        )
 
+def _add_index_options(p: argparse.ArgumentParser) -> None:
+    """Where the index is: a directory, or a Milvus + PostgreSQL pair (every command has these)."""
+    p.add_argument(
+        "--index-dir",
+        type=Path,
+        default=default_index_dir(),
+        help=f"index directory (default: ${INDEX_ENV} or {DEFAULT_INDEX_DIR})",
+    )
+    p.add_argument(
+        "--milvus",
+        metavar="URI",
+        default=None,
+        help="keep passages in this Milvus (with --postgres; default: $CITESEARCH_MILVUS_URI)",
+    )
+    p.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=None,
+        help="keep documents in this PostgreSQL (with --milvus; default: $CITESEARCH_POSTGRES_URL)",
+    )
+
+
+def _add_index_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``citesearch index``."""
     p = sub.add_parser(
         "index",
         help="index files and folders (incremental)",
-        formatter_class=fmt,
+        formatter_class=_FORMATTER,
         epilog="examples:\n  citesearch index                 # the default corpus/\n"
         "  citesearch index corpus/ extra/report.pdf\n  citesearch index --rebuild",
     )
@@ -489,13 +517,16 @@ def build_parser() -> argparse.ArgumentParser:
         "workers have citesearch and the model installed, or local:N for N worker processes "
         "on this machine (127.0.0.1 only); the vectors are the same as without",
     )
-    with_index(p)
+    _add_index_options(p)
     p.set_defaults(func=cmd_index)
 
+
+def _add_search_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``citesearch search``, with the query syntax in its help."""
     p = sub.add_parser(
         "search",
         help="ask a question",
-        formatter_class=fmt,
+        formatter_class=_FORMATTER,
         description="Ask a question or type keywords.\n\n"
         "query syntax (exact and hybrid modes):\n"
         '  "Great Stone"            this exact phrase, words in this order\n'
@@ -528,13 +559,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--batch", help="one query a line (- for stdin); prints one JSON a line")
     p.add_argument("--reranker", type=Path, default=None, help="local CrossEncoder model dir")
-    with_index(p)
+    _add_index_options(p)
     p.set_defaults(func=cmd_search)
 
+
+def _add_footnotes_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``citesearch footnotes``."""
     p = sub.add_parser(
         "footnotes",
         help="a document's footnotes, or a table of extraction figures",
-        formatter_class=fmt,
+        formatter_class=_FORMATTER,
         epilog="examples:\n  citesearch footnotes belarus-new-export-markets --json\n"
         "  citesearch footnotes --table corpus/ ../shared/pdfs/R-intro.pdf",
     )
@@ -542,24 +576,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--table", action="store_true", help="Markdown table for files/folders")
     p.add_argument("--corpus", type=Path, default=Path("corpus"), help="where to find DOC_ID")
-    with_index(p)
+    _add_index_options(p)
     p.set_defaults(func=cmd_footnotes)
 
+
+def _add_serve_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``citesearch serve``: loopback unless told otherwise."""
     p = sub.add_parser(
         "serve",
         help="serve the web page and the HTTP API",
-        formatter_class=fmt,
+        formatter_class=_FORMATTER,
         epilog="examples:\n  citesearch serve\n  citesearch serve --port 8080",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000)
-    with_index(p)
+    _add_index_options(p)
     p.set_defaults(func=cmd_serve)
 
+
+def _add_eval_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``citesearch eval``."""
     p = sub.add_parser(
         "eval",
         help="measure retrieval quality",
-        formatter_class=fmt,
+        formatter_class=_FORMATTER,
         epilog="examples:\n  citesearch eval --qa eval/data/qa.jsonl --out eval/out/qa\n"
         "  citesearch eval --beir ../shared/benchmarks/vaswani --out eval/out/vaswani",
     )
@@ -573,9 +613,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: unanswerable.jsonl next to the --qa file)",
     )
     p.add_argument("--quick", action="store_true", help="a few questions only (pipeline check)")
-    with_index(p)
+    _add_index_options(p)
     p.set_defaults(func=cmd_eval)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import unicodedata
 import uuid
 from pathlib import Path, PurePosixPath
@@ -91,6 +92,18 @@ async def save_upload(file: UploadFile, target: Path, max_bytes: int) -> Path:
     finally:
         partial.unlink(missing_ok=True)
     return target
+
+
+def check_free_space(folder: Path, size: int, min_free: int) -> None:
+    """507 when saving ``size`` bytes would leave less than ``min_free`` on the disk."""
+    folder.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    if free < size + min_free:
+        raise UploadRejected(
+            f"The server's disk is too full to take this file ({megabytes(free)} free): "
+            "nothing was saved; free some space and upload again.",
+            507,
+        )
 
 
 def _write(out: BinaryIO, block: bytes) -> None:

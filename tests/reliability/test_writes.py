@@ -22,7 +22,6 @@ import httpx
 import pytest
 from reliability_support import AUTH, CORPUS_DIR, SOAK, TOKEN, document_ids, wait_for_job
 
-import api.app
 import api.live_index
 import api.uploads
 from api.app import create_app
@@ -240,7 +239,9 @@ def test_a_full_disk_refuses_the_upload_with_507_and_changes_nothing(
 
         # Too little room left: refused before anything is written.
         with monkeypatch.context() as patch:
-            patch.setattr(api.app.shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(1, 1, 0))  # type: ignore[attr-defined]
+            patch.setattr(
+                api.uploads.shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(1, 1, 0)
+            )  # type: ignore[attr-defined]
             refused = _upload(client, "zubr.txt", _doc("wisent"))
         assert refused.status_code == 507 and "too full" in refused.json()["detail"]
 

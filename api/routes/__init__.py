@@ -1,0 +1,1 @@
+"""The HTTP API's routes: one ``APIRouter`` per resource, assembled by ``api.app.create_app``."""
