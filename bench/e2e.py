@@ -64,7 +64,7 @@ from bench.synthetic import ClusteredVectors, synthetic_queries, synthetic_texts
 from index.build import build_index
 from index.models.embedder import Embedder
 from index.records import Chunk, DocumentMeta, Page, ParsedDocument
-from index.stores.base import IndexMismatch, ModelInfo
+from index.stores.base import IndexMismatch, ModelInfo, PreparedDocument
 from index.stores.factory import open_reader, open_writer
 from index.stores.options import StoreOptions
 from retrieval.dedupe import duplicates_among, shingles
@@ -442,10 +442,14 @@ def build_synthetic_store(
                 marker_positions=[],
             )
             store.add_document(
-                doc,
-                chunks,
-                vectors[start : start + len(part)],
-                second_vectors=second[start : start + len(part)] if second is not None else None,
+                PreparedDocument(
+                    doc,
+                    chunks,
+                    vectors[start : start + len(part)],
+                    second_vectors=(
+                        second[start : start + len(part)] if second is not None else None
+                    ),
+                )
             )
         seconds["add documents"] = time.perf_counter() - began
         began = time.perf_counter()

@@ -20,7 +20,7 @@ from pathlib import Path
 from eval.beir import BeirDataset
 from index.models.embedder import Embedder
 from index.records import Chunk, DocumentMeta, Page, ParsedDocument
-from index.stores.base import IndexMismatch, ModelInfo
+from index.stores.base import IndexMismatch, ModelInfo, PreparedDocument
 from index.stores.factory import open_reader, open_writer
 
 BEIR_INDEX_VERSION = 1
@@ -130,10 +130,12 @@ def ensure_beir_index(
             seconds = embedder.second.encode(texts) if embedder.second is not None else None
             for i, (doc, chunk) in enumerate(pairs):
                 store.add_document(
-                    doc,
-                    [chunk],
-                    vectors[i : i + 1],
-                    second_vectors=seconds[i : i + 1] if seconds is not None else None,
+                    PreparedDocument(
+                        doc,
+                        [chunk],
+                        vectors[i : i + 1],
+                        second_vectors=seconds[i : i + 1] if seconds is not None else None,
+                    )
                 )
         store.publish()
     source_file.write_text(

@@ -24,7 +24,13 @@ from index.models.passage_vectors import EmbeddedChunks, embed_chunks
 from index.parse import PIPELINE_VERSION, SUPPORTED_SUFFIXES
 from index.parse_worker import DEFAULT_PARSE_TIMEOUT, ParseWorker
 from index.records import Chunk, DocumentMeta, ParsedDocument, ParsedFile
-from index.stores.base import FileFingerprint, IndexMissing, ModelInfo, StoreWriter
+from index.stores.base import (
+    FileFingerprint,
+    IndexMissing,
+    ModelInfo,
+    PreparedDocument,
+    StoreWriter,
+)
 from index.stores.factory import Location, as_location, open_writer, recorded_model
 from index.stores.options import StoreOptions
 from index.text.chunk import chunk_document
@@ -156,40 +162,14 @@ def _update(
 ) -> BuildReport:
     old_sources = writer.sources()
     old_metas = {info.meta.doc_id: info.meta for info in writer.documents()}
+    to_parse = _changed(candidates, old_sources, old_metas, report)
+    removed = _pruned(candidates, roots, old_sources, old_metas) if prune else []
 
-    to_parse: list[_Candidate] = []
-    for cand in candidates:
-        doc_id = cand.path.stem
-        before = old_sources.get(doc_id)
-        if before == cand.source and _same_meta(cand.meta, old_metas.get(doc_id)):
-            report.unchanged += [doc_id, *_attachments_of(doc_id, old_metas)]
-        else:
-            to_parse.append(cand)
-
-    # An e-mail's attachments go with their message: kept while it is, dropped when it goes.
-    seen = {d for c in candidates for d in [c.path.stem, *_attachments_of(c.path.stem, old_metas)]}
-    removed = []
-    if prune:
-        removed = sorted(
-            doc_id
-            for doc_id, source in old_sources.items()
-            if doc_id not in seen and _gone(Path(source.path), roots)
+    with _stage(report, "parse"):
+        parsed, dropped = _parse_files(
+            to_parse, old_metas, embedder, report, progress, parse_timeout, on_progress
         )
-
-    parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]] = []
-    with _stage(report, "parse"), ParseWorker(parse_timeout) as worker:
-        for number, cand in enumerate(_progress(to_parse, progress, "parse")):
-            on_progress(BuildProgress("parsing", number, len(to_parse)))
-            kept = " (the version indexed before is kept)" if cand.path.stem in old_metas else ""
-            try:
-                documents = _chunked(worker.parse_all(cand.path, cand.meta), cand, embedder, report)
-            except (LoadError, OSError) as exc:
-                report.skipped.append(SkippedFile(str(cand.path), f"{exc}{kept}"))
-                continue
-            parsed += [(doc, chunks, cand.source) for doc, chunks in documents]
-            # Attachments the message no longer has (or no longer yields) go.
-            now = {doc.meta.doc_id for doc, _ in documents}
-            removed += sorted(set(_attachments_of(cand.path.stem, old_metas)) - now)
+    removed += dropped
 
     if to_parse:
         on_progress(BuildProgress("parsing", len(to_parse), len(to_parse)))
@@ -204,21 +184,8 @@ def _update(
     with _stage(report, "write"):
         for doc_id in removed:
             writer.remove_document(doc_id)
-        row = 0
-        for doc, chunks, source in parsed:
-            writer.add_document(
-                doc,
-                chunks,
-                embedded.vectors[row : row + len(chunks)],
-                sentences=embedded.sentences[row : row + len(chunks)],
-                source=source,
-                second_vectors=(
-                    embedded.second_vectors[row : row + len(chunks)]
-                    if embedded.second_vectors is not None
-                    else None
-                ),
-            )
-            row += len(chunks)
+        for prepared in _prepared(parsed, embedded):
+            writer.add_document(prepared)
         writer.commit()
         report.chunks_total = writer.chunk_count
         writer.publish()
@@ -227,6 +194,89 @@ def _update(
     report.removed = removed
     report.published = True
     return report
+
+
+def _changed(
+    candidates: list[_Candidate],
+    old_sources: dict[str, FileFingerprint],
+    old_metas: dict[str, DocumentMeta],
+    report: BuildReport,
+) -> list[_Candidate]:
+    """The candidates to parse again; the others (same file, same metadata) are reported
+    unchanged, with their attachments."""
+    to_parse: list[_Candidate] = []
+    for cand in candidates:
+        doc_id = cand.path.stem
+        before = old_sources.get(doc_id)
+        if before == cand.source and _same_meta(cand.meta, old_metas.get(doc_id)):
+            report.unchanged += [doc_id, *_attachments_of(doc_id, old_metas)]
+        else:
+            to_parse.append(cand)
+    return to_parse
+
+
+def _pruned(
+    candidates: list[_Candidate],
+    roots: list[Path],
+    old_sources: dict[str, FileFingerprint],
+    old_metas: dict[str, DocumentMeta],
+) -> list[str]:
+    """Stored documents whose file is gone (``_gone``), by doc id."""
+    # An e-mail's attachments go with their message: kept while it is, dropped when it goes.
+    seen = {d for c in candidates for d in [c.path.stem, *_attachments_of(c.path.stem, old_metas)]}
+    return sorted(
+        doc_id
+        for doc_id, source in old_sources.items()
+        if doc_id not in seen and _gone(Path(source.path), roots)
+    )
+
+
+def _parse_files(
+    to_parse: list[_Candidate],
+    old_metas: dict[str, DocumentMeta],
+    embedder: Embedder,
+    report: BuildReport,
+    progress: bool,
+    parse_timeout: float | None,
+    on_progress: ProgressCallback,
+) -> tuple[list[tuple[ParsedDocument, list[Chunk], FileFingerprint]], list[str]]:
+    """Each file's documents with their chunks and source file, in a child process; and the
+    stored attachments the files no longer yield (to remove). Unreadable files are skipped."""
+    parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]] = []
+    dropped: list[str] = []
+    with ParseWorker(parse_timeout) as worker:
+        for number, cand in enumerate(_progress(to_parse, progress, "parse")):
+            on_progress(BuildProgress("parsing", number, len(to_parse)))
+            kept = " (the version indexed before is kept)" if cand.path.stem in old_metas else ""
+            try:
+                documents = _chunked(worker.parse_all(cand.path, cand.meta), cand, embedder, report)
+            except (LoadError, OSError) as exc:
+                report.skipped.append(SkippedFile(str(cand.path), f"{exc}{kept}"))
+                continue
+            parsed += [(doc, chunks, cand.source) for doc, chunks in documents]
+            # Attachments the message no longer has (or no longer yields) go.
+            now = {doc.meta.doc_id for doc, _ in documents}
+            dropped += sorted(set(_attachments_of(cand.path.stem, old_metas)) - now)
+    return parsed, dropped
+
+
+def _prepared(
+    parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]], embedded: EmbeddedChunks
+) -> Iterator[PreparedDocument]:
+    """Each parsed document with its rows of the vectors ``_embed`` made (in ``parsed`` order)."""
+    row = 0
+    for doc, chunks, source in parsed:
+        rows = slice(row, row + len(chunks))
+        second = embedded.second_vectors
+        yield PreparedDocument(
+            doc,
+            chunks,
+            embedded.vectors[rows],
+            sentences=embedded.sentences[rows],
+            source=source,
+            second_vectors=second[rows] if second is not None else None,
+        )
+        row += len(chunks)
 
 
 def _chunked(

@@ -206,23 +206,10 @@ class Searcher:
         started = time.perf_counter()
         query, mode, fusion, doc_filter = self._validate(query, k, offset, mode, fusion, doc_ids)
         plan, doc_filter, suggestion, searched_for = self._plan(query, doc_filter)
-        depth = max(self.options.min_depth, 2 * (offset + k))
-        depth = max(depth, FILTER_DEPTH) if plan.filters else depth
         query_vector = self.embedder.encode_query(plan.dense_text)
-        ranked, per_retriever = self._rank(
-            plan.dense_text,
-            query_vector,
-            depth,
-            mode,
-            fusion,
-            doc_filter,
-            plan.bm25_terms,
-            filtered=bool(plan.filters),
+        ranked, per_retriever, chunks = self._candidates(
+            plan, query_vector, offset + k, mode, fusion, doc_filter
         )
-        chunks = {c.chunk_id: c for c in self.store.get_chunks([cid for cid, _ in ranked])}
-        ranked = [(cid, score) for cid, score in ranked if cid in chunks]
-        if plan.filters:  # phrases, exclusions: checked on each candidate's words
-            ranked = [pair for pair in ranked if plan.admits(terms_at(chunks[pair[0]].text))]
         groups = self._group_duplicates(ranked, chunks)
         query_terms = frozenset(plan.bm25_terms)
         shown = groups[offset : offset + k]
@@ -245,19 +232,8 @@ class Searcher:
             )
             for rank, group in enumerate(shown, start=offset + 1)
         ]
-        # A question ranked by meaning alone (Russian over English reports) is answered by meaning
-        # alone: its words are not the collection's, so none is "missing" and none is covered.
-        by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
-        term_counts = {} if by_meaning else self.store.term_counts(sorted(query_terms))
-        missing = [] if by_meaning else self._missing_words(plan.dense_text, term_counts)
-        answer = self._answer(
-            plan.dense_text,
-            groups[:ANSWER_FROM_TOP],
-            chunks,
-            sentences,
-            term_counts,
-            query_vector,
-            missing_names(plan.dense_text, missing),
+        answer, missing = self._answer_and_missing(
+            query, mode, plan, groups[:ANSWER_FROM_TOP], chunks, sentences, query_vector
         )
         result = SearchResult(
             query=query,
@@ -302,6 +278,62 @@ class Searcher:
             return plan, documents, suggestion, None
         plan = plan_query(parse_query(suggestion), self.vocabulary, self.titles)
         return plan, narrow_documents(doc_filter, plan, self.titles), suggestion, suggestion
+
+    def _candidates(
+        self,
+        plan: QueryPlan,
+        query_vector: np.ndarray,
+        wanted: int,
+        mode: Mode,
+        fusion: Fusion,
+        doc_filter: list[str] | None,
+    ) -> tuple[list[tuple[str, float]], dict[str, dict[str, RetrieverScore]], dict[str, Chunk]]:
+        """The ranking deep enough for the first ``wanted`` passages, each passage's scores per
+        retriever, and the chunks ranked (by id); passages the plan's filters refuse are out."""
+        depth = max(self.options.min_depth, 2 * wanted)
+        depth = max(depth, FILTER_DEPTH) if plan.filters else depth
+        ranked, per_retriever = self._rank(
+            plan.dense_text,
+            query_vector,
+            depth,
+            mode,
+            fusion,
+            doc_filter,
+            plan.bm25_terms,
+            filtered=bool(plan.filters),
+        )
+        chunks = {c.chunk_id: c for c in self.store.get_chunks([cid for cid, _ in ranked])}
+        ranked = [(cid, score) for cid, score in ranked if cid in chunks]
+        if plan.filters:  # phrases, exclusions: checked on each candidate's words
+            ranked = [pair for pair in ranked if plan.admits(terms_at(chunks[pair[0]].text))]
+        return ranked, per_retriever, chunks
+
+    def _answer_and_missing(
+        self,
+        query: str,
+        mode: Mode,
+        plan: QueryPlan,
+        top_groups: list[list[tuple[str, float]]],
+        chunks: dict[str, Chunk],
+        sentences: dict[str, ChunkSentences],
+        query_vector: np.ndarray,
+    ) -> tuple[Answer | None, list[str]]:
+        """The answer from the top groups, and the query's words no passage holds."""
+        # A question ranked by meaning alone (Russian over English reports) is answered by meaning
+        # alone: its words are not the collection's, so none is "missing" and none is covered.
+        by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
+        term_counts = {} if by_meaning else self.store.term_counts(sorted(plan.bm25_terms))
+        missing = [] if by_meaning else self._missing_words(plan.dense_text, term_counts)
+        answer = self._answer(
+            plan.dense_text,
+            top_groups,
+            chunks,
+            sentences,
+            term_counts,
+            query_vector,
+            missing_names(plan.dense_text, missing),
+        )
+        return answer, missing
 
     def _parse(self, query: str) -> Query:
         return parse_query(query) if self.options.syntax else plain_query(query)

@@ -261,9 +261,21 @@ def _json(path: Path, obj: object) -> None:
 
 
 def _write_model(model: E5File, out: Path) -> None:
+    """A sentence-transformers directory at ``out``: the BERT weights, the tokenizer, and the
+    pooling and normalisation modules."""
     from safetensors.numpy import save_file
 
-    config = {
+    _json(out / "config.json", _bert_config(model))
+    weights = out / "model.safetensors"
+    save_file(bert_state_dict(model), str(weights), metadata={"format": "pt"})
+    weights.chmod(0o644)  # safetensors creates it private; the other files are world-readable
+    _write_tokenizer(model, out)
+    _write_sentence_transformers_modules(model, out)
+
+
+def _bert_config(model: E5File) -> dict[str, object]:
+    """The Hugging Face ``config.json`` of the BertModel."""
+    return {
         "architectures": ["BertModel"],
         "model_type": "bert",
         "attention_probs_dropout_prob": 0.1,
@@ -284,11 +296,10 @@ def _write_model(model: E5File, out: Path) -> None:
         "vocab_size": model.vocab_size,
         "torch_dtype": "float32",
     }
-    _json(out / "config.json", config)
-    weights = out / "model.safetensors"
-    save_file(bert_state_dict(model), str(weights), metadata={"format": "pt"})
-    weights.chmod(0o644)  # safetensors creates it private; the other files are world-readable
 
+
+def _write_tokenizer(model: E5File, out: Path) -> None:
+    """``tokenizer.json`` and the files ``transformers`` reads beside it."""
     (out / "tokenizer.json").write_text(build_tokenizer(model).to_str(pretty=False))
     specials = {
         "bos_token": "<s>",
@@ -310,6 +321,11 @@ def _write_model(model: E5File, out: Path) -> None:
             "clean_up_tokenization_spaces": False,
         },
     )
+
+
+def _write_sentence_transformers_modules(model: E5File, out: Path) -> None:
+    """The sentence-transformers pipeline: the transformer, mean pooling, then Normalize, with
+    e5's query and passage prompts."""
     _json(
         out / "modules.json",
         [

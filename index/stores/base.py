@@ -97,6 +97,24 @@ class FileFingerprint:
     size: int
 
 
+@dataclass(eq=False)  # numpy arrays have no single truth value
+class PreparedDocument:
+    """A document ready to store: parsed, chunked and embedded (what ``add_document`` takes).
+
+    ``vectors``: one unit-length row per chunk, of the store's model. ``sentences``: one per
+    chunk, so searches pick highlights and answers without running the model. ``source``: the
+    corpus file it was read from (incremental builds). ``second_vectors``: the second model's
+    vectors of the chunks (``ModelInfo.second``), one row per chunk.
+    """
+
+    doc: ParsedDocument
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    sentences: list[ChunkSentences] | None = None
+    source: FileFingerprint | None = None
+    second_vectors: np.ndarray | None = None
+
+
 def checked_vectors(doc_id: str, vectors: np.ndarray, rows: int, model: ModelInfo) -> np.ndarray:
     """``vectors`` as float32, or ValueError unless they are ``rows`` unit-length vectors of
     ``model``'s dimension (what every backend's ``add_document`` checks)."""
@@ -308,22 +326,13 @@ class StoreWriter(Protocol):
         documents added with one."""
         ...
 
-    def add_document(
-        self,
-        doc: ParsedDocument,
-        chunks: Sequence[Chunk],
-        vectors: np.ndarray,
-        *,
-        sentences: Sequence[ChunkSentences] | None = None,
-        source: FileFingerprint | None = None,
-        second_vectors: np.ndarray | None = None,
-    ) -> None:
+    def add_document(self, prepared: PreparedDocument) -> None:
         """Store a parsed document, its chunks and their unit-length vectors (one row per chunk),
         replacing any document with the same id. ``sentences`` (one per chunk) lets searches
         pick highlights and answers without running the model. ``second_vectors``, the second
         model's vectors of the chunks, are required when ``model.second`` is set, refused
-        otherwise. ValueError on vectors of the wrong shape or length, or chunks of another
-        document; the update is then unchanged."""
+        otherwise. ValueError on vectors of the wrong shape or length, sentences not one per
+        chunk, or chunks of another document; the update is then unchanged."""
         ...
 
     def remove_document(self, doc_id: str) -> None:

@@ -15,7 +15,7 @@ import psycopg
 from pymilvus import MilvusClient
 
 from index.models.passage_vectors import text_hash
-from index.stores.base import FileFingerprint, ModelInfo, StoreWriter
+from index.stores.base import FileFingerprint, ModelInfo, PreparedDocument, StoreWriter
 from index.stores.embedded.store import EmbeddedStore
 from index.stores.milvus.catalog import schema_name
 from index.stores.milvus.passage_collection import alias_name
@@ -50,12 +50,14 @@ def copy_documents(
         sentences = source.sentences([c.chunk_id for c in chunks])
         s = sources.get(doc_id)
         writer.add_document(
-            doc,
-            chunks,
-            vectors,
-            sentences=[sentences[c.chunk_id] for c in chunks],
-            source=FileFingerprint(s.path, s.sha256, s.size) if s else None,
-            second_vectors=second,
+            PreparedDocument(
+                doc,
+                chunks,
+                vectors,
+                sentences=[sentences[c.chunk_id] for c in chunks],
+                source=FileFingerprint(s.path, s.sha256, s.size) if s else None,
+                second_vectors=second,
+            )
         )
         added += len(chunks)
     return added

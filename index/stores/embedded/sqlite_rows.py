@@ -115,11 +115,20 @@ def insert_document(
     source: FileFingerprint | None,
 ) -> None:
     """Insert a document, its footnotes, chunks (with their text hashes) and sentences."""
-    doc_id = doc.meta.doc_id
+    _insert_document_row(conn, doc, source)
+    _insert_footnotes(conn, doc)
+    _insert_chunks(conn, doc.meta.doc_id, chunks, hashes)
+    if sentences is not None:
+        _insert_sentences(conn, doc.meta.doc_id, chunks, sentences)
+
+
+def _insert_document_row(
+    conn: sqlite3.Connection, doc: ParsedDocument, source: FileFingerprint | None
+) -> None:
     conn.execute(
         "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            doc_id,
+            doc.meta.doc_id,
             json.dumps(asdict(doc.meta)),
             doc.content_hash,
             doc.source_text,
@@ -133,11 +142,14 @@ def insert_document(
             source.size if source else None,
         ),
     )
+
+
+def _insert_footnotes(conn: sqlite3.Connection, doc: ParsedDocument) -> None:
     conn.executemany(
         "INSERT INTO footnotes VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             (
-                doc_id,
+                doc.meta.doc_id,
                 position,
                 note.n,
                 note.note,
@@ -148,6 +160,11 @@ def insert_document(
             for position, note in enumerate(doc.footnotes)
         ],
     )
+
+
+def _insert_chunks(
+    conn: sqlite3.Connection, doc_id: str, chunks: Sequence[Chunk], hashes: Sequence[str]
+) -> None:
     conn.executemany(
         "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
         [
@@ -167,26 +184,33 @@ def insert_document(
             for c, chunk_hash in zip(chunks, hashes, strict=True)
         ],
     )
-    if sentences is not None:
-        conn.executemany(
-            "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    c.chunk_id,
-                    i,
-                    doc_id,
-                    a,
-                    b,
-                    text_hash(c.text[a:b]),
-                    json.dumps(terms, ensure_ascii=False),
-                    np.asarray(vector, dtype="<f2").tobytes(),
-                )
-                for c, sent in zip(chunks, sentences, strict=True)
-                for i, ((a, b), terms, vector) in enumerate(
-                    zip(sent.spans, sent.terms, sent.vectors, strict=True)
-                )
-            ],
-        )
+
+
+def _insert_sentences(
+    conn: sqlite3.Connection,
+    doc_id: str,
+    chunks: Sequence[Chunk],
+    sentences: Sequence[ChunkSentences],
+) -> None:
+    conn.executemany(
+        "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                c.chunk_id,
+                i,
+                doc_id,
+                a,
+                b,
+                text_hash(c.text[a:b]),
+                json.dumps(terms, ensure_ascii=False),
+                np.asarray(vector, dtype="<f2").tobytes(),
+            )
+            for c, sent in zip(chunks, sentences, strict=True)
+            for i, ((a, b), terms, vector) in enumerate(
+                zip(sent.spans, sent.terms, sent.vectors, strict=True)
+            )
+        ],
+    )
 
 
 def delete_document(conn: sqlite3.Connection, doc_id: str) -> None:

@@ -14,8 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from index.records import Chunk, ChunkSentences, ParsedDocument
-from index.stores.base import ClosesOnExit, DocumentInfo, FileFingerprint, IndexMissing, ModelInfo
+from index.stores.base import (
+    ClosesOnExit,
+    DocumentInfo,
+    FileFingerprint,
+    IndexMissing,
+    ModelInfo,
+    PreparedDocument,
+)
 from index.stores.embedded.generations import adopt_plain_directory, new_staging_dir, publish
 from index.stores.embedded.lock import IndexLock
 from index.stores.embedded.store import EmbeddedStore
@@ -79,19 +85,8 @@ class EmbeddedWriter(ClosesOnExit):
 
     # ---- writes ------------------------------------------------------------------------------
 
-    def add_document(
-        self,
-        doc: ParsedDocument,
-        chunks: Sequence[Chunk],
-        vectors: np.ndarray,
-        *,
-        sentences: Sequence[ChunkSentences] | None = None,
-        source: FileFingerprint | None = None,
-        second_vectors: np.ndarray | None = None,
-    ) -> None:
-        self._stage().add_document(
-            doc, chunks, vectors, sentences=sentences, source=source, second_vectors=second_vectors
-        )
+    def add_document(self, prepared: PreparedDocument) -> None:
+        self._stage().add_document(prepared)
         self._dirty = True
 
     def remove_document(self, doc_id: str) -> None:

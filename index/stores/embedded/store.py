@@ -28,6 +28,7 @@ from index.stores.base import (
     FileFingerprint,
     IndexMismatch,
     ModelInfo,
+    PreparedDocument,
     ScoredId,
     checked_second_vectors,
     checked_vectors,
@@ -175,16 +176,7 @@ class EmbeddedStore(ClosesOnExit):
 
     # ---- writing ----------------------------------------------------------------------------
 
-    def add_document(
-        self,
-        doc: ParsedDocument,
-        chunks: Sequence[Chunk],
-        vectors: np.ndarray,
-        *,
-        sentences: Sequence[ChunkSentences] | None = None,
-        source: FileFingerprint | None = None,
-        second_vectors: np.ndarray | None = None,
-    ) -> None:
+    def add_document(self, prepared: PreparedDocument) -> None:
         """Store a parsed document, its chunks and their unit-length vectors (replacing any old copy).
 
         ``sentences`` (one per chunk, from ``index.models.passage_vectors.embed_chunks``) lets searches
@@ -193,9 +185,12 @@ class EmbeddedStore(ClosesOnExit):
         required when it is set.
         """
         self._check_writable()
+        doc, chunks, sentences = prepared.doc, prepared.chunks, prepared.sentences
         doc_id = doc.meta.doc_id
-        vectors = checked_vectors(doc_id, vectors, len(chunks), self.model)
-        second_vectors = checked_second_vectors(doc_id, second_vectors, len(chunks), self.model)
+        vectors = checked_vectors(doc_id, prepared.vectors, len(chunks), self.model)
+        second_vectors = checked_second_vectors(
+            doc_id, prepared.second_vectors, len(chunks), self.model
+        )
         for chunk in chunks:
             if chunk.doc_id != doc_id:
                 raise ValueError(f"chunk {chunk.chunk_id} belongs to {chunk.doc_id}, not {doc_id}")
@@ -205,7 +200,7 @@ class EmbeddedStore(ClosesOnExit):
         with self._lock, self._conn:
             self._invalidate()
             sqlite_rows.delete_document(self._conn, doc_id)
-            sqlite_rows.insert_document(self._conn, doc, chunks, hashes, sentences, source)
+            sqlite_rows.insert_document(self._conn, doc, chunks, hashes, sentences, prepared.source)
             self._put_embeddings(hashes, vectors, self.model)
             if self.model.second is not None and second_vectors is not None:
                 self._put_embeddings(hashes, second_vectors, self.model.second)

@@ -30,7 +30,6 @@ import numpy as np
 from pymilvus import MilvusClient
 
 from index.models.passage_vectors import text_hash
-from index.records import Chunk, ChunkSentences, ParsedDocument
 from index.stores.base import (
     ClosesOnExit,
     DocumentInfo,
@@ -38,6 +37,7 @@ from index.stores.base import (
     IndexLocked,
     IndexMismatch,
     ModelInfo,
+    PreparedDocument,
     checked_second_vectors,
     checked_vectors,
     second_model_of,
@@ -176,20 +176,12 @@ class MilvusWriter(ClosesOnExit):
         ).fetchall()
         return {r["doc_id"]: pg_rows.source_from(r["source"]) for r in found if r["source"]}  # type: ignore[misc]
 
-    def add_document(
-        self,
-        doc: ParsedDocument,
-        chunks: Sequence[Chunk],
-        vectors: np.ndarray,
-        *,
-        sentences: Sequence[ChunkSentences] | None = None,
-        source: FileFingerprint | None = None,
-        second_vectors: np.ndarray | None = None,
-    ) -> None:
+    def add_document(self, prepared: PreparedDocument) -> None:
         self._check_writable()
+        doc, chunks, sentences = prepared.doc, prepared.chunks, prepared.sentences
         doc_id = doc.meta.doc_id
-        vectors = checked_vectors(doc_id, vectors, len(chunks), self._model)
-        seconds = checked_second_vectors(doc_id, second_vectors, len(chunks), self._model)
+        vectors = checked_vectors(doc_id, prepared.vectors, len(chunks), self._model)
+        seconds = checked_second_vectors(doc_id, prepared.second_vectors, len(chunks), self._model)
         for chunk in chunks:
             if chunk.doc_id != doc_id:
                 raise ValueError(f"chunk {chunk.chunk_id} belongs to {chunk.doc_id}, not {doc_id}")
@@ -202,7 +194,7 @@ class MilvusWriter(ClosesOnExit):
             )
             for i, (c, v) in enumerate(zip(chunks, vectors, strict=True))
         ]
-        values = pg_rows.document_values(doc, source, len(chunks))
+        values = pg_rows.document_values(doc, prepared.source, len(chunks))
         columns = ", ".join(values)
         with self._pg.transaction():
             row = self._pg.execute(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -15,8 +14,7 @@ from index.ingest.metadata import load_manifest
 from index.models.embedder import Embedder
 from index.models.passage_vectors import embed_chunks, text_hash
 from index.parse import parse_file
-from index.records import Chunk, ChunkSentences, ParsedDocument
-from index.stores.base import IndexMismatch, IndexMissing, ModelInfo
+from index.stores.base import IndexMismatch, IndexMissing, ModelInfo, PreparedDocument
 from index.stores.embedded.manifest import MANIFEST_FILE
 from index.stores.embedded.search_state import BM25_DIR, VECTORS_FILE
 from index.stores.embedded.sqlite_rows import chunk_text_hash
@@ -33,28 +31,20 @@ DOCS = (
 )
 
 
-@dataclass
-class Parsed:
-    doc: ParsedDocument
-    chunks: list[Chunk]
-    vectors: np.ndarray
-    sentences: list[ChunkSentences]
-
-
 @pytest.fixture(scope="module")
 def embedder() -> Embedder:
     return Embedder()
 
 
 @pytest.fixture(scope="module")
-def parsed(embedder: Embedder) -> dict[str, Parsed]:
+def prepared(embedder: Embedder) -> dict[str, PreparedDocument]:
     metas = load_manifest(CORPUS)
     out = {}
     for doc_id in DOCS:
         doc = parse_file(CORPUS / f"{doc_id}.txt", metas[doc_id])
         chunks = chunk_document(doc, embedder.count_tokens)
         embedded = embed_chunks(chunks, embedder)
-        out[doc_id] = Parsed(doc, chunks, embedded.vectors, embedded.sentences)
+        out[doc_id] = PreparedDocument(doc, chunks, embedded.vectors, embedded.sentences)
     return out
 
 
@@ -65,13 +55,13 @@ def model_of(embedder: Embedder) -> ModelInfo:
 def make_store(
     directory: Path,
     embedder: Embedder,
-    parsed: dict[str, Parsed],
+    prepared: dict[str, PreparedDocument],
     vector_index: Literal["auto", "flat", "hnsw"] = "auto",
 ) -> EmbeddedStore:
     options = StoreOptions(vector_index=vector_index)
     store = EmbeddedStore.create(directory, model=model_of(embedder), options=options)
-    for p in parsed.values():
-        store.add_document(p.doc, p.chunks, p.vectors, sentences=p.sentences)
+    for p in prepared.values():
+        store.add_document(p)
     store.commit()
     return store
 
@@ -87,21 +77,23 @@ def open_store(directory: Path, embedder: Embedder) -> EmbeddedStore:
 
 @pytest.fixture(scope="module")
 def store_dir(
-    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, parsed: dict[str, Parsed]
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: Embedder,
+    prepared: dict[str, PreparedDocument],
 ) -> Path:
     directory = tmp_path_factory.mktemp("store") / "index"
-    make_store(directory, embedder, parsed).close()
+    make_store(directory, embedder, prepared).close()
     return directory
 
 
 def test_round_trip_keeps_documents_chunks_and_footnotes(
-    store_dir: Path, embedder: Embedder, parsed: dict[str, Parsed]
+    store_dir: Path, embedder: Embedder, prepared: dict[str, PreparedDocument]
 ) -> None:
     with open_store(store_dir, embedder) as store:
-        assert store.chunk_count == sum(len(p.chunks) for p in parsed.values())
+        assert store.chunk_count == sum(len(p.chunks) for p in prepared.values())
         infos = {info.meta.doc_id: info for info in store.documents()}
         assert sorted(infos) == sorted(DOCS)
-        for doc_id, p in parsed.items():
+        for doc_id, p in prepared.items():
             assert infos[doc_id].meta == p.doc.meta
             assert infos[doc_id].chunks == len(p.chunks)
             assert infos[doc_id].footnotes == len(p.doc.footnotes)
@@ -109,7 +101,7 @@ def test_round_trip_keeps_documents_chunks_and_footnotes(
             assert store.document_text(doc_id) == p.doc
             assert store.footnotes(doc_id) == sorted(p.doc.footnotes, key=lambda f: f.n)
         # A document with footnotes whose notes were found: the citations come back too.
-        export = parsed["belarus-new-export-markets"]
+        export = prepared["belarus-new-export-markets"]
         assert infos["belarus-new-export-markets"].notes_found > 50
         cited = [c for c in export.chunks if c.citations]
         assert store.get_chunks([c.chunk_id for c in cited]) == cited
@@ -117,9 +109,9 @@ def test_round_trip_keeps_documents_chunks_and_footnotes(
 
 
 def test_sentences_come_back_with_their_vectors(
-    store_dir: Path, embedder: Embedder, parsed: dict[str, Parsed]
+    store_dir: Path, embedder: Embedder, prepared: dict[str, PreparedDocument]
 ) -> None:
-    chunks = parsed["belarus-new-export-markets"].chunks[:6]
+    chunks = prepared["belarus-new-export-markets"].chunks[:6]
     with open_store(store_dir, embedder) as store:
         found = store.sentences([c.chunk_id for c in chunks] + ["nope#1"])
     assert sorted(found) == sorted(c.chunk_id for c in chunks)
@@ -138,9 +130,9 @@ def test_sentences_come_back_with_their_vectors(
 
 
 def test_get_chunks_keeps_the_order_asked_and_drops_unknown_ids(
-    store_dir: Path, embedder: Embedder, parsed: dict[str, Parsed]
+    store_dir: Path, embedder: Embedder, prepared: dict[str, PreparedDocument]
 ) -> None:
-    chunks = parsed["pakistan-belarus-relations-akram-2021"].chunks
+    chunks = prepared["pakistan-belarus-relations-akram-2021"].chunks
     asked = [chunks[3].chunk_id, "nope#1", chunks[0].chunk_id, chunks[3].chunk_id]
     with open_store(store_dir, embedder) as store:
         assert store.get_chunks(asked) == [chunks[3], chunks[0], chunks[3]]
@@ -161,7 +153,7 @@ def test_both_searches_find_the_passage(store_dir: Path, embedder: Embedder) -> 
 
 
 def test_filtered_search_is_exact_within_the_documents(
-    store_dir: Path, embedder: Embedder, parsed: dict[str, Parsed]
+    store_dir: Path, embedder: Embedder, prepared: dict[str, PreparedDocument]
 ) -> None:
     wanted = ["pakistan-belarus-relations-akram-2021", "belarus-asia-africa-latin-america-2021"]
     with open_store(store_dir, embedder) as store:
@@ -175,7 +167,7 @@ def test_filtered_search_is_exact_within_the_documents(
         pool = [
             (c.chunk_id, float(v @ query))
             for d in wanted
-            for c, v in zip(parsed[d].chunks, parsed[d].vectors, strict=True)
+            for c, v in zip(prepared[d].chunks, prepared[d].vectors, strict=True)
         ]
         pool.sort(key=lambda x: -x[1])
         got = store.vector_search(query, 5, doc_ids=wanted)
@@ -186,9 +178,9 @@ def test_filtered_search_is_exact_within_the_documents(
 
 
 def test_hnsw_option_finds_what_flat_finds(
-    tmp_path: Path, store_dir: Path, embedder: Embedder, parsed: dict[str, Parsed]
+    tmp_path: Path, store_dir: Path, embedder: Embedder, prepared: dict[str, PreparedDocument]
 ) -> None:
-    make_store(tmp_path / "hnsw", embedder, parsed, vector_index="hnsw").close()
+    make_store(tmp_path / "hnsw", embedder, prepared, vector_index="hnsw").close()
     queries = ["potash fertiliser exports", "visit of the foreign minister", "students in Minsk"]
     with open_store(tmp_path / "hnsw", embedder) as hnsw, open_store(store_dir, embedder) as flat:
         assert hnsw.manifest is not None and hnsw.manifest["vector_index"] == "hnsw"
@@ -204,11 +196,11 @@ def test_hnsw_option_finds_what_flat_finds(
 
 
 def test_remove_document_then_reopen(
-    tmp_path: Path, embedder: Embedder, parsed: dict[str, Parsed]
+    tmp_path: Path, embedder: Embedder, prepared: dict[str, PreparedDocument]
 ) -> None:
     directory = tmp_path / "index"
-    store = make_store(directory, embedder, parsed)
-    gone = parsed["pakistan-belarus-foreign-ministers-meeting"]
+    store = make_store(directory, embedder, prepared)
+    gone = prepared["pakistan-belarus-foreign-ministers-meeting"]
     hashes = [chunk_text_hash(c.text) for c in gone.chunks]
     sentence_hashes = [
         text_hash(c.text[a:b])
@@ -232,7 +224,7 @@ def test_remove_document_then_reopen(
         assert reopened.get_cached_embeddings(hashes) == {}  # dropped with the document
         assert reopened.get_cached_embeddings(sentence_hashes) == {}
         assert reopened.sentences([c.chunk_id for c in gone.chunks]) == {}
-        assert reopened.chunk_count == sum(len(p.chunks) for p in parsed.values()) - len(
+        assert reopened.chunk_count == sum(len(p.chunks) for p in prepared.values()) - len(
             gone.chunks
         )
         with pytest.raises(PermissionError):
@@ -240,14 +232,14 @@ def test_remove_document_then_reopen(
 
 
 def test_vectors_must_fit_the_model(
-    tmp_path: Path, embedder: Embedder, parsed: dict[str, Parsed]
+    tmp_path: Path, embedder: Embedder, prepared: dict[str, PreparedDocument]
 ) -> None:
     store = EmbeddedStore.create(tmp_path / "index", model=model_of(embedder))
-    p = parsed["pakistan-belarus-foreign-ministers-meeting"]
+    p = prepared["pakistan-belarus-foreign-ministers-meeting"]
     with pytest.raises(ValueError, match="unit-length"):
-        store.add_document(p.doc, p.chunks, p.vectors * 2)
+        store.add_document(PreparedDocument(p.doc, p.chunks, p.vectors * 2))
     with pytest.raises(ValueError, match="shape"):
-        store.add_document(p.doc, p.chunks, p.vectors[:, :100])
+        store.add_document(PreparedDocument(p.doc, p.chunks, p.vectors[:, :100]))
 
 
 def copy_store(store_dir: Path, tmp_path: Path) -> Path:

@@ -19,13 +19,13 @@ from index.ingest.metadata import load_manifest
 from index.models.embedder import Embedder
 from index.models.passage_vectors import embed_chunks, text_hash
 from index.parse import parse_file
-from index.records import Chunk, ChunkSentences, ParsedDocument
 from index.stores.base import (
     FileFingerprint,
     IndexLocked,
     IndexMismatch,
     IndexMissing,
     ModelInfo,
+    PreparedDocument,
     StoreReader,
     StoreWriter,
 )
@@ -40,17 +40,6 @@ MARKETS = "belarus-asia-africa-latin-america-2021"
 DOCS = (MARKETS, MEETING, AKRAM)  # the three smallest documents of the corpus
 # A passage only the meeting report holds (its subtitle), asked in the words of a reader.
 MEETING_QUERY = "Kushnarenko demand for Belarusian agricultural machinery in Pakistan"
-
-
-@dataclass
-class Prepared:
-    """A corpus document ready to store: parsed, chunked, embedded (chunks and sentences)."""
-
-    doc: ParsedDocument
-    chunks: list[Chunk]
-    vectors: np.ndarray
-    sentences: list[ChunkSentences]
-    source: FileFingerprint
 
 
 @dataclass
@@ -98,7 +87,7 @@ def minilm() -> Embedder:
 
 
 @pytest.fixture(scope="module")
-def prepared(minilm: Embedder) -> dict[str, Prepared]:
+def prepared(minilm: Embedder) -> dict[str, PreparedDocument]:
     metas = load_manifest(CORPUS)
     out = {}
     for doc_id in DOCS:
@@ -109,7 +98,7 @@ def prepared(minilm: Embedder) -> dict[str, Prepared]:
         source = FileFingerprint(
             str(path), text_hash(path.read_text(encoding="utf-8")), path.stat().st_size
         )
-        out[doc_id] = Prepared(doc, chunks, embedded.vectors, embedded.sentences, source)
+        out[doc_id] = PreparedDocument(doc, chunks, embedded.vectors, embedded.sentences, source)
     return out
 
 
@@ -121,14 +110,10 @@ def store_location(
     yield from LOCATIONS[request.param](request, tmp_path, ModelInfo.of(minilm))
 
 
-def _add(writer: StoreWriter, p: Prepared) -> None:
-    writer.add_document(p.doc, p.chunks, p.vectors, sentences=p.sentences, source=p.source)
-
-
-def _publish_all(where: StoreLocation, prepared: dict[str, Prepared]) -> str:
+def _publish_all(where: StoreLocation, prepared: dict[str, PreparedDocument]) -> str:
     with where.writer() as writer:
         for p in prepared.values():
-            _add(writer, p)
+            writer.add_document(p)
         return writer.publish()
 
 
@@ -150,7 +135,7 @@ def test_an_empty_location_has_no_index_and_an_empty_writer(
 
 
 def test_published_documents_read_back_as_stored(
-    store_location: StoreLocation, prepared: dict[str, Prepared]
+    store_location: StoreLocation, prepared: dict[str, PreparedDocument]
 ) -> None:
     _publish_all(store_location, prepared)
     assert recorded_model(store_location.location) == store_location.model
@@ -180,7 +165,7 @@ def test_published_documents_read_back_as_stored(
 
 
 def test_both_searches_find_a_known_passage_and_filter_by_document(
-    store_location: StoreLocation, prepared: dict[str, Prepared], minilm: Embedder
+    store_location: StoreLocation, prepared: dict[str, PreparedDocument], minilm: Embedder
 ) -> None:
     _publish_all(store_location, prepared)
     vector = minilm.encode_query(MEETING_QUERY)
@@ -211,7 +196,7 @@ def test_both_searches_find_a_known_passage_and_filter_by_document(
 
 
 def test_unknown_ids_are_absent_not_errors(
-    store_location: StoreLocation, prepared: dict[str, Prepared]
+    store_location: StoreLocation, prepared: dict[str, PreparedDocument]
 ) -> None:
     _publish_all(store_location, prepared)
     with store_location.reader() as reader:
@@ -227,7 +212,7 @@ def test_unknown_ids_are_absent_not_errors(
 
 
 def test_a_reader_keeps_its_generation_until_reopened(
-    store_location: StoreLocation, prepared: dict[str, Prepared]
+    store_location: StoreLocation, prepared: dict[str, PreparedDocument]
 ) -> None:
     first = _publish_all(store_location, prepared)
     with store_location.reader() as before:
@@ -253,7 +238,7 @@ def test_a_reader_keeps_its_generation_until_reopened(
 
 
 def test_removing_a_document_leaves_the_others_intact(
-    store_location: StoreLocation, prepared: dict[str, Prepared], minilm: Embedder
+    store_location: StoreLocation, prepared: dict[str, PreparedDocument], minilm: Embedder
 ) -> None:
     _publish_all(store_location, prepared)
     with store_location.writer() as writer:
@@ -280,7 +265,7 @@ def test_removing_a_document_leaves_the_others_intact(
 
 
 def test_an_update_on_top_of_a_generation_knows_its_sources_and_vectors(
-    store_location: StoreLocation, prepared: dict[str, Prepared]
+    store_location: StoreLocation, prepared: dict[str, PreparedDocument]
 ) -> None:
     _publish_all(store_location, prepared)
     akram = prepared[AKRAM]
@@ -294,7 +279,9 @@ def test_an_update_on_top_of_a_generation_knows_its_sources_and_vectors(
             np.testing.assert_allclose(cached[h], vector, atol=1e-6)
         # The new version of a document replaces the old one, whatever it held.
         shorter = akram.chunks[:2]
-        writer.add_document(akram.doc, shorter, akram.vectors[:2], source=akram.source)
+        writer.add_document(
+            PreparedDocument(akram.doc, shorter, akram.vectors[:2], source=akram.source)
+        )
         assert writer.chunk_count == sum(len(p.chunks) for p in prepared.values()) - (
             len(akram.chunks) - 2
         )
@@ -305,7 +292,7 @@ def test_an_update_on_top_of_a_generation_knows_its_sources_and_vectors(
 
 
 def test_an_update_not_published_changes_nothing(
-    store_location: StoreLocation, prepared: dict[str, Prepared]
+    store_location: StoreLocation, prepared: dict[str, PreparedDocument]
 ) -> None:
     first = _publish_all(store_location, prepared)
     with store_location.writer() as writer:
@@ -324,22 +311,24 @@ def test_an_update_not_published_changes_nothing(
 
 
 def test_bad_vectors_are_refused_and_leave_the_update_unchanged(
-    store_location: StoreLocation, prepared: dict[str, Prepared]
+    store_location: StoreLocation, prepared: dict[str, PreparedDocument]
 ) -> None:
     meeting = prepared[MEETING]
     with store_location.writer() as writer:
         with pytest.raises(ValueError, match="shape"):
-            writer.add_document(meeting.doc, meeting.chunks, meeting.vectors[:1])
+            writer.add_document(PreparedDocument(meeting.doc, meeting.chunks, meeting.vectors[:1]))
         with pytest.raises(ValueError, match="unit-length"):
-            writer.add_document(meeting.doc, meeting.chunks, meeting.vectors * 2)
+            writer.add_document(PreparedDocument(meeting.doc, meeting.chunks, meeting.vectors * 2))
         assert writer.documents() == [] and writer.chunk_count == 0
 
 
-def test_one_writer_at_a_time(store_location: StoreLocation, prepared: dict[str, Prepared]) -> None:
+def test_one_writer_at_a_time(
+    store_location: StoreLocation, prepared: dict[str, PreparedDocument]
+) -> None:
     with store_location.writer(), pytest.raises(IndexLocked):
         store_location.writer()
     with store_location.writer() as writer:  # the lock went with the first writer
-        _add(writer, prepared[MEETING])
+        writer.add_document(prepared[MEETING])
         writer.publish()
     with store_location.writer() as writer:
         assert [d.meta.doc_id for d in writer.documents()] == [MEETING]
@@ -354,7 +343,7 @@ def e5_alone() -> Embedder:
 
 def test_a_second_models_vectors_are_required_stored_and_searched(
     store_location: StoreLocation,
-    prepared: dict[str, Prepared],
+    prepared: dict[str, PreparedDocument],
     minilm: Embedder,
     e5_alone: Embedder,
 ) -> None:
@@ -365,15 +354,26 @@ def test_a_second_models_vectors_are_required_stored_and_searched(
     meeting = prepared[MEETING]
     with where.writer() as writer:
         with pytest.raises(ValueError, match="second model"):
-            _add(writer, meeting)  # without the second model's vectors
+            writer.add_document(meeting)  # without the second model's vectors
         with pytest.raises(ValueError, match="shape"):
             writer.add_document(
-                meeting.doc, meeting.chunks, meeting.vectors, second_vectors=seconds[MEETING][:1]
+                PreparedDocument(
+                    meeting.doc,
+                    meeting.chunks,
+                    meeting.vectors,
+                    second_vectors=seconds[MEETING][:1],
+                )
             )
         assert writer.chunk_count == 0
         for doc_id, p in prepared.items():
             writer.add_document(
-                p.doc, p.chunks, p.vectors, sentences=p.sentences, second_vectors=seconds[doc_id]
+                PreparedDocument(
+                    p.doc,
+                    p.chunks,
+                    p.vectors,
+                    sentences=p.sentences,
+                    second_vectors=seconds[doc_id],
+                )
             )
         hashes = [text_hash(c.text) for c in meeting.chunks]
         cached = writer.get_cached_embeddings(hashes, second=True)
@@ -414,7 +414,7 @@ def test_a_second_models_vectors_are_required_stored_and_searched(
     with pytest.raises(IndexMismatch, match="second model|vectors of"):
         store_location.writer()
     with store_location.writer(fresh=True) as writer:
-        _add(writer, meeting)
+        writer.add_document(meeting)
         writer.publish()
     with store_location.reader() as reader:
         assert reader.model.second is None
@@ -424,5 +424,7 @@ def test_a_second_models_vectors_are_required_stored_and_searched(
             reader.chunk_vectors([meeting.chunks[0].chunk_id], second=True)
     with store_location.writer() as writer, pytest.raises(ValueError, match="second model"):
         writer.add_document(
-            meeting.doc, meeting.chunks, meeting.vectors, second_vectors=seconds[MEETING]
+            PreparedDocument(
+                meeting.doc, meeting.chunks, meeting.vectors, second_vectors=seconds[MEETING]
+            )
         )
