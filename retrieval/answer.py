@@ -204,16 +204,11 @@ def term_coverage(
 
 # ---- the answer, or an honest "not found" ------------------------------------------------------
 
-# Fitted on the even-numbered half of eval/data/qa.jsonl plus eval/data/unanswerable.jsonl (the
-# odd half held out; `make eval` reports both): a sentence's cosine with the question, plus the
-# IDF-weighted share of the question's terms it holds, plus whether it holds the kind of thing
-# asked for (a date for "when", a figure for "how much"), plus a prior for its passage's rank
-# (RANK_WEIGHT / (rank + 1): the first passage's sentences get 0.15, the fifth's 0.03). Chosen as
-# the grid point (rank 0-0.2, coverage 0.3-0.6, kind 0.1-0.3, threshold 1.10-1.40) with the best
-# calibration accuracy among those that abstain on >= 0.90 of the calibration unanswerables while
-# answering >= 0.90 of its answerable questions. The rank prior moved held-out accuracy from
-# 0.573 to 0.660 (it settles near-ties between a sentence of the best passage and a look-alike
-# further down); neighbouring sentences and novel figures gained nothing.
+# A sentence's cosine with the question, plus the IDF-weighted share of the question's terms it
+# holds, plus whether it holds the kind of thing asked for (a date for "when", a figure for "how
+# much"), plus a prior for its passage's rank (RANK_WEIGHT / (rank + 1)). Fitted on the calibration
+# half of eval/data/qa.jsonl and eval/data/unanswerable.jsonl, the other half held out; `make eval`
+# reports both (docs/DECISIONS.md: the answer score and its weights).
 ANSWER_SIMILARITY_WEIGHT = 1.0
 ANSWER_COVERAGE_WEIGHT = 0.5
 ANSWER_KIND_WEIGHT = 0.1
@@ -226,9 +221,8 @@ STRONG_MATCH = 1.36
 MISSING_SHARE = 0.25
 # From this share on it is not answered at all, however strongly the rest matches ("Who is the
 # ambassador of Pakistan in Minsk?": no passage says "ambassador", and a sentence about Minsk and
-# Pakistan matched strongly). Chosen on the calibration half by the rule above once BM25 dropped
-# question words as stop words (their weight no longer diluted the missing share): calibration
-# abstention 0.875 -> 0.917, coverage 0.942 -> 0.932; held out 0.833 -> 0.958 and 0.971 -> 0.942.
+# Pakistan matched strongly). Chosen on the calibration half by the rule above (docs/DECISIONS.md:
+# missing words).
 MISSING_SHARE_ALWAYS = 0.4
 
 

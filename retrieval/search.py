@@ -77,12 +77,10 @@ MAX_QUERY_CHARS = 500
 MAX_K = 100
 MAX_OFFSET = 1000
 ANSWER_FROM_TOP = 5
-# Chosen by the mean nDCG@10 over the question set, Vaswani and CISI (`python -m eval.sweep`,
-# README "The default"): weighted min-max fusion, 200 of each list fused, a Cyrillic question over
-# a Latin collection ranked by the dense list alone, pseudo-relevance feedback from the first
-# ranking's top 4 passages (retrieval.feedback), and the dense weight 0.6, split evenly between
-# the two models, when the index holds a second model's vectors (mean 0.643); 0.5 when it holds
-# one model's (the best two-list setting, mean 0.617).
+# Chosen by the mean nDCG@10 over the question set, Vaswani and CISI (`python -m eval.sweep`):
+# weighted min-max fusion, 200 of each list, a Cyrillic question over a Latin collection ranked by
+# the dense list alone, the dense weight split evenly between two models (docs/DECISIONS.md:
+# fusion defaults).
 DEFAULT_FUSION: Fusion = "weighted"
 DENSE_WEIGHT = 0.5
 DENSE_WEIGHT_WITH_SECOND = 0.6

@@ -219,12 +219,10 @@ class Embedder:
     ) -> np.ndarray:
         """Passage vectors: unit-length float32, one row per text, in the order given: (n, 384).
 
-        Texts are batched by length so each batch pads to similar lengths. Measured with MiniLM
-        on 2 CPU cores: on 311 uneven corpus passages (15-672 word pieces) 14.7 s in document
-        order, 11.8 s sorted (1.25x), same vectors to 2e-7; on the corpus chunks (262 of 45-200
-        word pieces, median 184) no gain (10.7 s vs 10.9 s), as nearly all chunks fill the
-        budget. sentence-transformers sorts inside one ``encode`` call too; we feed it batch by
-        batch. ``on_batch(done, total)`` is told the texts embedded after each batch.
+        Texts are batched by length so each batch pads to similar lengths (docs/DECISIONS.md:
+        batches sorted by length). sentence-transformers sorts inside one ``encode`` call too;
+        we feed it batch by batch. ``on_batch(done, total)`` is told the texts embedded after
+        each batch.
         """
         return self._encode(texts, self.passage_prefix, batch_size, show_progress, on_batch)
 
@@ -232,11 +230,8 @@ class Embedder:
         """One unit-length float32 query vector of shape (384,).
 
         A query of several sentences is embedded sentence by sentence, in one batch, and its
-        vector is the normalised mean: a model reads a long question of several asks (CISI's
-        run to 2,000 characters) as one blurred topic. Chosen across collections
-        (``eval.sweep``'s lists): CISI nDCG@10 0.461 -> 0.473 at the default fusion; a
-        one-sentence question, as nearly all of the question set's and Vaswani's are, is
-        embedded as before.
+        vector is the normalised mean: a model reads a long question of several asks as one
+        blurred topic (docs/DECISIONS.md: a query of several sentences).
         """
         parts = query_sentences(text)
         encoder = self._query_encoder()

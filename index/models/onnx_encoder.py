@@ -1,10 +1,8 @@
 """A model's encoder exported to ONNX at set-up, and run by ONNX Runtime for queries.
 
-Why: embedding the question was three quarters of an unseen search. Measured here (2 cores):
-inside a search 13.3 ms under ONNX Runtime against 25.3 ms under torch (``bench.e2e``); alone, e5
-query p50 12.0 against 16.4 ms (``python -m bench.embedding``), the same vectors (minimum cosine
-1.000, the same top-10). For passages ONNX Runtime is slower (19.2 against 27.7 passages/s), so
-passages stay with torch (``index.models.embedder``).
+Why: embedding the question was most of an unseen search, and ONNX Runtime embeds one faster
+than torch with the same vectors; for passages it is slower, so passages stay with torch
+(``index.models.embedder``; figures in docs/DECISIONS.md: queries on ONNX Runtime).
 
 The export (``torch.onnx``, opset 17, dynamic batch and length) is written once per weights, under
 ``<models dir>/<model dir>-onnx/<first 16 hex of the weights' sha256>/`` (never in git): ``python
@@ -109,8 +107,7 @@ class OnnxEncoder:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         # Idle threads spinning for work would take the CPU from torch (an indexing job) and
-        # from the request threads between questions. Not spinning costs about 2.8 ms a query
-        # (8.6 against 11.4 ms for e5, measured once with both settings).
+        # from the request threads between questions, for a few ms a query (docs/DECISIONS.md).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._table = np.load(path.parent / TABLE_FILE, mmap_mode="r")

@@ -35,11 +35,8 @@ class ModelSpec:
     name: str
     query_prefix: str
     passage_prefix: str
-    # Word pieces per passage the chunker aims for (index.text.chunk), within the model's limit.
-    # e5 reads 512; on the question set 300 beat 200 and 450 (hybrid MRR@10 0.899 vs 0.891 and
-    # 0.909 with passages twice as long to read, and Russian questions R@10 1.00 vs 0.96, 0.88).
-    # MiniLM reads 256, [CLS]/[SEP] included: 200 leaves room for the tokenizer counting a
-    # little differently on joined sentences.
+    # Word pieces per passage the chunker aims for (index.text.chunk), within the model's limit
+    # (docs/DECISIONS.md: e5 passages of 300 word pieces).
     passage_tokens: int
 
 
@@ -47,10 +44,8 @@ MODELS: dict[str, ModelSpec] = {
     "e5": ModelSpec("intfloat/multilingual-e5-small", QUERY_PREFIX, PASSAGE_PREFIX, 300),
     "minilm": ModelSpec("sentence-transformers/all-MiniLM-L6-v2", "", "", 200),
 }
-# The second model each model's indexes carry by default (``Embedder.second``). Measured with the
-# full list of each model fused (README "A second model"): MiniLM reads short English abstracts
-# better than e5 (CISI dense nDCG@10 0.421 against 0.352), and e5 reads Russian; fused, they
-# raise the mean nDCG@10 over the question set, Vaswani and CISI from 0.604 to 0.632.
+# The second model each model's indexes carry by default (``Embedder.second``): MiniLM reads short
+# English abstracts better, e5 reads Russian (docs/DECISIONS.md: MiniLM beside e5).
 DEFAULT_SECOND: dict[str, ModelChoice | None] = {"e5": "minilm", "minilm": None}
 # The model name before there was a choice: indexes built then record it.
 MODEL_NAME = MODELS["minilm"].name

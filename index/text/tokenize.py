@@ -32,9 +32,8 @@ import Stemmer
 # cannot know whether a name is written in Russian or Belarusian.
 from anyascii import anyascii
 
-# NLTK's English list (bm25s ships it as STOPWORDS_EN_PLUS), not Lucene's 33 words: chosen by the mean
-# over the question set, Vaswani and CISI (`python -m eval.sweep`); BM25 alone nDCG@10 0.803 -> 0.825,
-# 0.442 -> 0.447, 0.363 -> 0.384 (question words, "what", "which", "did", "about", were terms).
+# NLTK's English list (bm25s ships it as STOPWORDS_EN_PLUS), not Lucene's 33 words: question words
+# are no terms (docs/DECISIONS.md: NLTK's 179 English stop words).
 from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_RUSSIAN
 
 from index.text.lexicon import english_words
