@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from index.records import Chunk, Citation, Footnote, Marker, ParsedDocument
 from index.text.sentences import split_sentences
@@ -48,7 +50,51 @@ def chunk_document(
         ):
             back += 1
         i = j - back
-    return [_make_chunk(doc, n, start, end) for n, (start, end) in enumerate(windows)]
+    layout = _BodyLayout.of(doc)
+    return [_make_chunk(doc, layout, n, start, end) for n, (start, end) in enumerate(windows)]
+
+
+@dataclass(frozen=True)
+class _BodyLayout:
+    """What each chunk of one body asks about, found once per document: paragraph breaks, quote
+    marks and markers by position, each marker's note. Looked up by bisection, so a chunk costs
+    its own length, not its paragraph's (a 10 MB paragraph made chunking quadratic)."""
+
+    breaks: list[int]  # start of every "\n\n", overlapping ones included
+    quotes: list[int]  # position of every quotation mark
+    marker_at: list[int]  # body positions of the markers, ascending
+    markers: list[tuple[int, Marker]]  # the same order
+    notes: dict[int, Footnote]  # id(marker) -> its note
+
+    @classmethod
+    def of(cls, doc: ParsedDocument) -> _BodyLayout:
+        markers = sorted(doc.marker_positions, key=lambda pair: pair[0])
+        return cls(
+            breaks=[m.start() for m in re.finditer(r"(?=\n\n)", doc.body)],
+            quotes=[m.start() for m in re.finditer(_QUOTE_PATTERN, doc.body)],
+            marker_at=[pos for pos, _ in markers],
+            markers=markers,
+            notes=_notes_by_marker(doc.footnotes),
+        )
+
+    def paragraph_start(self, end: int) -> int:
+        """``body.rfind("\n\n", 0, end) + 1``."""
+        i = bisect.bisect_right(self.breaks, end - 2) - 1
+        return self.breaks[i] + 1 if i >= 0 else 0
+
+    def paragraph_end(self, end: int, length: int) -> int:
+        """``body.find("\n\n", end)``, or ``length`` when there is none."""
+        i = bisect.bisect_left(self.breaks, end)
+        return self.breaks[i] if i < len(self.breaks) else length
+
+    def quotes_between(self, start: int, end: int) -> int:
+        return bisect.bisect_left(self.quotes, end) - bisect.bisect_left(self.quotes, start)
+
+    def markers_between(self, start: int, end: int) -> list[tuple[int, Marker]]:
+        """Markers at positions ``start <= pos <= end``, in body order."""
+        lo = bisect.bisect_left(self.marker_at, start)
+        hi = bisect.bisect_right(self.marker_at, end)
+        return self.markers[lo:hi]
 
 
 def _sized_spans(
@@ -103,9 +149,14 @@ def _cut_word(
     return pieces
 
 
-def _make_chunk(doc: ParsedDocument, ordinal: int, start: int, end: int) -> Chunk:
-    citations = citations_between(doc, start, end)
-    closing = _closing_citation(doc, start, end)
+def _make_chunk(
+    doc: ParsedDocument, layout: _BodyLayout, ordinal: int, start: int, end: int
+) -> Chunk:
+    citations = [
+        _citation(marker, layout.notes.get(id(marker)), pos - start)
+        for pos, marker in layout.markers_between(start, end)
+    ]
+    closing = _closing_citation(doc, layout, start, end)
     if closing is not None:
         citations.append(closing)
     source_start = doc.offsets[start]
@@ -126,54 +177,47 @@ def _make_chunk(doc: ParsedDocument, ordinal: int, start: int, end: int) -> Chun
 def citations_between(doc: ParsedDocument, start: int, end: int) -> list[Citation]:
     """The citations of the markers at body positions ``start..end`` (offsets relative to start)."""
     notes = _notes_by_marker(doc.footnotes)
-    citations = []
-    for pos, marker in doc.marker_positions:
-        if start <= pos <= end:
-            note = notes.get(id(marker))
-            citations.append(
-                Citation(
-                    n=marker.n,
-                    note=note.note if note else None,
-                    urls=list(note.urls) if note else [],
-                    offset=pos - start,
-                )
-            )
-    return citations
+    return [
+        _citation(marker, notes.get(id(marker)), pos - start)
+        for pos, marker in doc.marker_positions
+        if start <= pos <= end
+    ]
 
 
-_QUOTES = frozenset('"“”«»')
+def _citation(marker: Marker, note: Footnote | None, offset: int) -> Citation:
+    return Citation(
+        n=marker.n,
+        note=note.note if note else None,
+        urls=list(note.urls) if note else [],
+        offset=offset,
+    )
 
 
-def _closing_citation(doc: ParsedDocument, start: int, end: int) -> Citation | None:
+_QUOTE_PATTERN = re.compile('["“”«»]')
+
+
+def _closing_citation(
+    doc: ParsedDocument, layout: _BodyLayout, start: int, end: int
+) -> Citation | None:
     """The note of a quotation still open where the chunk ends, at the chunk's end.
 
     Reports cite a quoted passage once, after it closes; when a chunk boundary falls inside the
     quotation, the marker lies in the next chunk, and the quoted sentences of this one would be
     shown unsourced. Its citation is added with the offset ``end - start`` (just past the text).
     """
-    body = doc.body
     # Quotes are counted from the paragraph's start (which may lie before the chunk) or from the
     # last marker before the end, whichever is later: a marker closes a quotation.
-    paragraph_start = body.rfind("\n\n", 0, end) + 1
-    region_start = max(
-        [paragraph_start]
-        + [pos for pos, _ in doc.marker_positions if paragraph_start <= pos <= end]
-    )
-    if sum(1 for ch in body[region_start:end] if ch in _QUOTES) % 2 == 0:
+    paragraph_start = layout.paragraph_start(end)
+    before = layout.markers_between(paragraph_start, end)
+    region_start = max([paragraph_start] + [pos for pos, _ in before])
+    if layout.quotes_between(region_start, end) % 2 == 0:
         return None
-    paragraph_end = body.find("\n\n", end)
-    paragraph_end = len(body) if paragraph_end < 0 else paragraph_end
-    following = [(pos, m) for pos, m in doc.marker_positions if end < pos <= paragraph_end]
+    paragraph_end = layout.paragraph_end(end, len(doc.body))
+    following = layout.markers_between(end + 1, paragraph_end)
     if not following:
         return None
-    pos, marker = min(following, key=lambda pair: pair[0])
-    note = _notes_by_marker(doc.footnotes).get(id(marker))
-    return Citation(
-        n=marker.n,
-        note=note.note if note else None,
-        urls=list(note.urls) if note else [],
-        offset=end - start,
-    )
+    marker = following[0][1]
+    return _citation(marker, layout.notes.get(id(marker)), end - start)
 
 
 def _notes_by_marker(footnotes: list[Footnote]) -> dict[int, Footnote]:
