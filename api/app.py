@@ -43,7 +43,7 @@ from api.routes.dependencies import AppState
 from api.routes.page_routes import STATIC_DIR
 from api.routes.upload_routes import TOKEN_ENV
 from api.uploads import MAX_UPLOAD_BYTES, UploadRejected, megabytes
-from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 from index.stores.factory import Location, as_location
 from retrieval.search import QueryError
 
@@ -106,7 +106,7 @@ def _is_write(method: str, path: str) -> bool:
 def create_app(
     index_dir: Path | Location,
     *,
-    embedder: Embedder | None = None,
+    embedder: Encoder | None = None,
     api_token: str | None = _FROM_ENV,
     upload_dir: Path | None = None,
     max_upload_bytes: int = MAX_UPLOAD_BYTES,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from index.build import BuildReport
-    from index.models.embedder import Embedder
+    from index.models.encoder import Encoder
 
 DEFAULT_INDEX_DIR = "var/index"
 INDEX_ENV = "CITESEARCH_INDEX_DIR"
@@ -70,11 +70,17 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def _choose_models(args: argparse.Namespace) -> bool:
     """Fill in ``--model``, ``--second-model`` and ``args.second``: as given, else the models the
-    index was built with, else the defaults. False (said on stderr) when the two are the same."""
+    index was built with (``args.recorded``, whichever they are), else the defaults. False (said
+    on stderr) when the two are the same."""
     from index.models.specs import DEFAULT_SECOND, model_choice
     from index.stores.factory import recorded_model
 
     recorded = None if args.rebuild else recorded_model(args.location)
+    args.recorded = None
+    unchosen = args.model is None and args.second_model is None and args.dask is None
+    if recorded is not None and unchosen:
+        args.recorded = recorded
+        return True
     if args.model is None:
         args.model = model_choice(recorded.name) if recorded else "e5"
     if args.second_model is None:
@@ -96,15 +102,18 @@ def _choose_models(args: argparse.Namespace) -> bool:
 def _build(args: argparse.Namespace, paths: list[Path]) -> BuildReport:
     """Index ``paths``; with ``--rebuild-if-stale``, from scratch when the index cannot be updated."""
     from index.build import build_index
+    from index.models.by_name import encoder_by_name
     from index.models.embedder import Embedder
     from index.stores.base import IndexMismatch
 
     with ExitStack() as stack:
-        embedder = (
-            Embedder(model=args.model, second=args.second)
-            if args.dask is None
-            else _dask_embedder(args, stack)
-        )
+        if args.recorded is not None:
+            second = args.recorded.second.name if args.recorded.second is not None else None
+            embedder = encoder_by_name(args.recorded.name, second)
+        elif args.dask is None:
+            embedder = Embedder(model=args.model, second=args.second)
+        else:
+            embedder = _dask_embedder(args, stack)
         build = functools.partial(
             build_index,
             paths,
@@ -144,7 +153,7 @@ def _print_build_report(report: BuildReport) -> None:
     )
 
 
-def _dask_embedder(args: argparse.Namespace, stack: ExitStack) -> Embedder:
+def _dask_embedder(args: argparse.Namespace, stack: ExitStack) -> Encoder:
     """An embedder whose passages are embedded on the Dask workers of ``--dask``."""
     from index.models.dask_embedder import DaskEmbedder, dask_client
 

@@ -29,7 +29,7 @@ from api.models import JobKind, JobModel
 from api.uploads import record_title
 from index.build import BuildProgress, build_index, remove_documents
 from index.ingest.readers import SUPPORTED_SUFFIXES
-from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 from index.stores.base import DocumentInfo, ModelInfo
 from index.stores.factory import Location, published_generation, recorded_model
 from retrieval.search import Searcher, embedder_for, open_searcher
@@ -81,7 +81,7 @@ DISK_FULL = "the disk is full: nothing was changed; free some space and try agai
 class SearcherSlot:
     """Holds the Searcher being served and the embedder every Searcher reuses."""
 
-    def __init__(self, index_dir: Path | Location, embedder: Embedder | None = None) -> None:
+    def __init__(self, index_dir: Path | Location, embedder: Encoder | None = None) -> None:
         self.index_dir = index_dir
         self._embedder = embedder
         self._lock = threading.Lock()
@@ -198,7 +198,7 @@ class SearcherSlot:
         with self._lock:
             return self._searcher
 
-    def embedder(self) -> Embedder:
+    def embedder(self) -> Encoder:
         """The loaded embedder, loaded on first need and then reused by every Searcher; loaded
         again when the index on disk records other models (rebuilt by another process with
         ``--model`` or ``--second-model``)."""
@@ -488,7 +488,7 @@ class IndexJobs:
             raise JobFailed(f"{doc_id} was not removed from the index")
 
 
-def _embeds_for(embedder: Embedder, recorded: ModelInfo) -> bool:
+def _embeds_for(embedder: Encoder, recorded: ModelInfo) -> bool:
     """Whether ``embedder`` has the models an index records (by name, and the second model's)."""
     second = embedder.second.model_name if embedder.second is not None else None
     wanted = recorded.second.name if recorded.second is not None else None

@@ -26,7 +26,7 @@ from typing import Literal, cast
 
 from eval.qa import QAItem, is_relevant
 from eval.query_vectors import QueryVectors
-from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 from retrieval.search import QueryError, Searcher
 
 Split = Literal["calibration", "held-out"]
@@ -237,7 +237,7 @@ def run_answers(
         steps = tqdm(points, desc="answers: thresholds", unit="threshold")
     for threshold in steps:
         configured = with_threshold(searcher, threshold)
-        configured.embedder = cast(Embedder, vectors)
+        configured.embedder = cast(Encoder, vectors)
         answerable, rest = answer_outcomes(configured, questions, unanswerable, splits)
         curve.append(
             CurvePoint(

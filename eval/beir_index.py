@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.beir import BeirDataset
-from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 from index.records import Chunk, DocumentMeta, Page, ParsedDocument
 from index.stores.base import IndexMismatch, ModelInfo, PreparedDocument
 from index.stores.factory import open_reader, open_writer
@@ -98,7 +98,7 @@ def ensure_beir_index(
     collection: Path,
     dataset: BeirDataset,
     cache_dir: Path,
-    embedder: Embedder,
+    embedder: Encoder,
     *,
     progress: bool = False,
 ) -> BeirIndex:
@@ -145,7 +145,7 @@ def ensure_beir_index(
     return BeirIndex(index_dir, built=True, documents=len(documents))
 
 
-def _reusable(index_dir: Path, source_file: Path, fingerprint: str, embedder: Embedder) -> bool:
+def _reusable(index_dir: Path, source_file: Path, fingerprint: str, embedder: Encoder) -> bool:
     try:
         recorded = json.loads(source_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 
 
 class QueryVectors:
@@ -17,7 +17,7 @@ class QueryVectors:
     for that text, measured when it was first embedded, replaces whatever the cache saved.
     """
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Encoder) -> None:
         self._embedder = embedder
         self._vectors: dict[str, np.ndarray] = {}
         self._seconds: dict[str, float] = {}

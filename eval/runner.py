@@ -51,6 +51,7 @@ from eval.reference_bm25 import ReferenceBM25
 from eval.report import markdown_report, write_report
 from eval.results import ConfigResult, EvalReport, RunConfig
 from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 from index.records import Chunk
 from index.stores.base import IndexLocked, IndexMismatch, StoreReader
 from index.stores.factory import Location, as_location
@@ -357,7 +358,7 @@ def _run_config(
         return outcome
     configured = configured_searcher(searcher, config)
     vectors = query_vectors or QueryVectors(searcher.embedder)
-    configured.embedder = cast(Embedder, vectors)
+    configured.embedder = cast(Encoder, vectors)
     mode: Mode = config.engine
     for qid, text in items:
         try:
@@ -449,7 +450,7 @@ def cli_eval(
     out: Path | None,
     quick: bool = False,
     *,
-    embedder: Embedder | None = None,
+    embedder: Encoder | None = None,
     unanswerable: Path | None = None,
 ) -> int:
     """``citesearch eval``: evaluate the question set and/or a BEIR collection; print the tables.

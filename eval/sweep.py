@@ -42,6 +42,7 @@ from eval.qa import QAItem, load_questions
 from eval.report import column_header
 from eval.runner import all_chunks, qa_qrels, rank_scores
 from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 from index.models.specs import ModelChoice
 from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, FIRST_MODEL, feedback_lists
 from retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
@@ -538,7 +539,7 @@ def collection_arguments(prog: str, description: str | None) -> argparse.Argumen
 
 
 def open_collections(
-    qa: Path | None, beir: Sequence[Path], index_dir: Path, embedder: Embedder, depth: int
+    qa: Path | None, beir: Sequence[Path], index_dir: Path, embedder: Encoder, depth: int
 ) -> list[tuple[Collection, Searcher]]:
     """The question set on the corpus index and each BEIR folder on its own index (built under
     ``index_dir``'s parent when missing), each with its lists fetched and its searcher."""

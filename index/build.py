@@ -19,7 +19,7 @@ from pathlib import Path
 
 from index.ingest.metadata import load_manifest
 from index.ingest.source import LoadError
-from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 from index.models.passage_vectors import EmbeddedChunks, embed_chunks
 from index.parse import PIPELINE_VERSION, SUPPORTED_SUFFIXES
 from index.parse_worker import DEFAULT_PARSE_TIMEOUT, ParseWorker
@@ -104,7 +104,7 @@ def build_index(
     paths: Sequence[Path],
     index_dir: Path | Location,
     *,
-    embedder: Embedder,
+    embedder: Encoder,
     prune: bool = True,
     rebuild: bool = False,
     progress: bool = False,
@@ -154,7 +154,7 @@ def _update(
     candidates: list[_Candidate],
     roots: list[Path],
     writer: StoreWriter,
-    embedder: Embedder,
+    embedder: Encoder,
     prune: bool,
     progress: bool,
     parse_timeout: float | None,
@@ -234,7 +234,7 @@ def _pruned(
 def _parse_files(
     to_parse: list[_Candidate],
     old_metas: dict[str, DocumentMeta],
-    embedder: Embedder,
+    embedder: Encoder,
     report: BuildReport,
     progress: bool,
     parse_timeout: float | None,
@@ -280,7 +280,7 @@ def _prepared(
 
 
 def _chunked(
-    parsed: ParsedFile, cand: _Candidate, embedder: Embedder, report: BuildReport
+    parsed: ParsedFile, cand: _Candidate, embedder: Encoder, report: BuildReport
 ) -> list[tuple[ParsedDocument, list[Chunk]]]:
     """A file's documents with their chunks (an e-mail's attachments after the message); those
     that cannot be chunked or hold no text are reported and left out. Raises LoadError when the
@@ -328,7 +328,7 @@ def _attachments_of(doc_id: str, metas: dict[str, DocumentMeta]) -> list[str]:
 def _embed(
     parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]],
     writer: StoreWriter,
-    embedder: Embedder,
+    embedder: Encoder,
     progress: bool,
     report: BuildReport,
     on_progress: ProgressCallback,
@@ -443,7 +443,7 @@ def remove_documents(
     doc_ids: Sequence[str],
     index_dir: Path | Location,
     *,
-    embedder: Embedder,
+    embedder: Encoder,
     options: StoreOptions | None = None,
 ) -> BuildReport:
     """Remove exactly these documents from the index, as a new generation; nothing else changes.

@@ -19,9 +19,11 @@ from typing import get_args
 
 import numpy as np
 
+from index.models.by_name import encoder_by_name
 from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 from index.models.passage_vectors import chunk_sentences
-from index.models.specs import model_choice
+from index.models.specs import short_name
 from index.records import Chunk, ChunkSentences, ParsedDocument
 from index.stores.base import IndexMismatch, ModelInfo, StoreReader
 from index.stores.factory import Location, open_reader, recorded_model
@@ -149,7 +151,7 @@ class Searcher:
     def __init__(
         self,
         store: StoreReader,
-        embedder: Embedder,
+        embedder: Encoder,
         *,
         reranker: CrossEncoderReranker | None = None,
         options: SearchOptions | None = None,
@@ -169,9 +171,7 @@ class Searcher:
                 )
         # The second list's name, as hits show it ("minilm #3"); None: two lists.
         self.second_name: str | None = (
-            model_choice(second.name)
-            if second is not None and embedder.second is not None
-            else None
+            short_name(second.name) if second is not None and embedder.second is not None else None
         )
         documents = store.documents()
         self.titles = {info.meta.doc_id: info.meta.title for info in documents}
@@ -709,20 +709,20 @@ class Searcher:
         return doc.page_of(doc.offsets[index])
 
 
-def embedder_for(index_dir: Path | Location) -> Embedder:
-    """The embedder of the model the index at ``index_dir`` was built with (e5 if none is
-    recorded: a missing index is then reported by the store's own message)."""
+def embedder_for(index_dir: Path | Location) -> Encoder:
+    """The encoder of the models the index at ``index_dir`` was built with (e5 with MiniLM if
+    none is recorded: a missing index is then reported by the store's own message)."""
     recorded = recorded_model(index_dir)
     if recorded is None:
         return Embedder()
-    second = model_choice(recorded.second.name) if recorded.second is not None else None
-    return Embedder(model=model_choice(recorded.name), second=second)
+    second = recorded.second.name if recorded.second is not None else None
+    return encoder_by_name(recorded.name, second)
 
 
 def open_searcher(
     index_dir: Path | Location,
     *,
-    embedder: Embedder | None = None,
+    embedder: Encoder | None = None,
     reranker_path: Path | None = None,
     options: SearchOptions | None = None,
 ) -> Searcher:

@@ -66,27 +66,63 @@ VASWANI = REPO_ROOT.parent / "shared" / "benchmarks" / "vaswani"
 
 
 @pytest.fixture(scope="session")
-def embedder():  # type: ignore[no-untyped-def]
-    """The real model, loaded once for the whole session."""
+def model_embedder():  # type: ignore[no-untyped-def]
+    """The real models (e5, MiniLM beside it), loaded once for the whole session."""
     from index.models.embedder import Embedder
 
     return Embedder()
 
 
 @pytest.fixture(scope="session")
-def corpus_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
-    """The default corpus indexed once per session; tests must not modify it."""
+def embedder(model_embedder):  # type: ignore[no-untyped-def]
+    """The real models; a folder whose tests check mechanics only may make this the hash encoder
+    (``tests/reliability/conftest.py``), and ``model_embedder`` stays the real one."""
+    return model_embedder
+
+
+@pytest.fixture(scope="session")
+def model_corpus_index(tmp_path_factory: pytest.TempPathFactory, model_embedder) -> Path:  # type: ignore[no-untyped-def]
+    """The default corpus indexed once per session with the real models; tests must not modify
+    it."""
     from index.build import build_index
 
     index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
-    report = build_index([CORPUS_DIR], index_dir, embedder=embedder)
+    report = build_index([CORPUS_DIR], index_dir, embedder=model_embedder)
     assert not report.skipped, report.skipped
     return index_dir
 
 
 @pytest.fixture(scope="session")
-def searcher(corpus_index: Path, embedder):  # type: ignore[no-untyped-def]
-    """A Searcher over the session's corpus index (read-only: do not add or remove documents)."""
+def corpus_index(model_corpus_index: Path) -> Path:
+    """The corpus index of ``embedder`` (the real models, unless a folder says otherwise)."""
+    return model_corpus_index
+
+
+@pytest.fixture(scope="session")
+def hash_encoder():  # type: ignore[no-untyped-def]
+    """The hash encoder (``index.models.hash_encoder``) with a second one beside it, as e5 has
+    MiniLM: vectors without a model, for tests of mechanics, never of ranking or answers."""
+    from index.models.hash_encoder import HashEncoder
+
+    return HashEncoder.with_second()
+
+
+@pytest.fixture(scope="session")
+def hash_corpus_index(tmp_path_factory: pytest.TempPathFactory, hash_encoder) -> Path:  # type: ignore[no-untyped-def]
+    """The default corpus indexed once per session with the hash encoder (two seconds, not a
+    minute); a server started on it in a child process serves it with the hash encoder too."""
+    from index.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("hash-corpus-index") / "index"
+    report = build_index([CORPUS_DIR], index_dir, embedder=hash_encoder)
+    assert not report.skipped, report.skipped
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def searcher(model_corpus_index: Path, model_embedder):  # type: ignore[no-untyped-def]
+    """A Searcher over the session's corpus index with the real models (read-only: do not add or
+    remove documents)."""
     from retrieval.search import open_searcher
 
-    return open_searcher(corpus_index, embedder=embedder)
+    return open_searcher(model_corpus_index, embedder=model_embedder)

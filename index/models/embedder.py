@@ -3,6 +3,7 @@ names the models): passages on torch, queries on ONNX Runtime when the model was
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -142,6 +143,14 @@ class Embedder:
             if second_choice is not None
             else None
         )
+
+    def without_second(self) -> Embedder:
+        """This model alone (``second`` None), sharing its tokenizer, its lock and whatever of it
+        is loaded already, so no weights are read twice."""
+        alone = copy.copy(self)
+        alone.second = None
+        alone.calls = alone.texts_encoded = 0
+        return alone
 
     def torch_model(self) -> Any:
         """The sentence-transformers model, loaded now if it was not yet (about 5 s for e5)."""

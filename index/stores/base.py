@@ -35,7 +35,7 @@ import numpy as np
 from index.records import Chunk, ChunkSentences, DocumentMeta, Footnote, ParsedDocument
 
 if TYPE_CHECKING:
-    from index.models.embedder import Embedder
+    from index.models.encoder import Encoder
 
 
 # ---- records ---------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ class ModelInfo:
     second: ModelInfo | None = None
 
     @classmethod
-    def of(cls, embedder: Embedder) -> ModelInfo:
+    def of(cls, embedder: Encoder) -> ModelInfo:
         """What a store records of the models that embed for it."""
         second = cls.of(embedder.second) if embedder.second is not None else None
         return cls(embedder.model_name, embedder.weights_hash, embedder.dimension, second)

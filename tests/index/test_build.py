@@ -1,5 +1,10 @@
 """Indexing a collection: only changed work is redone, bad files are skipped, one indexer at a
-time, and a reader never sees half an index."""
+time, and a reader never sees half an index.
+
+Mechanics, not meaning: the encoder is the hash encoder (``index.models.hash_encoder``), which
+counts its calls and texts as a model does; what the real models make of the corpus is tested in
+``tests/retrieval`` and ``tests/eval`` on the session's corpus index.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from index.build import build_index
-from index.models.embedder import Embedder
+from index.models.encoder import Encoder
+from index.models.hash_encoder import HashEncoder
 from index.stores.base import IndexLocked, IndexMismatch
 from index.stores.embedded.manifest import MANIFEST_FILE
 from index.stores.embedded.store import EmbeddedStore
@@ -24,9 +30,9 @@ SMALL = ("pakistan-belarus-foreign-ministers-meeting", "pakistan-belarus-relatio
 EDITED = "belarus-asia-africa-latin-america-2021"
 
 
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    return Embedder()
+@pytest.fixture()
+def embedder() -> HashEncoder:
+    return HashEncoder.with_second()
 
 
 def copy_corpus(target: Path, doc_ids: tuple[str, ...] | None = None) -> Path:
@@ -38,7 +44,7 @@ def copy_corpus(target: Path, doc_ids: tuple[str, ...] | None = None) -> Path:
     return target
 
 
-def open_index(index_dir: Path, embedder: Embedder) -> EmbeddedStore:
+def open_index(index_dir: Path, embedder: Encoder) -> EmbeddedStore:
     return EmbeddedStore.open(
         index_dir,
         expect_model=embedder.model_name,
@@ -47,7 +53,7 @@ def open_index(index_dir: Path, embedder: Embedder) -> EmbeddedStore:
     )
 
 
-def test_incremental_builds_redo_only_what_changed(tmp_path: Path, embedder: Embedder) -> None:
+def test_incremental_builds_redo_only_what_changed(tmp_path: Path, embedder: Encoder) -> None:
     corpus = copy_corpus(tmp_path / "corpus")
     index_dir = tmp_path / "var" / "index"
     all_ids = sorted(p.stem for p in corpus.glob("*.txt"))
@@ -55,7 +61,7 @@ def test_incremental_builds_redo_only_what_changed(tmp_path: Path, embedder: Emb
     encoded = embedder.texts_encoded
     first = build_index([corpus], index_dir, embedder=embedder)
     assert sorted(first.added) == all_ids
-    assert first.published and first.chunks_total > 150  # 193 passages of 300 e5 word pieces
+    assert first.published and first.chunks_total > 150
     # Every chunk text went to the model once (a text repeated in two chunks, once), and so did
     # every sentence text that is not also a chunk's (a sentence in two overlapping chunks, once).
     assert 0.95 * first.chunks_total <= first.chunks_embedded <= first.chunks_total
@@ -117,7 +123,7 @@ def test_incremental_builds_redo_only_what_changed(tmp_path: Path, embedder: Emb
     assert os.readlink(index_dir) == "index.3"
 
 
-def test_unreadable_files_are_skipped_and_reported(tmp_path: Path, embedder: Embedder) -> None:
+def test_unreadable_files_are_skipped_and_reported(tmp_path: Path, embedder: Encoder) -> None:
     corpus = copy_corpus(tmp_path / "corpus", SMALL)
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not really a PDF\n")
     (corpus / "empty.txt").write_text("   \n\n  ")
@@ -140,7 +146,7 @@ def test_unreadable_files_are_skipped_and_reported(tmp_path: Path, embedder: Emb
         assert {i.meta.doc_id for i in store.documents()} == expected
 
 
-def test_a_second_indexer_is_refused(tmp_path: Path, embedder: Embedder) -> None:
+def test_a_second_indexer_is_refused(tmp_path: Path, embedder: Encoder) -> None:
     corpus = copy_corpus(tmp_path / "corpus", SMALL)
     index_dir = tmp_path / "index"
     holder = subprocess.Popen(
@@ -165,7 +171,7 @@ def test_a_second_indexer_is_refused(tmp_path: Path, embedder: Embedder) -> None
     assert build_index([corpus], index_dir, embedder=embedder).published  # free again
 
 
-def test_an_index_of_another_model_needs_rebuild(tmp_path: Path, embedder: Embedder) -> None:
+def test_an_index_of_another_model_needs_rebuild(tmp_path: Path, embedder: Encoder) -> None:
     corpus = copy_corpus(tmp_path / "corpus", SMALL)
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir, embedder=embedder)
@@ -184,7 +190,7 @@ def test_an_index_of_another_model_needs_rebuild(tmp_path: Path, embedder: Embed
     open_index(index_dir, embedder).close()
 
 
-def test_an_open_reader_keeps_its_generation(tmp_path: Path, embedder: Embedder) -> None:
+def test_an_open_reader_keeps_its_generation(tmp_path: Path, embedder: Encoder) -> None:
     corpus = copy_corpus(tmp_path / "corpus", SMALL)
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir, embedder=embedder)

@@ -1,4 +1,11 @@
-"""Fixtures of the reliability tests: private index copies and generated PDFs."""
+"""Fixtures of the reliability tests: private index copies and generated PDFs.
+
+Reliability is mechanics (locks, generations, crashes, limits, status codes, memory under load),
+so here ``embedder`` is the session's hash encoder and ``corpus_index`` the corpus indexed with
+it: no test waits for a model, and a server or indexer started in a child process loads none (it
+serves an index with the encoder the index records). A test that needs what a real model does
+asks for ``model_embedder`` and ``model_corpus_index`` (``tests/conftest.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,16 @@ from pathlib import Path
 
 import pytest
 from reliability_support import write_pages_pdf
+
+
+@pytest.fixture(scope="session")
+def embedder(hash_encoder):  # type: ignore[no-untyped-def]
+    return hash_encoder
+
+
+@pytest.fixture(scope="session")
+def corpus_index(hash_corpus_index: Path) -> Path:
+    return hash_corpus_index
 
 
 @pytest.fixture()

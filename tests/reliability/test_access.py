@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 import api.app
 from api.app import STATIC_DIR, TOKEN_ENV, create_app
 from api.cli import build_parser
-from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 
 TOKEN = "correct-horse-battery-staple"
 ZUBR = ("zubr.txt", b"The 2023 survey counted 412 wisent in the Zubr Lake reserve.")
@@ -26,7 +26,7 @@ EXPORTS = "belarus-new-export-markets"
 
 
 @pytest.fixture()
-def app_with(corpus_index: Path, embedder: Embedder) -> Iterator[Callable[..., TestClient]]:
+def app_with(corpus_index: Path, embedder: Encoder) -> Iterator[Callable[..., TestClient]]:
     """``app_with(token=...)``: a client of an app over the corpus index (read-only index use)."""
     opened: list[TestClient] = []
 
@@ -248,7 +248,7 @@ def test_only_http_urls_become_links() -> None:
 
 
 def test_the_api_gives_notes_only_http_links(
-    index_copy: Path, embedder: Embedder, tmp_path: Path
+    index_copy: Path, embedder: Encoder, tmp_path: Path
 ) -> None:
     """A hostile document's notes: script and javascript: text stays text, links are http(s)."""
     from index.build import build_index

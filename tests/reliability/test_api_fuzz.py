@@ -42,16 +42,19 @@ UPLOAD_CAP = 64 * 1024
 
 
 @pytest.fixture()
-def served(corpus_index: Path, embedder: Embedder, tmp_path: Path) -> tuple[FastAPI, Path]:
+def served(
+    model_corpus_index: Path, model_embedder: Embedder, tmp_path: Path
+) -> tuple[FastAPI, Path]:
     """An app with writes enabled over a private copy of the corpus index; its upload folder.
 
     One per test: an app's lifespan ends with its test client or server, and closes its index.
+    The real models: generated queries go through their tokenizers.
     """
-    shutil.copytree(corpus_index.parent, tmp_path / "index-root", symlinks=True)
+    shutil.copytree(model_corpus_index.parent, tmp_path / "index-root", symlinks=True)
     uploads = tmp_path / "uploads"
     app = create_app(
-        tmp_path / "index-root" / corpus_index.name,
-        embedder=embedder,
+        tmp_path / "index-root" / model_corpus_index.name,
+        embedder=model_embedder,
         api_token=TOKEN,
         upload_dir=uploads,
         max_upload_bytes=UPLOAD_CAP,

@@ -25,7 +25,7 @@ from reliability_support import CORPUS_DIR
 from index.build import BuildReport, build_index
 from index.ingest.readers import read_source
 from index.ingest.source import LoadError
-from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 from index.parse_worker import ParseWorker
 from index.stores.embedded.store import EmbeddedStore
 from retrieval.search import open_searcher
@@ -153,7 +153,7 @@ def _check_collection_report(report: BuildReport, pages_stem: str) -> None:
 def test_a_collection_of_good_and_bad_files_is_indexed(
     index_copy: Path,
     tmp_path: Path,
-    embedder: Embedder,
+    embedder: Encoder,
     shared_pdf: Callable[[str], Path],
     pages_pdf: Callable[[int], Path],
 ) -> None:
@@ -194,7 +194,7 @@ def test_a_collection_of_good_and_bad_files_is_indexed(
 
 @pytest.mark.slow
 def test_a_10000_page_pdf_is_indexed_whole(
-    tmp_path: Path, embedder: Embedder, pages_pdf: Callable[[int], Path]
+    tmp_path: Path, embedder: Encoder, pages_pdf: Callable[[int], Path]
 ) -> None:
     big = pages_pdf(10_000)
     report = build_index([big], tmp_path / "index", embedder=embedder)
@@ -227,7 +227,7 @@ def _worker_children() -> set[int]:
 
 
 def test_a_file_over_the_time_limit_is_skipped_and_the_rest_indexed(
-    tmp_path: Path, embedder: Embedder, pages_pdf: Callable[[int], Path]
+    tmp_path: Path, embedder: Encoder, pages_pdf: Callable[[int], Path]
 ) -> None:
     """A 10,000-page PDF takes far more than a second to parse; with a one-second limit it is
     skipped, its parser killed, and the files after it are parsed by a fresh one."""

@@ -18,7 +18,7 @@ from reliability_support import REPO_ROOT
 
 from api.app import create_app
 from api.local_server import running_server
-from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 
 TOKEN = "reliability-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -43,7 +43,7 @@ def _wait_for_job(client: httpx.Client, job_id: str, timeout: float = 300.0) -> 
 
 
 def test_searches_during_a_reindex_all_succeed_from_the_old_index_until_the_swap(
-    index_copy: Path, tmp_path: Path, embedder: Embedder
+    index_copy: Path, tmp_path: Path, embedder: Encoder
 ) -> None:
     app = create_app(index_copy, embedder=embedder, api_token=TOKEN, upload_dir=tmp_path / "up")
     stop = threading.Event()
@@ -156,7 +156,7 @@ def test_a_second_citesearch_index_is_refused_by_the_lock(index_copy: Path, tmp_
 
 
 def test_an_upload_while_another_indexer_runs_fails_in_plain_words(
-    index_copy: Path, tmp_path: Path, embedder: Embedder
+    index_copy: Path, tmp_path: Path, embedder: Encoder
 ) -> None:
     app = create_app(index_copy, embedder=embedder, api_token=TOKEN, upload_dir=tmp_path / "up")
     with running_server(app) as base_url, httpx.Client(base_url=base_url, timeout=120) as client:

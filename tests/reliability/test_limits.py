@@ -27,7 +27,7 @@ from reliability_support import SOAK, TOKEN, serve_process
 
 from api.app import create_app
 from api.local_server import ServerLimits, ThrottledLog, running_server
-from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 
 BOUNDARY = b"citesearch-boundary"
 FORM_HEAD = (
@@ -70,7 +70,7 @@ def _status_of(sock: socket.socket, timeout: float) -> int | None:
 
 
 @contextmanager
-def _served(index_dir: Path, embedder: Embedder, **options: object) -> Iterator[str]:
+def _served(index_dir: Path, embedder: Encoder, **options: object) -> Iterator[str]:
     app = create_app(index_dir, embedder=embedder, **options)  # type: ignore[arg-type]
     with running_server(app) as base_url:
         yield base_url
@@ -91,7 +91,7 @@ def _served(index_dir: Path, embedder: Embedder, **options: object) -> Iterator[
 def test_a_write_is_refused_from_its_headers_before_the_body_is_read(
     index_copy: Path,
     tmp_path: Path,
-    embedder: Embedder,
+    embedder: Encoder,
     token: str | None,
     authorization: bytes | None,
     status: int,
@@ -107,7 +107,7 @@ def test_a_write_is_refused_from_its_headers_before_the_body_is_read(
 
 
 def test_a_chunked_body_is_cut_off_at_the_cap_as_it_streams(
-    index_copy: Path, tmp_path: Path, embedder: Embedder
+    index_copy: Path, tmp_path: Path, embedder: Encoder
 ) -> None:
     """Finding 3: the cap looked only at Content-Length; a chunked body of any size was read."""
     cap = 64 * 1024
@@ -154,7 +154,7 @@ def _closed_by_server(sock: socket.socket) -> bool:
 
 
 def test_slow_headers_and_bodies_are_disconnected(
-    index_copy: Path, tmp_path: Path, embedder: Embedder
+    index_copy: Path, tmp_path: Path, embedder: Encoder
 ) -> None:
     """Finding 4: connections with unfinished headers or bodies stayed open 130 s."""
     limits = ServerLimits(header_timeout=1.0, body_idle_timeout=1.0)

@@ -27,7 +27,7 @@ import api.uploads
 from api.app import create_app
 from api.local_server import running_server
 from index.build import build_index
-from index.models.embedder import Embedder
+from index.models.encoder import Encoder
 from index.stores.embedded.store import EmbeddedStore
 from retrieval.search import Searcher
 
@@ -44,7 +44,7 @@ def _doc(topic: str) -> bytes:
 
 @contextmanager
 def _served(
-    index_dir: Path, uploads: Path, embedder: Embedder, **options: Any
+    index_dir: Path, uploads: Path, embedder: Encoder, **options: Any
 ) -> Iterator[httpx.Client]:
     app = create_app(index_dir, embedder=embedder, api_token=TOKEN, upload_dir=uploads, **options)
     with running_server(app) as base_url, httpx.Client(base_url=base_url, timeout=300) as client:
@@ -59,7 +59,7 @@ def _upload(client: httpx.Client, name: str, data: bytes) -> httpx.Response:
 
 
 def test_deleting_an_upload_keeps_documents_whose_source_folder_moved_away(
-    index_copy: Path, tmp_path: Path, embedder: Embedder
+    index_copy: Path, tmp_path: Path, embedder: Encoder
 ) -> None:
     """Finding 1: the corpus was indexed from a folder since moved away; deleting one upload
     removed all six documents (the delete rebuilt with pruning on)."""
@@ -88,7 +88,7 @@ def test_deleting_an_upload_keeps_documents_whose_source_folder_moved_away(
 
 
 def test_a_search_outlives_two_index_swaps(
-    index_copy: Path, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    index_copy: Path, tmp_path: Path, embedder: Encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Finding 2: the Searcher from two swaps ago was closed under a request still using it
     ("Cannot operate on a closed database", a 500)."""
@@ -120,7 +120,7 @@ def test_a_search_outlives_two_index_swaps(
 
 
 def test_searches_never_fail_while_uploads_and_deletes_alternate(
-    index_copy: Path, tmp_path: Path, embedder: Embedder
+    index_copy: Path, tmp_path: Path, embedder: Encoder
 ) -> None:
     """Finding 2 under load: 8 clients search while uploads and deletes alternate (5 each here,
     50 each in the soak run): no error, and after every job exactly the documents expected."""
@@ -186,7 +186,7 @@ def test_searches_never_fail_while_uploads_and_deletes_alternate(
 
 
 def test_non_latin_names_get_their_own_ids_and_a_taken_id_is_refused(
-    index_copy: Path, tmp_path: Path, embedder: Embedder
+    index_copy: Path, tmp_path: Path, embedder: Encoder
 ) -> None:
     """Finding 5: two Russian names both became `upload` (the second silently replacing the
     first); `доклад.txt` and `报告.txt` were refused as type '(none)'."""
@@ -223,7 +223,7 @@ def _disk_full(*_: object, **__: object) -> None:
 
 
 def test_a_full_disk_refuses_the_upload_with_507_and_changes_nothing(
-    index_copy: Path, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    index_copy: Path, tmp_path: Path, embedder: Encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Finding 6: uploads on a full disk got raw errors and a 500, and left files behind."""
     uploads = tmp_path / "uploads"
@@ -261,7 +261,7 @@ def test_a_full_disk_refuses_the_upload_with_507_and_changes_nothing(
 
 
 def test_a_delete_on_a_full_disk_is_all_or_nothing(
-    index_copy: Path, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    index_copy: Path, tmp_path: Path, embedder: Encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Finding 6: a DELETE on a full disk removed the file but left the document indexed."""
     uploads = tmp_path / "uploads"
@@ -286,7 +286,7 @@ def test_a_delete_on_a_full_disk_is_all_or_nothing(
 
 
 def test_a_full_job_queue_answers_429_and_never_forgets_the_running_job(
-    index_copy: Path, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    index_copy: Path, tmp_path: Path, embedder: Encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Finding 7: 700 uploads in 10 s were all accepted, and the running job was then
     forgotten (404) once 500 newer records had been kept."""
