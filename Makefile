@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run index serve test lint format browser ocr bench bench-large fuzz soak eval screenshot footnote-table clean
+.PHONY: setup run index serve test test-fast lint format browser ocr bench bench-large fuzz soak eval screenshot footnote-table clean
 
 E5_MODEL := var/models/multilingual-e5-small/.converted
 ONNX_MODELS := var/models/.onnx-exported
@@ -73,8 +73,14 @@ format: setup
 	$(BIN)/ruff format index retrieval api eval tests bench
 	$(BIN)/ruff check --fix index retrieval api eval tests bench
 
+# Two pytest-xdist workers (one per core), each test file on one worker (module fixtures built
+# once); the corpus index is built once and shared (tests/conftest.py).
 test: setup browser ocr lint
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" -n 2 --dist loadfile
+
+# The inner loop: tests that need no real model, server, browser or cluster (about a minute).
+test-fast: setup
+	$(BIN)/pytest -q -m unit -n 2
 
 # The evaluation tables of the README: the question set (English, and Russian questions as their
 # own table), Vaswani and CISI, every mode in one run; each prints where its time went.
@@ -95,9 +101,11 @@ bench-large: setup
 fuzz: setup
 	CITESEARCH_FUZZ_EXAMPLES=$${CITESEARCH_FUZZ_EXAMPLES:-2000} $(BIN)/pytest -q tests/reliability/test_fuzz.py tests/reliability/test_api_fuzz.py
 
-# The long reliability runs: 60 s of load at 32 clients, the 10,000-page PDF, every kill point.
+# The long runs: 60 s of load at 32 clients, the 10,000-page PDF, every kill point, and every
+# test marked slow (20,000 passages on Dask workers among them).
 soak: setup
 	CITESEARCH_SOAK=1 $(BIN)/pytest -q tests/reliability
+	$(BIN)/pytest -q -m slow --ignore=tests/reliability
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

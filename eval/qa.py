@@ -11,6 +11,7 @@ and their key is English text of the answering passage.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -68,6 +69,28 @@ def key_spans(key: str, text: str) -> list[tuple[int, int]]:
 
     Lets a caller show the answering words in the original (wrapped, punctuated) source.
     """
+    haystack, origin = _normalized_with_origin(text)
+    needle = normalize(key)
+    spans: list[tuple[int, int]] = []
+    if not needle:
+        return spans
+    for match in re.finditer(re.escape(needle), haystack):
+        start, end = match.start(), match.end()
+        # Whole words only, as in is_relevant: "stone" must not match inside "limestone".
+        if (start > 0 and haystack[start - 1] != " ") or (
+            end < len(haystack) and haystack[end] != " "
+        ):
+            continue
+        spans.append((origin[start], origin[end - 1] + 1))
+    return spans
+
+
+@functools.lru_cache(maxsize=16)
+def _normalized_with_origin(text: str) -> tuple[str, tuple[int, ...]]:
+    """``text`` normalized as keys are, and the offset in ``text`` of each normalized character.
+
+    Kept for the last few texts: a question set asks about the same reports over and over.
+    """
     norm_chars: list[str] = []
     origin: list[int] = []  # origin[i] = offset in `text` of normalized character i
     pending_space = False
@@ -82,20 +105,7 @@ def key_spans(key: str, text: str) -> list[tuple[int, int]]:
                 pending_space = False
             norm_chars.append(folded)
             origin.append(offset)
-    haystack = "".join(norm_chars)
-    needle = normalize(key)
-    spans: list[tuple[int, int]] = []
-    if not needle:
-        return spans
-    for match in re.finditer(re.escape(needle), haystack):
-        start, end = match.start(), match.end()
-        # Whole words only, as in is_relevant: "stone" must not match inside "limestone".
-        if (start > 0 and haystack[start - 1] != " ") or (
-            end < len(haystack) and haystack[end] != " "
-        ):
-            continue
-        spans.append((origin[start], origin[end - 1] + 1))
-    return spans
+    return "".join(norm_chars), tuple(origin)
 
 
 def load_questions(path: str | Path = DEFAULT_QA_PATH) -> list[QAItem]:

@@ -23,6 +23,12 @@ SHARED_PDFS = REPO_ROOT.parent / "shared" / "pdfs"
 # The model ships in a package; nothing may be fetched from the Hub while testing.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# One pytest-xdist worker per core (`make test`): each computes on one thread (torch and OpenMP
+# read this when first imported, child processes inherit it), or two workers' threads fight
+# over the two cores.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 
 def _shared_pdf(name: str) -> Path:
@@ -82,14 +88,9 @@ def embedder(model_embedder):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def model_corpus_index(tmp_path_factory: pytest.TempPathFactory, model_embedder) -> Path:  # type: ignore[no-untyped-def]
-    """The default corpus indexed once per session with the real models; tests must not modify
-    it."""
-    from index.build import build_index
-
-    index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
-    report = build_index([CORPUS_DIR], index_dir, embedder=model_embedder)
-    assert not report.skipped, report.skipped
-    return index_dir
+    """The default corpus indexed once per run with the real models (by the first pytest-xdist
+    worker to ask; the others wait and read it); tests must not modify it."""
+    return _corpus_index_once(tmp_path_factory, "corpus-index", model_embedder)
 
 
 @pytest.fixture(scope="session")
@@ -111,12 +112,25 @@ def hash_encoder():  # type: ignore[no-untyped-def]
 def hash_corpus_index(tmp_path_factory: pytest.TempPathFactory, hash_encoder) -> Path:  # type: ignore[no-untyped-def]
     """The default corpus indexed once per session with the hash encoder (two seconds, not a
     minute); a server started on it in a child process serves it with the hash encoder too."""
+    return _corpus_index_once(tmp_path_factory, "hash-corpus-index", hash_encoder)
+
+
+def _corpus_index_once(factory: pytest.TempPathFactory, name: str, encoder) -> Path:  # type: ignore[no-untyped-def]
+    """The corpus indexed with ``encoder`` in a folder every pytest-xdist worker of this run
+    shares (the run's base folder): built by the first to get the lock, read by the rest."""
+    from filelock import FileLock
+
     from index.build import build_index
 
-    index_dir = tmp_path_factory.mktemp("hash-corpus-index") / "index"
-    report = build_index([CORPUS_DIR], index_dir, embedder=hash_encoder)
-    assert not report.skipped, report.skipped
-    return index_dir
+    base = factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / name
+    with FileLock(str(shared / f"{name}.lock")):
+        if not (folder / "built").is_file():
+            report = build_index([CORPUS_DIR], folder / "index", embedder=encoder)
+            assert not report.skipped, report.skipped
+            (folder / "built").write_text("", encoding="utf-8")
+    return folder / "index"
 
 
 @pytest.fixture(scope="session")
@@ -126,3 +140,46 @@ def searcher(model_corpus_index: Path, model_embedder):  # type: ignore[no-untyp
     from retrieval.search import open_searcher
 
     return open_searcher(model_corpus_index, embedder=model_embedder)
+
+
+# ---- markers: what a test needs, so that `make test-fast` can leave the heavy ones out ----------
+
+# A test that asks for one of these fixtures (directly or through another) gets the marker; a
+# module that builds models or starts processes itself says so with ``pytestmark``.
+_MARKED_BY_FIXTURE = {
+    "model": {"model_embedder"},
+    "integration": {"milvus_server", "postgres_server", "browser"},
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``model`` (runs a real embedding model), ``integration`` (servers, browsers, clusters,
+    child processes), else ``unit``; ``slow`` tests are not part of ``make test``.
+
+    Files whose tests need the real models' corpus index run after the others (the order of
+    files is otherwise kept): a second worker then has work while the first builds it."""
+    needs_index = {
+        item.path for item in items if "model_corpus_index" in getattr(item, "fixturenames", ())
+    }
+    items.sort(key=lambda item: item.path in needs_index)
+    for item in items:
+        needs = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in _MARKED_BY_FIXTURE.items():
+            if needs & fixtures:
+                item.add_marker(marker)
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker("integration")
+        if not any(item.get_closest_marker(m) for m in ("model", "integration", "slow")):
+            item.add_marker("unit")
+
+
+# ---- two workers: the corpus index is built while the other worker runs what needs none --------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _corpus_index_first_on_one_worker(request: pytest.FixtureRequest) -> None:
+    """Under pytest-xdist, worker gw0 builds the real models' corpus index before its first test,
+    while the other worker runs the files that do not need it (ordered first, see
+    ``pytest_collection_modifyitems``); by the time those that need it start, it is there."""
+    if os.environ.get("PYTEST_XDIST_WORKER") == "gw0":
+        request.getfixturevalue("model_corpus_index")

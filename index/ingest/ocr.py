@@ -8,13 +8,18 @@ models when installed (``make`` installs them as root, like Chromium). Such page
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 OCR_DPI = 300
 WANTED_LANGUAGES = ("eng", "rus")
+# Tesseract's OpenMP threads fight over a small machine's cores: on 2 cores one thread read a page
+# of R-intro in 3.7 s, the default threads in 18 s (docs/DECISIONS.md: Tesseract on one thread).
+TESSERACT_ENV = {"OMP_THREAD_LIMIT": "1"}
 
 
 @functools.cache
@@ -44,14 +49,31 @@ def ocr_pdf_pages(path: Path, numbers: Sequence[int], languages: str) -> dict[in
     texts: dict[int, str] = {}
     pdf = pdfium.PdfDocument(str(path))
     try:
-        for number in numbers:
-            try:
-                page = pdf[number]
-                image = page.render(scale=OCR_DPI / 72, grayscale=True).to_pil()
-                text = pytesseract.image_to_string(image, lang=languages)
-            except Exception:  # one unreadable page must not lose the others
-                continue
-            texts[number] = text.replace("\f", " ").strip()
+        with _tesseract_env():
+            for number in numbers:
+                try:
+                    page = pdf[number]
+                    image = page.render(scale=OCR_DPI / 72, grayscale=True).to_pil()
+                    text = pytesseract.image_to_string(image, lang=languages)
+                except Exception:  # one unreadable page must not lose the others
+                    continue
+                texts[number] = text.replace("\f", " ").strip()
     finally:
         pdf.close()
     return texts
+
+
+@contextlib.contextmanager
+def _tesseract_env() -> Iterator[None]:
+    """``TESSERACT_ENV`` in the environment the ``tesseract`` processes inherit, while they run
+    (pytesseract passes no environment of its own); what was there before is put back."""
+    before = {name: os.environ.get(name) for name in TESSERACT_ENV}
+    os.environ.update(TESSERACT_ENV)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -1,12 +1,15 @@
 """``citesearch index --dask``: the same index, and the same answers, as without it.
 
-Both builds use MiniLM (an e5 build of the corpus takes twice as long); the Dask one runs on a
-LocalCluster of two workers bound to 127.0.0.1, started and stopped by the command itself.
+Both builds use MiniLM (an e5 build takes twice as long) over the corpus's three short reports;
+the Dask one runs on a LocalCluster of two workers bound to 127.0.0.1, started and stopped by the
+command itself. That the workers' vectors are the single process's, bit for bit, on many more
+passages: ``tests/index/models/test_dask_embedder.py``.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 from pathlib import Path
 
@@ -14,6 +17,13 @@ import pytest
 
 from api.cli import main
 
+pytestmark = [pytest.mark.model, pytest.mark.integration]
+
+SHORT_REPORTS = (
+    "belarus-asia-africa-latin-america-2021",
+    "pakistan-belarus-foreign-ministers-meeting",
+    "pakistan-belarus-relations-akram-2021",
+)
 QUESTIONS = (
     "Which four Asian countries did Belarus become more engaged with in 2021?",
     "where are Belarusian tractors assembled",
@@ -33,14 +43,19 @@ def _search(index_dir: Path, question: str, capsys: pytest.CaptureFixture[str]) 
 def test_indexing_on_two_dask_workers_gives_the_same_search_results(
     tmp_path: Path, corpus_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    reports_dir = tmp_path / "reports"
+    reports_dir.mkdir()
+    shutil.copy(corpus_dir / "manifest.json", reports_dir)
+    for doc_id in SHORT_REPORTS:
+        shutil.copy(corpus_dir / f"{doc_id}.txt", reports_dir)
     single, distributed = tmp_path / "single", tmp_path / "dask"
     reports = []
     for index_dir, extra in ((single, []), (distributed, ["--dask", "local:2"])):
-        argv = ["index", str(corpus_dir), "--index-dir", str(index_dir), "--model", "minilm"]
+        argv = ["index", str(reports_dir), "--index-dir", str(index_dir), "--model", "minilm"]
         assert main([*argv, "--json", *extra]) == 0
         reports.append(json.loads(capsys.readouterr().out))
-    assert reports[0]["chunks_embedded"] == reports[1]["chunks_embedded"] > 100
-    assert reports[0]["added"] == reports[1]["added"]
+    assert reports[0]["chunks_embedded"] == reports[1]["chunks_embedded"] > 20
+    assert reports[0]["added"] == reports[1]["added"] == sorted(SHORT_REPORTS)
     for question in QUESTIONS:
         expected = _search(single, question, capsys)
         assert expected["results"], question

@@ -12,7 +12,7 @@ from test_app import AUTH, TOKEN, search
 CISI = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "cisi"
 
 
-def _fresh_text(abstracts: int = 40) -> str:
+def _fresh_text(abstracts: int = 20) -> str:
     """Real text no index here has embedded before: CISI abstracts, one paragraph each."""
     lines = (CISI / "corpus.jsonl").read_text(encoding="utf-8").splitlines()[:abstracts]
     records = [json.loads(line) for line in lines]

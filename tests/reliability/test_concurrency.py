@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from reliability_support import REPO_ROOT
 
 from api.app import create_app
 from api.local_server import running_server
 from index.models.encoder import Encoder
+
+pytestmark = pytest.mark.integration
 
 TOKEN = "reliability-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

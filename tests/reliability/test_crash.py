@@ -34,6 +34,8 @@ from index.stores.embedded.sqlite_rows import DB_FILE
 from index.stores.embedded.store import EmbeddedStore
 from retrieval.search import open_searcher
 
+pytestmark = pytest.mark.integration
+
 QUESTION = "Belarus exports to Pakistan"
 NEW_TEXT = (
     "Wisent census in the Zubr Lake reserve\n\n"

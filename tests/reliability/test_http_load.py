@@ -21,6 +21,8 @@ import httpx
 import pytest
 from reliability_support import SOAK, serve_process
 
+pytestmark = pytest.mark.integration
+
 CLIENTS = 32
 SECONDS = 60.0 if SOAK else 5.0
 WARM_UP_SECONDS = 15.0 if SOAK else 3.0  # per round, until a round adds under 5 MB

@@ -29,6 +29,8 @@ from api.app import create_app
 from api.local_server import ServerLimits, ThrottledLog, running_server
 from index.models.encoder import Encoder
 
+pytestmark = pytest.mark.integration
+
 BOUNDARY = b"citesearch-boundary"
 FORM_HEAD = (
     b"--" + BOUNDARY + b"\r\n"

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from reliability_support import (
     AUTH,
     CORPUS_DIR,
@@ -17,6 +18,8 @@ from reliability_support import (
     serve_process,
     wait_for_job,
 )
+
+pytestmark = pytest.mark.integration
 
 
 def _long_report(words: int) -> bytes:

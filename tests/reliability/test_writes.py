@@ -31,6 +31,8 @@ from index.models.encoder import Encoder
 from index.stores.embedded.store import EmbeddedStore
 from retrieval.search import Searcher
 
+pytestmark = pytest.mark.integration
+
 CORPUS_IDS = {p.stem for p in CORPUS_DIR.glob("*.txt")}
 NOTE = b"Field note: the Pripyat marshes hold 412 pairs of aquatic warblers this spring.\n"
 

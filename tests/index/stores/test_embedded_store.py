@@ -10,17 +10,14 @@ from typing import Literal
 import numpy as np
 import pytest
 
-from index.ingest.metadata import load_manifest
 from index.models.embedder import Embedder
-from index.models.passage_vectors import embed_chunks, text_hash
-from index.parse import parse_file
+from index.models.passage_vectors import text_hash
 from index.stores.base import IndexMismatch, IndexMissing, ModelInfo, PreparedDocument
 from index.stores.embedded.manifest import MANIFEST_FILE
 from index.stores.embedded.search_state import BM25_DIR, VECTORS_FILE
 from index.stores.embedded.sqlite_rows import chunk_text_hash
 from index.stores.embedded.store import EmbeddedStore
 from index.stores.options import StoreOptions
-from index.text.chunk import chunk_document
 
 CORPUS = Path(__file__).resolve().parents[3] / "corpus"
 DOCS = (
@@ -32,19 +29,26 @@ DOCS = (
 
 
 @pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    return Embedder()
+def embedder(model_embedder: Embedder) -> Embedder:
+    """The session's e5 (this store holds its vectors alone)."""
+    return model_embedder.without_second()
 
 
 @pytest.fixture(scope="module")
-def prepared(embedder: Embedder) -> dict[str, PreparedDocument]:
-    metas = load_manifest(CORPUS)
+def prepared(model_corpus_index: Path) -> dict[str, PreparedDocument]:
+    """Four corpus documents as ``build_index`` prepared them with e5 (parsed, chunked, their
+    chunks' and sentences' vectors), read back from the session's corpus index: what a store is
+    given, without embedding the same texts a second time."""
     out = {}
-    for doc_id in DOCS:
-        doc = parse_file(CORPUS / f"{doc_id}.txt", metas[doc_id])
-        chunks = chunk_document(doc, embedder.count_tokens)
-        embedded = embed_chunks(chunks, embedder)
-        out[doc_id] = PreparedDocument(doc, chunks, embedded.vectors, embedded.sentences)
+    with EmbeddedStore.open(model_corpus_index) as corpus:
+        for doc_id in DOCS:
+            doc = corpus.document_text(doc_id)
+            assert doc is not None
+            chunks = corpus.chunks_of(doc_id)
+            ids = [c.chunk_id for c in chunks]
+            sentences = corpus.sentences(ids)
+            vectors = corpus.chunk_vectors(ids)
+            out[doc_id] = PreparedDocument(doc, chunks, vectors, [sentences[i] for i in ids])
     return out
 
 

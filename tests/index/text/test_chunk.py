@@ -261,6 +261,6 @@ def test_a_quotation_cut_by_a_chunk_boundary_keeps_its_note(
 
 
 def _make_chunk_between(doc: ParsedDocument, start: int, end: int) -> Chunk:
-    from index.text.chunk import _make_chunk
+    from index.text.chunk import _BodyLayout, _make_chunk
 
-    return _make_chunk(doc, 0, start, end)
+    return _make_chunk(doc, _BodyLayout.of(doc), 0, start, end)
