@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,10 +13,10 @@ from index.ingest.doc_ids import safe_stem
 from index.ingest.mail import MAIL_SUFFIXES, read_message
 from index.ingest.metadata import title_from_text
 from index.ingest.readers import SUPPORTED_SUFFIXES, read_source
-from index.ingest.source import LoadError
-from index.records import DocumentMeta, ParsedDocument, ParsedFile
+from index.ingest.source import LoadError, SourceMarker, SourceNote
+from index.records import DocumentMeta, Footnote, Marker, Page, ParsedDocument, ParsedFile
 from index.text.clean import clean_body
-from index.text.footnotes import parse_footnotes
+from index.text.footnotes import extract_urls, parse_footnotes
 from index.text.lexicon import load_lexicon
 from index.text.pages import pdf_pages, split_text_pages
 
@@ -29,7 +31,7 @@ __all__ = [
 
 # Bump when parsing, cleaning or chunking changes what a file yields: the builder folds it into each
 # file's hash, so every file is parsed again (vectors of unchanged chunk texts are still reused).
-PIPELINE_VERSION = "2026-12-03.1"  # a dotted acronym ("U.S. Senate") no longer ends a sentence
+PIPELINE_VERSION = "2026-12-06.1"  # notes from the file's structure and the PDF's layout (issue 23)
 
 
 def parse_file(
@@ -57,6 +59,8 @@ def parse_file(
         is_word=is_word if is_word is not None else load_lexicon(),
         page_labels=source.page_labels,
         ocr_pages=source.ocr_pages,
+        notes=source.notes,
+        note_markers=source.markers,
     )
     doc.warnings[:0] = source.warnings
     return doc
@@ -86,7 +90,14 @@ def parse_documents(
     meta.published = meta.published or message.date
     meta.kind = meta.kind or "e-mail"
     content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-    doc = parse_text(message.source.text, meta, content_hash, is_word=is_word)
+    doc = parse_text(
+        message.source.text,
+        meta,
+        content_hash,
+        is_word=is_word,
+        notes=message.source.notes,
+        note_markers=message.source.markers,
+    )
     doc.warnings[:0] = message.source.warnings
     result = ParsedFile([doc])
     taken = {meta.doc_id}
@@ -114,6 +125,107 @@ def parse_documents(
     return result
 
 
+def structured_footnotes(
+    text: str,
+    pages: list[Page],
+    notes: Sequence[SourceNote],
+    note_markers: Sequence[SourceMarker],
+    is_word: Callable[[str], bool] | None = None,
+) -> tuple[list[Footnote], list[Marker]]:
+    """Footnotes and body markers from the notes a reader took from the file's structure.
+
+    Notes are numbered 1, 2, ... in the file's order (their printed label kept); each page's
+    body ends at the line where the first note whose text lies on it begins, so note text is
+    never body.
+    """
+    page_of = _page_finder(pages)
+    footnotes = []
+    for i, note in enumerate(notes):
+        spans = [(note.start, note.end), *note.parts]
+        own = "\n".join(text[a:b] for a, b in spans)
+        footnotes.append(
+            Footnote(
+                n=i + 1,
+                note=_note_text(_whole_urls(own, note.urls), is_word) or None,
+                urls=_unique_urls([*note.urls, *_whole_only(extract_urls(own), note.urls)]),
+                page=page_of(note.start),
+                label="" if note.label == str(i + 1) else note.label,
+                kind=note.kind,
+            )
+        )
+    for page in pages:
+        starts = [
+            a
+            for note in notes
+            for a, _ in [(note.start, note.end), *note.parts]
+            if page.start <= a < page.end
+        ]
+        if starts:
+            # The first note's label ("[3] ", "4 ") before it on its line is no body text either.
+            first = min(starts)
+            page.body_end = min(page.body_end, max(page.start, text.rfind("\n", 0, first) + 1))
+    markers: list[Marker] = []
+    for ref in sorted(note_markers, key=lambda m: m.start):
+        if not 0 <= ref.note < len(footnotes) or ref.end <= ref.start:
+            continue
+        marker = Marker(ref.note + 1, page_of(ref.start), ref.start, ref.end)
+        footnotes[ref.note].markers.append(marker)
+        markers.append(marker)
+    return footnotes, markers
+
+
+_LINE_END_HYPHEN = re.compile(r"(\w+)-[ \t]*\n\s*([^\W\d_]+)")
+
+
+def _note_text(text: str, is_word: Callable[[str], bool] | None) -> str:
+    """A note's text on one line: a word a PDF split at a line end ("pro-" "portionally") is
+    joined when the lexicon knows the whole word or not both halves (the body's rule,
+    ``index/text/clean.py``), else keeps its hyphen ("Belarus-" "Pakistan", "well-" "known")."""
+
+    def join(match: re.Match[str]) -> str:
+        head, tail = match.group(1), match.group(2)
+        whole = head + tail
+        if tail[:1].islower() and is_word is not None and head.isalpha():
+            halves = is_word(head.lower()) and is_word(tail.lower())
+            if is_word(whole.lower()) or not halves:
+                return whole
+        return f"{head}-{tail}"
+
+    return " ".join(_LINE_END_HYPHEN.sub(join, text).split())
+
+
+def _whole_urls(text: str, urls: Sequence[str]) -> str:
+    """``text`` with each of ``urls`` that a line end breaks in it ("propos-" "al-compartments")
+    written whole, so the note reads as the reader's URL, not as hyphenated words."""
+    for url in urls:
+        bare = re.sub(r"^https?://", "", url) if url.lower().startswith("https://www.") else url
+        broken = re.compile(r"(?:-?[ \t]*\n[ \t]*)?".join(re.escape(c) for c in bare))
+        match = next((m for m in broken.finditer(text) if "\n" in m.group()), None)
+        if match is not None:
+            text = text[: match.start()] + bare + text[match.end() :]
+    return text
+
+
+def _page_finder(pages: Sequence[Page]) -> Callable[[int], int]:
+    ends = [page.end for page in pages]
+
+    def page_of(offset: int) -> int:
+        i = bisect.bisect_right(ends, offset)
+        return pages[min(i, len(pages) - 1)].number
+
+    return page_of
+
+
+def _whole_only(found: Sequence[str], given: Sequence[str]) -> list[str]:
+    """URLs found in a note's text, less those that only begin a URL the reader gave whole (a
+    URL cut at a line end in the text)."""
+    return [u for u in found if not any(g != u and g.startswith(u.rstrip("-")) for g in given)]
+
+
+def _unique_urls(urls: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(u for u in urls if u))
+
+
 def _unique(doc_id: str, taken: set[str]) -> str:
     """``doc_id``, or ``doc_id-2``, ``-3``... when two attachments share a name."""
     n, candidate = 1, doc_id
@@ -132,17 +244,31 @@ def parse_text(
     is_word: Callable[[str], bool] | None = None,
     page_labels: list[str] | None = None,
     ocr_pages: Sequence[int] = (),
+    notes: Sequence[SourceNote] | None = None,
+    note_markers: Sequence[SourceMarker] = (),
 ) -> ParsedDocument:
     """Parse source text (with PDF page spans and labels, if it came from a PDF) into a
-    ParsedDocument."""
+    ParsedDocument. ``notes`` and ``note_markers`` are the notes a reader knew from the file's
+    structure; without them the footnotes are found in the text."""
     is_pdf = page_spans is not None
-    pages = (
-        pdf_pages(page_spans, page_labels, frozenset(ocr_pages))
-        if page_spans is not None
-        else split_text_pages(text)
+    if page_spans is not None:
+        pages = pdf_pages(page_spans, page_labels, frozenset(ocr_pages))
+    elif notes is not None:
+        pages = [Page(1, 0, len(text), len(text))]  # structure, not guessed page breaks
+    else:
+        pages = split_text_pages(text)
+    if notes is not None:
+        footnotes, markers = structured_footnotes(text, pages, notes, note_markers, is_word)
+    else:
+        footnotes, markers = parse_footnotes(text, pages, is_pdf)
+    clean = clean_body(
+        text,
+        pages,
+        markers,
+        is_word=is_word,
+        remove_headers=is_pdf,
+        drop_page_numbers=is_pdf or notes is None,
     )
-    footnotes, markers = parse_footnotes(text, pages, is_pdf)
-    clean = clean_body(text, pages, markers, is_word=is_word, remove_headers=is_pdf)
     if not meta.title:
         meta.title = title_from_text(clean.text, meta.doc_id)
     warnings = []

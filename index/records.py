@@ -68,6 +68,13 @@ class Footnote:
     urls: list[str] = field(default_factory=list)
     page: int | None = None  # page whose note block holds the text
     markers: list[Marker] = field(default_factory=list)
+    label: str = ""  # as printed, when not its number ("*", "a", "iv"); see ``shown``
+    kind: str = "footnote"  # or "endnote"
+
+    @property
+    def shown(self) -> str:
+        """The note's label as the document prints it."""
+        return self.label or str(self.n)
 
 
 @dataclass
@@ -78,6 +85,7 @@ class Citation:
     note: str | None
     urls: list[str]
     offset: int
+    label: str = ""  # as printed, when not ``n`` ("*", "a", "iv")
 
 
 @dataclass

@@ -60,7 +60,9 @@ router = APIRouter()
 )
 async def upload(
     state: State,
-    file: Annotated[UploadFile, File(description="A .txt, .md or .pdf file.")],
+    file: Annotated[
+        UploadFile, File(description="A file of a supported type (GET /api/health lists them).")
+    ],
     title: Annotated[
         str | None, Form(description="The title to show (default: from the file).")
     ] = None,

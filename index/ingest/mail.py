@@ -2,7 +2,7 @@
 
 A message's source text is its subject as a heading line, the From/To/Cc/Date lines and the list
 of attachments, then the body: text/plain when there is one, else the HTML part's main text
-(``index/ingest/web.py``). Each attachment of a type citesearch reads (pdf, docx, html, txt, md, and
+(``index/ingest/web.py``). Each attachment of a type citesearch reads (pdf, docx, odt, html, txt, md, and
 messages forwarded as .eml or .msg) comes back as bytes with the suffix of its type; the pipeline
 parses it with that type's loader as a document of its own (``index/parse.py``).
 
@@ -31,13 +31,17 @@ MAIL_SUFFIXES = frozenset({".eml", ".msg"})
 _SUFFIX_OF_TYPE = {
     "application/pdf": ".pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.oasis.opendocument.text": ".odt",
     "text/html": ".html",
+    "application/xhtml+xml": ".xhtml",
     "text/plain": ".txt",
     "text/markdown": ".md",
     "message/rfc822": ".eml",
     "application/vnd.ms-outlook": ".msg",
 }
-_READABLE = frozenset({".pdf", ".docx", ".html", ".htm", ".txt", ".md", ".eml", ".msg"})
+_READABLE = frozenset(
+    {".pdf", ".docx", ".odt", ".html", ".htm", ".xhtml", ".txt", ".md", ".eml", ".msg"}
+)
 _MAIL_HEADERS = (
     "from",
     "to",

@@ -1,10 +1,13 @@
-"""PDF files as source text: pypdf's text page by page, scanned pages by OCR, printed page labels."""
+"""PDF files as source text: pypdf's text page by page, scanned pages by OCR, printed page labels,
+and the notes that layout shows (``index/ingest/pdf_layout.py``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from index.ingest.page_labels import pdf_page_labels
+from index.ingest.pdf_glyphs import unfold_cork_ligatures
+from index.ingest.pdf_layout import layout_notes
 from index.ingest.source import PAGE_SEPARATOR, LoadError, SourceText
 
 
@@ -39,7 +42,7 @@ def read_pdf(path: Path) -> SourceText:
         except Exception:  # one broken page must not lose the others
             text = ""
             failed.append(number + 1)
-        parts.append(text.replace(PAGE_SEPARATOR, " "))
+        parts.append(unfold_cork_ligatures(text).replace(PAGE_SEPARATOR, " "))
     if failed:
         warnings.append(f"text of page(s) {', '.join(map(str, failed[:20]))} could not be read")
     ocr_done = _ocr_empty_pages(path, parts, warnings)
@@ -51,8 +54,22 @@ def read_pdf(path: Path) -> SourceText:
         spans.append((offset, offset + len(part)))
         offset += len(part) + len(PAGE_SEPARATOR)
     labels = pdf_page_labels(reader, parts)
+    text = PAGE_SEPARATOR.join(parts)
+    # Notes by layout where it is sure; else ``notes`` stays None and the text parser finds them.
+    found = layout_notes(path, parts, [start for start, _ in spans], text)
+    if found is not None:
+        warnings += found.warnings
+        if found.pages:  # notes drawn before body text, moved to their page's end
+            parts = [found.pages.get(i, part) for i, part in enumerate(parts)]
+            text = PAGE_SEPARATOR.join(parts)
     return SourceText(
-        PAGE_SEPARATOR.join(parts), spans, warnings, page_labels=labels, ocr_pages=ocr_done
+        text,
+        spans,
+        warnings,
+        page_labels=labels,
+        ocr_pages=ocr_done,
+        notes=found.notes if found is not None else None,
+        markers=found.markers if found is not None else [],
     )
 
 

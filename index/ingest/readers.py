@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from index.ingest.mail import read_message
+from index.ingest.markdown import read_markdown
+from index.ingest.odt import read_odt
 from index.ingest.pdf import read_pdf
 from index.ingest.source import LoadError, SourceText, read_decoded
 from index.ingest.web import read_html
@@ -20,7 +22,7 @@ Reader = Callable[[Path], SourceText]
 
 
 def read_plain_text(path: Path) -> SourceText:
-    """A .txt or .md file's decoded text."""
+    """A .txt file's decoded text."""
     text, warnings = read_decoded(path, "text")
     return SourceText(text, None, warnings)
 
@@ -32,11 +34,13 @@ def read_message_text(path: Path) -> SourceText:
 
 READERS: dict[str, Reader] = {
     ".txt": read_plain_text,
-    ".md": read_plain_text,
+    ".md": read_markdown,
     ".pdf": read_pdf,
     ".docx": read_docx,
+    ".odt": read_odt,
     ".html": read_html,
     ".htm": read_html,
+    ".xhtml": read_html,
     ".eml": read_message_text,
     ".msg": read_message_text,
 }

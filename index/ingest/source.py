@@ -19,15 +19,53 @@ class LoadError(ValueError):
 
 
 @dataclass
+class SourceNote:
+    """A footnote or endnote as the file itself defines it (a Word footnote, a MediaWiki
+    reference, a Markdown definition, a note a PDF's layout sets apart).
+
+    ``start``/``end`` span the note's own text in ``SourceText.text`` (its label excluded);
+    ``label`` is what the reader sees ("3", "*", "iv", "a"); ``urls`` its links, whole.
+    """
+
+    label: str
+    start: int
+    end: int
+    urls: list[str] = field(default_factory=list)
+    kind: str = "footnote"  # or "endnote"
+    # Where the note goes on (a PDF note carried over to the next page's foot): more spans of
+    # its text, in order; each counts as note text, never body.
+    parts: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class SourceMarker:
+    """A reference to a note in the body: the marker's characters ``text[start:end]`` (never
+    empty; the cleaned body drops them) and the index of its note in ``SourceText.notes``."""
+
+    note: int
+    start: int
+    end: int
+
+
+@dataclass
 class SourceText:
     """A file's text. For a PDF, ``page_spans`` are the pages' (start, end) in ``text`` and
-    ``page_labels`` the page numbers printed on them (``index/ingest/page_labels.py``)."""
+    ``page_labels`` the page numbers printed on them (``index/ingest/page_labels.py``).
+
+    ``notes`` is ``None`` when the file does not say where its notes are (plain text, most
+    PDFs): ``index.text.footnotes`` then finds them in the text. A reader that knows them from
+    the file's structure (Word, ODT, HTML, Markdown, a PDF's layout) gives the notes and the
+    markers instead, in source offsets; no digit is guessed at again. Text inside a note's span
+    is never body text; ``warnings`` says where a reader had to guess.
+    """
 
     text: str
     page_spans: list[tuple[int, int]] | None
     warnings: list[str] = field(default_factory=list)
     page_labels: list[str] | None = None
     ocr_pages: list[int] = field(default_factory=list)  # 1-based pages whose text is from OCR
+    notes: list[SourceNote] | None = None
+    markers: list[SourceMarker] = field(default_factory=list)
 
 
 def decode_text(data: bytes) -> tuple[str, list[str]]:

@@ -190,6 +190,7 @@ def _citation(marker: Marker, note: Footnote | None, offset: int) -> Citation:
         note=note.note if note else None,
         urls=list(note.urls) if note else [],
         offset=offset,
+        label=note.label if note else "",
     )
 
 

@@ -8,6 +8,7 @@ paragraphs; footnote markers are removed and their positions kept.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import statistics
@@ -34,6 +35,8 @@ _SENTENCE_END = tuple('.!?:"”»)…')
 _HEADER_DIGITS = re.compile(r"\d+")
 _WORD_AT_END = re.compile(r"([^\W\d_]+)-$")
 _WORD_AT_START = re.compile(r"[^\W\d_]+")
+# A court opinion's star page, "[*31]": where page 31 begins, furniture inside the body text.
+_STAR_PAGE = re.compile(r"\[\*(\d{1,4})\][ \t]?")
 
 
 @dataclass
@@ -50,6 +53,7 @@ class _Line:
     offset: int
     text: str  # as in the source, without its line ending
     after_blank: bool = False  # a blank line came before it on its page
+    page_numbers: frozenset[int] = frozenset()  # the numbers a star page on it may give
 
 
 def running_headers(source: str, pages: Sequence[Page]) -> set[str]:
@@ -65,23 +69,52 @@ def running_headers(source: str, pages: Sequence[Page]) -> set[str]:
     return {key for key, n in counts.items() if n >= 3 and len(key) > 1 and key != "#"}
 
 
-def body_lines(source: str, pages: Sequence[Page], headers: set[str]) -> list[_Line]:
-    """The body's lines, page furniture and web chrome dropped."""
+def body_lines(
+    source: str,
+    pages: Sequence[Page],
+    headers: set[str],
+    marker_starts: Sequence[int] = (),
+    drop_page_numbers: bool = True,
+) -> list[_Line]:
+    """The body's lines, page furniture and web chrome dropped (a line holding a marker, a
+    table cell "38⁴", is never a page number; a file with no printed pages, a Word table's
+    "2012", has none); ``marker_starts`` sorted."""
     lines: list[_Line] = []
     for page in pages:
         blank = False
+        numbers = star_page_numbers(page) if drop_page_numbers else frozenset()
         for offset, text in lines_with_offsets(source, page.start, page.body_end):
             stripped = text.strip()
             if not stripped:
                 blank = True
                 continue
-            if is_page_number(text) or _CHROME.match(stripped):
+            if (
+                drop_page_numbers
+                and is_page_number(text)
+                and not _holds(marker_starts, offset, offset + len(text))
+            ):
+                continue
+            if _CHROME.match(stripped):
                 continue
             if _HEADER_DIGITS.sub("#", stripped) in headers:
                 continue
-            lines.append(_Line(offset, text, blank))
+            lines.append(_Line(offset, text, blank, numbers))
             blank = False
     return lines
+
+
+def star_page_numbers(page: Page) -> frozenset[int]:
+    """The numbers a star page "[*N]" printed on ``page`` may carry: its own (index or printed
+    label) or the next one's; any other "[*N]" is left as text."""
+    numbers = {page.number}
+    if page.label.isdigit():
+        numbers.add(int(page.label))
+    return frozenset(numbers | {n + 1 for n in numbers})
+
+
+def _holds(starts: Sequence[int], start: int, end: int) -> bool:
+    i = bisect.bisect_left(starts, start)
+    return i < len(starts) and starts[i] < end
 
 
 class _Builder:
@@ -104,6 +137,11 @@ class _Builder:
         while self.chars and self.chars[-1] == " ":
             self.chars.pop()
             self.offsets.pop()
+        # A marker after the space just dropped ("Stelle. ¹" ending a paragraph) stays on it.
+        i = len(self.markers) - 1
+        while i >= 0 and self.markers[i][0] > len(self.chars):
+            self.markers[i] = (len(self.chars), self.markers[i][1])
+            i -= 1
         if self.chars and self.chars[-1] != "\n":
             self.chars.extend("\n\n")
             self.offsets.extend((offset, offset))
@@ -121,10 +159,14 @@ def clean_body(
     markers: Sequence[Marker],
     is_word: Callable[[str], bool] | None = None,
     remove_headers: bool = False,
+    drop_page_numbers: bool = True,
 ) -> CleanText:
-    """Clean the body of all pages into paragraphs, keeping a map back to the source."""
+    """Clean the body of all pages into paragraphs, keeping a map back to the source.
+    ``drop_page_numbers`` is False for a file whose structure is known and has no printed
+    pages (Word, ODT, web pages, Markdown): there a number alone on a line is text."""
     headers = running_headers(source, pages) if remove_headers else set()
-    lines = body_lines(source, pages, headers)
+    starts = sorted(m.char_start for m in markers)
+    lines = body_lines(source, pages, headers, starts, drop_page_numbers)
     if not lines:
         return CleanText("", [], [])
     lengths = [len(line.text.strip()) for line in lines]
@@ -225,10 +267,16 @@ def _emit_line(out: _Builder, source: str, line: _Line, marker_at: dict[int, Mar
             out.markers.append((len(out.chars), marker))
             i += marker.char_end - marker.char_start
             glued = i < len(text) and (text[i].isalnum() or text[i] in "$€£")
+            glued = glued and line.offset + i not in marker_at  # "1" "2": two markers, no space
             if glued and out.chars and out.chars[-1] not in " \n":
                 out.char(" ", offset)  # "April5the" reads "April the", not "Aprilthe"
             continue
         ch = text[i]
+        if ch == "[" and line.page_numbers:
+            star = _STAR_PAGE.match(text, i)
+            if star and int(star.group(1)) in line.page_numbers:
+                i = star.end()
+                continue
         if ch == "<":
             tag = _TAG.match(text, i)
             if tag:

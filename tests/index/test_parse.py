@@ -83,7 +83,12 @@ def test_parse_text_of_a_pdf_equals_parse_file(
     path = shared_pdf("mdwtools-footnote.pdf")
     source = read_source(path)
     doc = parse_text(
-        source.text, DocumentMeta("mdwtools-footnote", ""), "h", page_spans=source.page_spans
+        source.text,
+        DocumentMeta("mdwtools-footnote", ""),
+        "h",
+        page_spans=source.page_spans,
+        notes=source.notes,  # the notes the PDF's layout shows (index/ingest/pdf_layout.py)
+        note_markers=source.markers,
     )
     from_file = parsed_doc("mdwtools-footnote.pdf")
     assert len(doc.pages) == len(from_file.pages) == 16

@@ -36,7 +36,8 @@ def test_unsupported_types_are_refused_with_the_reason(tmp_path: Path, name: str
     path.write_text("Belarus and Pakistan signed eight MoUs.")
     with pytest.raises(
         LoadError,
-        match=r"unsupported file type .*use \.txt, \.md, \.pdf, \.docx, \.html, \.htm, \.eml, \.msg",
+        match=r"unsupported file type .*use \.txt, \.md, \.pdf, \.docx, \.odt, \.html, \.htm, "
+        r"\.xhtml, \.eml, \.msg",
     ):
         read_source(path)
 

@@ -101,12 +101,14 @@ def test_docx_paragraphs_footnotes_and_endnotes_are_linked(tmp_path: Path) -> No
     doc = parse_file(make_docx(tmp_path / "lynx.docx", LYNX, NOTES, ENDNOTES))
     assert doc.meta.title == "Lynx census in the Naliboki forest"
     assert "counted 77 lynx in the Naliboki forest in 2022." in doc.body
-    assert "2022.1" not in doc.body  # the marker is out of the clean text
+    assert "2022.1" not in doc.body and "2022. Camera" in doc.body  # the marker is out
     notes = {f.n: f for f in doc.footnotes}
     assert sorted(notes) == [1, 2, 3]
     assert notes[1].note is not None and notes[1].note.startswith("Census data, Naliboki")
     assert notes[1].urls == ["https://example.org/lynx-census"]
     assert notes[3].urls == ["https://example.org/lynx-2012"]  # the endnote, numbered after
+    assert (notes[3].kind, notes[3].shown) == ("endnote", "i")  # as Word prints it
+    assert [notes[n].shown for n in (1, 2)] == ["1", "2"]
     assert all(f.markers for f in notes.values()), "every note is linked to its marker"
     marked = {m.n: doc.body[pos - 10 : pos] for pos, m in doc.marker_positions}
     assert marked[1].endswith("in 2022.") and marked[3].endswith("the snow.")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from index.parse import parse_text
+from index.parse import parse_file, parse_text
 from index.records import DocumentMeta, ParsedDocument
 from index.text.lexicon import load_lexicon
 
@@ -20,6 +21,7 @@ AKRAM = "pakistan-belarus-relations-akram-2021"
 MINISTERS = "pakistan-belarus-foreign-ministers-meeting"
 CORPUS = [PROSPECTS, EXPORT, DOC_2021, AKRAM, MINISTERS]
 EVERY_DOC = [*CORPUS, "R-intro.pdf", "mdwtools-footnote.pdf"]
+DEV_DOCS = Path(__file__).resolve().parents[3].parent / "shared" / "footnotes-dev"
 
 
 def parse_small(text: str, is_word: Callable[[str], bool] | None = None) -> ParsedDocument:
@@ -83,7 +85,8 @@ def test_each_marker_position_is_where_its_digits_were(parsed_doc: Parsed, name:
         before_body = "".join(ch for ch in doc.body[max(0, pos - 60) : pos] if ch.isalnum())[-12:]
         before_source = source_letters(marker.char_start - 3000, marker.char_start)
         assert before_source.endswith(before_body), (marker, doc.body[pos - 40 : pos])
-        assert len(before_body) == 12
+        # Twelve letters, unless the document starts sooner (the "∗" of a title: "The footnote∗").
+        assert len(before_body) == min(12, sum(ch.isalnum() for ch in doc.body[:pos]))
 
 
 # --- what goes ----------------------------------------------------------------------------------
@@ -239,3 +242,30 @@ def test_no_break_spaces_and_runs_of_spaces_become_one_space(parsed_doc: Parsed)
     doc = parsed_doc(AKRAM)
     assert "diplomatic meeting.\u00a0 With the advanced" in doc.source_text
     assert "diplomatic meeting. With the advanced" in doc.body
+
+
+# --- star pages ---------------------------------------------------------------------------------
+
+
+def test_star_pages_of_a_court_opinion_leave_the_body() -> None:
+    pages = [
+        "The Court holds for petitioners on every issue raised in these cases today.",
+        "- 2 -\n[*2] the partnership's liabilities at the end of 2011 and [*3] nothing else.",
+        "[*7] A footnote symbol [*] and a citation to [*77] stay as printed here.",
+    ]
+    body = parse_small("\f".join(pages)).body
+    assert "the partnership's liabilities at the end of 2011 and nothing else." in body
+    assert "[*2]" not in body and "[*3]" not in body
+    # On page 3 only 3 and 4 are star pages: "[*7]" and "[*77]" are text, as is a bare "[*]".
+    assert "[*7] A footnote symbol [*] and a citation to [*77] stay" in body
+
+
+def test_the_tax_court_memo_reads_on_over_its_star_page() -> None:
+    path = DEV_DOCS / "pdf_court_tax-court_bordelon_tc-memo-2020-26.pdf"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (the dev documents live outside the repository)")
+    doc = parse_file(path)
+    assert "[*31]" in doc.source_text and not re.search(r"\[\*\d+\]", doc.body)
+    (marker,) = [m for f in doc.footnotes if f.shown == "14" for m in f.markers]
+    pos = next(p for p, m in doc.marker_positions if m is marker)
+    assert doc.body[:pos].endswith("is in Kilgore LLC by $550,000,")

@@ -42,7 +42,9 @@ def markers(doc: ParsedDocument) -> list[Marker]:
 
 
 def note(doc: ParsedDocument, n: int, page: int | None = None) -> Footnote:
-    found = [f for f in doc.footnotes if f.n == n and (page is None or f.page == page)]
+    """The note printed as ``n`` (on ``page``): a PDF read by layout numbers its notes 1, 2, ...
+    through the document and keeps the printed number as the label (``shown``)."""
+    found = [f for f in doc.footnotes if f.shown == str(n) and (page is None or f.page == page)]
     assert len(found) == 1, (n, page, found)
     return found[0]
 
@@ -338,7 +340,7 @@ def test_r_intro_notes_restart_per_chapter_and_link_on_their_page(parsed_doc: Pa
     by_page: dict[int, list[int]] = {}
     for footnote in doc.footnotes:
         assert footnote.page is not None and footnote.note
-        by_page.setdefault(footnote.page, []).append(footnote.n)
+        by_page.setdefault(footnote.page, []).append(int(footnote.shown))
         assert [m.page for m in footnote.markers] == [footnote.page], footnote
     assert by_page == R_INTRO_NOTE_PAGES
     assert len(by_page) == 19
@@ -373,7 +375,12 @@ def test_r_intro_markers_glued_to_words_link_to_their_notes(
 
 def test_mdwtools_glued_note_numbers_symbol_note_and_page_number(parsed_doc: Parsed) -> None:
     doc = parsed_doc("mdwtools-footnote.pdf")
-    assert [(f.n, f.page) for f in doc.footnotes] == [(1, 1), (2, 2), (3, 3)]
+    # The "∗" note of the title is a footnote of its own, cited by the raised ∗ after "footnote".
+    assert [(f.shown, f.page) for f in doc.footnotes] == [("∗", 1), ("1", 1), ("2", 2), ("3", 3)]
+    title = doc.footnotes[0]
+    assert title.note == "The footnote package is currently at version 1.13, dated 28 January 1997."
+    (star,) = title.markers
+    assert doc.source_text[star.char_start - 12 : star.char_end] == "The footnote∗"
     # "1The mdwtab ..." then the page number "1": neither the number nor the "∗" note above it
     # belongs to the text of note 1.
     assert note(doc, 1).note == (
@@ -383,7 +390,9 @@ def test_mdwtools_glued_note_numbers_symbol_note_and_page_number(parsed_doc: Par
     assert text_of(doc, 2).endswith("rather than doing it his way.")
     assert text_of(doc, 3).endswith("a long time coming.")
     tabular = find(doc.source_text, r"minipage and tabular(1)\)")
-    assert note(doc, 1).markers == [Marker(1, 1, tabular.start(1), tabular.end(1))]
+    assert [(m.page, m.char_start, m.char_end) for m in note(doc, 1).markers] == [
+        (1, tabular.start(1), tabular.end(1))
+    ]
     first_page = doc.pages[0]
     symbol_note = doc.source_text.index("∗The footnote package is currently at version 1.13")
     assert first_page.body_end <= symbol_note < first_page.end

@@ -1,0 +1,442 @@
+"""Footnotes of a PDF found by how they are printed: the note zone at the foot of a page (or of
+a column), each note opened by a label that a raised marker in the text above repeats.
+
+A zone starts at the highest line that opens with a label confirmed by a raised marker on the
+page, provided every line below it in its column is set no larger (notes are the last thing on a
+page). Inside a zone a line opens a new note when its label looks like the zone's labels: raised
+labels never yield to a full-size number at a line start ("5 and 40 percent of ..." continues a
+note), plain numbers must follow the last note and stand where note numbers stand. A note goes on
+over the next page's first zone lines when the next page says so ("10(...continued)") or when
+smaller type continues there above the first new note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from index.ingest.pdf_lines import (
+    DocumentLayout,
+    Label,
+    Line,
+    PageLayout,
+    is_furniture,
+    label_after,
+    label_value,
+)
+
+SMALL_TYPE = 0.95  # notes in "smaller type" are at most this fraction of the body's size
+_CONTINUED = re.compile(r"\s*\((?:\.{3}|…)\s*continued\)|\s*\(continued\)", re.IGNORECASE)
+_CONTINUES_BELOW = re.compile(r"\(continued\s*(?:\.{3}|…)?\)", re.IGNORECASE)
+_ENDS_SENTENCE = re.compile(r"[.;:!?)\]”\"'’]\s*$")
+
+
+@dataclass
+class NoteDraft:
+    """A note as found: its label, the lines of its text on each page it is printed on (the
+    first part starts after the label) and, once linked, its marker."""
+
+    label: Label
+    page: int
+    parts: list[list[Line]] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)  # where each part's text begins
+    kind: str = "footnote"
+    marker: Label | None = None
+    after: Line | None = None  # the line printed before its first one (in reading order)
+    twins: list[tuple[Line, Line | None]] = field(default_factory=list)
+
+    def add(self, line: Line, start: int | None = None) -> None:
+        """Append a line; a line on another page than the last one opens a new part."""
+        if not self.parts or self.parts[-1][-1].page != line.page or start is not None:
+            self.parts.append([line])
+            self.starts.append(line.start if start is None else start)
+        else:
+            self.parts[-1].append(line)
+
+    @property
+    def lines(self) -> list[Line]:
+        return [line for part in self.parts for line in part]
+
+
+@dataclass
+class PageNotes:
+    """What the foot of one page holds: new notes, lines of an earlier note carried on to it,
+    and every line that belongs to a note (never body text)."""
+
+    notes: list[NoteDraft]
+    zone: list[Line]
+
+
+def find_footnotes(
+    layout: DocumentLayout, text: str, skip: set[int], warnings: list[str]
+) -> list[NoteDraft]:
+    """Every footnote of the document, page by page, with its marker when one is found.
+
+    ``skip`` holds the ids of lines that are already notes (an endnote section)."""
+    notes: list[NoteDraft] = []
+    marks_by_page: list[list[tuple[Line, Label]]] = []
+    pending: NoteDraft | None = None
+    for page in layout.pages:
+        lines = [
+            line
+            for line in page.lines
+            if id(line) not in skip and not is_furniture(line, page, layout) and line.start >= 0
+        ]
+        found = page_footnotes(page, lines, layout.body_size, pending, text, warnings)
+        in_zone = {id(line) for line in found.zone}
+        marks = [(line, mark) for line in lines if id(line) not in in_zone for mark in line.marks]
+        used = link_markers(found.notes, marks)
+        marks_by_page.append([(line, mark) for line, mark in marks if id(mark) not in used])
+        notes.extend(found.notes)
+        if found.notes:
+            pending = found.notes[-1]
+        elif not found.zone:
+            pending = None
+    _link_across_pages(notes, marks_by_page, warnings)
+    return notes
+
+
+def _link_across_pages(
+    notes: Sequence[NoteDraft], marks_by_page: list[list[tuple[Line, Label]]], warnings: list[str]
+) -> None:
+    """A note whose marker is not on its page takes a mark with its label that no note took
+    from the next page or the one before (LaTeX can set a footnote on the page before its
+    marker's line), and says so."""
+    for note in notes:
+        if note.marker is not None:
+            continue
+        nearby = [
+            (page, mark)
+            for page in (note.page + 1, note.page - 1)
+            if 0 <= page < len(marks_by_page)
+            for _, mark in marks_by_page[page]
+            if mark.key == note.label.key
+        ]
+        if not nearby:
+            continue
+        page, mark = max(nearby, key=lambda pm: (_marker_score(pm[1]), pm[0] > note.page))
+        note.marker = mark
+        marks_by_page[page] = [(ln, m) for ln, m in marks_by_page[page] if m is not mark]
+        warnings.append(
+            f"note {note.label.text} (page {note.page + 1}): its marker taken from page {page + 1}"
+        )
+
+
+def page_footnotes(
+    page: PageLayout,
+    lines: Sequence[Line],
+    body: float,
+    pending: NoteDraft | None,
+    text: str,
+    warnings: list[str],
+) -> PageNotes:
+    """The note zones at the foot of a page (one per column) and the notes they hold."""
+    marks = [(line, mark) for line in lines for mark in line.marks]
+    starts = sorted(
+        (line for line in lines if _confirmed(line, marks, body, pending, text)),
+        key=lambda line: -line.base,
+    )
+    zones: list[tuple[float, list[NoteDraft]]] = []  # each zone's left edge and notes
+    zone: list[Line] = []
+    taken: set[int] = set()
+    for start in starts:
+        if id(start) in taken:
+            continue
+        below = _zone_below(start, lines, page)
+        if below is None:
+            continue
+        taken.update(id(line) for line in below)
+        column = [ln for ln in lines if id(ln) not in taken and _overlap(ln, start)]
+        carried = _carried_lines(start, column, body, pending)
+        taken.update(id(line) for line in carried)
+        zone += carried + below
+        _carry_over(pending, carried, warnings)
+        zones.append((start.x0, split_zone(below, starts, pending, text, warnings)))
+    # Zones side by side (two columns' feet): the left column's notes come first.
+    notes = [note for _, found in sorted(zones, key=lambda z: z[0]) for note in found]
+    if not starts:
+        carried = _carried_lines(None, lines, body, pending)
+        _carry_over(pending, carried, warnings)
+        zone += carried
+    return PageNotes([n for n in notes if n is not pending], zone)
+
+
+def _carry_over(pending: NoteDraft | None, carried: Sequence[Line], warnings: list[str]) -> None:
+    """Append the lines a note goes on with on the next page; say so when the note seemed to
+    have ended (its last line closed a sentence)."""
+    if pending is None or not carried:
+        return
+    if _ends_sentence(pending.lines[-1]):
+        warnings.append(
+            f"page {carried[0].page + 1}: the small type above the notes taken as the rest of "
+            f"note {pending.label.text} from page {pending.page + 1}"
+        )
+    for line in carried:
+        pending.add(line)
+
+
+def _confirmed(
+    line: Line,
+    marks: Sequence[tuple[Line, Label]],
+    body: float,
+    pending: NoteDraft | None,
+    text: str,
+) -> bool:
+    """Whether a line opens a note zone: its label is a note label's (raised, or a plain number in
+    smaller type) and a raised marker above it on the page repeats it, or it carries on the note
+    the last page left open ("10(...continued)")."""
+    lead = line.lead
+    if lead is None or line.text_start < 0:
+        return False
+    if not (lead.raised or line.size <= body * SMALL_TYPE):
+        return False
+    if _continues(line, pending, text):
+        return True
+    return any(
+        mark.key == lead.key and other is not line and _above(other, line) for other, mark in marks
+    )
+
+
+def _continues(line: Line, pending: NoteDraft | None, text: str) -> bool:
+    lead = line.lead
+    return (
+        lead is not None
+        and pending is not None
+        and lead.key == pending.label.key
+        and _CONTINUED.match(text, lead.end) is not None
+    )
+
+
+def _above(other: Line, line: Line) -> bool:
+    """Above ``line``, or beside it in another column (a marker in column two can cite a note at
+    the foot of column one)."""
+    return other.base > line.base + 0.5 * line.size or not _overlap(other, line)
+
+
+def _overlap(a: Line, b: Line) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1
+
+
+def _zone_below(start: Line, lines: Sequence[Line], page: PageLayout) -> list[Line] | None:
+    """``start`` and the lines below it in its column (most of their width within it), top to
+    bottom, if none is in larger type than the notes (else ``start`` is no note zone's first
+    line: a numbered line in the text)."""
+    left = start.x0 - 3 * start.size
+    # The column reaches as far right as the lines below that share the start's left edge.
+    right = max(
+        [start.x1, start.x0 + 0.3 * page.width]
+        + [ln.x1 for ln in lines if ln.base < start.base and abs(ln.x0 - start.x0) < 3 * start.size]
+    )
+    below = [
+        line
+        for line in lines
+        if line.base <= start.base + 0.1
+        and min(line.x1, right) - max(line.x0, left) > 0.5 * (line.x1 - line.x0)
+    ]
+    limit = max(start.size * 1.1, start.size + 0.5)
+    if any(line.size > limit for line in below):
+        return None
+    return sorted(below, key=lambda line: (-round(line.base, 1), line.x0))
+
+
+def _carried_lines(
+    start: Line | None, lines: Sequence[Line], body: float, pending: NoteDraft | None
+) -> list[Line]:
+    """Lines in the open note's small type just above a zone's first note (or at the page's foot
+    when no note starts there), below the body: the open note carried over from the last page."""
+    if pending is None:
+        return []
+    size = pending.lines[-1].size
+    if size > body * SMALL_TYPE:
+        return []  # notes in body type carry over only when labelled ("(...continued)")
+    floor = start.base if start is not None else float("-inf")
+    above = sorted((line for line in lines if line.base > floor + 0.1), key=lambda ln: ln.base)
+    block: list[Line] = []
+    for line in above:
+        if abs(line.size - size) > 0.6 or (line.lead is not None and line.lead.raised):
+            break
+        block.append(line)
+    if not block or len(block) == len(above):
+        return []  # nothing, or the whole page: a page of small type is no note's tail
+    return block[::-1]
+
+
+def split_zone(
+    zone: Sequence[Line],
+    starts: Sequence[Line],
+    pending: NoteDraft | None,
+    text: str,
+    warnings: list[str],
+) -> list[NoteDraft]:
+    """The notes of one zone (its lines top to bottom): which lines open a note, which go on."""
+    confirmed = {id(line) for line in starts}
+    raised_style = zone[0].lead.raised if zone[0].lead is not None else True
+    starts_x = [line.x0 for line in zone if id(line) in confirmed]
+
+    def opens(line: Line, current: NoteDraft | None) -> bool:
+        lead = line.lead
+        assert lead is not None
+        if raised_style or lead.raised:
+            return lead.raised
+        if id(line) in confirmed:
+            return True
+        follows = current is not None and next_label(current.label) == lead.key
+        return follows and any(abs(line.x0 - x) < 0.5 for x in starts_x)
+
+    current: NoteDraft | None = None
+    head: list[Line] = list(zone)
+    if zone and _continues(zone[0], pending, text) and pending is not None:
+        lead = zone[0].lead
+        assert lead is not None
+        match = _CONTINUED.match(text, lead.end)
+        pending.add(zone[0], start=match.end() if match else zone[0].text_start)
+        current, head = pending, head[1:]
+    notes = segment_notes(head, opens, current, warnings)
+    repair_twins(notes, starts_x, warnings)
+    return notes
+
+
+def segment_notes(
+    lines: Sequence[Line],
+    opens: Callable[[Line, NoteDraft | None], bool],
+    current: NoteDraft | None,
+    warnings: list[str],
+    kind: str = "footnote",
+) -> list[NoteDraft]:
+    """Cut note lines (in reading order) into notes: a line opens a note when ``opens`` says so,
+    any other line goes on with the note before it. A line that starts with its own note's
+    number is remembered (a "twin": which of the two opens the note is settled later)."""
+    notes: list[NoteDraft] = []
+    previous: Line | None = None
+    for line in lines:
+        lead = line.lead
+        if _CONTINUES_BELOW.fullmatch(line.text.strip()):
+            continue  # "(continued...)": the note goes on over the page
+        if _is_twin(line, current) and current is not None:
+            current.twins.append((line, previous))
+        elif lead is not None and opens(line, current):
+            current = NoteDraft(lead, line.page, kind=kind, after=previous)
+            current.add(line, start=line.text_start)
+            notes.append(current)
+            previous = line
+            continue
+        elif lead is not None and current is not None and next_label(current.label) == lead.key:
+            warnings.append(
+                f"page {line.page + 1}: a line of note {current.label.text} that starts with "
+                f"“{lead.text}” read as part of it, not as note {lead.text} (it is not set as "
+                "the note labels are)"
+            )
+        if current is not None:
+            current.add(line)
+        previous = line
+    return notes
+
+
+def repair_twins(notes: list[NoteDraft], starts_x: Sequence[float], warnings: list[str]) -> None:
+    """A note with a line that starts with its own number (its twin): the twin opens the note
+    when it stands where labels stand and follows the end of a sentence while the note's first
+    line does not; the lines before it were a line-wrapped part of the note before."""
+
+    def score(line: Line, previous: Line | None) -> int:
+        ends = previous is None or _ends_sentence(previous)
+        return int(ends) + int(any(abs(line.x0 - x) < 0.5 for x in starts_x))
+
+    for i, note in enumerate(notes):
+        if i == 0 or not note.twins:
+            continue
+        first = note.parts[0][0]
+        best = max(note.twins, key=lambda twin: score(*twin))
+        if score(*best) <= score(first, note.after):
+            continue
+        twin, _ = best
+        lines = note.lines
+        cut = next(k for k, line in enumerate(lines) if line is twin)
+        owner = notes[i - 1]
+        for line in lines[:cut]:
+            owner.add(line)
+        assert twin.lead is not None
+        rebuilt = NoteDraft(twin.lead, twin.page, kind=note.kind, marker=note.marker)
+        rebuilt.add(twin, start=twin.text_start)
+        for line in lines[cut + 1 :]:
+            rebuilt.add(line)
+        notes[i] = rebuilt
+        warnings.append(
+            f"page {first.page + 1}: “{first.text.strip()[:40]}” taken as a line of note "
+            f"{owner.label.text}, not the start of note {note.label.text}"
+        )
+
+
+def _is_twin(line: Line, current: NoteDraft | None) -> bool:
+    lead = line.lead
+    return (
+        lead is not None
+        and current is not None
+        and label_value(lead.key) is not None
+        and lead.key == current.label.key
+    )
+
+
+def next_label(label: Label) -> str:
+    """The label that follows a numbered one ("" after a symbol)."""
+    return label_after(label.key)
+
+
+def _ends_sentence(line: Line) -> bool:
+    return bool(_ENDS_SENTENCE.search(line.text))
+
+
+# --- markers -------------------------------------------------------------------------------
+
+
+def link_markers(notes: Sequence[NoteDraft], marks: Sequence[tuple[Line, Label]]) -> set[int]:
+    """Give each new note of a page the raised marker that cites it: same label, the most
+    marker-like place (after a word or punctuation, not inside a formula), in the notes' order.
+    Returns the ids of the marks taken."""
+    used: set[int] = set()
+    last = -1
+    labels = {note.label.key for note in notes}
+    pieces = [(piece, mark) for _, mark in marks for piece in split_glued(mark, labels)]
+    for note in notes:
+        options = [(m, whole) for m, whole in pieces if m.key == note.label.key]
+        options = [(m, whole) for m, whole in options if id(m) not in used]
+        if not options:
+            continue
+        best, whole = max(
+            options, key=lambda pair: (_marker_score(pair[0]), pair[0].start > last, -pair[0].start)
+        )
+        note.marker = best
+        used.update((id(best), id(whole)))
+        last = best.start
+    return used
+
+
+def split_glued(mark: Label, labels: set[str]) -> list[Label]:
+    """A raised number that is two markers set side by side ("45" for notes 4 and 5) when it
+    is no note's label but both halves are; else the mark itself."""
+    text = mark.key
+    if text in labels or not text.isdigit():
+        return [mark]
+    for cut in range(1, len(text)):
+        left, right = text[:cut], text[cut:]
+        if left in labels and right in labels and not right.startswith("0"):
+            middle = mark.start + cut
+            return [
+                Label(left, mark.start, middle, True, mark.before, right[0]),
+                Label(right, middle, mark.end, True, left[-1], mark.after),
+            ]
+    return [mark]
+
+
+def _marker_score(mark: Label) -> int:
+    """How much a raised label looks like a note marker: after a word or closing punctuation it
+    does; after a single letter, a digit or an operator it is more likely an exponent."""
+    before = mark.before
+    last = before[-1:] if before else ""
+    if not last:
+        return 1
+    if last.isdigit() or last in "^+-−=*/(<>":
+        return 0
+    if last.isalpha() and re.search(r"(?:^|[^\w])\w$", before):
+        return 1  # "x²", "c1": one letter alone
+    return 2

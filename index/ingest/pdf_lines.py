@@ -1,0 +1,299 @@
+"""A PDF's pages as lines that know their type size, place and note labels, in source offsets.
+
+Built page by page from PDFium's glyphs (``index/ingest/pdf_glyphs.py``) and kept small: no glyph
+outlives its page, a line keeps only what the note finder needs (its size, baseline and extent,
+its offsets in the document's text, the label that opens it, the raised labels inside it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.ingest.pdf_glyphs import Glyph, TextLine, page_lines
+from index.ingest.pdf_links import Link, page_links
+
+# What a note's label is made of: digits, the classic symbols, and LaTeX's asterisk (U+2217).
+LABEL_SYMBOLS = "*∗†‡§¶‖⁎"
+_SYMBOL_KEYS = {"∗": "*", "⁎": "*"}
+# A raised glyph: smaller than its line's type and lifted off the baseline (a superscript), or
+# lifted far even at full size (a text rise).
+_SMALLER, _RISE, _HIGH_RISE = 0.92, 0.12, 0.3
+_MARKED_LINES = 2  # lines with raised marks enough to tell the body's size by
+_PAGE_NUMBER = re.compile(r"[-–—]?\s*(?:page\s+)?\d{1,4}\s*[-–—]?|[ivxlc]{1,6}", re.IGNORECASE)
+
+
+@dataclass
+class Label:
+    """A note label or marker as printed: its text and its characters' span in the document."""
+
+    text: str  # "3", "12", "*", "†"
+    start: int
+    end: int
+    raised: bool
+    before: str = ""  # up to three characters printed just before it on its line
+    after: str = ""  # and just after it
+
+    @property
+    def key(self) -> str:
+        """The label compared with others ("∗" and "*" are one symbol)."""
+        return "".join(_SYMBOL_KEYS.get(c, c) for c in self.text)
+
+
+@dataclass
+class Line:
+    """One printed line: type size, baseline, extent, and where its text is in the document."""
+
+    page: int  # 0-based page index
+    size: float
+    base: float
+    x0: float
+    x1: float
+    start: int  # offset of its first character found in the document's text (-1: none)
+    end: int  # offset after its last one
+    text: str
+    lead: Label | None = None  # a label that opens the line
+    text_start: int = -1  # offset where its text after ``lead`` begins
+    marks: list[Label] = field(default_factory=list)  # raised labels inside the line
+
+
+@dataclass
+class PageLayout:
+    """A page's lines in the content stream's order, and its size in PDF units."""
+
+    index: int
+    width: float
+    height: float
+    lines: list[Line]
+    links: list[Link] = field(default_factory=list)  # web links (annotations) on the page
+
+
+@dataclass
+class DocumentLayout:
+    """Every page's lines, the body text's size, and the line texts repeated on many pages."""
+
+    pages: list[PageLayout]
+    body_size: float
+    repeated: set[str]
+    spans: list[tuple[int, int]]  # each page's (start, end) in the document's text
+
+
+def read_layout(
+    path: Path, page_texts: Sequence[str], page_starts: Sequence[int]
+) -> DocumentLayout:
+    """Lines of every page of ``path``, tied to ``page_texts`` (pypdf's) that start at
+    ``page_starts`` in the document's text. One page's glyphs are in memory at a time."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    pages: list[PageLayout] = []
+    sizes: Counter[float] = Counter()
+    marked: Counter[float] = Counter()
+    texts: Counter[str] = Counter()
+    try:
+        for index, (text, start) in enumerate(zip(page_texts, page_starts, strict=True)):
+            page = pdf[index]
+            try:
+                width, height = page.get_size()
+                lines = [describe_line(line, index, start) for line in page_lines(page, text)]
+                links = page_links(pdf, page)
+            finally:
+                page.close()
+            lines = merge_lone_labels(lines)
+            for line in lines:
+                sizes[round(line.size * 2) / 2] += len(line.text)
+                if line.marks:
+                    marked[round(line.size * 2) / 2] += 1
+            texts.update({_shape(line.text) for line in lines})
+            pages.append(PageLayout(index, width, height, lines, links))
+    finally:
+        pdf.close()
+    # The body's size: that of the lines with raised markers in them (markers stand in the body,
+    # and notes can outweigh the body on a page), else the most common size.
+    common = marked if sum(marked.values()) >= _MARKED_LINES else sizes
+    body = max(common, key=lambda s: common[s]) if common else 0.0
+    repeated = {t for t, n in texts.items() if n >= 3 and len(pages) >= 4 and t}
+    spans = [
+        (start, start + len(text)) for text, start in zip(page_texts, page_starts, strict=True)
+    ]
+    return DocumentLayout(pages, body, repeated, spans)
+
+
+def _shape(text: str) -> str:
+    """A line's text with its numbers blanked: running headers differ only in page numbers."""
+    return re.sub(r"\d+", "#", " ".join(text.split()))
+
+
+def is_furniture(line: Line, page: PageLayout, layout: DocumentLayout) -> bool:
+    """A page number, a running header or footer (repeated on pages), or text in the margins."""
+    text = line.text.strip()
+    if not text or _PAGE_NUMBER.fullmatch(text):
+        return True
+    if _shape(line.text) in layout.repeated:
+        return True
+    return line.base > page.height * 0.94 or line.base < page.height * 0.035
+
+
+def raised(glyph: Glyph, line: TextLine) -> bool:
+    """A superscript relative to its line (see ``_SMALLER``, ``_RISE``)."""
+    rise = glyph.base - line.base
+    small = glyph.size <= line.size * _SMALLER and rise >= _RISE * line.size
+    return small or rise >= _HIGH_RISE * line.size
+
+
+def describe_line(line: TextLine, page: int, page_start: int) -> Line:
+    """The record of a line: offsets made document-wide, its lead label and its raised marks."""
+    glyphs = line.glyphs
+    offsets = [g.offset for g in glyphs if g.offset >= 0]
+    lead, rest = _lead_label(line, page_start)
+    after = [g.offset for g in glyphs[rest:] if g.offset >= 0 and g.char != " "]
+    return Line(
+        page=page,
+        size=line.size,
+        base=line.base,
+        x0=line.x0,
+        x1=line.x1,
+        start=page_start + min(offsets) if offsets else -1,
+        end=page_start + max(offsets) + 1 if offsets else -1,
+        text=line.text,
+        lead=lead,
+        text_start=page_start + after[0] if after else -1,
+        marks=list(_marks(line, rest, page_start)),
+    )
+
+
+def _is_label_char(char: str) -> bool:
+    return char.isdigit() or char in LABEL_SYMBOLS or char in _ROMAN_DIGITS
+
+
+_ROMAN_DIGITS = "ivxlc"
+_ROMAN = re.compile(r"(?=[ivxlc])(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})")
+_ROMAN_VALUES = [(90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv")]
+
+
+def label_value(key: str) -> int | None:
+    """A label's number: "12" is 12, "iv" is 4 (lower-case Roman, as LibreOffice and Word number
+    endnotes); None for a symbol."""
+    if key.isdigit():
+        return int(key)
+    if not _ROMAN.fullmatch(key):
+        return None
+    value, rest = 0, key
+    for number, letters in [(100, "c"), *_ROMAN_VALUES, (1, "i")]:
+        while rest.startswith(letters):
+            value, rest = value + number, rest[len(letters) :]
+    return value
+
+
+def label_after(key: str) -> str:
+    """The label that follows ``key`` in its own numbering ("9" -> "10", "iv" -> "v"); "" after
+    a symbol."""
+    value = label_value(key)
+    if value is None:
+        return ""
+    if key.isdigit():
+        return str(value + 1)
+    value += 1
+    out = ""
+    for number, letters in [(100, "c"), *_ROMAN_VALUES, (1, "i")]:
+        while value >= number:
+            out, value = out + letters, value - number
+    return out
+
+
+def _span(glyphs: Sequence[Glyph], page_start: int) -> tuple[int, int] | None:
+    """The glyphs' span in the document's text, if extraction kept them side by side."""
+    offsets = [g.offset for g in glyphs]
+    if any(o < 0 for o in offsets) or offsets != list(range(offsets[0], offsets[0] + len(offsets))):
+        return None
+    return page_start + offsets[0], page_start + offsets[-1] + 1
+
+
+def _lead_label(line: TextLine, page_start: int) -> tuple[Label | None, int]:
+    """The label opening a line: raised label characters (a superscript note number), or up to
+    three digits or one symbol at full size followed by a space or ". " ("4 https://...").
+    Returns it (or None) and the index of the first glyph after it."""
+    glyphs = line.glyphs
+    if not glyphs or not _is_label_char(glyphs[0].char):
+        return None, 0
+    up = raised(glyphs[0], line)
+    k = 0
+    while k < len(glyphs) and _is_label_char(glyphs[k].char) and raised(glyphs[k], line) == up:
+        k += 1
+    text = "".join(g.char for g in glyphs[:k])
+    if k == len(glyphs) or not _label_shape(text):
+        return None, 0
+    rest = k
+    if not up:
+        if glyphs[k].char == "." and k + 1 < len(glyphs) and glyphs[k + 1].char == " ":
+            rest = k + 1
+        elif glyphs[k].char != " " and not (text[0] in LABEL_SYMBOLS and glyphs[k].char.isalpha()):
+            return None, 0
+    span = _span(glyphs[:k], page_start)
+    if span is None:
+        return None, 0
+    while rest < len(glyphs) and glyphs[rest].char == " ":
+        rest += 1
+    following = glyphs[rest].char if rest < len(glyphs) else ""
+    return Label(text, span[0], span[1], up, "", following), rest
+
+
+def _label_shape(text: str) -> bool:
+    if text.isdigit():
+        return len(text) <= 3 and not text.startswith("0")
+    if text[:1] in LABEL_SYMBOLS:
+        return len(text) <= 3 and len(set(text)) == 1
+    return len(text) <= 6 and label_value(text) is not None
+
+
+def _marks(line: TextLine, skip: int, page_start: int) -> Iterator[Label]:
+    """Runs of raised label characters after the first ``skip`` glyphs, split at commas
+    ("3,4" is two markers)."""
+    glyphs = line.glyphs
+    i = skip
+    while i < len(glyphs):
+        if not (raised(glyphs[i], line) and _is_label_char(glyphs[i].char)):
+            i += 1
+            continue
+        j = i
+        while j < len(glyphs) and raised(glyphs[j], line) and glyphs[j].char != " ":
+            j += 1
+        before = "".join(g.char for g in glyphs[max(0, i - 3) : i])
+        after = glyphs[j].char if j < len(glyphs) else ""
+        start = i
+        for k in range(i, j + 1):
+            if k == j or glyphs[k].char == ",":
+                part = glyphs[start:k]
+                text = "".join(g.char for g in part)
+                span = _span(part, page_start) if part else None
+                if span and _label_shape(text):
+                    yield Label(text, span[0], span[1], True, before, after)
+                start = k + 1
+        i = j
+
+
+def merge_lone_labels(lines: list[Line]) -> list[Line]:
+    """A note number set on a line of its own, in smaller type, just above or beside the note's
+    first line, becomes that line's lead label."""
+    merged: list[Line] = []
+    skip = False
+    for i, line in enumerate(lines):
+        if skip:
+            skip = False
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        text = line.text.strip()
+        lone = bool(text) and _label_shape(text) and line.start >= 0 and nxt is not None
+        if lone and nxt is not None and nxt.lead is None and line.size < nxt.size * _SMALLER:
+            close = -0.5 * nxt.size <= line.base - nxt.base <= 2.5 * nxt.size
+            if close and abs(line.x0 - nxt.x0) < 4 * nxt.size:
+                nxt.lead = Label(text, line.start, line.end, True, "", nxt.text.lstrip()[:1])
+                nxt.text_start = nxt.start
+                merged.append(nxt)
+                skip = True
+                continue
+        merged.append(line)
+    return merged
