@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run index serve test test-fast lint format browser ocr bench bench-large fuzz soak eval screenshot footnote-table clean
+.PHONY: setup run index serve test test-fast lint format browser ocr bench bench-large fuzz soak eval footnote-docs screenshot footnote-table clean
 
 E5_MODEL := var/models/multilingual-e5-small/.converted
 ONNX_MODELS := var/models/.onnx-exported
@@ -83,11 +83,19 @@ test-fast: setup
 	$(BIN)/pytest -q -m unit -n 2
 
 # The evaluation tables of the README: the question set (English, and Russian questions as their
-# own table), Vaswani and CISI, every mode in one run; each prints where its time went.
-eval: index
+# own table), Vaswani and CISI, every mode in one run; each prints where its time went. First the
+# footnote set (eval/data/footnotes: markers, notes, URLs per format and layout, both splits).
+eval: index footnote-docs
+	$(BIN)/citesearch eval --footnotes eval/data/footnotes --out eval/out
 	$(BIN)/citesearch eval --qa eval/data/qa.jsonl --index-dir $(INDEX_DIR) --out eval/out
 	$(BIN)/citesearch eval --beir ../shared/benchmarks/vaswani --index-dir $(INDEX_DIR) --out eval/out
 	$(BIN)/citesearch eval --beir ../shared/benchmarks/cisi --index-dir $(INDEX_DIR) --out eval/out
+
+# The footnote set's PDFs that Debian packages ship, into var/footnote-docs/ (apt-get download,
+# dpkg-deb -x; eval/footnote_docs.py). The typeset ones are committed in eval/data/footnotes/docs.
+# Not fatal: a PDF that cannot be fetched is reported as missing by the footnote evaluation.
+footnote-docs: setup
+	-$(BIN)/python -m eval.footnote_docs --debian
 
 # Benchmarks (never part of make test): about 15 minutes here; results in bench/results/.
 bench: setup
