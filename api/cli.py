@@ -240,8 +240,16 @@ def _pages(start: int, end: int) -> str:
     return f"p. {start}" if start == end else f"pp. {start}-{end}"
 
 
+def _missing_line(word: str) -> str:
+    """What a terminal says of a word no document holds, or a cites: value no note cites."""
+    if word.startswith("cites:"):
+        return f"No note cites {word[6:]}: no passage is shown."
+    return f"Missing: {word}: no document mentions it."
+
+
 def print_results(response: object, out: TextIO) -> None:
     """Ranked passages for a terminal: answer on top, highlighted sentence, notes underneath."""
+    from api.export import attribution_line, mark_of
     from api.schema import SearchResponse
 
     assert isinstance(response, SearchResponse)
@@ -250,13 +258,17 @@ def print_results(response: object, out: TextIO) -> None:
         a = response.answer
         print(_style("1", f"Answer ({a.confidence}): ", out) + a.text, file=out)
         print(f"        {a.title} ({a.doc_id}), p. {a.page_label or a.page}", file=out)
+        if credit := attribution_line(a.citations, a.attribution):
+            print(f"        {credit}", file=out)
         for c in a.citations:
-            print(f"        [{c.n}] {c.note or 'note not available in the source'}", file=out)
+            print(
+                f"        [{mark_of(c)}] {c.note or 'note not available in the source'}", file=out
+            )
         print(file=out)
     else:
         print(_style("1", "Not found in these documents.", out), file=out)
         for word in response.missing:
-            print(f"Missing: {word}: no document mentions it.", file=out)
+            print(_missing_line(word), file=out)
         if response.results:
             print("The closest passages:", file=out)
         print(file=out)
@@ -276,9 +288,17 @@ def print_results(response: object, out: TextIO) -> None:
             )
         if hit.highlight and not out.isatty():
             print(f"   > {hit.highlight.text}", file=out)
+        if hit.matched_note is not None:
+            found = hit.matched_note
+            note = found.note or "note not available in the source"
+            print(f"   cited in note {mark_of(found)}: {textwrap.shorten(note, 160)}", file=out)
+        if hit.highlight and hit.highlight.citations:
+            h = hit.highlight
+            marks = " ".join(f"[{mark_of(c)}]" for c in h.citations)
+            print(f"   highlighted sentence's notes: {marks} ({h.attribution})", file=out)
         for c in hit.citations:
             note = c.note or "note not available in the source"
-            print(f"   [{c.n}] {textwrap.shorten(note, 160)}", file=out)
+            print(f"   [{mark_of(c)}] {textwrap.shorten(note, 160)}", file=out)
             for url in c.urls:
                 print(f"        {url}", file=out)
         for source in hit.also_in:
@@ -303,7 +323,9 @@ def _find_document(doc_id: str, corpus: Path) -> Path | None:
     candidate = Path(doc_id)
     if candidate.is_file():
         return candidate
-    for suffix in (".txt", ".md", ".pdf"):
+    from index.parse import SUPPORTED_SUFFIXES
+
+    for suffix in sorted(SUPPORTED_SUFFIXES):
         path = corpus / f"{doc_id}{suffix}"
         if path.is_file():
             return path
@@ -421,6 +443,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.footnotes:
+        from eval.footnote_scores import cli_footnotes
+
+        status = cli_footnotes(args.footnotes, args.out)
+        if status or (not args.qa and not args.beir):
+            return status
     from eval.runner import cli_eval
 
     if not args.qa and not args.beir:
@@ -544,14 +572,19 @@ def _add_search_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "  tract*                   words starting with tract\n"
         "  tractr~  tractr~1        words within 2 (or 1) letters: tractor\n"
         "  doc:ID                   only this document (-doc:ID: all but it)\n"
+        "  cites:belta.by           only passages whose notes link to belta.by (or eng.belta.by)\n"
+        '  cites:Pivovar            only passages whose notes name Pivovar (cites:"two words")\n'
+        "                           alone, cites: lists the claims citing it; -cites: leaves them out\n"
         "Names match in any script and spelling (Lukashenko, Lukashenka, Лукашенко). A word no\n"
         "document has gets a suggestion; when the query finds little the suggestion is searched\n"
-        "instead (JSON: suggestion, searched_for).",
+        "instead (JSON: suggestion, searched_for). Words are also looked for in the notes a\n"
+        "passage cites: a passage found through one shows it (cited in note 12: ...).",
         epilog="examples:\n  citesearch search 'Belarus exports to Pakistan'\n"
         "  citesearch search 'tractor assembly in Africa' -k 3 --mode bm25\n"
         "  citesearch search 'trade with China' --doc belarus-new-export-markets --json\n"
         "  citesearch search --batch questions.txt > answers.jsonl\n"
-        "  citesearch search 'exports to China' -k 20 --format csv > results.csv",
+        "  citesearch search 'exports to China' -k 20 --format csv > results.csv\n"
+        "  citesearch search 'cites:belta.by tractors'",
     )
     p.add_argument("query", nargs="?", help="the question or keywords")
     p.add_argument("-k", type=int, default=5, help="passages to show (1-100, default 5)")
@@ -610,10 +643,16 @@ def _add_eval_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="measure retrieval quality",
         formatter_class=_FORMATTER,
         epilog="examples:\n  citesearch eval --qa eval/data/qa.jsonl --out eval/out/qa\n"
-        "  citesearch eval --beir ../shared/benchmarks/vaswani --out eval/out/vaswani",
+        "  citesearch eval --beir ../shared/benchmarks/vaswani --out eval/out/vaswani\n"
+        "  citesearch eval --footnotes eval/data/footnotes --out eval/out",
     )
     p.add_argument("--qa", type=Path, help="question set (JSONL)")
     p.add_argument("--beir", type=Path, help="BEIR-layout dataset directory")
+    p.add_argument(
+        "--footnotes",
+        type=Path,
+        help="footnote gold folder: markers, notes and URLs scored per document (no index needed)",
+    )
     p.add_argument("--out", type=Path, help="write tables, runs and a plot here")
     p.add_argument(
         "--unanswerable",

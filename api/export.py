@@ -2,7 +2,9 @@
 
 Pure functions over the API's ``SearchResponse`` and the documents' metadata; the web page does
 the same in ``static/app.js`` (same CSV columns, same citation lines), so a reporter gets one
-shape from either.
+shape from either. A quoted sentence is cited with its own notes (``retrieval.sentence_citations``
+found them: the highlight's and the answer's ``citations``), never with all of its passage's,
+and a note taken from a later marker says so ("source: note 48, end of paragraph").
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Literal
 from api.schema import AnswerModel, CitationModel, HitModel, SearchResponse
 
 ExportFormat = Literal["text", "json", "csv", "markdown"]
+NOTE_LOST = "Note not available in the source."
 
 CSV_COLUMNS = (
     "rank",
@@ -32,7 +35,11 @@ CSV_COLUMNS = (
     "text",
     "footnotes",
     "urls",
+    "source",
+    "passage_footnotes",
 )
+"""``footnotes``, ``urls`` and ``source`` belong to the quote (the passage when there is none);
+``passage_footnotes`` lists every note whose marker falls in the passage."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +70,33 @@ def _answer_pages(answer: AnswerModel) -> str:
     return f"p. {getattr(answer, 'page_label', None) or answer.page}"
 
 
+def mark_of(c: CitationModel) -> str:
+    """A note's mark as the document prints it: its label ("*", "a") or its number."""
+    return c.label or str(c.n)
+
+
 def _note_line(c: CitationModel) -> str:
-    note = c.note if c.note is not None else "Note not available in the source."
-    return " ".join([f"[{c.n}]", note, *c.urls])
+    note = c.note if c.note is not None else NOTE_LOST
+    return " ".join([f"[{mark_of(c)}]", note, *c.urls])
+
+
+def _notes_cell(citations: Sequence[CitationModel]) -> str:
+    return " | ".join(
+        f"[{mark_of(c)}] {c.note if c.note is not None else NOTE_LOST}" for c in citations
+    )
+
+
+def attribution_line(citations: Sequence[CitationModel], attribution: str | None) -> str:
+    """How a quote's notes were found, in words; empty when its notes are its own markers' or
+    it has none.
+
+    >>> attribution_line([CitationModel(n=48, note=None, urls=[], offset=130)], "end of paragraph")
+    'source: note 48, end of paragraph'
+    """
+    if not citations or attribution in (None, "in the sentence"):
+        return ""
+    marks = ", ".join(mark_of(c) for c in citations)
+    return f"source: {'note' if len(citations) == 1 else 'notes'} {marks}, {attribution}"
 
 
 def _source_line(doc: DocInfo, pages: str) -> str:
@@ -75,29 +106,48 @@ def _source_line(doc: DocInfo, pages: str) -> str:
 
 @dataclass(frozen=True)
 class Quoted:
-    """One thing to cite: a sentence, where it is, and the footnotes that source it."""
+    """One thing to cite: a sentence, where it is, the footnotes that source it and how they
+    were found (``HighlightModel.attribution``)."""
 
     sentence: str
     doc: DocInfo
     pages: str
     citations: Sequence[CitationModel]
+    attribution: str | None = None
+
+    @property
+    def credit(self) -> str:
+        """``Source: note 48, end of paragraph`` (capitalised ``attribution_line``), or empty."""
+        line = attribution_line(self.citations, self.attribution)
+        return line[:1].upper() + line[1:]
 
 
 def quoted_hit(hit: HitModel, doc: DocInfo | None = None) -> Quoted:
-    """A hit cited by its answering sentence (the passage when there is none)."""
-    sentence = hit.highlight.text if hit.highlight else hit.text
-    return Quoted(sentence.strip(), doc or DocInfo(hit.title), _hit_pages(hit), hit.citations)
+    """A hit cited by its answering sentence and that sentence's notes (the passage and all
+    its notes when there is none)."""
+    doc = doc or DocInfo(hit.title)
+    if hit.highlight is None:
+        return Quoted(hit.text.strip(), doc, _hit_pages(hit), hit.citations)
+    h = hit.highlight
+    return Quoted(h.text.strip(), doc, _hit_pages(hit), h.citations, h.attribution)
 
 
 def quoted_answer(answer: AnswerModel, doc: DocInfo | None = None) -> Quoted:
     return Quoted(
-        answer.text.strip(), doc or DocInfo(answer.title), _answer_pages(answer), answer.citations
+        answer.text.strip(),
+        doc or DocInfo(answer.title),
+        _answer_pages(answer),
+        answer.citations,
+        answer.attribution,
     )
 
 
 def citation_text(q: Quoted) -> str:
-    """Plain text: the quoted sentence, its source line, one line per footnote with its URLs."""
+    """Plain text: the quoted sentence, its source line, how its notes were found when not
+    from its own markers, one line per footnote with its URLs."""
     lines = [f"“{q.sentence}”", f"— {_source_line(q.doc, q.pages)}"]
+    if q.credit:
+        lines.append(q.credit)
     lines += [_note_line(c) for c in q.citations]
     return "\n".join(lines)
 
@@ -108,9 +158,11 @@ def citation_markdown(q: Quoted) -> str:
     lines = [f"> {q.sentence}", "", f"— {source}"]
     if q.citations:
         lines.append("")
+        if q.credit:
+            lines += [f"*{q.credit}.*", ""]
         for c in q.citations:
-            note = c.note if c.note is not None else "*Note not available in the source.*"
-            lines.append(" ".join([f"- [{c.n}]", note, *(f"<{u}>" for u in c.urls)]))
+            note = c.note if c.note is not None else f"*{NOTE_LOST}*"
+            lines.append(" ".join([f"- [{mark_of(c)}]", note, *(f"<{u}>" for u in c.urls)]))
     return "\n".join(lines)
 
 
@@ -119,12 +171,14 @@ def _doc(docs: Mapping[str, DocInfo], doc_id: str, title: str) -> DocInfo:
 
 
 def results_csv(response: SearchResponse, docs: Mapping[str, DocInfo]) -> str:
-    """One row per hit, ``CSV_COLUMNS``; footnotes as ``[n] note`` joined by `` | ``."""
+    """One row per hit, ``CSV_COLUMNS``; footnotes as ``[n] note`` joined by `` | ``; the
+    footnotes of the quote (the highlighted sentence), then all of the passage's."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for hit in response.results:
         doc = _doc(docs, hit.doc_id, hit.title)
+        quoted = quoted_hit(hit, doc)
         writer.writerow(
             [
                 hit.rank,
@@ -139,11 +193,10 @@ def results_csv(response: SearchResponse, docs: Mapping[str, DocInfo]) -> str:
                 f"{hit.score:.6g}",
                 hit.highlight.text if hit.highlight else "",
                 hit.text,
-                " | ".join(
-                    f"[{c.n}] {c.note if c.note is not None else 'Note not available in the source.'}"
-                    for c in hit.citations
-                ),
-                " ".join(u for c in hit.citations for u in c.urls),
+                _notes_cell(quoted.citations),
+                " ".join(u for c in quoted.citations for u in c.urls),
+                attribution_line(quoted.citations, quoted.attribution),
+                _notes_cell(hit.citations),
             ]
         )
     return out.getvalue()

@@ -6,14 +6,31 @@ from dataclasses import asdict
 
 from pydantic import BaseModel, Field
 
-from retrieval.hits import SearchResult
+from retrieval.hits import Attribution, SearchResult
 
 
 class CitationModel(BaseModel):
-    n: int = Field(description="Footnote number as printed in the document.")
+    n: int = Field(description="Footnote number: the note's place in the document's notes.")
     note: str | None = Field(description="The note's text; null when lost in extraction.")
     urls: list[str] = Field(description="Links found in the note, repaired.")
-    offset: int = Field(description="Position of the marker in the passage (or sentence) text.")
+    offset: int = Field(
+        description="Position of the marker in the passage text; in a sentence's citations, "
+        "relative to the sentence's start (past its end when the note was taken from a later "
+        "marker: see attribution)."
+    )
+    label: str = Field(
+        default="",
+        description='The note\'s mark as printed when it is not its number ("*", "a", "iv"); '
+        "show it in place of n when not empty.",
+    )
+
+
+ATTRIBUTION_DESCRIPTION = (
+    "How the sentence's citations were found: 'in the sentence' (a marker inside it or right "
+    "after its full stop), 'closing the quotation' (a marker closing the quotation it is part "
+    "of), 'end of paragraph' (no marker of its own: the first note after it in its paragraph; "
+    "say so when quoting it); null when no note sources the sentence."
+)
 
 
 class HighlightModel(BaseModel):
@@ -21,6 +38,12 @@ class HighlightModel(BaseModel):
     start: int
     end: int
     score: float
+    citations: list[CitationModel] = Field(
+        default_factory=list,
+        description="The notes that source this sentence (not all of the passage's): what "
+        "copy citation and the exports quote with it.",
+    )
+    attribution: Attribution | None = Field(default=None, description=ATTRIBUTION_DESCRIPTION)
 
 
 class RetrieverScoreModel(BaseModel):
@@ -62,8 +85,12 @@ class HitModel(BaseModel):
     page_end: int
     char_start: int = Field(description="Start of the passage in the source text.")
     char_end: int
-    highlight: HighlightModel | None
-    citations: list[CitationModel]
+    highlight: HighlightModel | None = Field(
+        description="The passage's sentence that best answers the query, with its own notes."
+    )
+    citations: list[CitationModel] = Field(
+        description="All the notes whose markers fall in the passage, offsets in its text."
+    )
     also_in: list[SourceModel] = Field(
         default_factory=list, description="The same passage in other documents."
     )
@@ -76,6 +103,12 @@ class HitModel(BaseModel):
     attachment_of: DocumentLinkModel | None = Field(
         default=None, description="The e-mail this passage's document was attached to, or null."
     )
+    matched_note: CitationModel | None = Field(
+        default=None,
+        description="The note this passage was found through: one of its citations whose note, "
+        "not the passage's text, holds what the query asked for (words only a note has, or a "
+        "cites: value); shown as 'cited in note 12: ...'. Null otherwise.",
+    )
 
 
 class AnswerModel(BaseModel):
@@ -87,7 +120,10 @@ class AnswerModel(BaseModel):
     page: int
     start: int
     end: int
-    citations: list[CitationModel]
+    citations: list[CitationModel] = Field(
+        description="The notes that source the answer sentence (not all of its passage's)."
+    )
+    attribution: Attribution | None = Field(default=None, description=ATTRIBUTION_DESCRIPTION)
     page_label: str = Field(default="", description="The page number printed on page.")
     confidence: str = Field(
         default="partial match",
@@ -115,8 +151,9 @@ class SearchResponse(BaseModel):
     )
     missing: list[str] = Field(
         default_factory=list,
-        description="Words of the query that no document holds (the answer is null when they "
-        "decide it: not found in these documents).",
+        description="Words of the query that no document or note holds (the answer is null when "
+        "they decide it: not found in these documents), and its cites: values no note cites "
+        "(written as in the query, e.g. 'cites:belta.bz': then no passage is returned).",
     )
 
     @classmethod

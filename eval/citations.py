@@ -1,9 +1,9 @@
 """Does a passage cite the footnotes that source a question's answer, with their notes?
 
-The question set lists, for each key, the footnote numbers that source the key's sentence. In the
-reports the marker usually sits in that sentence, but a quotation of several sentences carries
-one marker after its closing quote (``... is promising..."[53]``), so when the key's sentence has
-no marker the first group of markers after it in the same paragraph is taken instead.
+The question set lists, for each key, the footnote numbers that source the key's sentence. They
+are found as everywhere else a sentence is quoted (``retrieval.sentence_citations``): the
+markers in or right after the key's sentences; else the marker closing the quotation they are
+part of (``... is promising..."[53]``); else the note that closes their paragraph.
 """
 
 from __future__ import annotations
@@ -13,17 +13,14 @@ from collections.abc import Collection, Mapping, Sequence
 from eval.qa import QAItem, key_spans
 from index.records import Citation
 from index.text.sentences import split_sentences
-
-MARKER_GROUP_GAP = 3
-"""Markers at most this many characters apart form one group (``...[5][6]`` or ``5, 6``)."""
+from retrieval.sentence_citations import cite_sentence
 
 
 def key_citations(text: str, citations: Sequence[Citation], key: str) -> list[Citation] | None:
-    """The citations of a passage that source the sentence holding ``key``; None without the key.
+    """The citations of a passage that source the sentences holding ``key``; None without the key.
 
-    ``citations`` carry marker offsets into ``text`` (as ``Chunk.citations`` do). Markers inside
-    the sentences the key spans count; when there are none, the first group of markers after
-    those sentences and before the paragraph ends.
+    ``citations`` carry marker offsets into ``text`` (as ``Chunk.citations`` do); the ones
+    returned are relative to the first of those sentences.
 
     >>> text = 'Intro. Said "one thing. And another." More.'
     >>> cites = [Citation(1, "A", [], 6), Citation(2, "B", [], 37)]
@@ -38,21 +35,7 @@ def key_citations(text: str, citations: Sequence[Citation], key: str) -> list[Ci
     # A marker removed right after a full stop sits at the sentence's end offset: ends inclusive.
     first = next((s for s, e in sentences if key_start <= e), key_start)
     last = next((e for s, e in sentences if key_end <= e), len(text))
-    inside = sorted((c for c in citations if first <= c.offset <= last), key=lambda c: c.offset)
-    if inside:
-        return inside
-    paragraph_end = text.find("\n\n", last)
-    if paragraph_end < 0:
-        paragraph_end = len(text)
-    after = sorted(
-        (c for c in citations if last < c.offset <= paragraph_end), key=lambda c: c.offset
-    )
-    group = after[:1]
-    for citation in after[1:]:
-        if citation.offset - group[-1].offset > MARKER_GROUP_GAP:
-            break
-        group.append(citation)
-    return group
+    return cite_sentence(text, citations, first, last).citations
 
 
 def cites_correctly(

@@ -18,6 +18,7 @@ import numpy as np
 
 from index.records import Citation
 from retrieval.hits import Highlight
+from retrieval.sentence_citations import cite_sentence
 
 SIMILARITY_WEIGHT = 0.7
 OVERLAP_WEIGHT = 0.3
@@ -47,60 +48,26 @@ def score_sentences(
 
 
 def best_highlight(
-    text: str, spans: Sequence[tuple[int, int]], scores: Sequence[float]
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    scores: Sequence[float],
+    citations: Sequence[Citation],
 ) -> Highlight | None:
-    """The highest-scoring sentence of a passage, with its offsets in the passage."""
+    """The highest-scoring sentence of a passage, with its offsets in the passage and the notes
+    of ``citations`` (the passage's) that source it."""
     if not spans:
         return None
     best = max(range(len(spans)), key=lambda i: scores[i])
     start, end = spans[best]
-    return Highlight(text=text[start:end], start=start, end=end, score=round(scores[best], 4))
-
-
-def citations_within(citations: Sequence[Citation], start: int, end: int) -> list[Citation]:
-    """Citations whose marker falls in ``start..end``, with offsets relative to ``start``."""
-    return [
-        Citation(c.n, c.note, list(c.urls), c.offset - start)
-        for c in citations
-        if start <= c.offset <= end
-    ]
-
-
-_QUOTES = frozenset('"“”«»')
-
-
-def sentence_citations(
-    text: str, citations: Sequence[Citation], start: int, end: int
-) -> list[Citation]:
-    """The footnotes that source the sentence ``text[start:end]``, offsets relative to ``start``.
-
-    Its own markers first. A sentence without one that sits inside a quotation is sourced by the
-    marker that closes the quotation (reports cite a quoted passage once, after its last
-    sentence), so the first marker after it in the same paragraph is taken then.
-    """
-    own = citations_within(citations, start, end)
-    if own:
-        return own
-    paragraph_start = text.rfind("\n\n", 0, start) + 1
-    paragraph_end = text.find("\n\n", end)
-    paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
-    # A marker closes a quotation, so count quotes since the last marker in the paragraph.
-    since = max([c.offset for c in citations if paragraph_start <= c.offset < start], default=-1)
-    region_start = max(paragraph_start, since)
-    quotes = sum(1 for ch in text[region_start:end] if ch in _QUOTES)
-    closes_quote = text[start:end].rstrip(".!? ")[-1:] in _QUOTES
-    if quotes % 2 == 0 and not closes_quote:
-        return []
-    if quotes % 2 == 0:
-        # Extraction sometimes drops a marker a word late: 'enterprises". As 109these'.
-        paragraph_end = min(paragraph_end, end + 4)
-    following = sorted(
-        (c for c in citations if end < c.offset <= paragraph_end), key=lambda c: c.offset
+    sourced = cite_sentence(text, citations, start, end)
+    return Highlight(
+        text=text[start:end],
+        start=start,
+        end=end,
+        score=round(scores[best], 4),
+        citations=sourced.citations,
+        attribution=sourced.attribution,
     )
-    if not following:
-        return []
-    first = following[0]
-    return [Citation(first.n, first.note, list(first.urls), first.offset - start)]
 
 
 # ---- what kind of answer a question asks for, and whether a sentence can hold it ---------------

@@ -50,14 +50,17 @@ def dense_lists(
     vectors: Mapping[str, np.ndarray],
     depth: int,
     doc_ids: Sequence[str] | None = None,
+    cites: Sequence[str] = (),
 ) -> dict[str, list[tuple[str, float]]]:
-    """Each dense list, ``depth`` deep within ``doc_ids``, searched with its query vector
-    (``vectors``: list name -> query vector, "dense" the first model's, any other the second
-    model's). The searcher's first search, and its search again after feedback."""
+    """Each dense list, ``depth`` deep within ``doc_ids`` (and the passages whose notes hold the
+    ``cites`` terms), searched with its query vector (``vectors``: list name -> query vector,
+    "dense" the first model's, any other the second model's). The searcher's first search, and
+    its search again after feedback."""
     lists = {}
     for name, vector in vectors.items():
         search = store.vector_search if name == FIRST_MODEL else store.second_vector_search
-        lists[name] = [(s.chunk_id, s.score) for s in search(vector, depth, doc_ids)]
+        found = search(vector, depth, doc_ids, cites=cites)
+        lists[name] = [(s.chunk_id, s.score) for s in found]
     return lists
 
 
@@ -68,6 +71,7 @@ def feedback_lists(
     weight: float,
     depth: int,
     doc_ids: Sequence[str] | None = None,
+    cites: Sequence[str] = (),
 ) -> dict[str, list[tuple[str, float]]]:
     """``dense_lists`` with each query vector moved toward the ``top`` passages' stored
     vectors (``feedback_vector``)."""
@@ -75,4 +79,4 @@ def feedback_lists(
         name: feedback_vector(vector, store.chunk_vectors(top, second=name != FIRST_MODEL), weight)
         for name, vector in vectors.items()
     }
-    return dense_lists(store, moved, depth, doc_ids)
+    return dense_lists(store, moved, depth, doc_ids, cites)

@@ -50,6 +50,31 @@ def weighted_score_fusion(
     return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
+def weighted_score_sum(
+    scored: Mapping[str, Sequence[tuple[str, float]]], weights: Mapping[str, float]
+) -> list[tuple[str, float]]:
+    """A weighted sum of raw scores, for lists on one scale: BM25 of a passage's fields (its own
+    text, and the notes it cites) with the notes down-weighted.
+
+    The linear combination of per-field BM25 scores, the baseline of Robertson, Zaragoza and
+    Taylor (2004), "Simple BM25 extension to multiple weighted fields", CIKM: unlike BM25F it lets
+    a term's weight in the notes add to its weight in the text, which a short field should not
+    overrule when the weight is small. No normalisation: a list that matches weakly adds little.
+    An item a list did not return gets 0 from it; ties keep the order items were first met in.
+
+    >>> weighted_score_sum({"text": [("x", 2.0)], "notes": [("y", 3.0), ("x", 1.0)]},
+    ...                    {"text": 1.0, "notes": 0.5})
+    [('x', 2.5), ('y', 1.5)]
+    """
+    fused: dict[str, float] = {}
+    for name, pairs in scored.items():
+        weight = weights.get(name, 0.0)
+        for item, score in pairs:
+            fused[item] = fused.get(item, 0.0) + weight * score
+    order = {item: i for i, item in enumerate(fused)}
+    return sorted(fused.items(), key=lambda pair: (-pair[1], order[pair[0]]))
+
+
 def is_cyrillic(text: str) -> bool:
     """True when most letters of ``text`` are Cyrillic.
 

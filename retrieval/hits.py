@@ -9,6 +9,18 @@ from index.records import Citation
 
 Mode = Literal["bm25", "dense", "hybrid"]
 Fusion = Literal["rrf", "weighted"]
+# How a sentence's notes were found (retrieval/sentence_citations.py): a marker in it or right
+# after it, the marker closing the quotation it is part of, or the next note of its paragraph.
+Attribution = Literal["in the sentence", "closing the quotation", "end of paragraph"]
+
+
+@dataclass
+class SentenceCitations:
+    """The notes that source one sentence (offsets relative to its start; past its end when
+    taken from a later marker), and how they were attributed (None: no note sources it)."""
+
+    citations: list[Citation]
+    attribution: Attribution | None
 
 
 @dataclass
@@ -19,6 +31,9 @@ class Highlight:
     start: int
     end: int
     score: float
+    # The notes that source the sentence (retrieval/sentence_citations.py), offsets from start.
+    citations: list[Citation] = field(default_factory=list)
+    attribution: Attribution | None = None
 
 
 @dataclass
@@ -74,6 +89,9 @@ class Hit:
     page_label_start: str = ""  # the page numbers printed on the pages (retrieval/printed_pages.py)
     page_label_end: str = ""
     attachment_of: DocumentLink | None = None  # the message a passage's document came with
+    # The note the hit was found through: its notes, not its text, hold what the query asked for
+    # (a word no sentence of it has, or a cites: value). Shown as "cited in note 12: ...".
+    matched_note: Citation | None = None
 
 
 @dataclass
@@ -88,9 +106,10 @@ class Answer:
     page: int
     start: int  # offsets of the sentence in the passage text
     end: int
-    citations: list[Citation]
+    citations: list[Citation]  # the sentence's sources (retrieval/sentence_citations.py)
     confidence: Literal["strong match", "partial match"] = "partial match"
     page_label: str = ""  # the page number printed on ``page``
+    attribution: Attribution | None = None
 
 
 @dataclass
@@ -108,5 +127,6 @@ class SearchResult:
     # the query actually searched when the original found too little (None: the original).
     suggestion: str | None = None
     searched_for: str | None = None
-    # The query's words no document holds ("Brazil"): named to the user, and a reason to abstain.
+    # The query's words no document holds, nor any note ("Brazil"): named to the user, and a
+    # reason to abstain; and its cites: values no note cites, as typed ("cites:belta.bz").
     missing: list[str] = field(default_factory=list)

@@ -8,6 +8,12 @@ vocabulary, and test passages against the plan. Pure functions; the searcher doe
     tract*                 words starting with "tract" (at least two letters before the *)
     tractr~, tractr~1      words within edit distance 2 (or 1) of "tractr"
     doc:ID                 only this document (several doc: filters: any of them)
+    cites:belta.by         only passages whose notes link to belta.by (retrieval.cites)
+    cites:Pivovar          only passages whose notes name Pivovar (cites:"two words" too);
+                           several cites: filters: all of them; -cites: leaves them out
+
+A query may be ``cites:`` filters alone ("which claims cite BelTA?"): the passages are then ranked
+by their notes. A query of doc: filters or exclusions alone is refused: it asks for nothing.
 
 Words are matched as BM25 terms (``index.text.tokenize``): stemmed, romanised, stop words out, so
 ``-tractors`` also excludes "tractor" and a phrase's stop words only hold their place.
@@ -23,8 +29,10 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from index.records import Citation
 from index.text.lexicon import english_words
 from index.text.tokenize import TermAt, romanise, terms_at, tokenize
+from retrieval.cites import CiteMatch, plan_cite
 
 PREFIX_EXPANSIONS = 50  # most frequent vocabulary terms a prefix stands for
 FUZZY_EXPANSIONS = 20
@@ -36,6 +44,7 @@ _LETTERS = re.compile(r"[^\W_]")
 _WORDS = re.compile(r"[^\W_]+")
 SYNTAX_HELP = (
     '"exact phrase"  -word or NOT word  a OR b  prefix*  word~ (spelling)  doc:ID (one document)'
+    "  cites:belta.by or cites:Pivovar (passages whose notes cite it)"
 )
 
 
@@ -76,12 +85,23 @@ class DocFilter:
     doc_id: str
 
 
+@dataclass(frozen=True)
+class CitesFilter:
+    """``cites:belta.by``, ``cites:Pivovar`` or ``cites:"World Bank"`` (``phrase``)."""
+
+    text: str
+    start: int  # the whole filter's span in the query, so a suggestion can replace it
+    end: int
+    phrase: bool = False
+
+
 Atom = Word | Phrase | Prefix | Fuzzy
+Narrowing = DocFilter | CitesFilter
 
 
 @dataclass(frozen=True)
 class Not:
-    operand: Atom | DocFilter
+    operand: Atom | Narrowing
 
 
 @dataclass(frozen=True)
@@ -89,7 +109,7 @@ class AnyOf:
     alternatives: tuple[Atom, ...]
 
 
-Clause = Atom | DocFilter | Not | AnyOf
+Clause = Atom | Narrowing | Not | AnyOf
 
 
 @dataclass(frozen=True)
@@ -134,12 +154,25 @@ def _lex(text: str) -> list[tuple[str, str, int, int]]:
             j = i
             while j < n and not text[j].isspace() and text[j] != '"':
                 j += 1
+            close = text.find('"', j + 1) if j < n and text[j] == '"' else -1
+            if text[i:j].lower() == "cites:" and close > j:  # cites:"World Bank"
+                tokens.append(("cites", text[j + 1 : close], i, close + 1))
+                i = close + 1
+                continue
             tokens.append(("bare", text[i:j], i, j))
             i = j
     return tokens
 
 
-def _atom(kind: str, value: str, start: int, end: int) -> Atom | DocFilter:
+def _atom(kind: str, value: str, start: int, end: int) -> Atom | Narrowing:
+    if kind == "cites" or value.lower().startswith("cites:"):
+        quoted = kind == "cites"
+        cited = value if quoted else value[6:]
+        if not cited.strip():
+            raise QueryError(
+                "cites: needs a domain or a name, e.g. cites:belta.by or cites:Pivovar"
+            )
+        return CitesFilter(cited, start, end, phrase=quoted)
     if kind == "phrase":
         if not tokenize(value):
             raise QueryError(
@@ -217,6 +250,8 @@ def parse_query(text: str) -> Query:
                 raise QueryError(
                     "OR joins words or phrases; for several documents write doc:A doc:B"
                 )
+            if isinstance(atom, CitesFilter):
+                raise QueryError("OR joins words or phrases, not cites: filters")
             previous = clauses.pop()
             before = previous.alternatives if isinstance(previous, AnyOf) else (previous,)
             clauses.append(AnyOf((*before, atom)))
@@ -326,11 +361,35 @@ class QueryPlan:
     excluded: tuple[Match, ...] = ()
     doc_ids: frozenset[str] | None = None  # only these documents (None: all)
     excluded_docs: frozenset[str] = frozenset()
+    cites: tuple[CiteMatch, ...] = ()  # each one a note of the passage must be
+    excluded_cites: tuple[CiteMatch, ...] = ()  # none of the passage's notes may be these
 
     @property
     def filters(self) -> bool:
-        """True when candidates must be checked against the passage text."""
-        return bool(self.required or self.excluded)
+        """True when candidates must be checked against the passage text or its notes (a
+        ``cites:`` of one key is the store's filter alone)."""
+        return bool(
+            self.required
+            or self.excluded
+            or self.excluded_cites
+            or any(len(c.keys) > 1 for c in self.cites)
+        )
+
+    @property
+    def cite_keys(self) -> tuple[str, ...]:
+        """The note terms every passage must hold: the store's ``cites`` filter."""
+        return tuple(dict.fromkeys(key for cite in self.cites for key in cite.keys))
+
+    @property
+    def narrows_only(self) -> bool:
+        """A query of ``cites:`` filters alone: ranked by the passages' notes, no words."""
+        return not self.dense_text and bool(self.cites)
+
+    def admits_notes(self, citations: Sequence[Citation]) -> bool:
+        """True when each ``cites:`` names one of the passage's notes and no ``-cites:`` any."""
+        if any(c.first_note(citations) is not None for c in self.excluded_cites):
+            return False
+        return all(c.first_note(citations) is not None for c in self.cites)
 
     def admits(self, passage: Sequence[TermAt]) -> bool:
         """True when a passage (its ``terms_at``) has every required match and no excluded one.
@@ -398,10 +457,27 @@ def _closest_id(doc_id: str, known: Collection[str]) -> str:
     return f"; did you mean doc:{best[0]}?" if best else ""
 
 
-def plan_query(query: Query, vocabulary: Vocabulary, documents: Collection[str]) -> QueryPlan:
-    """Turn a parsed query into BM25 terms, the dense text and the passage filters.
+def _cite(cited: CitesFilter, notes: Mapping[str, int]) -> CiteMatch:
+    planned = plan_cite(cited.text, notes, phrase=cited.phrase)
+    if planned is None:
+        raise QueryError(
+            f"'cites:{cited.text}' is too common a word to look for in notes: use a name or a "
+            "domain, e.g. cites:Pivovar or cites:belta.by"
+        )
+    return planned
 
-    Raises QueryError for an unknown ``doc:`` and for a query that only excludes or narrows.
+
+def plan_query(
+    query: Query,
+    vocabulary: Vocabulary,
+    documents: Collection[str],
+    notes: Vocabulary | None = None,
+) -> QueryPlan:
+    """Turn a parsed query into BM25 terms, the dense text and the passage filters; ``notes``:
+    the vocabulary of the passages' notes (``cites:`` values are planned against it).
+
+    Raises QueryError for an unknown ``doc:`` and for a query that only excludes or narrows by
+    document (``cites:`` filters alone are a question: which passages cite this?).
     """
     terms: list[str] = []
     dense: list[str] = []
@@ -410,6 +486,9 @@ def plan_query(query: Query, vocabulary: Vocabulary, documents: Collection[str])
     excluded: list[Match] = []
     doc_ids: set[str] = set()
     excluded_docs: set[str] = set()
+    cites: list[CiteMatch] = []
+    excluded_cites: list[CiteMatch] = []
+    note_terms = notes.frequencies if notes is not None else {}
 
     def positive(atom: Atom) -> None:
         if isinstance(atom, Prefix | Fuzzy):
@@ -428,9 +507,13 @@ def plan_query(query: Query, vocabulary: Vocabulary, documents: Collection[str])
     for clause in query.clauses:
         if isinstance(clause, DocFilter):
             doc_ids.add(document(clause.doc_id))
+        elif isinstance(clause, CitesFilter):
+            cites.append(_cite(clause, note_terms))
         elif isinstance(clause, Not):
             if isinstance(clause.operand, DocFilter):
                 excluded_docs.add(document(clause.operand.doc_id))
+            elif isinstance(clause.operand, CitesFilter):
+                excluded_cites.append(_cite(clause.operand, note_terms))
             else:
                 excluded.append(_match(clause.operand, vocabulary, expansions))
         elif isinstance(clause, AnyOf):
@@ -448,7 +531,7 @@ def plan_query(query: Query, vocabulary: Vocabulary, documents: Collection[str])
             positive(clause)
             if isinstance(clause, Phrase):
                 required.append((_match(clause, vocabulary, expansions),))
-    if not dense:
+    if not dense and not cites:
         raise QueryError("the query only excludes or narrows: add a word or phrase to search for")
     if doc_ids and doc_ids <= excluded_docs:
         raise QueryError("every doc: filter is also excluded with -doc:: remove one of them")
@@ -460,6 +543,8 @@ def plan_query(query: Query, vocabulary: Vocabulary, documents: Collection[str])
         excluded=tuple(excluded),
         doc_ids=frozenset(doc_ids - excluded_docs) if doc_ids else None,
         excluded_docs=frozenset(excluded_docs),
+        cites=tuple(cites),
+        excluded_cites=tuple(excluded_cites),
     )
 
 
@@ -479,13 +564,16 @@ def max_edits(word: str) -> int:
     return 1 if len(word) < 6 else 2
 
 
-def spelling_corrections(query: Query, vocabulary: Vocabulary) -> list[Correction]:
+def spelling_corrections(
+    query: Query, vocabulary: Vocabulary, notes: Collection[str] = ()
+) -> list[Correction]:
     """For each plain query word absent from the collection, the closest term it has, if any.
 
     Closest means fewest edits (to the typed word or its term), then the most documents. A real
     English word that the collection lacks ("Brazil") is left alone: it is missing, not misspelt;
     so are words in other scripts than Latin (the reports are English: a Russian word is not a
-    misspelt English one).
+    misspelt English one), and words the passages' notes hold (``notes``: "Pivovar", an author
+    the notes name, is found through them).
 
     >>> vocab = Vocabulary({"tractor": 12, "export": 40, "africa": 25, "african": 9})
     >>> [(c.word.text, c.term) for c in spelling_corrections(parse_query("tractr exports afrika?"), vocab)]
@@ -500,7 +588,7 @@ def spelling_corrections(query: Query, vocabulary: Vocabulary) -> list[Correctio
         match = letters[0]
         typed = romanise(match.group().lower())
         found = tokenize(match.group())
-        if not found or found[0] in vocabulary or typed in lexicon:
+        if not found or found[0] in vocabulary or found[0] in notes or typed in lexicon:
             continue
         if not typed.isalpha() or len(typed) < 3 or any(ch >= "\u0250" for ch in match.group()):
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import functools
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -24,12 +25,13 @@ from index.models.embedder import Embedder
 from index.models.encoder import Encoder
 from index.models.passage_vectors import chunk_sentences
 from index.models.specs import short_name
-from index.records import Chunk, ChunkSentences, ParsedDocument
+from index.records import Chunk, ChunkSentences, Citation, ParsedDocument
 from index.stores.base import IndexMismatch, ModelInfo, StoreReader
 from index.stores.factory import Location, open_reader, recorded_model
 from index.text.tokenize import terms_at, tokenize
 from retrieval.answer import (
     ANSWER_THRESHOLD,
+    STRONG_MATCH,
     answer_score,
     bare_word,
     best_highlight,
@@ -41,12 +43,17 @@ from retrieval.answer import (
     missing_names,
     missing_share,
     score_sentences,
-    sentence_citations,
     term_coverage,
 )
+from retrieval.cites import CiteMatch, closest_domain, note_for_terms
 from retrieval.dedupe import Shingles, duplicates_among, shingles
 from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, dense_lists, feedback_lists
-from retrieval.fusion import is_cyrillic, reciprocal_rank_fusion, weighted_score_fusion
+from retrieval.fusion import (
+    is_cyrillic,
+    reciprocal_rank_fusion,
+    weighted_score_fusion,
+    weighted_score_sum,
+)
 from retrieval.hits import (
     Answer,
     DocumentLink,
@@ -60,20 +67,25 @@ from retrieval.hits import (
 from retrieval.printed_pages import PageLabels
 from retrieval.query import (
     FEW_PASSAGES,
+    CitesFilter,
     Query,
     QueryError,
     QueryPlan,
     Vocabulary,
+    Word,
     apply_corrections,
     finds_little,
+    max_edits,
     narrow_documents,
     parse_query,
     plain_query,
     plan_query,
     spelled_from_passages,
     spelling_corrections,
+    surface_form,
 )
 from retrieval.rerank import CrossEncoderReranker
+from retrieval.sentence_citations import cite_sentence
 
 MAX_QUERY_CHARS = 500
 MAX_K = 100
@@ -90,6 +102,12 @@ SECOND_SHARE = 0.5
 MIN_DEPTH = 200
 # A query with filters (a phrase, -word, OR with a phrase) fetches deeper: some candidates fail.
 FILTER_DEPTH = 100
+# The lexical list is BM25 of a passage's text plus, for the query's words no passage says
+# ("Pivovar", an author only notes name), BM25 of the notes it cites times this weight
+# (retrieval.fusion.weighted_score_sum). Words the passages say are never looked up in notes: on
+# the question set every weight that let them lowered BM25's MRR@10 (docs/DECISIONS.md:
+# searchable notes).
+NOTE_WEIGHT = 1.0
 
 
 @dataclass
@@ -117,6 +135,10 @@ class SearchOptions:
     feedback_passages: int = FEEDBACK_PASSAGES
     feedback_weight: float = FEEDBACK_WEIGHT
     shingle_cache_size: int = 20_000  # about 2 KB a passage
+    # The notes' weight in the lexical list for words no passage says (NOTE_WEIGHT); 0 leaves
+    # notes out of ranking (a cites: filter still works, a cites:-only query is still ranked by
+    # its notes).
+    note_weight: float = NOTE_WEIGHT
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -134,6 +156,8 @@ class SearchOptions:
             raise ValueError("feedback_passages must be 0 or more")
         if self.feedback_weight < 0:
             raise ValueError("feedback_weight must be 0 or more")
+        if self.note_weight < 0:
+            raise ValueError("note_weight must be 0 or more")
 
 
 class Searcher:
@@ -204,7 +228,12 @@ class Searcher:
         started = time.perf_counter()
         query, mode, fusion, doc_filter = self._validate(query, k, offset, mode, fusion, doc_ids)
         plan, doc_filter, suggestion, searched_for = self._plan(query, doc_filter)
-        query_vector = self.embedder.encode_query(plan.dense_text)
+        # cites: filters alone have no words to embed: their passages are ranked by their notes.
+        query_vector = (
+            np.zeros(self.embedder.dimension, dtype=np.float32)
+            if plan.narrows_only
+            else self.embedder.encode_query(plan.dense_text)
+        )
         ranked, per_retriever, chunks = self._candidates(
             plan, query_vector, offset + k, mode, fusion, doc_filter
         )
@@ -215,6 +244,9 @@ class Searcher:
         # considered for the answer, and no model run beyond the query's embedding.
         sentences = self._sentences_of(
             [group[0][0] for group in shown + groups[:ANSWER_FROM_TOP]], chunks
+        )
+        reasons = self._matched_notes(
+            plan, [group[0][0] for group in shown + groups[:1]], chunks, mode
         )
         highlighted: set[tuple[str, str]] = set()
         hits = [
@@ -227,12 +259,21 @@ class Searcher:
                 query_terms,
                 query_vector,
                 highlighted,
+                reasons.get(group[0][0]),
             )
             for rank, group in enumerate(shown, start=offset + 1)
         ]
-        answer, missing = self._answer_and_missing(
-            query, mode, plan, groups[:ANSWER_FROM_TOP], chunks, sentences, query_vector
-        )
+        if plan.narrows_only or self._found_through_notes(plan, mode):
+            # "Which claims cite BelTA?", "Pivovar": the claim of the first passage citing it.
+            strong = plan.narrows_only  # a claim citing what was named is exactly what was asked
+            answer = self._cited_claim(groups[:1], chunks, sentences, reasons, strong=strong)
+            missing: list[str] = []
+        else:
+            answer, missing = self._answer_and_missing(
+                query, mode, plan, groups[:ANSWER_FROM_TOP], chunks, sentences, query_vector
+            )
+        # A cites: value no note holds matches no passage (the store's filter): ``missing`` says so.
+        missing += [cite.shown for cite in plan.cites if not cite.known]
         result = SearchResult(
             query=query,
             mode=mode,
@@ -254,6 +295,11 @@ class Searcher:
         """The collection's BM25 terms, read once (a new index comes with a new Searcher)."""
         return Vocabulary(self.store.vocabulary())
 
+    @functools.cached_property
+    def note_vocabulary(self) -> Vocabulary:
+        """The terms of the passages' notes (words and domains), read once."""
+        return Vocabulary(self.store.note_vocabulary())
+
     # ---- stages ------------------------------------------------------------------------------
 
     def _plan(
@@ -262,20 +308,67 @@ class Searcher:
         """The query's plan and documents, and "did you mean": the query with words no passage
         has corrected, searched instead when the query as typed finds little."""
         parsed = self._parse(query)
-        plan = plan_query(parsed, self.vocabulary, self.titles)
+        notes = self.note_vocabulary
+        plan = plan_query(parsed, self.vocabulary, self.titles, notes)
         documents = narrow_documents(doc_filter, plan, self.titles)
         if not self.options.syntax:
             return plan, documents, None, None
-        corrections = spelling_corrections(parsed, self.vocabulary)
+        if any(not cite.known for cite in plan.cites):
+            return plan, documents, self._cites_suggestion(query, parsed, plan), None
+        corrections = spelling_corrections(parsed, self.vocabulary, notes.frequencies)
         fixes = spelled_from_passages(corrections, self._texts_with) if corrections else []
         if not fixes:
             return plan, documents, None, None
         suggestion = apply_corrections(query, fixes)
-        matches = len(self.store.bm25_search(plan.bm25_terms, FEW_PASSAGES, documents))
-        if not finds_little(matches, len(fixes), len(parsed.words)):
+        found = self.store.bm25_search(
+            plan.bm25_terms, FEW_PASSAGES, documents, cites=plan.cite_keys
+        )
+        if not finds_little(len(found), len(fixes), len(parsed.words)):
             return plan, documents, suggestion, None
-        plan = plan_query(parse_query(suggestion), self.vocabulary, self.titles)
+        plan = plan_query(parse_query(suggestion), self.vocabulary, self.titles, notes)
         return plan, narrow_documents(doc_filter, plan, self.titles), suggestion, suggestion
+
+    def _cites_suggestion(self, query: str, parsed: Query, plan: QueryPlan) -> str | None:
+        """The query with each ``cites:`` value no note holds replaced by the closest one the
+        notes hold (a domain a note links to, a name's words as the notes spell them), or None
+        when one of them has none close."""
+        clauses = [c for c in parsed.clauses if isinstance(c, CitesFilter)]
+        fixes: list[tuple[Word, str]] = []
+        for clause, cite in zip(clauses, plan.cites, strict=True):
+            if cite.known:
+                continue
+            fixed = self._cite_fix(cite)
+            if fixed is None:
+                return None
+            shown = f'cites:"{fixed}"' if clause.phrase else f"cites:{fixed}"
+            fixes.append((Word(clause.text, clause.start, clause.end), shown))
+        return apply_corrections(query, fixes)
+
+    def _cite_fix(self, cite: CiteMatch) -> str | None:
+        """A ``cites:`` value the notes hold, closest to one they do not, or None."""
+        notes = self.note_vocabulary
+        if cite.domain:
+            return closest_domain(cite.keys[0], notes.frequencies)
+        fixes = []
+        for match in re.finditer(r"[^\W_]+", cite.text):
+            word = match.group()
+            terms = tokenize(word)
+            if not terms or terms[0] in notes:
+                continue
+            near = notes.near(word, max_edits(word), limit=1)
+            if not near:
+                return None
+            texts = self._note_texts_with(near[0])
+            fixes.append(
+                (Word(word, match.start(), match.end()), surface_form(word, near[0], texts))
+            )
+        return apply_corrections(cite.text, fixes)
+
+    def _note_texts_with(self, term: str) -> list[str]:
+        """A few note texts holding a term (to show a suggestion as the notes spell it)."""
+        found = self.store.note_search([term], 3)
+        chunks = self.store.get_chunks([h.chunk_id for h in found])
+        return [c.note for chunk in chunks for c in chunk.citations if c.note]
 
     def _candidates(
         self,
@@ -290,20 +383,16 @@ class Searcher:
         retriever, and the chunks ranked (by id); passages the plan's filters refuse are out."""
         depth = max(self.options.min_depth, 2 * wanted)
         depth = max(depth, FILTER_DEPTH) if plan.filters else depth
-        ranked, per_retriever = self._rank(
-            plan.dense_text,
-            query_vector,
-            depth,
-            mode,
-            fusion,
-            doc_filter,
-            plan.bm25_terms,
-            filtered=bool(plan.filters),
-        )
+        ranked, per_retriever = self._rank(plan, query_vector, depth, mode, fusion, doc_filter)
         chunks = {c.chunk_id: c for c in self.store.get_chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]
-        if plan.filters:  # phrases, exclusions: checked on each candidate's words
-            ranked = [pair for pair in ranked if plan.admits(terms_at(chunks[pair[0]].text))]
+        if plan.filters:  # phrases, exclusions: checked on each candidate's words and notes
+            ranked = [
+                (cid, score)
+                for cid, score in ranked
+                if plan.admits(terms_at(chunks[cid].text))
+                and plan.admits_notes(chunks[cid].citations)
+            ]
         return ranked, per_retriever, chunks
 
     def _answer_and_missing(
@@ -321,7 +410,10 @@ class Searcher:
         # alone: its words are not the collection's, so none is "missing" and none is covered.
         by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
         term_counts = {} if by_meaning else self.store.term_counts(sorted(plan.bm25_terms))
-        missing = [] if by_meaning else self._missing_words(plan.dense_text, term_counts)
+        # A word only the notes hold is not missing: the passages citing them were found by it.
+        note_counts = {} if by_meaning else self.store.note_term_counts(sorted(plan.bm25_terms))
+        held = {t: n + note_counts.get(t, 0) for t, n in term_counts.items()}
+        missing = [] if by_meaning else self._missing_words(plan.dense_text, held)
         answer = self._answer(
             plan.dense_text,
             top_groups,
@@ -332,6 +424,85 @@ class Searcher:
             missing_names(plan.dense_text, missing),
         )
         return answer, missing
+
+    def _notes_rank(self, mode: Mode, plan: QueryPlan) -> bool:
+        """Whether the notes took part in ranking this query's passages (``lexical_lists``)."""
+        return (
+            mode != "dense"
+            and self.options.note_weight > 0
+            and not (mode == "hybrid" and self._by_meaning_alone(plan.dense_text))
+        )
+
+    def _found_through_notes(self, plan: QueryPlan, mode: Mode) -> bool:
+        """Whether no passage holds any of the query's words and some of the notes they cite
+        do ("Pivovar", an author only notes name): its passages were found through notes."""
+        terms = sorted(set(plan.bm25_terms))
+        if not terms or not self._notes_rank(mode, plan) or len(self.unsaid(terms)) < len(terms):
+            return False
+        return any(self.store.note_term_counts(terms).values())
+
+    def _matched_notes(
+        self,
+        plan: QueryPlan,
+        chunk_ids: Sequence[str],
+        chunks: dict[str, Chunk],
+        mode: Mode,
+    ) -> dict[str, Citation]:
+        """The note each of these passages was found through, where one was: the note a
+        ``cites:`` value names, else (when notes ranked) the note holding the query's words no
+        passage says."""
+        reasons: dict[str, Citation] = {}
+        ranked_by_notes = self._notes_rank(mode, plan)
+        unsaid = set(self.unsaid(plan.bm25_terms)) if ranked_by_notes else set()
+        weights: dict[str, float] = {}
+        if unsaid and not plan.cites:  # the words' IDF in the notes: the rarest name decides
+            n = max(self.store.chunk_count, 1)
+            counts = self.store.note_term_counts(sorted(unsaid))
+            weights = {t: idf(df, n) for t, df in counts.items() if df > 0}
+        for chunk_id in dict.fromkeys(chunk_ids):
+            citations = chunks[chunk_id].citations
+            if plan.cites:
+                note = plan.cites[0].first_note(citations)
+            else:
+                note = note_for_terms(citations, unsaid, weights) if unsaid else None
+            if note is not None:
+                reasons[chunk_id] = note
+        return reasons
+
+    def _cited_claim(
+        self,
+        groups: list[list[tuple[str, float]]],
+        chunks: dict[str, Chunk],
+        sentences: dict[str, ChunkSentences],
+        reasons: dict[str, Citation],
+        *,
+        strong: bool,
+    ) -> Answer | None:
+        """The sentence of the first passage that carries the note it was found through (a
+        claim citing what the query named), as the answer, scored at the threshold its
+        confidence stands for; None without one."""
+        if not groups or groups[0][0][0] not in reasons:
+            return None
+        chunk = chunks[groups[0][0][0]]
+        span = _sentence_citing(sentences[chunk.chunk_id].spans, reasons[chunk.chunk_id])
+        if span is None:
+            return None
+        start, end = span
+        sourced = cite_sentence(chunk.text, chunk.citations, start, end)
+        threshold = self.options.answer_threshold
+        return Answer(
+            text=chunk.text[start:end],
+            score=max(STRONG_MATCH, threshold) if strong else threshold,
+            confidence="strong match" if strong else "partial match",
+            chunk_id=chunk.chunk_id,
+            doc_id=chunk.doc_id,
+            title=self.titles.get(chunk.doc_id, chunk.doc_id),
+            page=self._page_of(chunk, start),
+            start=start,
+            end=end,
+            citations=sourced.citations,
+            attribution=sourced.attribution,
+        )
 
     def _parse(self, query: str) -> Query:
         return parse_query(query) if self.options.syntax else plain_query(query)
@@ -380,23 +551,27 @@ class Searcher:
 
     def _rank(
         self,
-        query: str,
+        plan: QueryPlan,
         query_vector: np.ndarray,
         depth: int,
         mode: Mode,
         fusion: Fusion,
         doc_ids: list[str] | None,
-        bm25_terms: Sequence[str] | None = None,
-        filtered: bool = False,
     ) -> tuple[list[tuple[str, float]], dict[str, dict[str, RetrieverScore]]]:
-        """The ranking and each passage's score and rank in each list; ``filtered``: phrases or
-        exclusions will drop some of it (no feedback, then)."""
+        """The ranking and each passage's score and rank in each list, within the documents and
+        the plan's ``cites:`` filter (phrases or exclusions, which drop some of it after, get no
+        feedback)."""
+        query, cites = plan.dense_text, plan.cite_keys
+        if plan.narrows_only:  # cites: filters alone: the passages citing them, by their notes
+            found = self.store.note_search(cites, depth, doc_ids, cites=cites)
+            notes = [(s.chunk_id, s.score) for s in found]
+            return notes, _scores_by_list({"notes": notes})
         lists: dict[str, list[tuple[str, float]]] = {}
+        shown: dict[str, list[tuple[str, float]]] = {}  # in each hit's scores, not fused
         if mode in ("bm25", "hybrid"):
-            bm25_query = query if bm25_terms is None else bm25_terms
-            lists["bm25"] = [
-                (s.chunk_id, s.score) for s in self.store.bm25_search(bm25_query, depth, doc_ids)
-            ]
+            lists["bm25"], shown["notes"] = self.lexical_lists(
+                plan.bm25_terms, depth, doc_ids, cites
+            )
         # Each dense list's query vector: the first model's ("dense"), the second's (its name).
         vectors: dict[str, np.ndarray] = {}
         if mode in ("dense", "hybrid"):
@@ -407,24 +582,51 @@ class Searcher:
         if mode == "hybrid" and english and self.fuses_second and second and second_name:
             vectors[second_name] = second.encode_query(query)
         by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
-        lists.update(dense_lists(self.store, vectors, depth, doc_ids))
+        lists.update(dense_lists(self.store, vectors, depth, doc_ids, cites))
         ranked = self._fuse(lists, mode, fusion, by_meaning)
-        if self._feeds_back(mode, by_meaning, filtered) and ranked:
+        if self._feeds_back(mode, by_meaning, plan.filters) and ranked:
             # Pseudo-relevance feedback (retrieval.feedback): each model's query moved toward
             # the first passages' stored vectors, its list searched again, the lists fused again.
             # The dense lists (and so each hit's dense scores and ranks) are the moved queries'.
             top = [cid for cid, _ in ranked[: self.options.feedback_passages]]
             weight = self.options.feedback_weight
-            lists.update(feedback_lists(self.store, vectors, top, weight, depth, doc_ids))
+            moved = feedback_lists(self.store, vectors, top, weight, depth, doc_ids, cites)
+            lists.update(moved)
             ranked = self._fuse(lists, mode, fusion, by_meaning)
-        per_retriever: dict[str, dict[str, RetrieverScore]] = {}
-        for name, pairs in lists.items():
-            for rank, (cid, score) in enumerate(pairs, start=1):
-                per_retriever.setdefault(cid, {})[name] = RetrieverScore(round(score, 6), rank)
+        per_retriever = _scores_by_list({**lists, **shown})
         ranked = [pair for pair in ranked if pair[1] > 0 or mode != "bm25"]
         if self.reranker is not None:
             ranked = self._rerank(query, ranked, per_retriever)
         return ranked, per_retriever
+
+    def lexical_lists(
+        self,
+        terms: Sequence[str],
+        depth: int,
+        doc_ids: Sequence[str] | None = None,
+        cites: Sequence[str] = (),
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """The lexical list (fused as "bm25"): BM25 of the passages' text plus ``note_weight``
+        times BM25 of the notes they cite for the terms no passage holds (``unsaid``;
+        ``weighted_score_sum``), and the notes' own list (empty when no term is unsaid)."""
+        found = self.store.bm25_search(terms, depth, doc_ids, cites=cites)
+        text = [(s.chunk_id, s.score) for s in found]
+        unsaid = self.unsaid(terms)
+        weight = self.options.note_weight
+        if weight <= 0 or not unsaid:
+            return text, []
+        notes = [
+            (s.chunk_id, s.score)
+            for s in self.store.note_search(unsaid, depth, doc_ids, cites=cites)
+        ]
+        if not notes:
+            return text, []
+        both = weighted_score_sum({"text": text, "notes": notes}, {"text": 1.0, "notes": weight})
+        return both[:depth], notes
+
+    def unsaid(self, terms: Sequence[str]) -> list[str]:
+        """The terms no passage holds: the ones looked for in the notes passages cite."""
+        return [term for term in terms if term not in self.vocabulary]
 
     def _feeds_back(self, mode: Mode, by_meaning: bool, filtered: bool) -> bool:
         """Whether pseudo-relevance feedback moves the query: in hybrid search, unless the query
@@ -542,18 +744,22 @@ class Searcher:
         query_terms: frozenset[str],
         query_vector: np.ndarray,
         shown: set[tuple[str, str]],
+        reason: Citation | None = None,
     ) -> Hit:
         chunk_id, score = group[0]
         chunk = chunks[chunk_id]
         spans, scores = _sentence_scores(sentences[chunk_id], query_terms, query_vector)
+        citing = _sentence_citing(spans, reason) if reason is not None else None
+        if citing is not None:  # found through a note: the claim that cites it
+            scores = [s if span == citing else -1.0 for span, s in zip(spans, scores, strict=True)]
         # Overlapping passages of one document share a sentence: highlight it once, in the
         # higher-ranked passage, and the next best sentence in the other.
         fresh = [
             i for i, (a, b) in enumerate(spans) if (chunk.doc_id, chunk.text[a:b]) not in shown
         ]
-        if fresh and len(fresh) < len(spans):
+        if fresh and len(fresh) < len(spans) and citing is None:
             spans, scores = [spans[i] for i in fresh], [scores[i] for i in fresh]
-        highlight = best_highlight(chunk.text, spans, scores)
+        highlight = best_highlight(chunk.text, spans, scores, chunk.citations)
         if highlight is not None:
             shown.add((chunk.doc_id, highlight.text))
         return Hit(
@@ -572,6 +778,7 @@ class Searcher:
             citations=chunk.citations,
             also_in=[self._source(chunks[cid]) for cid, _ in group[1:]],
             attachment_of=self._message_of(chunk.doc_id),
+            matched_note=reason,
         )
 
     def _message_of(self, doc_id: str) -> DocumentLink | None:
@@ -650,6 +857,7 @@ class Searcher:
         )
         if confidence is None:
             return None
+        sourced = cite_sentence(chunk.text, chunk.citations, start, end)
         return Answer(
             text=chunk.text[start:end],
             score=round(score, 4),
@@ -660,7 +868,8 @@ class Searcher:
             page=self._page_of(chunk, start),
             start=start,
             end=end,
-            citations=sentence_citations(chunk.text, chunk.citations, start, end),
+            citations=sourced.citations,
+            attribution=sourced.attribution,
         )
 
     # ---- caches ------------------------------------------------------------------------------
@@ -747,3 +956,21 @@ def _sentence_scores(
     vectors = sentences.vectors if len(sentences.vectors) == len(sentences.spans) else None
     terms = [frozenset(t) for t in sentences.terms]
     return sentences.spans, score_sentences(query_terms, query_vector, terms, vectors)
+
+
+def _scores_by_list(
+    lists: dict[str, list[tuple[str, float]]],
+) -> dict[str, dict[str, RetrieverScore]]:
+    """Each passage's score and rank in each list it is in (list name -> its entry)."""
+    found: dict[str, dict[str, RetrieverScore]] = {}
+    for name, pairs in lists.items():
+        for rank, (cid, score) in enumerate(pairs, start=1):
+            found.setdefault(cid, {})[name] = RetrieverScore(round(score, 6), rank)
+    return found
+
+
+def _sentence_citing(spans: Sequence[tuple[int, int]], note: Citation) -> tuple[int, int] | None:
+    """The sentence whose marker is the note's: the last one starting before the marker (a
+    marker follows the words it sources), or None when the passage has no sentence."""
+    before = [span for span in spans if span[0] < note.offset]
+    return before[-1] if before else (spans[0] if spans else None)

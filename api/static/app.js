@@ -240,15 +240,20 @@
     return frag;
   }
 
+  // A note's mark as the document prints it: its label ("*", "a") when it has one, else n.
+  function shownMark(c) {
+    return c.label ? String(c.label) : String(c.n);
+  }
+
   function markerButton(marker, onMarker) {
     const button = el("button", {
       type: "button",
       className: "fn-btn",
       "aria-expanded": "false",
-      "aria-label": `Footnote ${marker.n}`,
-      title: `Footnote ${marker.n}`,
+      "aria-label": `Footnote ${shownMark(marker)}`,
+      title: `Footnote ${shownMark(marker)}`,
       "data-n": marker.n,
-      text: String(marker.n),
+      text: shownMark(marker),
     });
     button.addEventListener("click", (event) => {
       event.preventDefault();
@@ -289,7 +294,7 @@
       }
       if (openButton) openButton.setAttribute("aria-expanded", "false");
       clear(panel);
-      panel.append(noteContent(marker.n, marker.note, marker.urls));
+      panel.append(noteContent(shownMark(marker), marker.note, marker.urls));
       panel.hidden = false;
       button.setAttribute("aria-expanded", "true");
       openButton = button;
@@ -307,9 +312,13 @@
       .replace("–", "-");
   }
 
+  // A quoted sentence carries its own notes (the highlight's, the answer's), never all of its
+  // passage's; a passage quoted whole (no highlight) carries all of them.
   function quotedHit(hit) {
-    const sentence = (hit.highlight ? hit.highlight.text : hit.text).trim();
-    return { sentence, doc: docInfo(hit.doc_id, hit.title), pages: hitPages(hit), citations: hit.citations || [] };
+    const doc = docInfo(hit.doc_id, hit.title);
+    const h = hit.highlight;
+    if (!h) return { sentence: hit.text.trim(), doc, pages: hitPages(hit), citations: hit.citations || [], attribution: null };
+    return { sentence: h.text.trim(), doc, pages: hitPages(hit), citations: h.citations || [], attribution: h.attribution || null };
   }
 
   function quotedAnswer(answer) {
@@ -318,7 +327,25 @@
       doc: docInfo(answer.doc_id, answer.title),
       pages: `p. ${answer.page_label || answer.page}`,
       citations: answer.citations || [],
+      attribution: answer.attribution || null,
     };
+  }
+
+  // "source: note 48, end of paragraph" when the notes come from a later marker; "" when they
+  // are the sentence's own markers or there are none (api/export.py attribution_line).
+  function attributionLine(citations, attribution) {
+    if (!citations.length || !attribution || attribution === "in the sentence") return "";
+    const marks = citations.map(shownMark).join(", ");
+    return `source: ${citations.length === 1 ? "note" : "notes"} ${marks}, ${attribution}`;
+  }
+
+  function credit(q) {
+    const line = attributionLine(q.citations, q.attribution);
+    return line ? line[0].toUpperCase() + line.slice(1) : "";
+  }
+
+  function notesCell(citations) {
+    return citations.map((c) => `[${shownMark(c)}] ${c.note === null || c.note === undefined ? NOTE_LOST : c.note}`).join(" | ");
   }
 
   function sourceLine(doc, title, pages) {
@@ -327,8 +354,9 @@
 
   function citationText(q) {
     const lines = [`“${q.sentence}”`, `— ${sourceLine(q.doc, q.doc.title, q.pages)}`];
+    if (credit(q)) lines.push(credit(q));
     for (const c of q.citations) {
-      lines.push([`[${c.n}]`, c.note === null || c.note === undefined ? NOTE_LOST : c.note, ...(c.urls || [])].join(" "));
+      lines.push([`[${shownMark(c)}]`, c.note === null || c.note === undefined ? NOTE_LOST : c.note, ...(c.urls || [])].join(" "));
     }
     return lines.join("\n");
   }
@@ -337,9 +365,10 @@
     const lines = [`> ${q.sentence}`, "", `— ${sourceLine(q.doc, `*${q.doc.title}*`, q.pages)}`];
     if (q.citations.length) {
       lines.push("");
+      if (credit(q)) lines.push(`*${credit(q)}.*`, "");
       for (const c of q.citations) {
         const note = c.note === null || c.note === undefined ? `*${NOTE_LOST}*` : c.note;
-        lines.push([`- [${c.n}]`, note, ...(c.urls || []).map((u) => `<${u}>`)].join(" "));
+        lines.push([`- [${shownMark(c)}]`, note, ...(c.urls || []).map((u) => `<${u}>`)].join(" "));
       }
     }
     return lines.join("\n");
@@ -366,7 +395,7 @@
 
   const CSV_COLUMNS = [
     "rank", "title", "authors", "published", "pages", "page_start", "page_end", "doc_id",
-    "chunk_id", "score", "quote", "text", "footnotes", "urls",
+    "chunk_id", "score", "quote", "text", "footnotes", "urls", "source", "passage_footnotes",
   ];
 
   function csvCell(value) {
@@ -378,13 +407,15 @@
     const rows = [CSV_COLUMNS];
     for (const hit of data.results) {
       const doc = docInfo(hit.doc_id, hit.title);
-      const cites = hit.citations || [];
+      const q = quotedHit(hit);
       rows.push([
         hit.rank, hit.title, doc.authors.join("; "), doc.published || "", hitPages(hit),
         hit.page_start, hit.page_end, hit.doc_id, hit.chunk_id, Number(hit.score.toPrecision(6)),
         hit.highlight ? hit.highlight.text : "", hit.text,
-        cites.map((c) => `[${c.n}] ${c.note === null || c.note === undefined ? NOTE_LOST : c.note}`).join(" | "),
-        cites.flatMap((c) => c.urls || []).join(" "),
+        notesCell(q.citations),
+        q.citations.flatMap((c) => c.urls || []).join(" "),
+        attributionLine(q.citations, q.attribution),
+        notesCell(hit.citations || []),
       ]);
     }
     return rows.map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
@@ -482,10 +513,14 @@
     if (!hits.length) {
       answerBox.hidden = true;
       hidePager();
+      // A cites: value no note cites: say so, rather than "try other words".
+      const uncited = (data.missing || []).filter((m) => m.startsWith("cites:"));
       setStatus(
         data.total && state.offset
           ? "No more passages: go back to the previous page."
-          : `No passage matches “${data.query}”. Try other words, fewer documents, or the “Meaning” mode.`,
+          : uncited.length
+            ? uncited.map(missingLine).join(" ")
+            : `No passage matches “${data.query}”. Try other words, fewer documents, or the “Meaning” mode.`,
         "empty"
       );
       return;
@@ -499,6 +534,13 @@
     renderPager(data, state);
   }
 
+  // A word no document holds, or a cites: value (as typed) no note cites.
+  function missingLine(word) {
+    return word.startsWith("cites:")
+      ? `No note cites ${word.slice(6)}: no passage is shown.`
+      : `Missing: ${word}: no document mentions it.`;
+  }
+
   function renderAnswer(answer, hits, state, missing) {
     if (!answer) {
       // An honest "not found": the words no document holds are named; the closest passages
@@ -510,7 +552,7 @@
       answerBox.append(
         el("h2", { className: "label", text: "Not found in these documents" }),
         ...missing.map((word) =>
-          el("p", { className: "missing", text: `Missing: ${word}: no document mentions it.` })
+          el("p", { className: "missing", text: missingLine(word) })
         ),
         el("p", { className: "muted", text: "No sentence answers this well; the closest passages are below." })
       );
@@ -536,10 +578,24 @@
         annotated(answer.text, null, answer.citations, show),
       ]),
       el("p", { className: "answer-source" }, ["— ", sourceButton, `, p. ${answer.page_label || answer.page}`]),
+      sentenceNotes(quotedAnswer(answer), "Answer", hit ? hit.citations || [] : []),
       copyButtons(() => quotedAnswer(answer)),
       panel
     );
     answerBox.hidden = false;
+  }
+
+  // Which notes a quoted sentence is cited with (what copy citation copies), and how they were
+  // found when not from its own markers: "Answer cites [48] (source: note 48, end of
+  // paragraph)". Said also when it has none while its passage has some: those are not its.
+  function sentenceNotes(q, who, passageNotes) {
+    if (!q.citations.length && !passageNotes.length) return null;
+    const marks = q.citations.map((c) => `[${shownMark(c)}]`).join(" ");
+    const line = attributionLine(q.citations, q.attribution);
+    const text = q.citations.length
+      ? `${who} cites ${marks}` + (line ? ` (${line})` : "")
+      : `${who}: none of the passage's notes marks it.`;
+    return el("p", { className: "sentence-notes muted", "data-notes": q.citations.map(shownMark).join(" "), text });
   }
 
   function renderHit(hit, state) {
@@ -561,7 +617,18 @@
     const passage = el("p", { className: "passage" }, [annotated(hit.text, hl, hit.citations, show)]);
     const parts = [header];
     if (hit.attachment_of) parts.push(mailLinks(hit.attachment_of, [], state));
-    parts.push(passage, panel);
+    parts.push(passage);
+    // Found through a note (words only its notes hold, or a cites: value): the note says why.
+    const found = hit.matched_note;
+    if (found) {
+      parts.push(
+        el("p", { className: "matched-note" }, [
+          el("span", { className: "matched-label", text: `Cited in note ${found.label || found.n}: ` }),
+          el("span", { className: "note-text", text: found.note || "note not available in the source" }),
+        ])
+      );
+    }
+    parts.push(panel);
     if (hit.also_in && hit.also_in.length) {
       const items = hit.also_in.map((src) =>
         el("li", null, [
@@ -582,6 +649,7 @@
         ])
       );
     }
+    if (hit.highlight) parts.push(sentenceNotes(quotedHit(hit), "Highlighted sentence", hit.citations || []));
     parts.push(el("div", { className: "hit-copy" }, [copyButtons(() => quotedHit(hit))]));
     parts.push(
       el("footer", { className: "hit-foot" }, [

@@ -2,8 +2,9 @@
 
 Two protocols, one per side of the data flow:
 
-- ``StoreReader``: one published generation of an index, read-only: BM25 and vector search,
-  chunks, sentences, documents and footnotes by id, the model the vectors came from.
+- ``StoreReader``: one published generation of an index, read-only: BM25 and vector search
+  (filtered by document and by what the passages' notes cite), BM25 over the notes, chunks,
+  sentences, documents and footnotes by id, the model the vectors came from.
 - ``StoreWriter``: an update being prepared on top of the current generation (or from empty):
   add and remove documents, the embedding cache, then ``commit`` and ``publish`` atomically.
 
@@ -214,27 +215,62 @@ class StoreReader(Protocol):
         ...
 
     def bm25_search(
-        self, query: str | Sequence[str], k: int, doc_ids: Sequence[str] | None = None
+        self,
+        query: str | Sequence[str],
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
         """The top-k chunks by BM25 (``index.stores.options.BM25Params``), best first, only those
         with a positive score; ties in an order fixed for the generation. ``query`` is text
         (tokenized with ``index.text.tokenize``) or terms already tokenized (the query language's
         plan). With ``doc_ids`` only chunks of those documents compete (unknown ids ignored; an
-        empty or all-unknown filter gives [])."""
+        empty or all-unknown filter gives []). With ``cites`` only chunks whose notes document
+        (``index.text.note_terms.passage_note_terms``) holds every one of these terms compete:
+        a domain such as ``belta.by``, or a word term such as ``pivovar`` (a term no chunk's notes
+        hold gives []; None or empty: no such filter). Both filters are looked up in an index
+        (the embedded backend's posting lists, Milvus's INVERTED indexes), not found by reading
+        every chunk."""
         ...
 
     def vector_search(
-        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+        self,
+        vector: np.ndarray,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
         """The top-k chunks by inner product with a unit-length query vector of the store's
-        dimension (else ValueError), best first; ``doc_ids`` filters as in ``bm25_search``."""
+        dimension (else ValueError), best first; ``doc_ids`` and ``cites`` filter as in
+        ``bm25_search``."""
         ...
 
     def second_vector_search(
-        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+        self,
+        vector: np.ndarray,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
         """``vector_search`` over the second model's vectors (``model.second``), with a query
         vector of that model; ValueError when the store holds no second model's vectors."""
+        ...
+
+    def note_search(
+        self,
+        query: str | Sequence[str],
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        cites: Sequence[str] | None = None,
+    ) -> list[ScoredId]:
+        """The top-k chunks by BM25 over their notes documents (the text of the notes each cites,
+        the domains they link to: ``index.text.note_terms``), with the same parameters and score
+        scale as ``bm25_search``; ``query`` and the filters as there. A chunk citing no note
+        is never returned."""
         ...
 
     def chunk_vectors(self, chunk_ids: Sequence[str], *, second: bool = False) -> np.ndarray:
@@ -249,6 +285,16 @@ class StoreReader(Protocol):
 
     def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
         """How many chunks hold each BM25 term, one entry per term asked (0 when none does)."""
+        ...
+
+    def note_vocabulary(self) -> dict[str, int]:
+        """Every term of the chunks' notes documents (words and domains) with the number of
+        chunks whose notes hold it (what ``cites:`` values are checked and corrected against)."""
+        ...
+
+    def note_term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks' notes documents hold each term, one entry per term asked (0 when
+        none does)."""
         ...
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:

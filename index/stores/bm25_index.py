@@ -62,6 +62,26 @@ class BM25Index:
             for t in terms
         }
 
+    def rows_with(self, terms: Sequence[str]) -> np.ndarray:
+        """The rows holding every one of ``terms``, ascending: read from the index's posting
+        lists (one per term), so no row is scanned. No terms: every row."""
+        if not terms:
+            return np.arange(self.num_docs, dtype=np.int64)
+        if self._retriever is None:
+            return np.zeros(0, dtype=np.int64)
+        vocab = self._retriever.vocab_dict
+        indptr = self._retriever.scores["indptr"]
+        indices = self._retriever.scores["indices"]
+        found: np.ndarray | None = None
+        for term in dict.fromkeys(terms):
+            if not term or term not in vocab:
+                return np.zeros(0, dtype=np.int64)
+            column = vocab[term]
+            rows = np.asarray(indices[indptr[column] : indptr[column + 1]], dtype=np.int64)
+            found = rows if found is None else np.intersect1d(found, rows, assume_unique=True)
+        assert found is not None
+        return np.unique(found)
+
     def vocabulary(self) -> dict[str, int]:
         """Every term with the number of rows that hold it (its document frequency)."""
         if self._retriever is None:

@@ -245,3 +245,58 @@ def test_export_downloads_the_results(browser: Any, base_url: str, tmp_path: Any
         ]
     finally:
         context.close()
+
+
+TRADE_53 = (
+    "How much did trade turnover between Belarus and Pakistan exceed in eight months of 2021?"
+)
+
+
+def _copied(pg: Any, selector: str) -> str:
+    pg.locator(selector).click()
+    pg.wait_for_function("(s) => document.querySelector(s).textContent === 'Copied'", arg=selector)
+    return str(pg.evaluate("navigator.clipboard.readText()"))
+
+
+def test_copy_citation_credits_a_sentence_with_its_own_note(browser: Any, base_url: str) -> None:  # noqa: F811
+    # Issue 23: the "$53 million" sentence is sourced by note 48 (the next note of its
+    # paragraph), not by note 47, the rice and wheat note its passage also holds.
+    from api.export import citation_text, quoted_hit
+
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    try:
+        pg.goto(f"{base_url}/?{urlencode({'q': TRADE_53})}")
+        pg.wait_for_selector("#answer .copy-text")
+        assert pg.locator("#answer .answer-text .fn-btn").all_text_contents() == ["48"]
+        assert (
+            pg.locator("#answer .sentence-notes").text_content()
+            == "Answer cites [48] (source: note 48, end of paragraph)"
+        )
+        lines = _copied(pg, "#answer .copy-text").split("\n")
+        assert lines[0].startswith("“It should be reminded that for eight months of 2021")
+        assert lines[0].endswith("exceeded $53 million.”")
+        assert lines[2] == "Source: note 48, end of paragraph"
+        assert lines[3].startswith("[48] Trade and economic relations between the Republic")
+        assert lines[3].endswith(
+            "https://pakistan.mfa.gov.by/ru/trade_and_economic_bilateral_relations/"
+        )
+        assert len(lines) == 4 and "[47]" not in "\n".join(lines)
+
+        # The passage still shows all its markers; its highlighted sentence cites 48 alone.
+        hit = pg.locator("#results .hit").filter(has_text="exceeded $53 million").first
+        assert {"47", "48"} <= set(hit.locator(".passage .fn-btn").all_text_contents())
+        assert (
+            hit.locator(".sentence-notes").text_content()
+            == "Highlighted sentence cites [48] (source: note 48, end of paragraph)"
+        )
+        response, docs = _expected(base_url, q=TRADE_53, k=10, offset=0, mode="hybrid")
+        shown = next(h for h in response.results if "exceeded $53 million" in h.text)
+        chunk = hit.get_attribute("data-chunk")
+        assert chunk == shown.chunk_id
+        copied = _copied(pg, f'#results .hit[data-chunk="{chunk}"] .copy-text')
+        assert copied == citation_text(quoted_hit(shown, docs[shown.doc_id]))
+        assert "[48] " in copied and "[47]" not in copied
+    finally:
+        context.close()

@@ -136,3 +136,32 @@ def test_doc_filter_in_the_query_on_the_page(page: tuple[Any, str]) -> None:
     open_results(pg, url, "tractors doc:belarus-new-export-markets", "hybrid")
     titles = pg.locator("#results .hit .hit-title").all_inner_texts()
     assert titles and set(titles) == {EXPORTS_TITLE}
+
+
+def test_notes_are_searched_on_the_page(page: tuple[Any, str]) -> None:
+    pg, url = page
+    pg.goto(url)
+    help_box = pg.locator("#syntax-help")
+    help_box.locator("summary").click()
+    assert "cites:belta.by" in help_box.inner_text() and "cites:Pivovar" in help_box.inner_text()
+
+    # A name only the notes hold: each passage says which note it was found through.
+    open_results(pg, url, "Pivovar")
+    assert "Missing: Pivovar" not in pg.locator("#answer").inner_text()
+    reasons = pg.locator("#results .hit .matched-note").all_inner_texts()[:5]
+    assert len(reasons) == 5
+    assert all(r.startswith("Cited in note ") and "Pivovar" in r for r in reasons)
+
+    # cites: alone: the claims that cite BelTA, each with its BelTA note.
+    open_results(pg, url, "cites:belta.by")
+    hits = pg.locator("#results .hit")
+    assert hits.count() == 10
+    assert all("belta.by" in r for r in pg.locator("#results .hit .matched-note").all_inner_texts())
+    assert pg.locator("#answer").is_visible()
+
+    # A domain no note links to: no passage, said so, and the closest one offered.
+    open_results(pg, url, "cites:belta.bz")
+    assert pg.locator("#results .hit").count() == 0
+    assert "No note cites belta.bz" in pg.locator("#status").inner_text()
+    assert pg.locator("#suggestion").inner_text() == "Did you mean cites:belta.by?"
+    assert pg.errors == []

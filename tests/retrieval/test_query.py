@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 
+from index.records import Citation
 from index.text.tokenize import terms_at, tokenize
 from retrieval.query import (
     AnyOf,
+    CitesFilter,
     DocFilter,
     Fuzzy,
     Not,
@@ -95,6 +97,11 @@ def test_plain_questions_are_plain_words() -> None:
         ('""', "no words"),
         ('"the of"', "no words"),
         ("doc:", "doc: needs a document id"),
+        ("cites:", "cites: needs a domain or a name"),
+        ("tractors OR cites:belta.by", "not cites: filters"),
+        ("cites:the", "too common a word to look for in notes"),
+        ('cites:"of the"', "too common a word to look for in notes"),
+        ("-cites:belta.by", "only excludes or narrows"),
     ],
 )
 def test_malformed_queries_say_what_to_fix(query: str, says: str) -> None:
@@ -221,3 +228,85 @@ def test_doc_filters_narrow_the_documents_chosen() -> None:
     with pytest.raises(QueryError, match="leaves no document"):
         narrow_documents([DOCS[0]], plan(f"tractors -doc:{DOCS[0]}"), DOCS)
     assert narrow_documents(None, plan("tractors"), DOCS) is None
+
+
+# ---- cites: ---------------------------------------------------------------------------------
+
+NOTES = Vocabulary({"belta.by": 102, "eng.belta.by": 2, "belt": 102, "pivovar": 8, "e": 90})
+
+
+def cites_plan(text: str):  # type: ignore[no-untyped-def]
+    return plan_query(parse_query(text), VOCAB, DOCS, NOTES)
+
+
+def test_cites_parses_a_domain_a_name_and_a_quoted_name() -> None:
+    query = parse_query('tractors cites:belta.by -cites:Pivovar cites:"World Bank" NOT cites:x.org')
+    assert query.clauses == (
+        Word("tractors", 0, 8),
+        CitesFilter("belta.by", 9, 23),
+        Not(CitesFilter("Pivovar", 25, 38)),
+        CitesFilter("World Bank", 39, 57, phrase=True),
+        Not(CitesFilter("x.org", 62, 73)),
+    )
+    assert query.words == [Word("tractors", 0, 8)]  # a cites: value is no word to rank by
+
+
+def test_cites_values_are_planned_against_the_notes() -> None:
+    p = cites_plan("tractors cites:www.BelTA.by cites:Pivovar")
+    assert [(c.keys, c.domain, c.known) for c in p.cites] == [
+        (("belta.by",), True, True),
+        (("pivovar",), False, True),
+    ]
+    assert p.cite_keys == ("belta.by", "pivovar")  # what the store filters on
+    assert p.bm25_terms == ("tractor",) and p.dense_text == "tractors"
+    assert not p.filters  # one key each: the store's filter is exact, nothing to check after
+    # A domain no note links to is still a domain, not known; so is a name no note holds.
+    [bz] = cites_plan("cites:belta.bz").cites
+    assert bz.domain and not bz.known and bz.shown == "cites:belta.bz"
+    assert not cites_plan("cites:Pivovr").cites[0].known
+    # A dotted name the notes hold is a name ("E. Pivovar" is how the notes sign it).
+    [name] = cites_plan("cites:E.Pivovar").cites
+    assert not name.domain and name.keys == ("e", "pivovar") and name.known
+    assert cites_plan("cites:E.Pivovar").filters  # two terms: one note must hold both
+    assert cites_plan("tractors -cites:belta.by").filters
+    # Without a note vocabulary (an index of no notes) nothing is known.
+    assert not plan("cites:belta.by").cites[0].known
+
+
+def test_cites_alone_asks_which_passages_cite_it_but_doc_alone_asks_nothing() -> None:
+    p = cites_plan("cites:belta.by")
+    assert p.narrows_only and p.dense_text == "" and p.bm25_terms == ()
+    assert not cites_plan("tractors cites:belta.by").narrows_only
+    with pytest.raises(QueryError, match="only excludes or narrows"):
+        cites_plan(f"doc:{DOCS[0]}")
+    p = cites_plan(f"cites:Pivovar doc:{DOCS[0]}")  # narrowed twice, still a question
+    assert p.narrows_only and p.doc_ids == frozenset({DOCS[0]})
+
+
+def test_cites_names_the_notes_that_cite_it(parsed_doc) -> None:  # type: ignore[no-untyped-def]
+    notes = [
+        Citation(f.n, f.note, f.urls, 0, f.label)
+        for f in parsed_doc("belarus-new-export-markets").footnotes
+    ]
+    belta = {c.n for c in notes if any("belta.by" in u for u in c.urls)}
+    pivovar = {c.n for c in notes if "Pivovar" in (c.note or "")}
+    [by_domain, by_name] = cites_plan("cites:belta.by cites:Pivovar").cites
+    assert {c.n for c in notes if by_domain.cited_by(c)} == belta
+    assert {c.n for c in notes if by_name.cited_by(c)} == pivovar
+    # A phrase is one note's words in order; the same words the other way round are not.
+    [phrase] = cites_plan('cites:"Electronic resource"').cites
+    [reversed_] = cites_plan('cites:"resource Electronic"').cites
+    assert sum(phrase.cited_by(c) for c in notes) > 50
+    assert not any(reversed_.cited_by(c) for c in notes)
+    # A passage's notes: each cites: must name one of them, no -cites: any.
+    one_pivovar = [next(c for c in notes if c.n in pivovar)]
+    assert cites_plan("tractors cites:Pivovar").admits_notes(one_pivovar)
+    assert not cites_plan("tractors -cites:Pivovar").admits_notes(one_pivovar)
+    assert not cites_plan("tractors cites:Pivovar").admits_notes([])
+
+
+def test_a_word_only_the_notes_hold_is_no_spelling_mistake() -> None:
+    passages = Vocabulary({"pivova": 3, "export": 40})
+    query = parse_query("Pivovar exports")
+    assert [c.term for c in spelling_corrections(query, passages)] == ["pivova"]
+    assert spelling_corrections(query, passages, NOTES.frequencies) == []

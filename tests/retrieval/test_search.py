@@ -8,12 +8,13 @@ import pytest
 
 from eval.qa import QAItem, load_questions, normalize
 from index.text.sentences import split_sentences
-from retrieval.answer import sentence_citations
+from index.text.tokenize import tokenize
 from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, feedback_vector
 from retrieval.fusion import weighted_score_fusion
 from retrieval.hits import Hit
 from retrieval.query import parse_query, plan_query
 from retrieval.search import QueryError, Searcher, SearchOptions
+from retrieval.sentence_citations import cite_sentence
 
 QUESTIONS = load_questions()
 BY_ID = {q.id: q for q in QUESTIONS}
@@ -42,7 +43,7 @@ def cited_for_key(item: QAItem, hit: Hit) -> set[int]:
         for i in range(len(spans) - width):
             start, end = spans[i][0], spans[i + width][1]
             if key in normalize(hit.text[start:end]):
-                return {c.n for c in sentence_citations(hit.text, hit.citations, start, end)}
+                return {c.n for c in cite_sentence(hit.text, hit.citations, start, end).citations}
     return set()
 
 
@@ -76,9 +77,9 @@ def test_answer_is_a_sentence_of_a_document(searcher: Searcher) -> None:
     assert chunk.text[result.answer.start : result.answer.end] == result.answer.text
     assert "shipped to Libya" in result.answer.text
     assert result.answer.doc_id == "belarus-new-export-markets"
-    assert result.answer.citations == sentence_citations(
-        chunk.text, chunk.citations, result.answer.start, result.answer.end
-    )
+    sourced = cite_sentence(chunk.text, chunk.citations, result.answer.start, result.answer.end)
+    assert result.answer.citations == sourced.citations
+    assert result.answer.attribution == sourced.attribution
     assert result.answer.page == 2
 
 
@@ -91,11 +92,12 @@ def test_each_mode_ranks_with_its_own_scores(searcher: Searcher) -> None:
     bm25 = searcher.search(query, mode="bm25", k=5)
     dense = searcher.search(query, mode="dense", k=5)
     hybrid = searcher.search(query, mode="hybrid", fusion="rrf", k=5)
-    assert set(bm25.hits[0].scores) == {"bm25"}
+    # "notes": BM25 of the notes a passage cites, shown beside the lexical list it is part of.
+    assert set(bm25.hits[0].scores) - {"notes"} == {"bm25"}
     assert set(dense.hits[0].scores) == {"dense"}
     assert bm25.fusion is None and hybrid.fusion == "rrf"
     # The corpus index holds MiniLM's vectors beside e5's: hybrid fuses three lists.
-    assert any(set(h.scores) == {"bm25", "dense", "minilm"} for h in hybrid.hits)
+    assert any(set(h.scores) - {"notes"} == {"bm25", "dense", "minilm"} for h in hybrid.hits)
     assert [h.rank for h in hybrid.hits] == [1, 2, 3, 4, 5]
 
 
@@ -123,7 +125,7 @@ def test_feedback_moves_each_models_query_toward_the_first_passages(searcher: Se
     depth = searcher.options.min_depth
     q, m = e5.encode_query(query), minilm.encode_query(query)
     lists = {
-        "bm25": [(s.chunk_id, s.score) for s in store.bm25_search(query, depth)],
+        "bm25": searcher.lexical_lists(tokenize(query), depth)[0],  # text and notes, as searched
         "dense": [(s.chunk_id, s.score) for s in store.vector_search(q, depth)],
         "minilm": [(s.chunk_id, s.score) for s in store.second_vector_search(m, depth)],
     }

@@ -24,7 +24,8 @@ from index.stores.embedded.generations import fsync_dir
 from index.stores.options import StoreOptions
 from index.text.tokenize import TOKENIZER_VERSION
 
-FORMAT_VERSION = 2  # 2: sentences with their vectors
+# 2: sentences with their vectors; 3: notes searched (bm25_notes/), footnotes' label and kind
+FORMAT_VERSION = 3
 MANIFEST_FILE = "manifest.json"
 REBUILD_HINT = "rebuild it with `citesearch index --rebuild <corpus>`"
 

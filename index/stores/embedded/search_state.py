@@ -2,8 +2,9 @@
 
 Row i of every index is the chunk whose ``search_row`` is i: chunks ordered by doc id, then
 ordinal. A writable store builds the state from its database; a committed one loads it from
-``vectors.faiss`` (``vectors.second.faiss``: the second model's, when the store has one) and
-``bm25/`` and checks it against the database and the manifest.
+``vectors.faiss`` (``vectors.second.faiss``: the second model's, when the store has one),
+``bm25/`` and ``bm25_notes/`` (BM25 over each chunk's notes document, whose posting lists are also
+the keyed look-up of ``cites:`` filters) and checks it against the database and the manifest.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from index.stores.vector_index import VectorIndex
 VECTORS_FILE = "vectors.faiss"
 SECOND_VECTORS_FILE = "vectors.second.faiss"
 BM25_DIR = "bm25"
+NOTES_BM25_DIR = "bm25_notes"
 
 
 @dataclass
@@ -36,25 +38,35 @@ class SearchState:
     chunk_ids: list[str]
     doc_rows: dict[str, np.ndarray]
     bm25: BM25Index
+    notes: BM25Index  # each chunk's notes document (``index.text.note_terms``)
     vectors: VectorIndex
     second: VectorIndex | None = None  # the second model's vectors (``ModelInfo.second``)
 
-    def rows_of(self, doc_ids: Sequence[str] | None) -> np.ndarray | None:
-        """The rows of these documents' chunks (None: every row; unknown ids are ignored)."""
-        if doc_ids is None:
-            return None
-        parts = [self.doc_rows[d] for d in dict.fromkeys(doc_ids) if d in self.doc_rows]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    def rows_of(
+        self, doc_ids: Sequence[str] | None, cites: Sequence[str] | None = None
+    ) -> np.ndarray | None:
+        """The rows of these documents' chunks whose notes hold every ``cites`` term (None:
+        every row; unknown document ids are ignored, an unknown term leaves no row)."""
+        rows: np.ndarray | None = None
+        if doc_ids is not None:
+            parts = [self.doc_rows[d] for d in dict.fromkeys(doc_ids) if d in self.doc_rows]
+            rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        if cites:
+            citing = self.notes.rows_with(cites)
+            rows = citing if rows is None else np.intersect1d(rows, citing)
+        return rows
 
     def save(self, directory: Path) -> None:
         """Write the indexes into a store directory, replacing any there."""
         for name in (VECTORS_FILE, SECOND_VECTORS_FILE):
             (directory / name).unlink(missing_ok=True)
         shutil.rmtree(directory / BM25_DIR, ignore_errors=True)
+        shutil.rmtree(directory / NOTES_BM25_DIR, ignore_errors=True)
         self.vectors.save(directory / VECTORS_FILE)
         if self.second is not None:
             self.second.save(directory / SECOND_VECTORS_FILE)
         self.bm25.save(directory / BM25_DIR)
+        self.notes.save(directory / NOTES_BM25_DIR)
 
 
 def build_search_state(
@@ -64,14 +76,17 @@ def build_search_state(
     chunk_ids: list[str] = []
     doc_ids: list[str] = []
     terms: list[list[str]] = []
-    for chunk_id, doc_id, chunk_terms in sqlite_rows.chunks_for_search(conn):
+    note_terms: list[list[str]] = []
+    for chunk_id, doc_id, chunk_terms, chunk_note_terms in sqlite_rows.chunks_for_search(conn):
         chunk_ids.append(chunk_id)
         doc_ids.append(doc_id)
         terms.append(chunk_terms)
+        note_terms.append(chunk_note_terms)
     return SearchState(
         chunk_ids=chunk_ids,
         doc_rows=_group_rows(doc_ids),
         bm25=BM25Index.build(terms, options.bm25),
+        notes=BM25Index.build(note_terms, options.bm25),
         vectors=_vector_index(conn, chunk_ids, model, options),
         second=(
             _vector_index(conn, chunk_ids, model.second, options)
@@ -125,12 +140,15 @@ def load_search_state(
         else None
     )
     bm25 = BM25Index.load(directory / BM25_DIR)
-    counts = [vectors.ntotal, bm25.num_docs] + ([second.ntotal] if second is not None else [])
+    notes = BM25Index.load(directory / NOTES_BM25_DIR)
+    counts = [vectors.ntotal, bm25.num_docs, notes.num_docs]
+    counts += [second.ntotal] if second is not None else []
     if any(count != len(found) for count in counts):
         raise IndexMismatch(
             f"index at {directory}: {vectors.ntotal} vectors"
             + (f", {second.ntotal} of the second model" if second is not None else "")
-            + f" and {bm25.num_docs} BM25 rows for {len(found)} chunks; {REBUILD_HINT}"
+            + f", {bm25.num_docs} BM25 rows and {notes.num_docs} of notes for {len(found)} "
+            f"chunks; {REBUILD_HINT}"
         )
     if vectors.dimension != model.dimension or (
         second is not None
@@ -142,6 +160,7 @@ def load_search_state(
         chunk_ids=[r[0] for r in found],
         doc_rows=_group_rows([r[1] for r in found]),
         bm25=bm25,
+        notes=notes,
         vectors=vectors,
         second=second,
     )

@@ -2,8 +2,9 @@
 
 ``store.sqlite`` holds documents (metadata, source text, pages, clean body and its offsets,
 marker positions, warnings, source file hash), chunks (every Chunk field, citations as JSON, BM25
-terms, search row), each chunk's sentences (span, BM25 terms, float16 vector), footnotes with
-their markers, and the embedding cache keyed by (sha256 of the text, model weights hash).
+terms, the terms of the notes they cite, search row), each chunk's sentences (span, BM25 terms,
+float16 vector), footnotes with their markers (and printed label and kind), and the embedding cache
+keyed by (sha256 of the text, model weights hash).
 Functions here take a connection and leave locking and transactions to the caller.
 """
 
@@ -30,6 +31,7 @@ from index.records import (
     ParsedDocument,
 )
 from index.stores.base import DocumentInfo, FileFingerprint
+from index.text.note_terms import passage_note_terms
 from index.text.tokenize import tokenize
 
 DB_FILE = "store.sqlite"
@@ -61,6 +63,7 @@ CREATE TABLE chunks (
     char_start INTEGER NOT NULL,
     char_end INTEGER NOT NULL,
     terms TEXT NOT NULL,
+    note_terms TEXT NOT NULL,
     search_row INTEGER
 );
 CREATE INDEX chunks_by_doc ON chunks (doc_id, ordinal);
@@ -72,6 +75,8 @@ CREATE TABLE footnotes (
     urls TEXT NOT NULL,
     page INTEGER,
     markers TEXT NOT NULL,
+    label TEXT NOT NULL,
+    kind TEXT NOT NULL,
     PRIMARY KEY (doc_id, position)
 );
 CREATE TABLE sentences (
@@ -146,7 +151,7 @@ def _insert_document_row(
 
 def _insert_footnotes(conn: sqlite3.Connection, doc: ParsedDocument) -> None:
     conn.executemany(
-        "INSERT INTO footnotes VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO footnotes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 doc.meta.doc_id,
@@ -156,6 +161,8 @@ def _insert_footnotes(conn: sqlite3.Connection, doc: ParsedDocument) -> None:
                 json.dumps(note.urls),
                 note.page,
                 json.dumps([asdict(m) for m in note.markers]),
+                note.label,
+                note.kind,
             )
             for position, note in enumerate(doc.footnotes)
         ],
@@ -166,7 +173,7 @@ def _insert_chunks(
     conn: sqlite3.Connection, doc_id: str, chunks: Sequence[Chunk], hashes: Sequence[str]
 ) -> None:
     conn.executemany(
-        "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
         [
             (
                 c.chunk_id,
@@ -180,6 +187,7 @@ def _insert_chunks(
                 c.char_start,
                 c.char_end,
                 json.dumps(tokenize(c.text), ensure_ascii=False),
+                json.dumps(passage_note_terms(c.citations), ensure_ascii=False),
             )
             for c, chunk_hash in zip(chunks, hashes, strict=True)
         ],
@@ -252,13 +260,15 @@ def set_search_rows(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> None:
 # ---- reading ----------------------------------------------------------------------------------
 
 
-def chunks_for_search(conn: sqlite3.Connection) -> Iterator[tuple[str, str, list[str]]]:
-    """(chunk id, doc id, BM25 terms) of every chunk, ordered by doc id, then ordinal: the rows
-    of the search indexes a commit writes."""
-    for chunk_id, doc_id, chunk_terms in conn.execute(
-        "SELECT chunk_id, doc_id, terms FROM chunks ORDER BY doc_id, ordinal, chunk_id"
+def chunks_for_search(
+    conn: sqlite3.Connection,
+) -> Iterator[tuple[str, str, list[str], list[str]]]:
+    """(chunk id, doc id, BM25 terms, notes document terms) of every chunk, ordered by doc id,
+    then ordinal: the rows of the search indexes a commit writes."""
+    for chunk_id, doc_id, chunk_terms, note_terms in conn.execute(
+        "SELECT chunk_id, doc_id, terms, note_terms FROM chunks ORDER BY doc_id, ordinal, chunk_id"
     ):
-        yield chunk_id, doc_id, json.loads(chunk_terms)
+        yield chunk_id, doc_id, json.loads(chunk_terms), json.loads(note_terms)
 
 
 def chunk_vectors(
@@ -391,7 +401,8 @@ def document_text(conn: sqlite3.Connection, doc_id: str) -> ParsedDocument | Non
 def footnotes(conn: sqlite3.Connection, doc_id: str) -> list[Footnote]:
     """A document's footnotes with their markers, in number order."""
     rows = conn.execute(
-        "SELECT n, note, urls, page, markers FROM footnotes WHERE doc_id = ? ORDER BY n, position",
+        "SELECT n, note, urls, page, markers, label, kind FROM footnotes WHERE doc_id = ? "
+        "ORDER BY n, position",
         (doc_id,),
     ).fetchall()
     return [
@@ -401,8 +412,10 @@ def footnotes(conn: sqlite3.Connection, doc_id: str) -> list[Footnote]:
             urls=json.loads(urls),
             page=page,
             markers=[Marker(**m) for m in json.loads(markers)],
+            label=label,
+            kind=kind,
         )
-        for n, note, urls, page, markers in rows
+        for n, note, urls, page, markers, label, kind in rows
     ]
 
 

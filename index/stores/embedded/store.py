@@ -1,8 +1,9 @@
 """The embedded store: one directory of SQLite + FAISS + bm25s, vouched for by a manifest.
 
 Files of a store directory: ``store.sqlite`` (``index.stores.embedded.sqlite_rows``), ``vectors.faiss``
-(``vectors.second.faiss`` too, with a second model) and ``bm25/`` (``index.stores.embedded.search_state``), and ``manifest.json``, written last by ``commit``
-(``index.stores.embedded.manifest``).
+(``vectors.second.faiss`` too, with a second model), ``bm25/`` and ``bm25_notes/`` (the passages'
+and their notes', ``index.stores.embedded.search_state``), and ``manifest.json``, written last by
+``commit`` (``index.stores.embedded.manifest``).
 
 ``EmbeddedStore.open`` refuses a directory whose manifest does not match this code, the model in
 use, or the files on disk; an open store is a ``StoreReader``. Writers (``create``) work in a
@@ -251,13 +252,32 @@ class EmbeddedStore(ClosesOnExit):
         return len(self._search_state().chunk_ids)
 
     def bm25_search(
-        self, query: str | Sequence[str], k: int, doc_ids: Sequence[str] | None = None
+        self,
+        query: str | Sequence[str],
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
         """The top-k chunks by BM25 over ``index.text.tokenize`` terms, best first (exact); ``query``
         is text, or terms already tokenized (the query language's plan)."""
         state = self._search_state()
         terms = tokenize(query) if isinstance(query, str) else list(query)
-        pairs = state.bm25.top_k(terms, k, state.rows_of(doc_ids))
+        pairs = state.bm25.top_k(terms, k, state.rows_of(doc_ids, cites))
+        return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
+
+    def note_search(
+        self,
+        query: str | Sequence[str],
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        cites: Sequence[str] | None = None,
+    ) -> list[ScoredId]:
+        """The top-k chunks by BM25 over the notes they cite, best first (exact)."""
+        state = self._search_state()
+        terms = tokenize(query) if isinstance(query, str) else list(query)
+        pairs = state.notes.top_k(terms, k, state.rows_of(doc_ids, cites))
         return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
 
     def vocabulary(self) -> dict[str, int]:
@@ -268,8 +288,21 @@ class EmbeddedStore(ClosesOnExit):
         """How many chunks hold each BM25 term (``index.text.tokenize`` terms; 0 when none does)."""
         return self._search_state().bm25.document_frequencies(terms)
 
+    def note_vocabulary(self) -> dict[str, int]:
+        """Every term of the chunks' notes documents with the number of chunks that hold it."""
+        return self._search_state().notes.vocabulary()
+
+    def note_term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks' notes documents hold each term (0 when none does)."""
+        return self._search_state().notes.document_frequencies(terms)
+
     def vector_search(
-        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+        self,
+        vector: np.ndarray,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
         """The top-k chunks by inner product with a unit-length query vector, best first."""
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
@@ -278,11 +311,16 @@ class EmbeddedStore(ClosesOnExit):
                 f"query vector must have {self.model.dimension} values, got {query.size}"
             )
         state = self._search_state()
-        pairs = state.vectors.top_k(query, k, state.rows_of(doc_ids))
+        pairs = state.vectors.top_k(query, k, state.rows_of(doc_ids, cites))
         return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
 
     def second_vector_search(
-        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+        self,
+        vector: np.ndarray,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
         """The top-k chunks by inner product with a unit-length query vector of the second model."""
         second = self.model.second
@@ -294,7 +332,7 @@ class EmbeddedStore(ClosesOnExit):
         state = self._search_state()
         if state.second is None:  # built and loaded whenever model.second is set
             raise IndexMismatch(f"the index at {self.directory} lost its second vector index")
-        pairs = state.second.top_k(query, k, state.rows_of(doc_ids))
+        pairs = state.second.top_k(query, k, state.rows_of(doc_ids, cites))
         return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
 
     def chunk_vectors(self, chunk_ids: Sequence[str], *, second: bool = False) -> np.ndarray:

@@ -71,10 +71,17 @@ CREATE TABLE IF NOT EXISTS {s}.chunks (
     sentence_layout jsonb,
     sentence_vectors bytea,
     second_vector bytea,
+    note_terms text,
     PRIMARY KEY (version, ordinal)
 );
 CREATE INDEX IF NOT EXISTS chunks_by_id ON {s}.chunks (chunk_id);
 CREATE TABLE IF NOT EXISTS {s}.vocabulary (
+    generation text NOT NULL REFERENCES {s}.generations (name) ON DELETE CASCADE,
+    term text NOT NULL,
+    df integer NOT NULL,
+    PRIMARY KEY (generation, term)
+);
+CREATE TABLE IF NOT EXISTS {s}.note_vocabulary (
     generation text NOT NULL REFERENCES {s}.generations (name) ON DELETE CASCADE,
     term text NOT NULL,
     df integer NOT NULL,
@@ -126,7 +133,8 @@ def ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{schema}:ddl",))
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         conn.execute(_DDL.format(s=schema))
-        _add_second_vector(conn, schema)
+        _add_column(conn, schema, "second_vector", "bytea")
+        _add_column(conn, schema, "note_terms", "text")
         conn.execute(
             f"INSERT INTO {schema}.meta VALUES ('schema_version', %s) ON CONFLICT DO NOTHING",
             (str(SCHEMA_VERSION),),
@@ -142,16 +150,18 @@ def ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:
         )
 
 
-def _add_second_vector(conn: psycopg.Connection[Any], schema: str) -> None:
-    """Give a catalog made before the second model (``ModelInfo.second``) its column. Looked up
-    first: ALTER TABLE locks the table even when the column is there, and readers use it."""
+def _add_column(conn: psycopg.Connection[Any], schema: str, column: str, kind: str) -> None:
+    """Give a catalog made before a column of ``chunks`` existed that column (``second_vector``:
+    the second model, ``ModelInfo.second``; ``note_terms``: searchable notes, NULL in older rows,
+    which the writer then reads from the chunk's citations). Looked up first: ALTER TABLE locks
+    the table even when the column is there, and readers use it."""
     found = conn.execute(
         "SELECT 1 AS found FROM information_schema.columns WHERE table_schema = %s "
-        "AND table_name = 'chunks' AND column_name = 'second_vector'",
-        (schema,),
+        "AND table_name = 'chunks' AND column_name = %s",
+        (schema, column),
     ).fetchone()
     if found is None:
-        conn.execute(f"ALTER TABLE {schema}.chunks ADD COLUMN second_vector bytea")
+        conn.execute(f"ALTER TABLE {schema}.chunks ADD COLUMN {column} {kind}")
 
 
 def current_generation(conn: psycopg.Connection[Any], schema: str) -> dict[str, Any] | None:

@@ -3,7 +3,11 @@
 A passage row holds its search row (the primary key, fixing tie order), chunk id, doc id (an
 INVERTED index, for document filters), its BM25 terms and its dense vector (inner product; FLAT,
 exact, unless the options ask for HNSW), and the second model's vector in a field of its own
-(``second``, indexed the same way) when the index has one. BM25 runs inside Milvus through a BM25 *function* over
+(``second``, indexed the same way) when the index has one. Its notes document
+(``index.text.note_terms``) is there twice: as ``note_terms``, searched by a BM25 function of its
+own, and as the array ``cites`` of its distinct terms, which ``cites:`` filters test with
+``ARRAY_CONTAINS_ALL`` (an INVERTED index on it where the server has one; milvus-lite has none and
+filters by scanning). BM25 runs inside Milvus through a BM25 *function* over
 ``terms``: the text Milvus analyses is citesearch's own ``index.text.tokenize`` terms joined by spaces
 and split again by the whitespace tokenizer, so both backends count the same terms, document
 lengths and document frequencies. Milvus's BM25 is ``idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b
@@ -35,6 +39,10 @@ TERMS_MAX_BYTES = 65_535  # Milvus's VARCHAR limit; a chunk of 300 word pieces s
 TOP_K_MAX = 16_384  # Milvus refuses a larger limit
 MIN_VERSION = (2, 5)
 SECOND_FIELD = "second"  # the second model's vectors (``ModelInfo.second``)
+PASSAGE_SPARSE = "sparse"  # BM25 of the passage's terms
+NOTE_SPARSE = "note_sparse"  # BM25 of its notes document
+CITES_MAX = 4096  # Milvus's largest array
+CITE_MAX_BYTES = 512
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,26 @@ class PassageRow:
     terms: str
     vector: np.ndarray
     second: np.ndarray | None = None
+    note_terms: str = ""  # its notes document's terms, joined by spaces
+
+
+def cite_keys(note_terms: str) -> list[str]:
+    """The distinct terms of a notes document, as the ``cites`` array holds them (terms too long
+    for an element are left out; past ``CITES_MAX`` terms the rest are, with a warning)."""
+    keys = [t for t in dict.fromkeys(note_terms.split()) if len(t.encode()) <= CITE_MAX_BYTES]
+    if len(keys) > CITES_MAX:
+        log.warning(
+            "a passage's notes hold %d distinct terms; cites: filters see %d", len(keys), CITES_MAX
+        )
+    return keys[:CITES_MAX]
+
+
+def _fitting(terms: str, limit: int = TERMS_MAX_BYTES) -> str:
+    """Space-joined terms cut at the last whole term within ``limit`` bytes."""
+    data = terms.encode()
+    if len(data) <= limit:
+        return terms
+    return data[:limit].decode(errors="ignore").rsplit(" ", 1)[0]
 
 
 def connect(uri: str) -> MilvusClient:
@@ -131,7 +159,22 @@ def create_collection(
         enable_analyzer=True,
         analyzer_params={"tokenizer": "whitespace"},
     )
-    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field(PASSAGE_SPARSE, DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field(
+        "note_terms",
+        DataType.VARCHAR,
+        max_length=TERMS_MAX_BYTES,
+        enable_analyzer=True,
+        analyzer_params={"tokenizer": "whitespace"},
+    )
+    schema.add_field(NOTE_SPARSE, DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field(
+        "cites",
+        DataType.ARRAY,
+        element_type=DataType.VARCHAR,
+        max_capacity=CITES_MAX,
+        max_length=CITE_MAX_BYTES,
+    )
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
     if second_dimension is not None:
         schema.add_field(SECOND_FIELD, DataType.FLOAT_VECTOR, dim=second_dimension)
@@ -140,7 +183,15 @@ def create_collection(
             name="bm25",
             function_type=FunctionType.BM25,
             input_field_names=["terms"],
-            output_field_names=["sparse"],
+            output_field_names=[PASSAGE_SPARSE],
+        )
+    )
+    schema.add_function(
+        Function(
+            name="note_bm25",
+            function_type=FunctionType.BM25,
+            input_field_names=["note_terms"],
+            output_field_names=[NOTE_SPARSE],
         )
     )
     client.create_collection(name, schema=schema, consistency_level="Strong")
@@ -159,6 +210,8 @@ def insert(client: MilvusClient, name: str, rows: Iterable[PassageRow]) -> int:
             "chunk_id": row.chunk_id,
             "doc_id": row.doc_id,
             "terms": row.terms,
+            "note_terms": _fitting(row.note_terms),
+            "cites": cite_keys(row.note_terms),
             "dense": row.vector.astype(np.float32).tolist(),
         }
         if row.second is not None:
@@ -208,15 +261,17 @@ def build_indexes(
         )
     client.flush(name)
     scalar = client.prepare_index_params()
-    scalar.add_index(
-        "sparse",
-        index_type="SPARSE_INVERTED_INDEX",
-        metric_type="BM25",
-        params={"bm25_k1": options.bm25.k1, "bm25_b": options.bm25.b},
-    )
+    for field in (PASSAGE_SPARSE, NOTE_SPARSE):
+        scalar.add_index(
+            field,
+            index_type="SPARSE_INVERTED_INDEX",
+            metric_type="BM25",
+            params={"bm25_k1": options.bm25.k1, "bm25_b": options.bm25.b},
+        )
     scalar.add_index("doc_id", index_type="INVERTED")
     scalar.add_index("chunk_id", index_type="INVERTED")  # feedback reads vectors by chunk id
     client.create_index(name, scalar)
+    _index_cites(client, name)
     choices = vector_index_params(options, chunk_count)
     for i, dense in enumerate(choices):
         params = client.prepare_index_params()
@@ -236,13 +291,25 @@ def build_indexes(
     raise AssertionError("unreachable: the last choice raises")
 
 
+def _index_cites(client: MilvusClient, name: str) -> None:
+    """An INVERTED index on the ``cites`` array, so a ``cites:`` filter is a keyed look-up;
+    milvus-lite refuses it and scans the array instead (the same results)."""
+    params = client.prepare_index_params()
+    params.add_index("cites", index_type="INVERTED")
+    try:
+        with _quiet_pymilvus():
+            client.create_index(name, params)
+    except MilvusException as error:
+        log.info("Milvus refused an index on cites (%s); cites: filters scan the array", error)
+
+
 def probe_bm25(client: MilvusClient, name: str) -> None:
     """Refuse a server whose collections do not run the BM25 function (Milvus < 2.5)."""
     try:
         client.search(
             name,
             data=["citesearch"],
-            anns_field="sparse",
+            anns_field=PASSAGE_SPARSE,
             limit=1,
             search_params={"metric_type": "BM25"},
         )
@@ -251,6 +318,12 @@ def probe_bm25(client: MilvusClient, name: str) -> None:
             f"this Milvus does not run BM25 functions ({error}); citesearch needs Milvus 2.5 or "
             f"newer"
         ) from error
+
+
+def holds_notes(client: MilvusClient, name: str) -> bool:
+    """Whether a collection has the notes fields (one made before notes were searched has not)."""
+    fields = client.describe_collection(name).get("fields", [])
+    return any(f.get("name") == NOTE_SPARSE for f in fields)
 
 
 def drop_collection(client: MilvusClient, name: str) -> None:
@@ -274,10 +347,15 @@ def point_alias(client: MilvusClient, alias: str, collection: str) -> bool:
     return True
 
 
-def _doc_filter(doc_ids: Sequence[str] | None) -> str:
-    if doc_ids is None:
-        return ""
-    return _in_filter("doc_id", doc_ids)
+def _filter(doc_ids: Sequence[str] | None, cites: Sequence[str] | None) -> str:
+    """The Milvus expression of a document filter and a ``cites`` filter ("" when neither)."""
+    parts = []
+    if doc_ids is not None:
+        parts.append(_in_filter("doc_id", doc_ids))
+    if cites:
+        keys = ", ".join(json.dumps(c) for c in dict.fromkeys(cites))
+        parts.append(f"ARRAY_CONTAINS_ALL(cites, [{keys}])")
+    return " and ".join(f"({p})" for p in parts)
 
 
 def _in_filter(field: str, values: Sequence[str]) -> str:
@@ -301,17 +379,20 @@ def bm25_search(
     k: int,
     k1: float,
     doc_ids: Sequence[str] | None,
+    cites: Sequence[str] | None = None,
+    field: str = PASSAGE_SPARSE,
 ) -> list[ScoredId]:
-    """The top-k passages by BM25 over citesearch's terms (a repeated term counts each time)."""
+    """The top-k passages by BM25 over citesearch's terms (a repeated term counts each time);
+    ``field``: the passages' (``PASSAGE_SPARSE``) or their notes' (``NOTE_SPARSE``)."""
     terms = [t for t in terms if t and not any(c.isspace() for c in t)]
     if k <= 0 or not terms or (doc_ids is not None and not doc_ids):
         return []
     result = client.search(
         name,
         data=[" ".join(terms)],
-        anns_field="sparse",
+        anns_field=field,
         limit=min(k, TOP_K_MAX),
-        filter=_doc_filter(doc_ids),
+        filter=_filter(doc_ids, cites),
         search_params={"metric_type": "BM25", "params": {"drop_ratio_search": 0.0}},
         output_fields=["chunk_id"],
     )
@@ -326,6 +407,7 @@ def vector_search(
     doc_ids: Sequence[str] | None,
     ef_search: int,
     field: str = "dense",
+    cites: Sequence[str] | None = None,
 ) -> list[ScoredId]:
     """The top-k passages by inner product with the query vector (``field``: "dense", or
     ``SECOND_FIELD`` for the second model's vectors)."""
@@ -336,7 +418,7 @@ def vector_search(
         data=[np.asarray(vector, dtype=np.float32).tolist()],
         anns_field=field,
         limit=min(k, TOP_K_MAX),
-        filter=_doc_filter(doc_ids),
+        filter=_filter(doc_ids, cites),
         # ef for HNSW, nprobe for IVF_FLAT (each index ignores the other's); FLAT needs neither.
         search_params={
             "metric_type": "IP",

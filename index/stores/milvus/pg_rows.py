@@ -50,6 +50,7 @@ def _json(value: Any) -> Any:
 
 
 def footnotes_from(value: Any) -> list[Footnote]:
+    # label and kind: absent from documents stored before notes had them (printed as numbered).
     return [
         Footnote(
             n=f["n"],
@@ -57,6 +58,8 @@ def footnotes_from(value: Any) -> list[Footnote]:
             urls=f["urls"],
             page=f["page"],
             markers=[Marker(**m) for m in f["markers"]],
+            label=f.get("label", ""),
+            kind=f.get("kind", "footnote"),
         )
         for f in _json(value)
     ]

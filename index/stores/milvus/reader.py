@@ -54,6 +54,7 @@ class MilvusReader(ClosesOnExit):
         self._options = StoreOptions.from_json(generation["options"])
         self._lock = threading.Lock()  # one PG connection, shared by threads
         self._vocabulary: dict[str, int] | None = None
+        self._note_vocabulary: dict[str, int] | None = None
 
     @classmethod
     def open(
@@ -82,6 +83,11 @@ class MilvusReader(ClosesOnExit):
                     f"generation {found['name']} has no Milvus collection {found['collection']}: "
                     f"is this the Milvus the index was built on? {REBUILD_HINT}"
                 )
+            if not passage_collection.holds_notes(milvus, found["collection"]):
+                raise IndexMismatch(
+                    f"generation {found['name']} was built before notes were searched; "
+                    f"rebuild it: `citesearch index --rebuild --milvus URI --postgres URL <corpus>`"
+                )
             milvus.load_collection(found["collection"])
         except BaseException:
             pg.close()
@@ -103,17 +109,50 @@ class MilvusReader(ClosesOnExit):
         return int(self._row["chunk_count"])
 
     def bm25_search(
-        self, query: str | Sequence[str], k: int, doc_ids: Sequence[str] | None = None
+        self,
+        query: str | Sequence[str],
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
         terms = tokenize(query) if isinstance(query, str) else list(query)
         if self.chunk_count == 0:  # Milvus's BM25 over an empty collection divides by zero
             return []
         return passage_collection.bm25_search(
-            self._milvus, self._row["collection"], terms, k, self._options.bm25.k1, doc_ids
+            self._milvus, self._row["collection"], terms, k, self._options.bm25.k1, doc_ids, cites
+        )
+
+    def note_search(
+        self,
+        query: str | Sequence[str],
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        cites: Sequence[str] | None = None,
+    ) -> list[ScoredId]:
+        terms = tokenize(query) if isinstance(query, str) else list(query)
+        # BM25 over notes documents that are all empty divides by zero, as over no passage.
+        if self.chunk_count == 0 or not self._notes():
+            return []
+        return passage_collection.bm25_search(
+            self._milvus,
+            self._row["collection"],
+            terms,
+            k,
+            self._options.bm25.k1,
+            doc_ids,
+            cites,
+            field=passage_collection.NOTE_SPARSE,
         )
 
     def vector_search(
-        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+        self,
+        vector: np.ndarray,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
         if vector.shape != (self._model.dimension,):
@@ -121,11 +160,22 @@ class MilvusReader(ClosesOnExit):
                 f"query vector must have {self._model.dimension} values, got {vector.size}"
             )
         return passage_collection.vector_search(
-            self._milvus, self._row["collection"], vector, k, doc_ids, self._options.hnsw_ef_search
+            self._milvus,
+            self._row["collection"],
+            vector,
+            k,
+            doc_ids,
+            self._options.hnsw_ef_search,
+            cites=cites,
         )
 
     def second_vector_search(
-        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+        self,
+        vector: np.ndarray,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
         second = second_model_of(self._model, True)
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
@@ -139,6 +189,7 @@ class MilvusReader(ClosesOnExit):
             doc_ids,
             self._options.hnsw_ef_search,
             field=passage_collection.SECOND_FIELD,
+            cites=cites,
         )
 
     def chunk_vectors(self, chunk_ids: Sequence[str], *, second: bool = False) -> np.ndarray:
@@ -161,6 +212,13 @@ class MilvusReader(ClosesOnExit):
             self.vocabulary()
         assert self._vocabulary is not None
         return {t: self._vocabulary.get(t, 0) for t in terms}
+
+    def note_vocabulary(self) -> dict[str, int]:
+        return dict(self._notes())
+
+    def note_term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        known = self._notes()
+        return {t: known.get(t, 0) for t in terms}
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         found = {
@@ -224,6 +282,16 @@ class MilvusReader(ClosesOnExit):
             self._milvus.close()
 
     # ---- internals ------------------------------------------------------------------------
+
+    def _notes(self) -> dict[str, int]:
+        """The note vocabulary of the generation, read once."""
+        if self._note_vocabulary is None:
+            found = self._query(
+                "SELECT term, df FROM {s}.note_vocabulary WHERE generation = %s",
+                (self.generation,),
+            )
+            self._note_vocabulary = {r["term"]: r["df"] for r in found}
+        return self._note_vocabulary
 
     def _documents(self, where: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
         return self._query(

@@ -8,7 +8,7 @@ Life of an update:
 2. ``add_document`` / ``remove_document``: each one PG transaction on the staged generation's
    rows (new immutable document versions; members pointed at them or removed).
 3. ``commit``: the generation's vocabulary, then its Milvus collection built from PG's rows
-   (flushed, indexed, loaded, BM25 probed).
+   (flushed, indexed, loaded, BM25 probed), and the vocabulary of the passages' notes.
 4. ``publish``, ordered so that a crash at any point leaves readers on the previous generation:
    the collection is complete and loaded *before* the one PG transaction that moves ``current``
    (the only thing readers look at); the Milvus alias, for tools that read Milvus directly, is
@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -45,6 +46,7 @@ from index.stores.base import (
 from index.stores.milvus import catalog, passage_collection, pg_rows
 from index.stores.milvus.reader import model_from
 from index.stores.options import StoreOptions
+from index.text.note_terms import passage_note_terms
 from index.text.tokenize import tokenize
 
 log = logging.getLogger(__name__)
@@ -191,6 +193,7 @@ class MilvusWriter(ClosesOnExit):
             (
                 *pg_rows.chunk_values(c, tokenize(c.text), v, sentences[i] if sentences else None),
                 np.asarray(seconds[i], dtype="<f4").tobytes() if seconds is not None else None,
+                " ".join(passage_note_terms(c.citations)),
             )
             for i, (c, v) in enumerate(zip(chunks, vectors, strict=True))
         ]
@@ -209,8 +212,8 @@ class MilvusWriter(ClosesOnExit):
                 cur.executemany(
                     self._sql(
                         "INSERT INTO {s}.chunks (version, ordinal, chunk_id, record, terms, "
-                        "vector, sentence_layout, sentence_vectors, second_vector) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                        "vector, sentence_layout, sentence_vectors, second_vector, note_terms) "
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                     ),
                     [(version, *r) for r in chunk_rows],
                 )
@@ -287,10 +290,14 @@ class MilvusWriter(ClosesOnExit):
             count,
             second.dimension if second is not None else None,
         )
-        inserted = passage_collection.insert(self._milvus, self._collection, self._passage_rows())
+        note_counts: Counter[str] = Counter()
+        inserted = passage_collection.insert(
+            self._milvus, self._collection, self._passage_rows(note_counts)
+        )
         passage_collection.build_indexes(
             self._milvus, self._collection, self._options, inserted, with_second=second is not None
         )
+        self._write_note_vocabulary(note_counts)
         if inserted:  # BM25 over no passage at all is NaN in Milvus: nothing to probe
             passage_collection.probe_bm25(self._milvus, self._collection)
         self._pg.execute(
@@ -358,13 +365,28 @@ class MilvusWriter(ClosesOnExit):
                 ],
             )
 
-    def _passage_rows(self) -> Iterator[passage_collection.PassageRow]:
-        """The generation's passages from PG, in (doc id, ordinal) order, streamed."""
+    def _write_note_vocabulary(self, counts: Counter[str]) -> None:
+        """How many passages' notes hold each term, for this generation."""
+        with self._pg.transaction():
+            self._pg.execute(
+                self._sql("DELETE FROM {s}.note_vocabulary WHERE generation = %s"),
+                (self._generation,),
+            )
+            with self._pg.cursor() as cur:
+                cur.executemany(
+                    self._sql("INSERT INTO {s}.note_vocabulary VALUES (%s, %s, %s)"),
+                    [(self._generation, term, df) for term, df in counts.items()],
+                )
+
+    def _passage_rows(self, note_counts: Counter[str]) -> Iterator[passage_collection.PassageRow]:
+        """The generation's passages from PG, in (doc id, ordinal) order, streamed; each
+        passage's distinct note terms are counted into ``note_counts`` on the way."""
         with self._pg.transaction(), self._pg.cursor(name="passages") as cur:
             cur.itersize = 2000
             cur.execute(
                 self._sql(
-                    "SELECT m.doc_id, c.chunk_id, c.terms, c.vector, c.second_vector "
+                    "SELECT m.doc_id, c.chunk_id, c.terms, c.vector, c.second_vector, "
+                    "c.note_terms, CASE WHEN c.note_terms IS NULL THEN c.record END AS record "
                     "FROM {s}.members m "
                     "JOIN {s}.chunks c ON c.version = m.version WHERE m.generation = %s "
                     "ORDER BY m.doc_id, c.ordinal"
@@ -378,6 +400,11 @@ class MilvusWriter(ClosesOnExit):
                         "rebuild the index with `citesearch index --rebuild <corpus>`"
                     )
                 second = r["second_vector"] if self._model.second is not None else None
+                note_terms = r["note_terms"]
+                if note_terms is None:  # a row stored before notes were searched
+                    chunk = pg_rows.chunk_from(r["chunk_id"], r["doc_id"], 0, r["record"])
+                    note_terms = " ".join(passage_note_terms(chunk.citations))
+                note_counts.update(set(note_terms.split()))
                 yield passage_collection.PassageRow(
                     row,
                     r["chunk_id"],
@@ -385,6 +412,7 @@ class MilvusWriter(ClosesOnExit):
                     r["terms"],
                     np.frombuffer(r["vector"], "<f4"),
                     np.frombuffer(second, "<f4") if second is not None else None,
+                    note_terms,
                 )
 
     def _retire_old(self) -> None:

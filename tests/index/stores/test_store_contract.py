@@ -9,7 +9,7 @@ yields a fresh ``StoreLocation`` and cleans up after it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from index.ingest.metadata import load_manifest
 from index.models.embedder import Embedder
 from index.models.passage_vectors import embed_chunks, text_hash
 from index.parse import parse_file
+from index.records import Chunk, Citation
 from index.stores.base import (
     FileFingerprint,
     IndexLocked,
@@ -82,8 +83,10 @@ LOCATIONS: dict[str, LocationMaker] = {"embedded": _embedded, "milvus": _milvus}
 
 
 @pytest.fixture(scope="module")
-def minilm() -> Embedder:
-    return Embedder(model="minilm")
+def minilm(model_embedder: Embedder) -> Embedder:
+    """The session's MiniLM (``Embedder()``'s second model is ``Embedder(model="minilm")``)."""
+    assert model_embedder.second is not None
+    return model_embedder.second
 
 
 @pytest.fixture(scope="module")
@@ -337,8 +340,9 @@ def test_one_writer_at_a_time(
 
 
 @pytest.fixture(scope="module")
-def e5_alone() -> Embedder:
-    return Embedder(model="e5", second=None)
+def e5_alone(model_embedder: Embedder) -> Embedder:
+    """The session's e5 without its second model."""
+    return model_embedder.without_second()
 
 
 def test_a_second_models_vectors_are_required_stored_and_searched(
@@ -428,3 +432,112 @@ def test_a_second_models_vectors_are_required_stored_and_searched(
                 meeting.doc, meeting.chunks, meeting.vectors, second_vectors=seconds[MEETING]
             )
         )
+
+
+# ---- notes: searched, and filtered on by what they cite -------------------------------------
+
+EXPORTS = "belarus-new-export-markets"  # 109 notes, most of them BelTA's, 2 by E. Pivovar
+
+
+@pytest.fixture(scope="module")
+def exports(minilm: Embedder) -> PreparedDocument:
+    """A corpus report with notes, cut to its passages that cite Pivovar and its first twenty
+    (embedding all of it would only slow the suite)."""
+    path = CORPUS / f"{EXPORTS}.txt"
+    doc = parse_file(path, load_manifest(CORPUS).get(EXPORTS))
+    chunks = chunk_document(doc, minilm.count_tokens, minilm.passage_tokens)
+    kept = [
+        c
+        for i, c in enumerate(chunks)
+        if i < 20 or any("Pivovar" in (n.note or "") for n in c.citations)
+    ]
+    embedded = embed_chunks(kept, minilm)
+    return PreparedDocument(doc, kept, embedded.vectors, embedded.sentences)
+
+
+def _citing(chunks: list[Chunk], test: Callable[[Citation], bool]) -> set[str]:
+    return {c.chunk_id for c in chunks if any(test(n) for n in c.citations)}
+
+
+def _belta(note: Citation) -> bool:
+    return any("belta.by" in url for url in note.urls)
+
+
+def _pivovar(note: Citation) -> bool:
+    return "pivovar" in (note.note or "").lower()
+
+
+def test_notes_are_searched_and_filter_by_what_they_cite(
+    store_location: StoreLocation,
+    prepared: dict[str, PreparedDocument],
+    exports: PreparedDocument,
+    minilm: Embedder,
+) -> None:
+    with store_location.writer() as writer:
+        writer.add_document(prepared[MEETING])
+        writer.add_document(exports)
+        writer.publish()
+    chunks = exports.chunks
+    pivovar, belta = _citing(chunks, _pivovar), _citing(chunks, _belta)
+    assert pivovar and belta and len(belta) < len(chunks)  # the test can tell them apart
+    with store_location.reader() as reader:
+        # The author is named in notes only: the passages do not say it, their notes do.
+        assert reader.bm25_search("Pivovar", 50) == []
+        found = reader.note_search("Pivovar", 50)
+        assert {h.chunk_id for h in found} == pivovar
+        assert [h.score for h in found] == sorted((h.score for h in found), reverse=True)
+        assert reader.note_search(tokenize("Pivovar"), 50) == found  # planned terms
+        assert reader.note_search("Pivovar", 50, doc_ids=[MEETING]) == []
+        [term] = tokenize("Pivovar")
+        counts = reader.note_term_counts([term, "belta.by", "zzzunknownzzz"])
+        assert counts == {term: len(pivovar), "belta.by": len(belta), "zzzunknownzzz": 0}
+        vocabulary = reader.note_vocabulary()
+        assert vocabulary[term] == len(pivovar) and vocabulary["belta.by"] == len(belta)
+        assert "www.belta.by" not in vocabulary  # www. is no part of a domain key
+
+        # cites: narrows every search to the passages whose notes hold every key.
+        vector = minilm.encode_query("Belarusian exports grew")
+        everything = len(chunks) + len(prepared[MEETING].chunks)
+        for search in (
+            lambda **f: reader.bm25_search("exports Belarus", everything, **f),
+            lambda **f: reader.vector_search(vector, everything, **f),
+            lambda **f: reader.note_search("Belarus", everything, **f),
+        ):
+            unfiltered = search()
+            narrowed = search(cites=["belta.by"])
+            assert narrowed and {h.chunk_id for h in narrowed} <= belta
+            # The filter is exact: the same passages, in the same order, as filtering after.
+            assert [h.chunk_id for h in narrowed] == [
+                h.chunk_id for h in unfiltered if h.chunk_id in belta
+            ]
+            both = search(cites=["belta.by", term])
+            assert {h.chunk_id for h in both} <= belta & pivovar
+            assert search(cites=["belta.bz"]) == []
+            assert search(cites=["belta.by"], doc_ids=[MEETING]) == []
+        assert {h.chunk_id for h in reader.vector_search(vector, everything, cites=[])} == {
+            c.chunk_id for c in chunks
+        } | {c.chunk_id for c in prepared[MEETING].chunks}  # no key: no filter
+
+    # Notes go with their document, as everything else does.
+    with store_location.writer() as writer:
+        writer.remove_document(EXPORTS)
+        writer.publish()
+    with store_location.reader() as reader:
+        assert reader.note_search("Pivovar", 50) == []
+        assert reader.note_term_counts(["belta.by"]) == {"belta.by": 0}
+        assert reader.vector_search(vector, 50, cites=["belta.by"]) == []
+
+
+def test_footnotes_keep_their_printed_label_and_kind(
+    store_location: StoreLocation, exports: PreparedDocument
+) -> None:
+    first, *rest = exports.doc.footnotes
+    doc = replace(exports.doc, footnotes=[replace(first, label="*", kind="endnote"), *rest])
+    with store_location.writer() as writer:
+        writer.add_document(replace(exports, doc=doc))
+        writer.publish()
+    with store_location.reader() as reader:
+        stored = reader.footnotes(EXPORTS)
+        assert (stored[0].label, stored[0].kind, stored[0].shown) == ("*", "endnote", "*")
+        assert {(f.label, f.kind) for f in stored[1:]} == {("", "footnote")}
+        assert reader.document_text(EXPORTS) == doc
