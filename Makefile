@@ -73,10 +73,11 @@ format: setup
 	$(BIN)/ruff format index retrieval api eval tests bench
 	$(BIN)/ruff check --fix index retrieval api eval tests bench
 
-# Two pytest-xdist workers (one per core), each test file on one worker (module fixtures built
+# Three pytest-xdist workers on two cores (a third keeps the cores busy while tests wait on servers,
+# browsers and child processes), each test file on one worker (module fixtures built
 # once); the corpus index is built once and shared (tests/conftest.py).
 test: setup browser ocr lint
-	$(BIN)/pytest -q -m "not slow" -n 2 --dist loadfile
+	$(BIN)/pytest -q -m "not slow" -n 3 --dist loadfile
 
 # The inner loop: tests that need no real model, server, browser or cluster (about a minute).
 test-fast: setup
