@@ -79,7 +79,7 @@ format: setup
 test: setup browser ocr lint
 	$(BIN)/pytest -q -m "not slow" -n 3 --dist loadfile
 
-# The inner loop: tests that need no real model, server, browser or cluster (about a minute).
+# The inner loop: tests that need no real model, server, browser or cluster (4 minutes here).
 test-fast: setup
 	$(BIN)/pytest -q -m unit -n 2
 

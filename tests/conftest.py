@@ -152,16 +152,49 @@ _MARKED_BY_FIXTURE = {
 }
 
 
+# Seconds each of the longest test files took in a full run (pytest --durations, 2026-12-06, three
+# workers on two cores). Only their order matters: re-measure when the suite changes much.
+_LONGEST_FILES = {
+    "index/stores/milvus/test_milvus_store.py": 203.0,
+    "index/ingest/test_mail.py": 108.6,
+    "index/models/test_dask_embedder.py": 104.4,
+    "index/models/test_onnx_encoder.py": 79.0,
+    "api/test_cli_dask.py": 73.7,
+    "index/stores/test_store_contract.py": 61.1,
+    "reliability/test_bad_files.py": 60.8,
+    "eval/test_runner.py": 60.5,
+    "bench/test_bench_smoke.py": 59.7,
+    "index/models/test_e5_convert.py": 56.6,
+    "bench/test_dask_bench.py": 48.8,
+    "index/ingest/test_ocr.py": 47.0,
+    "api/test_browser_upload.py": 45.8,
+    "api/test_upload_progress.py": 45.0,
+    "eval/test_sweep.py": 43.7,
+    "reliability/test_fuzz.py": 42.3,
+    "reliability/test_crash.py": 41.9,
+    "reliability/test_limits.py": 36.8,
+    "api/test_cli_model.py": 33.8,
+}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """``model`` (runs a real embedding model), ``integration`` (servers, browsers, clusters,
     child processes), else ``unit``; ``slow`` tests are not part of ``make test``.
 
-    Files whose tests need the real models' corpus index run after the others (the order of
-    files is otherwise kept): a second worker then has work while the first builds it."""
+    Files whose tests need the real models' corpus index run after the others: the other
+    workers then have work while the first builds it. Within each group the longest files go
+    first (``_LONGEST_FILES``), so that no long file starts last and keeps one worker busy alone
+    at the end; the order of the other files is kept."""
     needs_index = {
         item.path for item in items if "model_corpus_index" in getattr(item, "fixturenames", ())
     }
-    items.sort(key=lambda item: item.path in needs_index)
+    tests = Path(__file__).parent
+    items.sort(
+        key=lambda item: (
+            item.path in needs_index,
+            -_LONGEST_FILES.get(item.path.relative_to(tests).as_posix(), 0.0),
+        )
+    )
     for item in items:
         needs = set(getattr(item, "fixturenames", ()))
         for marker, fixtures in _MARKED_BY_FIXTURE.items():
