@@ -3,33 +3,11 @@ as they render, linked where referenced, their text out of the body; none in cod
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-import pytest
 
 from index.ingest.readers import read_source
 from index.parse import parse_file
-from index.records import ParsedDocument
-
-DEV = Path(__file__).resolve().parents[3].parent / "shared" / "footnotes-dev"
-
-
-def dev_file(name: str) -> Path:
-    path = DEV / name
-    if not path.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing; CI must run the footnote tests")
-        pytest.skip(f"{path} is absent (the footnote documents live outside the repository)")
-    return path
-
-
-def marked(doc: ParsedDocument) -> dict[int, list[str]]:
-    """Each footnote's markers as the 60 body characters before them."""
-    before: dict[int, list[str]] = {}
-    for pos, marker in doc.marker_positions:
-        before.setdefault(marker.n, []).append(doc.body[max(0, pos - 60) : pos])
-    return before
+from tests.index.ingest.notes_support import dev_file, marked
 
 
 def test_rfc_named_footnotes_are_linked_where_referenced() -> None:
@@ -48,7 +26,7 @@ def test_rfc_named_footnotes_are_linked_where_referenced() -> None:
         (8, "8", "In practice the infrastructure"),
         (9, "9", "The Council is not"),
     ]
-    before = marked(doc)
+    before = marked(doc, 60)
     assert all(len(markers) == 1 for markers in before.values()) and len(before) == 9
     assert before[1][0].endswith("as the successor of the core team")
     assert before[2][0].endswith("collectively confer the authority")
@@ -120,7 +98,7 @@ def test_pandoc_test_suite_notes_as_pandoc_renders_them(tmp_path: Path) -> None:
     assert "Subsequent blocks are indented" in long_note
     assert long_note.endswith("just indent the first line of each block.")
     assert doc.footnotes[2].urls == ["http://google.com"]  # the inline note's link
-    before = marked(doc)
+    before = marked(doc, 60)
     assert sorted(before) == [1, 2, 3, 4, 5] and all(len(b) == 1 for b in before.values())
     assert before[1][0].endswith("Here is a footnote reference,")
     assert before[3][0].endswith("Here is an inline note.")
@@ -156,7 +134,7 @@ def test_windows_line_ends_and_tab_indented_paragraphs(tmp_path: Path) -> None:
             ["https://customs.gov.by/report"],
         ),
     ]
-    before = marked(doc)
+    before = marked(doc, 60)
     assert before[1][0].endswith("potash grew in 2023.") and before[2][0].endswith("fell.")
     assert doc.body.endswith("The body goes on after the notes.")
 

@@ -3,7 +3,6 @@ LibreOffice files), their links, ODF white space, and bad packages refused with 
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -17,8 +16,8 @@ from index.ingest.odt import read_odt
 from index.ingest.source import LoadError
 from index.parse import parse_file
 from index.records import ParsedDocument
+from tests.index.ingest.notes_support import assert_no_marker_in_body, body_before, dev_file
 
-DEV = Path(__file__).resolve().parents[3].parent / "shared" / "footnotes-dev"
 NS = (
     'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
     'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
@@ -31,25 +30,6 @@ MANIFEST = (
     '<manifest:file-entry manifest:full-path="/" '
     'manifest:media-type="application/vnd.oasis.opendocument.text"/>{extra}</manifest:manifest>'
 )
-
-
-def dev_file(name: str) -> Path:
-    path = DEV / name
-    if not path.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing; CI must run the footnote tests")
-        pytest.skip(f"{path} is absent (the footnote documents live outside the repository)")
-    return path
-
-
-def body_before(doc: ParsedDocument, n: int, chars: int = 40) -> list[str]:
-    return [doc.body[max(0, pos - chars) : pos] for pos, m in doc.marker_positions if m.n == n]
-
-
-def assert_no_marker_in_body(doc: ParsedDocument) -> None:
-    spans = [(m.char_start, m.char_end) for f in doc.footnotes for m in f.markers]
-    inside = {off for a, b in spans for off in range(a, b)}
-    assert not [i for i, off in enumerate(doc.offsets) if off in inside]
 
 
 def build_odt(

@@ -4,7 +4,6 @@ their section, and no digit of a word taken for a marker."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -15,25 +14,7 @@ import trafilatura
 from index.ingest.readers import read_source
 from index.parse import parse_file
 from index.records import Footnote, ParsedDocument
-
-DEV = Path(__file__).resolve().parents[3].parent / "shared" / "footnotes-dev"
-
-
-def dev_file(name: str) -> Path:
-    path = DEV / name
-    if not path.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing; CI must run the footnote tests")
-        pytest.skip(f"{path} is absent (the footnote documents live outside the repository)")
-    return path
-
-
-def marked(doc: ParsedDocument) -> dict[int, list[str]]:
-    """Each footnote's markers as the 50 body characters before them."""
-    before: dict[int, list[str]] = {}
-    for pos, marker in doc.marker_positions:
-        before.setdefault(marker.n, []).append(doc.body[max(0, pos - 50) : pos])
-    return before
+from tests.index.ingest.notes_support import dev_file, marked
 
 
 def by_label(doc: ParsedDocument) -> dict[str, Footnote]:
@@ -94,7 +75,7 @@ def test_wikipedia_links_every_reference_the_main_text_keeps(new_zealand: Parsed
 
 
 def test_wikipedia_markers_sit_at_the_reference(new_zealand: ParsedDocument) -> None:
-    before, notes = marked(new_zealand), by_label(new_zealand)
+    before, notes = marked(new_zealand, 50), by_label(new_zealand)
     rugby = notes["124"]
     assert before[rugby.n] == ["n regional public holidays and sporting rivalries."]
     assert rugby.note is not None and rugby.note.startswith('"Overview – regional rugby".')
@@ -124,7 +105,7 @@ def test_pandoc_notes_of_several_paragraphs() -> None:
     assert "{ <code> }" in long_note
     assert long_note.endswith("just indent the first line of each block.")  # no "↩︎"
     assert notes[3].urls == ["http://google.com"]
-    before = marked(doc)
+    before = marked(doc, 50)
     assert before[1][0].endswith("Here is a footnote reference,")
     assert before[2][0].endswith("and another.")
     assert before[3][0].endswith("Here is an inline note.")
@@ -140,7 +121,7 @@ def test_epub3_rearnotes_with_star_markers() -> None:
     doc = parse_file(path)
     assert len(doc.footnotes) == 20
     assert all(f.shown == "*" and f.kind == "endnote" and f.markers for f in doc.footnotes)
-    before = marked(doc)
+    before = marked(doc, 50)
     assert before[1][0].endswith("Son of man,")
     assert doc.footnotes[0].note == "Line 20. Cf. Ezekiel 2:1."  # the link to the line is text
     assert before[20][0].endswith("waiting for a knock upon the door.")
@@ -157,7 +138,7 @@ def test_wordpress_footnotes_and_soft_hyphens() -> None:
         "Lutz Fiedler/ G. und W. Rosendahl, Altsteinzeit von A bis Z, Publikationen der "
         "Reiss-Engelhorn-Museen, Band 44, WBG, Darmstadt, 2011, S. 13"
     )
-    before = marked(doc)
+    before = marked(doc, 50)
     assert before[5] == ["tücke auf, die morphologisch Schabern entsprechen."]
     # The page cites note 9 twice and never note 10: note 10 is kept all the same.
     assert len(before[9]) == 2 and 10 not in before
@@ -191,7 +172,7 @@ def test_a_plain_superscript_link_to_a_list_item_is_a_note(tmp_path: Path) -> No
     ]
     assert doc.footnotes[0].urls == ["https://example.org/sales-2012"]
     assert doc.footnotes[1].urls == ["https://example.org/battery"]
-    before = marked(doc)
+    before = marked(doc, 50)
     assert before[1][0].endswith("sold 12 million units in 2012.")
     assert before[2][0].endswith("as the tests of the year showed.")
     assert len(doc.marker_positions) == 2  # not the 5 of HTML5, the 7 of ARMv7, nor "methods"
@@ -271,5 +252,5 @@ def test_notes_as_other_tools_write_them(tmp_path: Path, tool: str) -> None:
     if tool == "markdown-it":
         assert doc.footnotes[0].urls == ["https://example.org/minutes"]
     assert [m.n for _, m in doc.marker_positions] == [1]
-    assert marked(doc)[1][0].endswith("after a long debate among its members.")
+    assert marked(doc, 50)[1][0].endswith("after a long debate among its members.")
     assert "Minutes of the council" not in doc.body

@@ -3,7 +3,6 @@ LibreOffice files, labels as Word prints them, custom marks, notes in tables, li
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -15,34 +14,12 @@ import pytest
 from index.ingest.word import read_docx
 from index.parse import parse_file
 from index.records import ParsedDocument
+from tests.index.ingest.notes_support import assert_no_marker_in_body, body_before, dev_file
 
-DEV = Path(__file__).resolve().parents[3].parent / "shared" / "footnotes-dev"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT = "application/vnd.openxmlformats-officedocument.wordprocessingml"
-
-
-def dev_file(name: str) -> Path:
-    path = DEV / name
-    if not path.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing; CI must run the footnote tests")
-        pytest.skip(f"{path} is absent (the footnote documents live outside the repository)")
-    return path
-
-
-def body_before(doc: ParsedDocument, n: int, chars: int = 40) -> list[str]:
-    """The clean body just before each marker of note ``n``."""
-    return [doc.body[max(0, pos - chars) : pos] for pos, m in doc.marker_positions if m.n == n]
-
-
-def assert_no_marker_in_body(doc: ParsedDocument) -> None:
-    """No character of the clean body comes from a marker's characters."""
-    spans = [(m.char_start, m.char_end) for f in doc.footnotes for m in f.markers]
-    inside = {off for a, b in spans for off in range(a, b)}
-    leaked = [i for i, off in enumerate(doc.offsets) if off in inside]
-    assert not leaked, [doc.body[max(0, i - 20) : i + 5] for i in leaked[:5]]
 
 
 # --- documents made by hand: the XML Word, LibreOffice and pandoc write, part by part -----------
