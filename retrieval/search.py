@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import get_args
@@ -300,6 +300,12 @@ class Searcher:
         """The terms of the passages' notes (words and domains), read once."""
         return Vocabulary(self.store.note_vocabulary())
 
+    def _note_counts(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many passages' notes hold each term (0 when none does), from the note vocabulary
+        read once."""
+        known = self.note_vocabulary.frequencies
+        return {t: known.get(t, 0) for t in sorted(set(terms))}
+
     # ---- stages ------------------------------------------------------------------------------
 
     def _plan(
@@ -411,7 +417,7 @@ class Searcher:
         by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
         term_counts = {} if by_meaning else self.store.term_counts(sorted(plan.bm25_terms))
         # A word only the notes hold is not missing: the passages citing them were found by it.
-        note_counts = {} if by_meaning else self.store.note_term_counts(sorted(plan.bm25_terms))
+        note_counts = {} if by_meaning else self._note_counts(plan.bm25_terms)
         held = {t: n + note_counts.get(t, 0) for t, n in term_counts.items()}
         missing = [] if by_meaning else self._missing_words(plan.dense_text, held)
         answer = self._answer(
@@ -439,7 +445,7 @@ class Searcher:
         terms = sorted(set(plan.bm25_terms))
         if not terms or not self._notes_rank(mode, plan) or len(self.unsaid(terms)) < len(terms):
             return False
-        return any(self.store.note_term_counts(terms).values())
+        return any(self._note_counts(terms).values())
 
     def _matched_notes(
         self,
@@ -457,7 +463,7 @@ class Searcher:
         weights: dict[str, float] = {}
         if unsaid and not plan.cites:  # the words' IDF in the notes: the rarest name decides
             n = max(self.store.chunk_count, 1)
-            counts = self.store.note_term_counts(sorted(unsaid))
+            counts = self._note_counts(unsaid)
             weights = {t: idf(df, n) for t, df in counts.items() if df > 0}
         for chunk_id in dict.fromkeys(chunk_ids):
             citations = chunks[chunk_id].citations

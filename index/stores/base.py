@@ -292,11 +292,6 @@ class StoreReader(Protocol):
         chunks whose notes hold it (what ``cites:`` values are checked and corrected against)."""
         ...
 
-    def note_term_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many chunks' notes documents hold each term, one entry per term asked (0 when
-        none does)."""
-        ...
-
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         """Chunks by id, in the order asked (unknown ids are left out)."""
         ...

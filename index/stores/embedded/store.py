@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -261,10 +261,7 @@ class EmbeddedStore(ClosesOnExit):
     ) -> list[ScoredId]:
         """The top-k chunks by BM25 over ``index.text.tokenize`` terms, best first (exact); ``query``
         is text, or terms already tokenized (the query language's plan)."""
-        state = self._search_state()
-        terms = tokenize(query) if isinstance(query, str) else list(query)
-        pairs = state.bm25.top_k(terms, k, state.rows_of(doc_ids, cites))
-        return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
+        return self._top_k("passages", query, k, doc_ids, cites)
 
     def note_search(
         self,
@@ -275,9 +272,21 @@ class EmbeddedStore(ClosesOnExit):
         cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
         """The top-k chunks by BM25 over the notes they cite, best first (exact)."""
+        return self._top_k("notes", query, k, doc_ids, cites)
+
+    def _top_k(
+        self,
+        over: Literal["passages", "notes"],
+        query: str | Sequence[str],
+        k: int,
+        doc_ids: Sequence[str] | None,
+        cites: Sequence[str] | None,
+    ) -> list[ScoredId]:
+        """BM25's top-k over the passages' own terms or over their notes' terms."""
         state = self._search_state()
         terms = tokenize(query) if isinstance(query, str) else list(query)
-        pairs = state.notes.top_k(terms, k, state.rows_of(doc_ids, cites))
+        index = state.bm25 if over == "passages" else state.notes
+        pairs = index.top_k(terms, k, state.rows_of(doc_ids, cites))
         return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
 
     def vocabulary(self) -> dict[str, int]:
@@ -291,10 +300,6 @@ class EmbeddedStore(ClosesOnExit):
     def note_vocabulary(self) -> dict[str, int]:
         """Every term of the chunks' notes documents with the number of chunks that hold it."""
         return self._search_state().notes.vocabulary()
-
-    def note_term_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many chunks' notes documents hold each term (0 when none does)."""
-        return self._search_state().notes.document_frequencies(terms)
 
     def vector_search(
         self,

@@ -216,10 +216,6 @@ class MilvusReader(ClosesOnExit):
     def note_vocabulary(self) -> dict[str, int]:
         return dict(self._notes())
 
-    def note_term_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        known = self._notes()
-        return {t: known.get(t, 0) for t in terms}
-
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         found = {
             r["chunk_id"]: pg_rows.chunk_from(r["chunk_id"], r["doc_id"], r["ordinal"], r["record"])
