@@ -77,7 +77,7 @@ format: setup
 # browsers and child processes), each test file on one worker (module fixtures built
 # once); the corpus index is built once and shared (tests/conftest.py).
 test: setup browser ocr lint
-	$(BIN)/pytest -q -m "not slow" -n 3 --dist loadfile
+	$(BIN)/pytest -q -m "not slow" -n 3 --dist loadfile --durations=25
 
 # The inner loop: tests that need no real model, server, browser or cluster (4 minutes here).
 test-fast: setup

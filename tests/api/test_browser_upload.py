@@ -55,7 +55,7 @@ def test_upload_from_the_page_with_progress_then_search_it(
     page.set_input_files(
         "#file-input",
         files=[
-            {"name": f"{NEW_ID}.txt", "mimeType": "text/plain", "buffer": _fresh_text().encode()}
+            {"name": f"{NEW_ID}.txt", "mimeType": "text/plain", "buffer": _fresh_text(8).encode()}
         ],
     )
     # No token yet: the page asks for it, then sends the file again.

@@ -1,4 +1,8 @@
-"""An upload's job shows its stage and counts while it runs, and /api/health shows the work."""
+"""An upload's job shows its stage and counts while it runs, and /api/health shows the work.
+
+Mechanics (stages, counts, status): the corpus indexed with the session's hash encoder, which the
+upload is embedded with too; what the real models rank is tested elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,21 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from test_app import AUTH, TOKEN, search
 
 CISI = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "cisi"
+
+
+@pytest.fixture(scope="module")
+def embedder(hash_encoder):  # type: ignore[no-untyped-def]
+    return hash_encoder
+
+
+@pytest.fixture(scope="module")
+def corpus_index(hash_corpus_index: Path) -> Path:
+    return hash_corpus_index
 
 
 def _fresh_text(abstracts: int = 20) -> str:

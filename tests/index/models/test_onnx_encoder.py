@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eval.runner import all_chunks
 from index.models.embedder import Embedder
 from index.models.onnx_encoder import OnnxEncoder, export, onnx_path, pools_by_mean
+from index.stores.factory import open_reader
 
 pytestmark = pytest.mark.model
 
@@ -34,7 +36,7 @@ def e5_pair() -> tuple[Embedder, Embedder]:
 
 
 def test_e5_queries_on_onnx_runtime_are_torchs_vectors_and_rankings(
-    e5_pair: tuple[Embedder, Embedder],
+    e5_pair: tuple[Embedder, Embedder], model_corpus_index: Path
 ) -> None:
     onnx, torch = e5_pair
     assert (onnx.query_runtime, torch.query_runtime) == ("onnx", "torch")
@@ -44,14 +46,13 @@ def test_e5_queries_on_onnx_runtime_are_torchs_vectors_and_rankings(
     assert fast.dtype == np.float32 and fast.shape == (50, 384)
     np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
     assert float((fast * slow).sum(axis=1).min()) > 0.99999
-    # Rankings over the corpus's passages (the report texts cut in paragraphs) are the same.
-    paragraphs = [
-        p
-        for path in sorted((REPO / "corpus").glob("*.txt"))
-        for p in path.read_text(encoding="utf-8").split("\n\n")
-        if len(p.split()) > 20
-    ][:150]
-    passages = torch.encode(paragraphs)
+    # Rankings over the corpus's passages (the e5 vectors the session's index stored for them,
+    # made by torch with the same weights) are the same.
+    with open_reader(model_corpus_index) as store:
+        assert store.model.weights_hash == torch.weights_hash
+        chunk_ids = [chunk.chunk_id for chunk in all_chunks(store)]
+        passages = store.chunk_vectors(chunk_ids)
+    assert passages.shape == (len(chunk_ids), 384) and len(chunk_ids) > 150
     for a, b in zip(fast @ passages.T, slow @ passages.T, strict=True):
         assert list(np.argsort(-a)[:10]) == list(np.argsort(-b)[:10])
 
