@@ -19,13 +19,17 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from lxml import etree
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "eval" / "data" / "footnotes"
@@ -51,7 +55,7 @@ class TypesetDoc:
 
     name: str
     source: str
-    recipe: str  # "pandoc", "pandoc-html", "lo", "lo-endnotes", "latex"
+    recipe: str  # "pandoc", "pandoc-html", "lo", "lo-endnotes", "lo-court[-variant]", "latex"
 
 
 DEBIAN = [
@@ -88,6 +92,18 @@ TYPESET = [
     TypesetDoc("typeset_lo_zametki-ru_endnotes.odt", "zametki_ru.md", "lo-endnotes"),
     TypesetDoc("typeset_latex_paper-en.pdf", "paper_en.tex", "latex"),
     TypesetDoc("typeset_latex_statya-ru.pdf", "statya_ru.tex", "latex"),
+    TypesetDoc("typeset_lo_opinion-en.pdf", "opinion_en.md", "lo-court"),
+    TypesetDoc("typeset_lo_opinion-en.docx", "opinion_en.md", "lo-court"),
+    TypesetDoc("typeset_lo_opinion-en_endnotes.pdf", "opinion_en.md", "lo-endnotes"),
+    TypesetDoc("typeset_lo_opinion-en_indent.pdf", "opinion_en.md", "lo-court-indent"),
+    TypesetDoc("typeset_lo_opinion-en_period.pdf", "opinion_en.md", "lo-court-period"),
+    TypesetDoc("typeset_lo_opinion-en_longrule.pdf", "opinion_en.md", "lo-court-longrule"),
+    TypesetDoc("typeset_lo_opinion-en_header.pdf", "opinion_en.md", "lo-court-header"),
+    TypesetDoc("typeset_lo_opinion-en_bodysize.pdf", "opinion_en.md", "lo-court-bodysize"),
+    TypesetDoc("typeset_lo_opinion2-en_indent.pdf", "opinion2_en.md", "lo-court-indent"),
+    TypesetDoc("typeset_lo_opinion2-en_period.pdf", "opinion2_en.md", "lo-court-period"),
+    TypesetDoc("typeset_lo_opinion2-en_longrule.pdf", "opinion2_en.md", "lo-court-longrule"),
+    TypesetDoc("typeset_lo_opinion2-en_header.pdf", "opinion2_en.md", "lo-court-header"),
 ]
 
 
@@ -142,19 +158,265 @@ def _run(cmd: list[str], cwd: Path) -> None:
     subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, timeout=600)
 
 
-def _as_endnotes(odt: Path) -> None:
-    """Turn every footnote of an .odt into an endnote (LibreOffice then numbers them i, ii...)."""
+def _edit_odt(odt: Path, edits: dict[str, Callable[[bytes], bytes]]) -> None:
+    """Rewrite members of an .odt in place (``edits``: member name -> new bytes of old)."""
     with zipfile.ZipFile(odt) as z:
         members = [(info, z.read(info.filename)) for info in z.infolist()]
     tmp = odt.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w") as z:
         for info, data in members:
-            if info.filename == "content.xml":
-                data = data.replace(b'text:note-class="footnote"', b'text:note-class="endnote"')
+            if info.filename in edits:
+                data = edits[info.filename](data)
             # the mimetype member first and stored, as ODF requires
             kind = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
             z.writestr(info.filename, data, compress_type=kind)
     tmp.replace(odt)
+
+
+def _as_endnotes(odt: Path) -> None:
+    """Turn every footnote of an .odt into an endnote (LibreOffice then numbers them i, ii...)."""
+    _edit_odt(
+        odt,
+        {
+            "content.xml": lambda data: data.replace(
+                b'text:note-class="footnote"', b'text:note-class="endnote"'
+            )
+        },
+    )
+
+
+# ---- a word-processor court opinion ------------------------------------------------------------
+
+_NS = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
+    "svg": "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0",
+}
+_SERIF = "Liberation Serif"  # Times New Roman's metrics; the font LibreOffice has here
+# How a US court's word processor sets an opinion: the body 12 pt and double-spaced, the
+# notes at the body's size but single-spaced, their labels raised in the note zone too, a
+# short rule above them, headings in body type, the page number centred at the foot (pandoc's
+# reference.odt already has that footer). Style name -> (paragraph, text) properties.
+_COURT_STYLES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "Standard": ({}, {"style:font-name": _SERIF, "fo:font-size": "12pt"}),
+    "Text_20_body": (
+        {
+            "fo:line-height": "200%",
+            "fo:margin-top": "0in",
+            "fo:margin-bottom": "0in",
+            "fo:text-indent": "0.5in",
+            "fo:text-align": "justify",
+        },
+        {},
+    ),
+    "Heading": (
+        {"fo:margin-top": "0.17in", "fo:margin-bottom": "0.17in"},
+        {"style:font-name": _SERIF, "fo:font-size": "12pt"},
+    ),
+    "Heading_20_1": ({"fo:text-align": "center"}, {"fo:font-size": "100%"}),
+    "Heading_20_2": ({}, {"fo:font-size": "12pt", "fo:font-style": "normal"}),
+    "Footnote": (
+        {
+            "fo:line-height": "100%",
+            "fo:margin-left": "0in",
+            "fo:text-indent": "0.5in",
+            "fo:margin-bottom": "0.08in",
+            "fo:text-align": "justify",
+        },
+        {"fo:font-size": "12pt"},
+    ),
+    "Footnote_20_Symbol": ({}, {"style:text-position": "super 58%"}),
+}
+
+
+def _set_properties(style: etree._Element, paragraph: dict[str, str], text: dict[str, str]) -> None:
+    for kind, props in (("paragraph-properties", paragraph), ("text-properties", text)):
+        if not props:
+            continue
+        node = style.find(f"style:{kind}", _NS)
+        if node is None:
+            node = etree.SubElement(style, f"{{{_NS['style']}}}{kind}")
+        for name, value in props.items():
+            prefix, local = name.split(":")
+            node.set(f"{{{_NS[prefix]}}}{local}", value)
+
+
+def _court_styles(data: bytes) -> bytes:
+    """styles.xml restyled as ``_COURT_STYLES`` says, with a centred "Centered" paragraph
+    style (the caption) and a solid, short note separator."""
+    root = etree.fromstring(data)
+    fonts = root.find("office:font-face-decls", _NS)
+    face = etree.SubElement(fonts, f"{{{_NS['style']}}}font-face")
+    face.set(f"{{{_NS['style']}}}name", _SERIF)
+    face.set(f"{{{_NS['svg']}}}font-family", f"'{_SERIF}'")
+    face.set(f"{{{_NS['style']}}}font-family-generic", "roman")
+    styles = root.find("office:styles", _NS)
+    centered = etree.SubElement(styles, f"{{{_NS['style']}}}style")
+    for name, value in [("name", "Centered"), ("family", "paragraph")]:
+        centered.set(f"{{{_NS['style']}}}{name}", value)
+    centered.set(f"{{{_NS['style']}}}parent-style-name", "Standard")
+    _set_properties(centered, {"fo:text-align": "center", "fo:margin-bottom": "0.06in"}, {})
+    for style in styles.iterfind("style:style", _NS):
+        props = _COURT_STYLES.get(style.get(f"{{{_NS['style']}}}name", ""))
+        if props is not None:
+            _set_properties(style, *props)
+    for sep in root.iter(f"{{{_NS['style']}}}footnote-sep"):
+        sep.set(f"{{{_NS['style']}}}line-style", "solid")
+        sep.set(f"{{{_NS['style']}}}rel-width", "25%")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _star_first_note(data: bytes) -> bytes:
+    """content.xml with the first footnote marked "*" (the opinion heading's note: a custom
+    mark, which LibreOffice leaves out of the numbering)."""
+    root = etree.fromstring(data)
+    citation = root.find(".//text:note/text:note-citation", _NS)
+    if citation is None:
+        raise ValueError("the court opinion's source has no note to mark with a star")
+    citation.set(f"{{{_NS['text']}}}label", "*")
+    citation.text = "*"
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _as_court_opinion(odt: Path) -> None:
+    """Style a pandoc .odt as a word-processor court opinion (see ``_COURT_STYLES``)."""
+    _edit_odt(odt, {"styles.xml": _court_styles, "content.xml": _star_first_note})
+
+
+# ---- other word-processor conventions for the same opinion --------------------------------------
+# Each variant restyles the "lo-court" opinion the way other word processors and court
+# templates set their notes: recipe -> (its own changes to styles.xml, to content.xml).
+_NOTES_CONFIG = f"{{{_NS['text']}}}notes-configuration"
+
+
+def _style(root: etree._Element, name: str) -> etree._Element:
+    for style in root.iter(f"{{{_NS['style']}}}style"):
+        if style.get(f"{{{_NS['style']}}}name") == name:
+            return style
+    raise ValueError(f"styles.xml has no style {name!r}")
+
+
+def _footnote_config(root: etree._Element) -> etree._Element:
+    for config in root.iter(_NOTES_CONFIG):
+        if config.get(f"{{{_NS['text']}}}note-class") == "footnote":
+            return config
+    raise ValueError("styles.xml has no footnote configuration")
+
+
+def _separator(root: etree._Element, **props: str) -> None:
+    for sep in root.iter(f"{{{_NS['style']}}}footnote-sep"):
+        for name, value in props.items():
+            sep.set(f"{{{_NS['style']}}}{name.replace('_', '-')}", value)
+
+
+def _period_labels(root: etree._Element) -> None:
+    """Note labels full size and followed by a period ("1. The court ..."), flush left, notes
+    11 pt under the 12 pt body, no separator line (its width 0)."""
+    # LibreOffice prints the label in the note area in the configuration's citation style
+    # (its citation-body style is the marker in the text)
+    body_label = _footnote_config(root).get(f"{{{_NS['text']}}}citation-style-name", "")
+    _set_properties(_style(root, body_label), {}, {"style:text-position": "0% 100%"})
+    _footnote_config(root).set(f"{{{_NS['style']}}}num-suffix", ". ")
+    _set_properties(_style(root, "Footnote"), {"fo:text-indent": "0in"}, {"fo:font-size": "11pt"})
+    _separator(root, width="0in", line_style="none")
+
+
+def _long_rule(root: etree._Element) -> None:
+    """The separator drawn across the whole text width, notes 10 pt."""
+    _separator(root, rel_width="100%", line_style="solid", width="0.0071in")
+    _set_properties(_style(root, "Footnote"), {}, {"fo:font-size": "10pt"})
+
+
+def _body_size_notes(root: etree._Element) -> None:
+    """Notes at the body's size (12 pt) with full-size "1." labels on a hanging indent, under a
+    separator across the text width: only the rule and the single spacing set them off."""
+    _period_labels(root)
+    _long_rule(root)
+    _set_properties(
+        _style(root, "Footnote"),
+        {"fo:margin-left": "0.25in", "fo:text-indent": "-0.25in"},
+        {"fo:font-size": "12pt"},
+    )
+
+
+def _running_header(root: etree._Element, case: str) -> None:
+    """An e-filed document's two-line running header on every page (case, document, page,
+    date filed; the short title under it, ruled off), the page number centred at the foot."""
+    text, style = _NS["text"], _NS["style"]
+    master = root.find(".//style:master-page", _NS)
+    header = etree.Element(f"{{{style}}}header")
+    master.insert(0, header)
+    first = etree.SubElement(header, f"{{{text}}}p")
+    first.set(f"{{{text}}}style-name", "Header")
+    first.text = f"Case: {case}"
+    for label, value in (("Document: ", "41"), ("Page: ", None), ("Date Filed: ", "05/02/2025")):
+        gap = etree.SubElement(first, f"{{{text}}}s")
+        gap.set(f"{{{text}}}c", "4")
+        gap.tail = label + (value or "")
+        if value is None:
+            number = etree.SubElement(first, f"{{{text}}}page-number")
+            number.set(f"{{{text}}}select-page", "current")
+            number.text = "1"
+    second = etree.SubElement(header, f"{{{text}}}p")
+    second.set(f"{{{text}}}style-name", "Header_20_ruled")
+    second.text = "Electronically filed document"
+    styles = root.find("office:styles", _NS)
+    for name, parent, paragraph in (
+        ("Header", "Standard", {"fo:text-align": "center"}),
+        (
+            "Header_20_ruled",
+            "Header",
+            {"fo:border-bottom": "0.5pt solid #000000", "fo:padding-bottom": "0.02in"},
+        ),
+    ):
+        node = etree.SubElement(styles, f"{{{style}}}style")
+        node.set(f"{{{style}}}name", name)
+        node.set(f"{{{style}}}family", "paragraph")
+        node.set(f"{{{style}}}parent-style-name", parent)
+        _set_properties(node, paragraph, {"fo:font-size": "10pt"})
+    for layout in root.iter(f"{{{style}}}header-style"):
+        props = etree.SubElement(layout, f"{{{style}}}header-footer-properties")
+        props.set(f"{{{_NS['fo']}}}min-height", "0in")
+        props.set(f"{{{_NS['fo']}}}margin-bottom", "0.2in")
+
+
+def _tab_after_labels(data: bytes) -> bytes:
+    """content.xml with a tab between each note's label and its text (the label then stands at
+    the paragraph's first-line indent, the text at the next tab stop)."""
+    root = etree.fromstring(_star_first_note(data))
+    for body in root.iter(f"{{{_NS['text']}}}note-body"):
+        first = body.find("text:p", _NS)
+        if first is None:
+            continue
+        tab = etree.Element(f"{{{_NS['text']}}}tab")
+        tab.tail, first.text = first.text, None
+        first.insert(0, tab)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+_COURT_VARIANTS: dict[str, Callable[[etree._Element, str], None]] = {
+    "lo-court-indent": lambda root, case: None,  # lo-court's 0.5 in first-line indent + a tab
+    "lo-court-period": lambda root, case: _period_labels(root),
+    "lo-court-longrule": lambda root, case: _long_rule(root),
+    "lo-court-header": _running_header,
+    "lo-court-bodysize": lambda root, case: _body_size_notes(root),
+}
+
+
+def _as_court_variant(odt: Path, recipe: str, source: Path) -> None:
+    """Style a pandoc .odt as "lo-court" does, then as ``recipe`` varies it."""
+    found = re.search(r"^No\. (\S+)", source.read_text(encoding="utf-8"), re.M)
+    case = found.group(1) if found else "00-0000"
+
+    def styles(data: bytes) -> bytes:
+        root = etree.fromstring(_court_styles(data))
+        _COURT_VARIANTS[recipe](root, case)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+    content = _tab_after_labels if recipe == "lo-court-indent" else _star_first_note
+    _edit_odt(odt, {"styles.xml": styles, "content.xml": content})
 
 
 def _soffice(source: Path, kind: str, out_dir: Path) -> Path:
@@ -187,13 +449,17 @@ def typeset(doc: TypesetDoc, out_dir: Path) -> Path:
             _run(["pandoc", "-s", str(source), "-o", str(target)], tmp)
         elif doc.recipe == "pandoc-html":
             _run(["pandoc", "-s", "-t", "html5", str(source), "-o", str(target)], tmp)
-        elif doc.recipe in ("lo", "lo-endnotes"):
+        elif doc.recipe in ("lo", "lo-endnotes", "lo-court", *_COURT_VARIANTS):
             # pandoc writes the notes as ODF notes; LibreOffice then lays out and saves the file.
             odt = tmp / "pandoc" / f"{target.stem}.odt"
             odt.parent.mkdir()
             _run(["pandoc", "-s", str(source), "-o", str(odt)], tmp)
             if doc.recipe == "lo-endnotes":
                 _as_endnotes(odt)
+            elif doc.recipe == "lo-court":
+                _as_court_opinion(odt)
+            elif doc.recipe in _COURT_VARIANTS:
+                _as_court_variant(odt, doc.recipe, source)
             built = _soffice(odt, suffix, tmp)
             shutil.copyfile(built, target)
         elif doc.recipe == "latex":

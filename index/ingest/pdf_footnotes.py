@@ -21,6 +21,7 @@ from index.ingest.pdf_lines import (
     Label,
     Line,
     PageLayout,
+    Rule,
     is_furniture,
     label_after,
     label_value,
@@ -133,8 +134,10 @@ def page_footnotes(
 ) -> PageNotes:
     """The note zones at the foot of a page (one per column) and the notes they hold."""
     marks = [(line, mark) for line in lines for mark in line.marks]
+    rule = note_separator(page, lines)
+    ruled = rule.y if rule is not None else float("-inf")
     starts = sorted(
-        (line for line in lines if _confirmed(line, marks, body, pending, text)),
+        (line for line in lines if _confirmed(line, marks, body, pending, text, ruled)),
         key=lambda line: -line.base,
     )
     zones: list[tuple[float, list[NoteDraft]]] = []  # each zone's left edge and notes
@@ -148,7 +151,7 @@ def page_footnotes(
             continue
         taken.update(id(line) for line in below)
         column = [ln for ln in lines if id(ln) not in taken and _overlap(ln, start)]
-        carried = _carried_lines(start, column, body, pending)
+        carried = _carried_lines(start, column, body, pending, page, warnings)
         taken.update(id(line) for line in carried)
         zone += carried + below
         _carry_over(pending, carried, warnings)
@@ -156,7 +159,7 @@ def page_footnotes(
     # Zones side by side (two columns' feet): the left column's notes come first.
     notes = [note for _, found in sorted(zones, key=lambda z: z[0]) for note in found]
     if not starts:
-        carried = _carried_lines(None, lines, body, pending)
+        carried = _carried_lines(None, lines, body, pending, page, warnings)
         _carry_over(pending, carried, warnings)
         zone += carried
     return PageNotes([n for n in notes if n is not pending], zone)
@@ -169,7 +172,7 @@ def _carry_over(pending: NoteDraft | None, carried: Sequence[Line], warnings: li
         return
     if _ends_sentence(pending.lines[-1]):
         warnings.append(
-            f"page {carried[0].page + 1}: the small type above the notes taken as the rest of "
+            f"page {carried[0].page + 1}: the lines above the notes taken as the rest of "
             f"note {pending.label.text} from page {pending.page + 1}"
         )
     for line in carried:
@@ -182,14 +185,16 @@ def _confirmed(
     body: float,
     pending: NoteDraft | None,
     text: str,
+    ruled: float = float("-inf"),
 ) -> bool:
     """Whether a line opens a note zone: its label is a note label's (raised, or a plain number in
-    smaller type) and a raised marker above it on the page repeats it, or it carries on the note
-    the last page left open ("10(...continued)")."""
+    smaller type or under the note separator, whose baseline is ``ruled``) and a raised marker
+    above it on the page repeats it, or it carries on the note the last page left open
+    ("10(...continued)")."""
     lead = line.lead
     if lead is None or line.text_start < 0:
         return False
-    if not (lead.raised or line.size <= body * SMALL_TYPE):
+    if not (lead.raised or line.size <= body * SMALL_TYPE or line.base < ruled):
         return False
     if _continues(line, pending, text):
         return True
@@ -241,16 +246,33 @@ def _zone_below(start: Line, lines: Sequence[Line], page: PageLayout) -> list[Li
 
 
 def _carried_lines(
-    start: Line | None, lines: Sequence[Line], body: float, pending: NoteDraft | None
+    start: Line | None,
+    lines: Sequence[Line],
+    body: float,
+    pending: NoteDraft | None,
+    page: PageLayout,
+    warnings: list[str],
 ) -> list[Line]:
-    """Lines in the open note's small type just above a zone's first note (or at the page's foot
-    when no note starts there), below the body: the open note carried over from the last page."""
+    """Lines of the open note just above a zone's first note (or at the page's foot when no
+    note starts there), below the body: the open note carried over from the last page. Found
+    under the note separator (a rule) when the page draws one, else by the note's small type,
+    or, for a note in body type, by its line spacing (said in a warning)."""
     if pending is None:
         return []
+    floor = start.base if start is not None else float("-inf")
+    ruled = _below_separator(floor, lines, pending, page)
+    if ruled is not None:
+        return ruled
     size = pending.lines[-1].size
     if size > body * SMALL_TYPE:
-        return []  # notes in body type carry over only when labelled ("(...continued)")
-    floor = start.base if start is not None else float("-inf")
+        spaced = _single_spaced_tail(floor, lines, pending)
+        if spaced:
+            warnings.append(
+                f"page {spaced[0].page + 1}: {len(spaced)} single-spaced line(s) above the "
+                f"notes taken as the rest of note {pending.label.text} from page "
+                f"{pending.page + 1} (no rule sets the notes off from the text)"
+            )
+        return spaced
     above = sorted((line for line in lines if line.base > floor + 0.1), key=lambda ln: ln.base)
     block: list[Line] = []
     for line in above:
@@ -260,6 +282,104 @@ def _carried_lines(
     if not block or len(block) == len(above):
         return []  # nothing, or the whole page: a page of small type is no note's tail
     return block[::-1]
+
+
+def note_separator(page: PageLayout, lines: Sequence[Line]) -> Rule | None:
+    """The rule that sets a page's notes off from its body (a word processor's note separator,
+    LaTeX's footnote rule): the lowest rule that underlines no text, with lines close under it
+    that start at its left end. Most are short; one drawn across the text's whole width (as
+    some word processors draw it) must keep within the text's margins, taken as even (a band
+    across the page is decoration)."""
+    found: Rule | None = None
+    margin = min((ln.x0 for ln in lines), default=0.0) - 0.02 * page.width
+    for rule in page.rules:
+        if found is not None and rule.y > found.y:
+            continue
+        wide = rule.x1 - rule.x0 > 0.5 * page.width
+        if wide and (rule.x0 < margin or rule.x1 > page.width - margin):
+            continue
+        reach = max(rule.x1, rule.x0 + 0.25 * page.width)
+        under = [ln for ln in lines if ln.base < rule.y and ln.x0 < reach]
+        if not under or _underlines(rule, page.lines):
+            continue
+        top = max(under, key=lambda ln: ln.base)
+        left = min(ln.x0 for ln in under)
+        if rule.y - top.base <= 3 * top.size and abs(left - rule.x0) <= 2 * top.size:
+            found = rule
+    return found
+
+
+def _below_separator(
+    floor: float, lines: Sequence[Line], pending: NoteDraft, page: PageLayout
+) -> list[Line] | None:
+    """The open note's lines between the page's note separator and ``floor`` (the first new
+    note's baseline), top to bottom; None when no separator stands above ``floor``.
+
+    The separator is the lowest rule above ``floor`` that underlines no text and starts at the
+    left edge of the lines under it; those lines must be set as the open note is (its size,
+    its line spacing: notes are set single-spaced under a double-spaced body) up to the first
+    that opens a note."""
+    size = pending.lines[-1].size
+    pitch = _line_pitch(pending.parts[-1]) or 1.25 * size
+    for rule in sorted(page.rules, key=lambda r: r.y):
+        if rule.y <= floor + 0.5 * size or _underlines(rule, page.lines):
+            continue
+        reach = max(rule.x1, rule.x0 + 0.25 * page.width)
+        under = sorted(
+            (ln for ln in lines if floor + 0.1 < ln.base < rule.y and ln.x0 < reach),
+            key=lambda ln: -ln.base,
+        )
+        if not under or abs(min(ln.x0 for ln in under) - rule.x0) > 2 * size:
+            continue  # a rule in a table or a figure, not the notes' separator
+        block: list[Line] = []
+        for line in under:
+            lead = line.lead
+            if lead is not None and (lead.raised or lead.key == next_label(pending.label)):
+                break
+            if abs(line.size - size) > 0.6 or (block and block[-1].base - line.base > pitch * 1.6):
+                return None  # not the open note's type or spacing: body text under a rule
+            block.append(line)
+        return block
+    return None
+
+
+def _single_spaced_tail(floor: float, lines: Sequence[Line], pending: NoteDraft) -> list[Line]:
+    """The open note's last lines in body type on a page that draws no separator: the lines
+    just above ``floor`` set at the note's own line spacing, top to bottom, when the note broke
+    off mid-sentence and the text above them is spaced wider (a double-spaced body)."""
+    pitch = _line_pitch(pending.parts[-1])
+    if pitch is None or _ends_sentence(pending.lines[-1]):
+        return []
+    size = pending.lines[-1].size
+    above = sorted((line for line in lines if line.base > floor + 0.1), key=lambda ln: ln.base)
+    block: list[Line] = []
+    last = floor
+    for line in above:
+        close = last == float("-inf") or line.base - last <= pitch * 1.6
+        if not close or abs(line.size - size) > 0.6 or (line.lead is not None and line.lead.raised):
+            break
+        block.append(line)
+        last = line.base
+    body_pitch = _line_pitch(above[len(block) :][::-1])
+    if not block or body_pitch is None or body_pitch < pitch * 1.6:
+        return []
+    return block[::-1]
+
+
+def _underlines(rule: Rule, lines: Sequence[Line]) -> bool:
+    """Whether a rule sits on a line of text: an underline, a strike-through."""
+    return any(
+        line.x0 < rule.x1
+        and rule.x0 < line.x1
+        and line.base - 0.5 * line.size <= rule.y <= line.base + 0.8 * line.size
+        for line in lines
+    )
+
+
+def _line_pitch(part: Sequence[Line]) -> float | None:
+    """The distance between a note's consecutive lines on one page (the median), if it has two."""
+    gaps = sorted(a.base - b.base for a, b in zip(part, part[1:], strict=False) if a.base > b.base)
+    return gaps[len(gaps) // 2] if gaps else None
 
 
 def split_zone(

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from index.ingest.pdf_glyphs import Glyph, TextLine, page_lines
 from index.ingest.pdf_links import Link, page_links
@@ -60,6 +61,16 @@ class Line:
     marks: list[Label] = field(default_factory=list)  # raised labels inside the line
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A horizontal line drawn on the page (a path, not text): a note separator, an underline,
+    a table's border."""
+
+    x0: float
+    x1: float
+    y: float
+
+
 @dataclass
 class PageLayout:
     """A page's lines in the content stream's order, and its size in PDF units."""
@@ -69,6 +80,7 @@ class PageLayout:
     height: float
     lines: list[Line]
     links: list[Link] = field(default_factory=list)  # web links (annotations) on the page
+    rules: list[Rule] = field(default_factory=list)  # horizontal rules drawn on it
 
 
 @dataclass
@@ -100,6 +112,7 @@ def read_layout(
                 width, height = page.get_size()
                 lines = [describe_line(line, index, start) for line in page_lines(page, text)]
                 links = page_links(pdf, page)
+                rules = page_rules(page)
             finally:
                 page.close()
             lines = merge_lone_labels(lines)
@@ -108,7 +121,7 @@ def read_layout(
                 if line.marks:
                     marked[round(line.size * 2) / 2] += 1
             texts.update({_shape(line.text) for line in lines})
-            pages.append(PageLayout(index, width, height, lines, links))
+            pages.append(PageLayout(index, width, height, lines, links, rules))
     finally:
         pdf.close()
     # The body's size: that of the lines with raised markers in them (markers stand in the body,
@@ -120,6 +133,24 @@ def read_layout(
         (start, start + len(text)) for text, start in zip(page_texts, page_starts, strict=True)
     ]
     return DocumentLayout(pages, body, repeated, spans)
+
+
+_RULE_HEIGHT, _RULE_WIDTH = 2.0, 24.0  # a rule is at most this thick and at least this long
+_MAX_PATHS = 2000  # a page drawn with more paths is a figure: no rules are looked for on it
+
+
+def page_rules(page: Any) -> list[Rule]:
+    """The horizontal rules of a pypdfium2 page: drawn paths thin and long enough."""
+    import pypdfium2.raw as pdfium_c
+
+    rules: list[Rule] = []
+    for k, obj in enumerate(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,))):
+        if k >= _MAX_PATHS:
+            return []
+        left, bottom, right, top = obj.get_bounds()
+        if top - bottom <= _RULE_HEIGHT and right - left >= _RULE_WIDTH:
+            rules.append(Rule(left, right, (top + bottom) / 2))
+    return rules
 
 
 def _shape(text: str) -> str:
@@ -230,7 +261,7 @@ def _lead_label(line: TextLine, page_start: int) -> tuple[Label | None, int]:
     if not up:
         if glyphs[k].char == "." and k + 1 < len(glyphs) and glyphs[k + 1].char == " ":
             rest = k + 1
-        elif glyphs[k].char != " " and not (text[0] in LABEL_SYMBOLS and glyphs[k].char.isalpha()):
+        elif glyphs[k].char != " " and not _glued_label(text, glyphs[k].char):
             return None, 0
     span = _span(glyphs[:k], page_start)
     if span is None:
@@ -239,6 +270,15 @@ def _lead_label(line: TextLine, page_start: int) -> tuple[Label | None, int]:
         rest += 1
     following = glyphs[rest].char if rest < len(glyphs) else ""
     return Label(text, span[0], span[1], up, "", following), rest
+
+
+def _glued_label(text: str, following: str) -> bool:
+    """A full-size label printed against its note's first word: a symbol ("*The"), or a Roman
+    numeral before a capital ("viiiTamsin": LibreOffice sets endnote labels in a box of fixed
+    width that a long numeral overruns). A digit is never read so ("3D", "4K")."""
+    if text[0] in LABEL_SYMBOLS:
+        return following.isalpha()
+    return label_value(text) is not None and not text.isdigit() and following.isupper()
 
 
 def _label_shape(text: str) -> bool:

@@ -33,6 +33,7 @@ _SPACES = frozenset(" \t\u00a0\u2002\u2003\u2009\u200a\u202f\u3000\r")
 _BULLETS = tuple("•▪◦‣·")
 _SENTENCE_END = tuple('.!?:"”»)…')
 _HEADER_DIGITS = re.compile(r"\d+")
+_HEAD_LINES = 3  # a running head or foot is at most this many lines deep
 _WORD_AT_END = re.compile(r"([^\W\d_]+)-$")
 _WORD_AT_START = re.compile(r"[^\W\d_]+")
 # A court opinion's star page, "[*31]": where page 31 begins, furniture inside the body text.
@@ -57,15 +58,33 @@ class _Line:
 
 
 def running_headers(source: str, pages: Sequence[Page]) -> set[str]:
-    """First and last lines that repeat on three or more pages once digits are masked."""
+    """First and last lines that repeat on three or more pages once digits are masked, and the
+    lines next to them that repeat too where they did (a head of two or three lines: an
+    e-filing stamp "Case: 24-1187 Document: 41 Page: 3" over a short title)."""
     if len(pages) < 3:
         return set()
     counts: Counter[str] = Counter()
+    shapes: list[list[str]] = []
     for page in pages:
         lines = [ln.strip() for _, ln in lines_with_offsets(source, page.start, page.body_end)]
         lines = [ln for ln in lines if ln]
         for line in {lines[0], lines[-1]} if lines else set():
             counts[_HEADER_DIGITS.sub("#", line)] += 1
+        # a page number above a head or below a foot is no line of it
+        shapes.append([_HEADER_DIGITS.sub("#", ln) for ln in lines if not is_page_number(ln)])
+    headers = _repeated(counts)
+    for ends in ([s for s in shapes if s], [s[::-1] for s in shapes if s]):
+        for depth in range(1, _HEAD_LINES):
+            # only below lines that were all furniture: a body line repeated by chance is not
+            ends = [s for s in ends if len(s) > depth + 1 and s[depth - 1] in headers]
+            deeper = _repeated(Counter(s[depth] for s in ends))
+            if not deeper:
+                break
+            headers |= deeper
+    return headers
+
+
+def _repeated(counts: Counter[str]) -> set[str]:
     return {key for key, n in counts.items() if n >= 3 and len(key) > 1 and key != "#"}
 
 

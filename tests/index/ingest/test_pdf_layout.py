@@ -28,6 +28,7 @@ CALVARY = "pdf_court_ca1_calvary-chapel-v-mills.pdf"
 Parsed = Callable[[str], ParsedDocument]
 # (x, y, size, text): one printed line; "{4}" in the text is a raised marker (a text rise).
 Run = tuple[float, float, float, str]
+Rule = tuple[float, float, float]  # x0, x1, y: a horizontal rule drawn on the page
 
 
 @pytest.fixture(scope="module")
@@ -192,16 +193,21 @@ def _line_ops(x: float, y: float, size: float, text: str) -> bytes:
     return ops + b"ET\n"
 
 
-def write_pdf(path: Path, pages: Sequence[Sequence[Run]]) -> Path:
-    """A PDF of US Letter pages, each line drawn in the order given, in Helvetica."""
+def write_pdf(
+    path: Path, pages: Sequence[Sequence[Run]], rules: Sequence[Sequence[Rule]] = ()
+) -> Path:
+    """A PDF of US Letter pages, each line drawn in the order given, in Helvetica; ``rules``
+    gives each page's horizontal rules (drawn paths, as a note separator is)."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"",  # the page tree, once the pages are numbered
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
     kids = []
-    for runs in pages:
+    for k, runs in enumerate(pages):
         content = b"".join(_line_ops(*run) for run in runs)
+        for x0, x1, y in rules[k] if k < len(rules) else ():
+            content += b"0.5 w %g %g m %g %g l S\n" % (x0, y, x1, y)
         objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
         kids.append(len(objects) + 1)
         objects.append(
@@ -264,6 +270,89 @@ def test_a_wrapped_note_line_starting_with_a_number_stays_in_its_note(tmp_path: 
     ]
     assert before_marker(doc, by_label(doc, "5"), 2) == "of it.|5"
     assert any("note 4" in w and "“5”" in w for w in doc.warnings)
+
+
+def test_notes_in_body_type_under_a_separator_rule(tmp_path: Path) -> None:
+    """A word processor's court opinion: body double-spaced, notes at the body's size but
+    single-spaced under a short rule, note numbers at full size; a note goes on under the next
+    page's rule, and a line of it that starts with a number ("28 U.S.C.") stays in it."""
+    first = [
+        (72, 700, 11, "The District Court entered judgment for the bank,{1} and the estate"),
+        (
+            72,
+            672,
+            11,
+            "appealed within the time the rules allow.{2} We review the judgment de novo.",
+        ),
+        (72, 644, 11, "The facts are not in dispute, and the parties agree on the governing law."),
+        (72, 616, 11, "The question is one of construction, which is a question of law for us."),
+        (72, 132, 11, "1 The District Court had jurisdiction over the action under"),
+        (72, 119, 11, "28 U.S.C. § 1332, the parties being citizens of different States."),
+        (72, 100, 11, "2 The notice of appeal was filed on the thirtieth day, the last day on"),
+        (72, 87, 11, "which it could be filed under the rules, and so was"),
+    ]
+    second = [
+        (72, 700, 11, "The policy covers losses caused by the insured's employees.{3} It excludes"),
+        (72, 672, 11, "losses that the insured discovered before the policy period began."),
+        (72, 644, 11, "Both sides read the exclusion as reaching the losses the bank first saw."),
+        (72, 132, 11, "timely. The estate does not contest the point."),
+        (72, 113, 11, "3 The policy is in the appendix at pages 41 to 67."),
+    ]
+    rule = (72.0, 216.0, 150.0)
+    doc = parse_file(write_pdf(tmp_path / "ruled.pdf", [first, second], [[rule], [rule]]))
+    assert notes_of(doc) == [
+        (
+            "1",
+            "The District Court had jurisdiction over the action under 28 U.S.C. § 1332, the "
+            "parties being citizens of different States.",
+        ),
+        (
+            "2",
+            "The notice of appeal was filed on the thirtieth day, the last day on which it could "
+            "be filed under the rules, and so was timely. The estate does not contest the point.",
+        ),
+        ("3", "The policy is in the appendix at pages 41 to 67."),
+    ]
+    assert before_marker(doc, by_label(doc, "2"), 2) == "rules allow.|2"
+    assert "timely" not in doc.body and "28 U.S.C." not in doc.body
+    assert doc.warnings == []  # note 2 broke off mid-sentence: carrying it over is no guess
+
+
+def test_a_note_in_body_type_goes_on_by_its_line_spacing_when_no_rule_is_drawn(
+    tmp_path: Path,
+) -> None:
+    """No separator: the single-spaced lines above the next page's first note, under a
+    double-spaced body, end the note that broke off mid-sentence; a guess, so said."""
+    first = [
+        (72, 700, 11, "The District Court entered judgment for the bank,{1} and the estate"),
+        (72, 672, 11, "appealed within the time the rules allow. We review the judgment de novo."),
+        (72, 644, 11, "The facts are not in dispute, and the parties agree on the governing law."),
+        (72, 119, 11, "{1}The District Court had jurisdiction over the action under 28 U.S.C."),
+        (72, 106, 11, "§ 1332, the parties being citizens of different States, and the amount"),
+    ]
+    second = [
+        (72, 700, 11, "The policy covers losses caused by the insured's employees.{2} It excludes"),
+        (72, 672, 11, "losses that the insured discovered before the policy period began."),
+        (72, 644, 11, "Both sides read the exclusion as reaching the losses the bank first saw."),
+        (72, 616, 11, "The question is one of construction, which is a question of law for us."),
+        (72, 132, 11, "in controversy being more than $75,000."),
+        (72, 113, 11, "{2}The policy is in the appendix at pages 41 to 67."),
+    ]
+    doc = parse_file(write_pdf(tmp_path / "spaced.pdf", [first, second]))
+    assert notes_of(doc) == [
+        (
+            "1",
+            "The District Court had jurisdiction over the action under 28 U.S.C. § 1332, the "
+            "parties being citizens of different States, and the amount in controversy being "
+            "more than $75,000.",
+        ),
+        ("2", "The policy is in the appendix at pages 41 to 67."),
+    ]
+    assert "in controversy" not in doc.body and "question of law for us" in doc.body
+    assert doc.warnings == [
+        "page 2: 1 single-spaced line(s) above the notes taken as the rest of note 1 from "
+        "page 1 (no rule sets the notes off from the text)"
+    ]
 
 
 def test_plain_note_numbers_the_one_after_a_sentence_opens_the_note(tmp_path: Path) -> None:
