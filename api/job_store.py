@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from api.models import JobKind, JobModel, JobStatus
+from api.plain_errors import scrub_paths
 from index.build import BuildProgress
 
 log = logging.getLogger(__name__)
@@ -28,10 +30,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     created REAL NOT NULL,
     finished REAL,
     path TEXT,
-    title TEXT
+    title TEXT,
+    warnings TEXT
 )
 """
-_COLUMNS = "id, kind, status, doc_id, filename, error, created, finished, path, title"
+_COLUMNS = "id, kind, status, doc_id, filename, error, created, finished, path, title, warnings"
+# Columns later versions added, with their type: added to a file an older version wrote.
+_ADDED = {"warnings": "TEXT"}
 
 
 @dataclass(frozen=True)
@@ -46,14 +51,25 @@ class Job:
     finished: float | None
     path: str | None = None  # the upload's file: what a restart picks up or removes
     title: str | None = None  # the title given with an upload, for a restart to index it with
+    warnings: tuple[str, ...] = ()  # what the job could not read (an attachment skipped...)
 
     @property
     def pending(self) -> bool:
         return self.status in ("queued", "running")
 
-    def model(self, progress: BuildProgress | None = None) -> JobModel:
-        """The job as the API shows it, with the running build's progress if given."""
+    @property
+    def ended_badly(self) -> bool:
+        """Failed or interrupted: its file is kept until it is retried or discarded."""
+        return self.status in ("failed", "interrupted")
+
+    def model(self, progress: BuildProgress | None = None, *, full: bool = True) -> JobModel:
+        """The job as the API shows it, with the running build's progress if given.
+
+        Without ``full`` (a reader without the token) only its kind, state, times and counts:
+        file names, document ids and errors name a newsroom's sources.
+        """
         running = progress if progress is not None and self.status == "running" else None
+        error = scrub_paths(self.error) if self.error else None
         return JobModel(
             stage=running.stage if running else None,
             done=running.done if running else None,
@@ -61,9 +77,10 @@ class Job:
             id=self.id,
             kind=self.kind,
             status=self.status,
-            doc_id=self.doc_id,
-            filename=self.filename,
-            error=self.error,
+            doc_id=self.doc_id if full else None,
+            filename=self.filename if full else None,
+            error=error if full else None,
+            warnings=[scrub_paths(w) for w in self.warnings] if full else [],
             created=self.created,
             finished=self.finished,
         )
@@ -86,6 +103,10 @@ class JobStore:
         )
         with self._conn:
             self._conn.execute(_SCHEMA)
+            have = {row[1] for row in self._conn.execute("PRAGMA table_info(jobs)")}
+            for column, kind in _ADDED.items():
+                if column not in have:
+                    self._conn.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
 
     @classmethod
     def open_or_memory(cls, path: Path) -> JobStore:
@@ -101,7 +122,7 @@ class JobStore:
         """Every record, oldest first."""
         with self._lock:
             rows = self._conn.execute(f"SELECT {_COLUMNS} FROM jobs ORDER BY created").fetchall()
-        return [Job(*row) for row in rows]
+        return [replace(Job(*row[:-1]), warnings=_warnings(row[-1])) for row in rows]
 
     def save(self, job: Job) -> None:
         values = (
@@ -115,9 +136,10 @@ class JobStore:
             job.finished,
             job.path,
             job.title,
+            json.dumps(list(job.warnings)) if job.warnings else None,
         )
         self._write(
-            f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", values
+            f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)", values
         )
 
     def forget(self, job_ids: Iterable[str]) -> None:
@@ -136,3 +158,14 @@ class JobStore:
             if "full" in str(exc):
                 raise OSError(errno.ENOSPC, f"cannot record the job: {exc}") from exc
             raise
+
+
+def _warnings(stored: str | None) -> tuple[str, ...]:
+    """The warnings column (a JSON list, or NULL) as a tuple; unreadable text counts as none."""
+    if not stored:
+        return ()
+    try:
+        found = json.loads(stored)
+    except ValueError:
+        return ()
+    return tuple(str(w) for w in found) if isinstance(found, list) else ()

@@ -4,13 +4,16 @@ Searches keep being answered by the current Searcher while a job builds a new in
 when the new generation is published the slot swaps to a new Searcher in one step (one reference,
 under a lock). Each request leases the Searcher it uses; a replaced Searcher is closed when its
 last lease ends, never under a running request. Jobs run one at a time on a single worker
-thread, so two builds never race; their records are kept in SQLite (``api.job_store``), and a
-job cut short by a restart says ``interrupted`` while its file is picked up again.
+thread, so two builds never race; their records are kept in SQLite (``api.job_store``). A job a
+stop cut short while it ran says ``interrupted`` and is not started again by itself (a hostile
+file would take the server down again at every start): its file stays until the job is retried
+or discarded. Jobs still queued at the stop run after the restart.
 """
 
 from __future__ import annotations
 
 import errno
+import glob
 import logging
 import math
 import sqlite3
@@ -26,8 +29,9 @@ from pathlib import Path
 
 from api.job_store import JOBS_FILE, Job, JobStore
 from api.models import JobKind, JobModel
+from api.plain_errors import scrub_paths
 from api.uploads import record_title
-from index.build import BuildProgress, build_index, remove_documents
+from index.build import BuildProgress, BuildReport, build_index, remove_documents
 from index.ingest.readers import SUPPORTED_SUFFIXES
 from index.models.encoder import Encoder
 from index.stores.base import DocumentInfo, ModelInfo
@@ -38,12 +42,18 @@ log = logging.getLogger(__name__)
 
 MAX_JOBS_KEPT = 500  # finished job records kept; pending ones are never dropped
 MAX_PENDING_JOBS = 32  # queued or running; more is refused (429) until some finish
+MAX_JOB_WARNINGS = 50  # warnings kept on one job (an e-mail of many unreadable attachments)
+INTERRUPTED = (
+    "the server stopped while this job ran; it was not started again: retry it (POST "
+    "/api/jobs/{id}/retry) or discard it and its file (DELETE /api/jobs/{id})"
+)
 
 __all__ = [
     "MAX_JOBS_KEPT",
     "IndexJobs",
     "IndexUnavailable",
     "Job",
+    "JobConflict",
     "QueueFull",
     "SearcherSlot",
     "is_uploaded",
@@ -56,6 +66,10 @@ class IndexUnavailable(RuntimeError):
 
 class JobFailed(RuntimeError):
     """A job that could not do its work; the message is shown to the user."""
+
+
+class JobConflict(RuntimeError):
+    """A job that cannot be retried or discarded in its state; the message says why (409)."""
 
 
 class QueueFull(RuntimeError):
@@ -259,8 +273,10 @@ class IndexJobs:
 
     At most ``max_pending`` jobs wait or run (``QueueFull`` past that); records of finished jobs
     are kept up to ``MAX_JOBS_KEPT``, oldest dropped first. Records live in ``<upload_dir>/
-    .jobs.sqlite``; ``recover`` (called at start) marks the jobs a stop cut short as
-    ``interrupted`` and queues their work again.
+    .jobs.sqlite``; ``recover`` (called at start) marks the job a stop cut short as
+    ``interrupted`` and runs those still queued. A failed or interrupted upload keeps its file
+    until ``retry`` or ``discard`` (or a new upload of the same name, or its record being
+    dropped, which takes the file with it).
     """
 
     def __init__(
@@ -280,22 +296,27 @@ class IndexJobs:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def describe(self, job_id: str) -> JobModel | None:
-        """A job as the API shows it, with its build's progress while it runs."""
+    def describe(self, job_id: str, *, full: bool = True) -> JobModel | None:
+        """A job as the API shows it, with its build's progress while it runs (``full``: with
+        its file name, document id, error and warnings)."""
         with self._lock:
             job = self._jobs.get(job_id)
-            return job.model(self._progress.get(job_id)) if job is not None else None
+            return job.model(self._progress.get(job_id), full=full) if job is not None else None
 
-    def recent(self, limit: int = 20) -> list[JobModel]:
+    def recent(self, limit: int = 20, *, full: bool = True) -> list[JobModel]:
         """The latest jobs, newest first."""
         with self._lock:
             jobs = list(self._jobs.values())[-limit:][::-1]
-            return [j.model(self._progress.get(j.id)) for j in jobs]
+            return [j.model(self._progress.get(j.id), full=full) for j in jobs]
 
-    def pending(self) -> list[JobModel]:
+    def pending(self, *, full: bool = True) -> list[JobModel]:
         """Jobs waiting or running, oldest first."""
         with self._lock:
-            return [j.model(self._progress.get(j.id)) for j in self._jobs.values() if j.pending]
+            return [
+                j.model(self._progress.get(j.id), full=full)
+                for j in self._jobs.values()
+                if j.pending
+            ]
 
     def check_room(self) -> None:
         """Raise QueueFull when no job can be accepted now (before an upload is saved)."""
@@ -305,58 +326,126 @@ class IndexJobs:
     def add_file(self, path: Path, title: str | None = None, *, force: bool = False) -> Job:
         """Queue the indexing of an upload saved in the upload folder (with its title, if any)."""
         job = self._new_job("add", path, title=title, force=force)
-        self._executor.submit(self._run, job.id, lambda: self._add(job.id, path, title))
+        self._submit(job)
         return job
 
     def delete_upload(self, doc_id: str, path: Path, *, force: bool = False) -> Job:
         """Queue the removal of an uploaded document and its file."""
         job = self._new_job("delete", path, doc_id=doc_id, force=force)
-        self._executor.submit(self._run, job.id, lambda: self._delete(doc_id, path))
+        self._submit(job)
         return job
 
-    def recover(self) -> list[Job]:
-        """At start: mark jobs a stop cut short as interrupted, and redo what they left undone.
+    def retry(self, job_id: str) -> Job:
+        """Queue a failed or interrupted job's work again, as a new job.
 
-        An interrupted deletion is done again. Upload files no index holds (their job was
-        interrupted, or never recorded) are indexed; half-saved files are removed. Returns the
-        jobs queued.
+        Raises KeyError for an unknown job, ``JobConflict`` when it did not end badly, when its
+        file is gone or was replaced by a newer upload, and ``QueueFull``.
+        """
+        job = self._kept(job_id, "retried")
+        path = Path(job.path or "")
+        if job.kind == "add":
+            if not path.is_file():
+                raise JobConflict(f"{job.filename} is no longer kept: upload it again.")
+            return self.add_file(path, job.title)
+        return self.delete_upload(job.doc_id or path.stem, path)
+
+    def discard(self, job_id: str) -> None:
+        """Forget a failed or interrupted job, and remove its upload's file unless an index
+        holds the document (a deletion that failed leaves its document and file in place).
+
+        Raises KeyError and ``JobConflict`` like ``retry``.
+        """
+        job = self._kept(job_id, "discarded")
+        if job.kind == "add" and job.path:
+            self._drop_unindexed(Path(job.path))
+        with self._lock:
+            self._jobs.pop(job_id, None)
+        self._quietly(self._store.forget, [job_id])
+
+    def release_kept(self, doc_id: str) -> bool:
+        """Before a new upload of ``doc_id``: remove the files of that id that only failed or
+        interrupted jobs hold. False (nothing removed) when one is in use or unrecorded."""
+        kept = [
+            p
+            for p in self.upload_dir.glob(f"{glob.escape(doc_id)}.*")
+            if p.suffix.lower() in SUPPORTED_SUFFIXES
+        ]
+        with self._lock:
+            latest = {p.name: self._latest_for(p.name) for p in kept}
+        if not all(job is not None and job.ended_badly for job in latest.values()):
+            return False
+        for path in kept:
+            self._drop_unindexed(path)
+        return True
+
+    def recover(self) -> list[Job]:
+        """At start: mark the job a stop cut short as interrupted (not redone), run the jobs
+        still queued, and index upload files no index holds (saved but never recorded, or lost
+        from the index), unless their latest job failed or was interrupted: those stay as they
+        are. Half-saved files are removed. Returns the jobs queued.
         """
         now = time.time()
         with self._lock:
-            cut = [j for j in self._jobs.values() if j.pending]
+            waiting = [j for j in self._jobs.values() if j.status == "queued"]
+            cut = [j for j in self._jobs.values() if j.status == "running"]
         for job in cut:
-            self._set(
-                job.id,
-                status="interrupted",
-                error="the server stopped before this job finished; its work is queued again",
-                finished=now,
-            )
-        queued: list[Job] = []
+            self._set(job.id, status="interrupted", error=INTERRUPTED, finished=now)
+        for job in waiting:
+            self._submit(job)
+        queued = list(waiting)
         if not self.upload_dir.is_dir():
             return queued
         for partial in self.upload_dir.glob(".*.partial"):
             partial.unlink(missing_ok=True)
-        deleting = set()
-        for job in cut:
-            if job.kind == "delete" and job.doc_id and job.path:
-                deleting.add(Path(job.path).name)
-                queued.append(self.delete_upload(job.doc_id, Path(job.path), force=True))
-        again = {Path(j.path).name: j.title for j in cut if j.kind == "add" and j.path}
+        with self._lock:
+            # The newest job of each file (records are oldest first).
+            latest = {Path(j.path).name: j for j in self._jobs.values() if j.path}
         with self.slot.lease_loaded() as searcher:
             indexed = {d.meta.doc_id for d in searcher.store.documents()} if searcher else set()
         for path in sorted(self.upload_dir.iterdir()):
+            last = latest.get(path.name)
             if (
                 path.is_file()
                 and not path.name.startswith(".")
                 and path.suffix.lower() in SUPPORTED_SUFFIXES
-                and path.name not in deleting
-                and (path.stem not in indexed or path.name in again)
+                and path.stem not in indexed
+                and (last is None or not (last.pending or last.ended_badly))
             ):
-                queued.append(self.add_file(path, again.get(path.name), force=True))
+                # Saved but never recorded (a stop between the two), or lost from the index.
+                queued.append(self.add_file(path, force=True))
         return queued
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _submit(self, job: Job) -> None:
+        path = Path(job.path or "")
+        if job.kind == "add":
+            title = job.title
+            self._executor.submit(self._run, job.id, lambda: self._add(job.id, path, title))
+        else:
+            doc_id = job.doc_id or path.stem
+            self._executor.submit(self._run, job.id, lambda: self._delete(doc_id, path))
+
+    def _kept(self, job_id: str, verb: str) -> Job:
+        """The failed or interrupted job ``job_id``, still the latest of its file."""
+        with self._lock:
+            job = self._jobs[job_id]
+            latest: Job | None = self._latest_for(Path(job.path).name) if job.path else job
+        if not job.ended_badly:
+            raise JobConflict(
+                f"Job {job_id} is {job.status}: only a failed or interrupted job can be {verb}."
+            )
+        if latest is not None and latest.id != job.id:
+            raise JobConflict(
+                f"{job.filename} has a newer job ({latest.id}, {latest.status}): use that one."
+            )
+        return job
+
+    def _latest_for(self, filename: str) -> Job | None:
+        """Under the lock: the newest job on the upload file ``filename``."""
+        found = [j for j in self._jobs.values() if j.path and Path(j.path).name == filename]
+        return found[-1] if found else None
 
     def _check_room(self) -> None:
         pending = sum(1 for j in self._jobs.values() if j.pending)
@@ -391,12 +480,20 @@ class IndexJobs:
                 self._check_room()
             self._store.save(job)
             self._jobs[job.id] = job
-            finished = [j.id for j in self._jobs.values() if not j.pending]
+            finished = [j for j in self._jobs.values() if not j.pending]
             dropped = finished[: max(0, len(self._jobs) - MAX_JOBS_KEPT)]
-            for job_id in dropped:
-                del self._jobs[job_id]
+            for old in dropped:
+                del self._jobs[old.id]
+            # A kept file goes with the last record of it: unrecorded, a restart would index it.
+            orphans = [
+                Path(old.path)
+                for old in dropped
+                if old.ended_badly and old.path and self._latest_for(Path(old.path).name) is None
+            ]
         if dropped:
-            self._quietly(self._store.forget, dropped)
+            self._quietly(self._store.forget, [old.id for old in dropped])
+        for orphan in orphans:
+            self._drop_unindexed(orphan)
         return job
 
     def _set(self, job_id: str, **changes: object) -> None:
@@ -416,13 +513,13 @@ class IndexJobs:
         except (OSError, sqlite3.Error) as exc:
             log.warning("cannot write a job record: %s", exc)
 
-    def _run(self, job_id: str, work: Callable[[], None]) -> None:
+    def _run(self, job_id: str, work: Callable[[], list[str]]) -> None:
         started = time.monotonic()
         self._set(job_id, status="running")
         try:
-            work()
+            warnings = work()
         except JobFailed as exc:
-            self._set(job_id, status="failed", error=str(exc), finished=time.time())
+            self._failed(job_id, str(exc))
         except Exception as exc:  # the job reports its failure; the server keeps serving
             if is_disk_full(exc):
                 log.warning("index job %s: disk full (%s)", job_id, exc)
@@ -430,12 +527,19 @@ class IndexJobs:
             else:
                 log.exception("index job %s failed", job_id)
                 error = str(exc) or type(exc).__name__
-            self._set(job_id, status="failed", error=error, finished=time.time())
+            self._failed(job_id, error)
         else:
-            self._set(job_id, status="done", finished=time.time())
+            kept = [scrub_paths(w) for w in dict.fromkeys(warnings)]
+            if len(kept) > MAX_JOB_WARNINGS:
+                more = len(kept) - MAX_JOB_WARNINGS + 1
+                kept = [*kept[: MAX_JOB_WARNINGS - 1], f"and {more} more warnings"]
+            self._set(job_id, status="done", warnings=tuple(kept), finished=time.time())
         with self._lock:
             self._progress.pop(job_id, None)
             self._durations = [*self._durations[-19:], time.monotonic() - started]
+
+    def _failed(self, job_id: str, error: str) -> None:
+        self._set(job_id, status="failed", error=scrub_paths(error), finished=time.time())
 
     def _is_indexed(self, doc_id: str) -> bool:
         with self.slot.lease_loaded() as current:
@@ -448,27 +552,26 @@ class IndexJobs:
 
         return note
 
-    def _add(self, job_id: str, path: Path, title: str | None) -> None:
+    def _add(self, job_id: str, path: Path, title: str | None) -> list[str]:
+        """Index an upload; its warnings (and its attachments' skips) for the job. A file that
+        cannot be indexed stays, for a retry or a discard."""
         if not path.is_file():
             raise JobFailed(f"{path.name} is no longer in the upload folder")
-        try:
-            record_title(self.upload_dir, path.name, title)
-            report = build_index(
-                [path],
-                self.slot.index_dir,
-                embedder=self.slot.embedder(),
-                prune=False,
-                on_progress=self._track(job_id),
-            )
-        except BaseException:
-            self._drop_unindexed(path)
-            raise
+        record_title(self.upload_dir, path.name, title)
+        report = build_index(
+            [path],
+            self.slot.index_dir,
+            embedder=self.slot.embedder(),
+            prune=False,
+            on_progress=self._track(job_id),
+        )
+        # Its own entry ("<file>"); its attachments' ("<file> (attachment x)") are warnings.
         skipped = [s.reason for s in report.skipped if Path(s.path).name == path.name]
         if report.published and self.slot.open() is None:
             raise JobFailed(f"the new index could not be opened: {self.slot.error}")
         if skipped:
-            self._drop_unindexed(path)
             raise JobFailed(f"{path.name} could not be indexed: {'; '.join(skipped)}")
+        return upload_warnings(report, path)
 
     def _drop_unindexed(self, path: Path) -> None:
         """Remove an upload that did not make it into the index (a version indexed stays)."""
@@ -477,7 +580,7 @@ class IndexJobs:
         path.unlink(missing_ok=True)
         self._quietly(record_title, self.upload_dir, path.name, None)
 
-    def _delete(self, doc_id: str, path: Path) -> None:
+    def _delete(self, doc_id: str, path: Path) -> list[str]:
         # The index first: if that fails (a full disk) the file and the document both stay.
         report = remove_documents([doc_id], self.slot.index_dir, embedder=self.slot.embedder())
         if report.published and self.slot.open() is None:
@@ -486,6 +589,27 @@ class IndexJobs:
         self._quietly(record_title, self.upload_dir, path.name, None)
         if self._is_indexed(doc_id):
             raise JobFailed(f"{doc_id} was not removed from the index")
+        return []
+
+
+def upload_warnings(report: BuildReport, path: Path) -> list[str]:
+    """What a build of one upload left out or could not read, in plain words: its own warnings,
+    then each attachment (of an e-mail, at any depth) skipped or read in part.
+
+    The build names an attachment ``<file> (attachment <name>)``.
+    """
+    own = str(path.absolute())  # as the build names its files
+    inside = f"{own} (attachment "
+    out = list(report.warnings.get(own, []))
+    for skipped in report.skipped:
+        if skipped.path.startswith(inside):
+            name = skipped.path[len(inside) : -1]
+            out.append(f"attachment '{name}' not indexed: {skipped.reason}")
+    for where, warnings in report.warnings.items():
+        if where.startswith(inside):
+            name = where[len(inside) : -1]
+            out += [f"attachment '{name}': {w}" for w in warnings]
+    return out
 
 
 def _embeds_for(embedder: Encoder, recorded: ModelInfo) -> bool:

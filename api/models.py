@@ -15,8 +15,9 @@ from api.schema import DocumentLinkModel
 from index.records import Footnote, ParsedDocument
 from index.stores.base import DocumentInfo
 
-# "interrupted": the server stopped while the job was queued or running (its file is picked up
-# again at the next start).
+# "interrupted": the server stopped while the job ran. It is not started again by itself: its
+# file stays until the job is retried (POST /api/jobs/{id}/retry) or discarded (DELETE
+# /api/jobs/{id}). A job still queued at a stop runs after the restart.
 JobStatus = Literal["queued", "running", "done", "failed", "interrupted"]
 JobKind = Literal["add", "delete"]
 
@@ -162,7 +163,11 @@ class HealthResponse(BaseModel):
 
 
 class JobModel(BaseModel):
-    """A background indexing job (an upload or a deletion)."""
+    """A background indexing job (an upload or a deletion).
+
+    Without the server's token only its kind, state, times and counts are shown: ``doc_id``,
+    ``filename`` and ``error`` are null and ``warnings`` empty.
+    """
 
     id: str
     kind: JobKind
@@ -170,6 +175,11 @@ class JobModel(BaseModel):
     doc_id: str | None = Field(description="The document added or removed, once known.")
     filename: str | None
     error: str | None = Field(description="Why the job failed, in plain words.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What a finished job could not read (an attachment skipped, pages without "
+        "text), in plain words.",
+    )
     created: float = Field(description="Unix time the job was accepted.")
     finished: float | None
     stage: str | None = Field(

@@ -9,11 +9,11 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from index.ingest.doc_ids import safe_stem
-from index.ingest.mail import MAIL_SUFFIXES, read_message
+from index.ingest.doc_ids import MAX_ID_BYTES, bounded_id, safe_stem
+from index.ingest.mail import MAIL_SUFFIXES, MAX_NESTING, read_message
 from index.ingest.metadata import title_from_text
 from index.ingest.readers import SUPPORTED_SUFFIXES, read_source
-from index.ingest.source import LoadError, SourceMarker, SourceNote
+from index.ingest.source import LoadError, SourceMarker, SourceNote, check_text_length
 from index.records import DocumentMeta, Footnote, Marker, Page, ParsedDocument, ParsedFile
 from index.text.clean import clean_body
 from index.text.footnotes import extract_urls, parse_footnotes
@@ -31,7 +31,8 @@ __all__ = [
 
 # Bump when parsing, cleaning or chunking changes what a file yields: the builder folds it into each
 # file's hash, so every file is parsed again (vectors of unchanged chunk texts are still reused).
-PIPELINE_VERSION = "2026-12-06.1"  # notes from the file's structure and the PDF's layout (issue 23)
+# 2026-12-06.2: word-processor PDF notes (issue 23); capped ids, mail warnings (issue 24).
+PIPELINE_VERSION = "2026-12-06.2"
 
 
 def parse_file(
@@ -70,14 +71,18 @@ def parse_documents(
     path: Path,
     meta: DocumentMeta | None = None,
     is_word: Callable[[str], bool] | None = None,
+    *,
+    depth: int = 0,
 ) -> ParsedFile:
     """Every document a file holds: the file's own, then, for an e-mail, each attachment of a
     type citesearch reads (``index/ingest/mail.py``), parsed by its type's loader.
 
-    An attachment's id is ``<message id>--<its file stem>`` made safe (``index/ingest/doc_ids.py``); it
-    names its message in ``meta.parent`` and the message lists it in ``meta.attachments``; its
-    ``meta.path`` is the message's file. An attachment that cannot be read is in ``skipped``
-    and the message is still indexed. Raises LoadError when the file itself cannot be read.
+    An attachment's id is ``<message id>--<its file stem>`` made safe and at most
+    ``MAX_ID_BYTES`` long (``index/ingest/doc_ids.py``); it names its message in ``meta.parent``
+    and the message lists it in ``meta.attachments``; its ``meta.path`` is the message's file.
+    An attachment that cannot be read, or a message nested more than ``MAX_NESTING`` deep
+    (``depth`` counts the levels above this file), is in ``skipped`` and a warning on its
+    message, which is still indexed. Raises LoadError when the file itself cannot be read.
     """
     if path.suffix.lower() not in MAIL_SUFFIXES:
         return ParsedFile([parse_file(path, meta, is_word)])
@@ -101,22 +106,37 @@ def parse_documents(
     doc.warnings[:0] = message.source.warnings
     result = ParsedFile([doc])
     taken = {meta.doc_id}
+
+    def skip(name: str, why: str) -> None:
+        result.skipped.append((name, why))
+        doc.warnings.append(f"attachment '{name}' not indexed: {why}")
+
     with tempfile.TemporaryDirectory(prefix="citesearch-mail-") as tmp:
         for attachment in message.attachments:
-            doc_id = _unique(f"{meta.doc_id}--{safe_stem(Path(attachment.name).stem)}", taken)
+            if attachment.suffix in MAIL_SUFFIXES and depth >= MAX_NESTING:
+                skip(attachment.name, f"messages nested more than {MAX_NESTING} deep are not read")
+                continue
+            whole = f"{meta.doc_id}--{safe_stem(Path(attachment.name).stem)}"
+            doc_id = _unique(bounded_id(whole), taken)
+            if not doc_id.startswith(whole):
+                doc.warnings.append(
+                    f"attachment '{attachment.name}': its id was cut to {MAX_ID_BYTES} characters"
+                )
             file = Path(tmp) / f"{doc_id}{attachment.suffix}"
             file.write_bytes(attachment.data)
             # A forwarded message is titled by its subject, a file by its name.
             title = "" if attachment.suffix in MAIL_SUFFIXES else attachment.name
             child = DocumentMeta(doc_id, title, path=meta.path, parent=meta.doc_id)
             try:
-                inner = parse_documents(file, child, is_word)
-            except LoadError as exc:
-                result.skipped.append((attachment.name, str(exc)))
+                inner = parse_documents(file, child, is_word, depth=depth + 1)
+            except LoadError as exc:  # worded with the temporary file: name the attachment
+                skip(attachment.name, str(exc).replace(str(file), attachment.name))
                 continue
+            except MemoryError:  # the parse process's memory limit: that process must go
+                raise
             except Exception as exc:  # a parser bug on one attachment must not lose the message
-                why = f"the parser failed on it ({type(exc).__name__}: {exc})"
-                result.skipped.append((attachment.name, why))
+                why = str(exc).replace(str(file), attachment.name)
+                skip(attachment.name, f"the parser failed on it ({type(exc).__name__}: {why})")
                 continue
             meta.attachments.append(doc_id)
             taken.update(d.meta.doc_id for d in inner.documents)
@@ -249,7 +269,9 @@ def parse_text(
 ) -> ParsedDocument:
     """Parse source text (with PDF page spans and labels, if it came from a PDF) into a
     ParsedDocument. ``notes`` and ``note_markers`` are the notes a reader knew from the file's
-    structure; without them the footnotes are found in the text."""
+    structure; without them the footnotes are found in the text. Raises LoadError for text
+    longer than ``MAX_TEXT_CHARS``, before the memory to parse it is spent."""
+    check_text_length(len(text))
     is_pdf = page_spans is not None
     if page_spans is not None:
         pages = pdf_pages(page_spans, page_labels, frozenset(ocr_pages))

@@ -4,7 +4,7 @@ dependencies, the document lookup that answers 404, and the errors the routes do
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,11 +13,15 @@ from fastapi import Depends, HTTPException, Request
 from api.guard import WriterCheck
 from api.live_index import IndexJobs, SearcherSlot
 from api.models import ErrorResponse
+from api.search_gate import SearchGate
 from index.stores.base import DocumentInfo
 from retrieval.search import Searcher
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 404, 422, 503)
+}
+SEARCH_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (400, 404, 422, 429, 503)
 }
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 415, 422, 429, 507)
@@ -36,6 +40,8 @@ class AppState:
     # The same check the RequestGuard middleware makes, so the token itself stays in create_app.
     check_writer: WriterCheck
     uploads_enabled: bool
+    # Searches per client address, and the lane of expensive queries (``api.search_gate``).
+    search_gate: SearchGate = field(default_factory=SearchGate)
 
 
 def app_state(request: Request) -> AppState:

@@ -6,14 +6,16 @@ from fastapi import APIRouter
 
 from api.models import HealthResponse
 from api.routes.dependencies import State
+from api.routes.upload_routes import Credentials, holds_token
 from index.ingest.readers import SUPPORTED_SUFFIXES
 
 router = APIRouter()
 
 
 @router.get("/api/health", response_model=HealthResponse, tags=["service"])
-def health(state: State) -> HealthResponse:
-    """Whether an index is loaded, what it holds, and the indexing jobs under way."""
+def health(state: State, credentials: Credentials) -> HealthResponse:
+    """Whether an index is loaded, what it holds, and the indexing jobs under way (their file
+    names with the token only)."""
     slot = state.slot
     with slot.lease_loaded() as current:
         documents, chunks = (
@@ -33,5 +35,5 @@ def health(state: State) -> HealthResponse:
         index_version=slot.version,
         uploads_enabled=state.uploads_enabled,
         formats=sorted(SUPPORTED_SUFFIXES),
-        indexing=state.jobs.pending(),
+        indexing=state.jobs.pending(full=holds_token(state, credentials)),
     )

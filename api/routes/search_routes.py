@@ -1,22 +1,32 @@
-"""``GET /api/search``: ranked passages, the answering sentence and their footnotes."""
+"""``GET /api/search``: ranked passages, the answering sentence and their footnotes.
+
+A query over its budget (``retrieval.query_budget``) is refused with 400; a client with too many
+searches in flight, or an expensive query finding its lane full, gets 429 (``api.search_gate``).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
-from api.routes.dependencies import ERRORS, Reader
+from api.routes.dependencies import SEARCH_ERRORS, Reader, State
 from api.schema import SearchResponse
+from api.search_gate import SearchRefused
 from retrieval.hits import Fusion, Mode
-from retrieval.search import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS
+from retrieval.query import parse_query, plain_query
+from retrieval.query_budget import QueryCost, check_budget, query_cost
+from retrieval.search import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, Searcher
 
 router = APIRouter()
 
 
-@router.get("/api/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
-def search(
+@router.get("/api/search", response_model=SearchResponse, responses=SEARCH_ERRORS, tags=["search"])
+async def search(
     s: Reader,
+    state: State,
+    request: Request,
     q: Annotated[
         str, Query(description=f"The question or keywords (at most {MAX_QUERY_CHARS} chars).")
     ] = "",
@@ -28,6 +38,28 @@ def search(
     fusion: Annotated[Fusion | None, Query(description="How hybrid mode fuses.")] = None,
     doc: Annotated[list[str] | None, Query(description="Only these documents.")] = None,
 ) -> SearchResponse:
-    """Rank passages for a query; the best sentence among them is the answer."""
-    result = s.search(q, k=k, offset=offset, mode=mode, fusion=fusion, doc_ids=doc)
+    """Rank passages for a query; the best sentence among them is the answer.
+
+    At most 12 fuzzy (~) or prefix (*) words and 12 phrases per query (400 beyond). An address
+    runs 4 searches at once, the next wait in line; 429 with Retry-After when its line is full
+    or the server's expensive queries fill their lane.
+    """
+    cost = _cost(s, q)
+    client = request.client.host if request.client is not None else "unknown"
+    try:
+        async with state.search_gate.admit(client, cost.units):
+            result = await run_in_threadpool(
+                s.search, q, k=k, offset=offset, mode=mode, fusion=fusion, doc_ids=doc
+            )
+    except SearchRefused as exc:
+        raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     return SearchResponse.from_result(result)
+
+
+def _cost(s: Searcher, q: str) -> QueryCost:
+    """The query's cost; QueryError (400) for a syntax error or a query over the budget."""
+    text = " ".join(q.split())[:MAX_QUERY_CHARS]  # a longer one is refused by the search
+    parsed = parse_query(text) if s.options.syntax else plain_query(text)
+    cost = query_cost(parsed)
+    check_budget(cost)
+    return cost

@@ -1,8 +1,10 @@
-"""Writes and their jobs: upload a document, delete an uploaded one, poll the jobs that index them.
+"""Writes and their jobs: upload a document, delete an uploaded one, poll the jobs that index them,
+retry or discard a job that failed or was interrupted.
 
 Writes need the server's token (``CITESEARCH_API_TOKEN``) as ``Authorization: Bearer <token>``;
-the ``RequestGuard`` middleware refuses them before their bodies are read, and ``require_writer``
-says so in the OpenAPI schema.
+the ``RequestGuard`` middleware refuses uploads and deletions before their bodies are read, and
+``require_writer`` says so in the OpenAPI schema. Job listings are open, but without the token
+they show states and counts only: file names, document ids and errors name a newsroom's sources.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Upload
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.live_index import MAX_JOBS_KEPT, is_uploaded
+from api.live_index import MAX_JOBS_KEPT, JobConflict, is_uploaded
 from api.models import JobList, JobModel
 from api.routes.dependencies import (
     ERRORS,
@@ -45,6 +47,15 @@ def require_writer(
     if refusal is not None:
         status, detail, headers = refusal
         raise HTTPException(status, detail, headers=headers or None)
+
+
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def holds_token(state: AppState, credentials: HTTPAuthorizationCredentials | None) -> bool:
+    """Whether the request carries the server's token (never, when the server has none)."""
+    given = f"Bearer {credentials.credentials}" if credentials is not None else None
+    return state.check_writer(given) is None
 
 
 router = APIRouter()
@@ -106,9 +117,10 @@ def _check_id_free(state: AppState, doc_id: str) -> None:
             f"A document with id {doc_id!r} was already uploaded: delete it first "
             f"(DELETE /api/documents/{doc_id}) or rename the file.",
         )
+    # A file only a failed or interrupted job holds is replaced by the new upload.
     if any(
         p.suffix.lower() in SUPPORTED_SUFFIXES for p in uploads.glob(f"{glob.escape(doc_id)}.*")
-    ):
+    ) and not state.jobs.release_kept(doc_id):
         raise HTTPException(
             409,
             f"An upload with id {doc_id!r} is being indexed: wait for its job, or rename the file.",
@@ -116,9 +128,10 @@ def _check_id_free(state: AppState, doc_id: str) -> None:
 
 
 @router.get("/api/jobs/{job_id}", response_model=JobModel, responses=ERRORS, tags=["documents"])
-def job(job_id: str, state: State) -> JobModel:
-    """The state of an upload or deletion job, with its stage and counts while it runs."""
-    found = state.jobs.describe(job_id)
+def job(job_id: str, state: State, credentials: Credentials) -> JobModel:
+    """The state of an upload or deletion job, with its stage and counts while it runs; its
+    file name, document id, error and warnings with the token only."""
+    found = state.jobs.describe(job_id, full=holds_token(state, credentials))
     if found is None:
         raise HTTPException(404, f"No job with id {job_id!r}.")
     return found
@@ -127,10 +140,53 @@ def job(job_id: str, state: State) -> JobModel:
 @router.get("/api/jobs", response_model=JobList, responses=ERRORS, tags=["documents"])
 def job_list(
     state: State,
+    credentials: Credentials,
     limit: Annotated[int, Query(ge=1, le=MAX_JOBS_KEPT, description="How many.")] = 20,
 ) -> JobList:
-    """The latest upload and deletion jobs, newest first."""
-    return JobList(jobs=state.jobs.recent(limit))
+    """The latest upload and deletion jobs, newest first (names and errors with the token)."""
+    return JobList(jobs=state.jobs.recent(limit, full=holds_token(state, credentials)))
+
+
+@router.post(
+    "/api/jobs/{job_id}/retry",
+    status_code=202,
+    response_model=JobModel,
+    responses=WRITE_ERRORS,
+    tags=["documents"],
+    dependencies=[Depends(require_writer)],
+)
+def retry(job_id: str, state: State) -> JSONResponse:
+    """Run a failed or interrupted job's work again, as a new job; poll the job it returns.
+
+    A job is never started again by itself: one cut short by a stop, or that failed, waits here
+    with its file kept. 409 when the job did not fail, its file is gone, or a newer upload of
+    the same name replaced it.
+    """
+    try:
+        job = state.jobs.retry(job_id)
+    except KeyError:
+        raise HTTPException(404, f"No job with id {job_id!r}.") from None
+    except JobConflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    return _accepted(job.model())
+
+
+@router.delete(
+    "/api/jobs/{job_id}",
+    status_code=204,
+    responses=WRITE_ERRORS,
+    tags=["documents"],
+    dependencies=[Depends(require_writer)],
+)
+def discard(job_id: str, state: State) -> None:
+    """Forget a failed or interrupted job and remove the file it kept (a document indexed stays:
+    delete it with DELETE /api/documents/{doc_id}). 409 for a job that did not fail."""
+    try:
+        state.jobs.discard(job_id)
+    except KeyError:
+        raise HTTPException(404, f"No job with id {job_id!r}.") from None
+    except JobConflict as exc:
+        raise HTTPException(409, str(exc)) from None
 
 
 @router.delete(

@@ -163,10 +163,13 @@
 
   // ---- API ---------------------------------------------------------------------------------
 
-  async function getJson(url, signal) {
+  // `token`: sent as the bearer token (job listings name files and errors only to its holder).
+  async function getJson(url, signal, token) {
+    const headers = { Accept: "application/json" };
+    if (token) headers.Authorization = `Bearer ${token}`;
     let response;
     try {
-      response = await fetch(url, { signal, headers: { Accept: "application/json" } });
+      response = await fetch(url, { signal, headers });
     } catch (err) {
       if (err.name === "AbortError") throw err;
       throw new Error("Could not reach the citesearch server. Check that it is running, then try again.");
@@ -998,7 +1001,8 @@
     }
     if (job.status === "done") {
       const what = job.kind === "delete" ? "Removed" : "Indexed: searchable now";
-      return setRow(row, `${what} (${job.doc_id})`, 1, "done");
+      const warned = (job.warnings || []).length ? `; not all read: ${job.warnings.join("; ")}` : "";
+      return setRow(row, `${what} (${job.doc_id})${warned}`, 1, "done");
     }
     const why = job.error || `the job ended as ${job.status}`;
     return setRow(row, `Failed: ${why}`, 0, job.status, true);
@@ -1011,7 +1015,7 @@
     while (job.status === "queued" || job.status === "running") {
       await new Promise((resolve) => setTimeout(resolve, 400));
       try {
-        job = await getJson(`/api/jobs/${encodeURIComponent(job.id)}`);
+        job = await getJson(`/api/jobs/${encodeURIComponent(job.id)}`, undefined, storedToken());
       } catch (err) {
         setRow(row, err.message, 0, "error", true);
         return;
@@ -1133,13 +1137,13 @@
     if (!uploadsBox.open) return;
     let data;
     try {
-      data = await getJson("/api/jobs?limit=10");
+      data = await getJson("/api/jobs?limit=10", undefined, storedToken());
     } catch (_) {
       return;
     }
     for (const job of data.jobs.slice().reverse()) {
       if (jobRows.has(job.id)) continue;
-      const row = jobRow(job.id, job.filename || job.doc_id || job.id);
+      const row = jobRow(job.id, job.filename || job.doc_id || `${job.kind} job`);
       followJob(job, row);
     }
   });

@@ -26,6 +26,9 @@ from typing import Any
 from index.ingest.source import LoadError, SourceText, decode_text, read_file_bytes
 
 MAIL_SUFFIXES = frozenset({".eml", ".msg"})
+# Messages attached to messages are read this many levels deep; deeper ones are left out with a
+# warning on the message that holds them (each level is a document, and its id grows).
+MAX_NESTING = 10
 
 # The attachment types citesearch reads, by MIME type (when the file name has no known suffix).
 _SUFFIX_OF_TYPE = {
@@ -130,9 +133,10 @@ def read_eml_bytes(data: bytes) -> MailMessage:
             continue
         suffix = attachment_suffix(name, ctype)
         if suffix is None:
-            if name:
+            if name or part.get_content_disposition() == "attachment":
                 warnings.append(
-                    f"attachment {name} ({ctype}) not indexed: not a type citesearch reads"
+                    f"attachment {name or '(unnamed)'} ({ctype}) not indexed: "
+                    "not a type citesearch reads"
                 )
             continue
         payload = part.get_payload(decode=True)

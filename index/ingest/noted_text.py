@@ -6,7 +6,7 @@ blank line between them, each reference as the mark the document prints ("export
 then the notes after the body, one block each. Notes carry no label in the text: whatever comes
 before the first note is body text, and the label lives in ``SourceNote.label``. The result is
 a ``SourceText`` whose notes and markers point at their exact characters, so nothing is guessed
-from digits again.
+from digits again. Text past ``MAX_TEXT_CHARS`` is refused as it is written.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from index.ingest.source import SourceMarker, SourceNote, SourceText
+from index.ingest.source import SourceMarker, SourceNote, SourceText, check_text_length
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class NotedText:
         start = self._length
         self._parts.append(text)
         self._length += len(text)
+        check_text_length(self._length)  # stop while reading, not after
         return start
 
     def add_paragraph(self, pieces: Sequence[str | NoteRef]) -> None:

@@ -14,8 +14,6 @@ generated indexes, comments and tracked deletions are not text of the document.
 from __future__ import annotations
 
 import re
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from lxml import etree
 
 from index.ingest.noted_text import NotedText, NoteRef
 from index.ingest.source import LoadError, SourceText
+from index.ingest.zip_limits import open_package
 
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -203,8 +202,8 @@ def _open(path: Path) -> tuple[Any, Any | None]:
         raise LoadError("an old-format office file, not OpenDocument: save it as .odt")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     try:
-        with zipfile.ZipFile(path) as package:
-            names = set(package.namelist())
+        with path.open("rb") as handle, open_package(handle, "OpenDocument file") as package:
+            names = package.names()
             manifest = (
                 package.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
             )
@@ -220,15 +219,11 @@ def _open(path: Path) -> tuple[Any, Any | None]:
                 if "styles.xml" in names
                 else None
             )
-    except LoadError:
-        raise
-    except zipfile.BadZipFile as exc:
-        raise LoadError(f"not a readable OpenDocument file (not a zip package: {exc})") from exc
+    except OSError as exc:
+        raise LoadError(f"cannot read the file ({exc.strerror or exc})") from exc
     except etree.XMLSyntaxError as exc:
-        raise LoadError(f"not a readable OpenDocument file (damaged XML: {exc})") from exc
-    except (RuntimeError, NotImplementedError, EOFError, ValueError, zlib.error) as exc:
-        # zip-level encryption, an unknown compression method, a truncated member
-        raise LoadError(f"not a readable OpenDocument file ({type(exc).__name__}: {exc})") from exc
+        why = f"damaged XML: {exc.msg}" if exc.msg else "damaged XML"
+        raise LoadError(f"not a readable OpenDocument file ({why})") from exc
     return content, styles
 
 

@@ -86,7 +86,7 @@ def _ocr_empty_pages(path: Path, parts: list[str], warnings: list[str]) -> list[
         warnings.append(f"{len(empty)} page(s) without a text layer: OCR (tesseract) not installed")
         return []
     done = []
-    for number, text in ocr_pdf_pages(path, empty, languages).items():
+    for number, text in ocr_pdf_pages(path, empty, languages, warnings).items():
         if text.strip():
             parts[number] = text
             done.append(number + 1)

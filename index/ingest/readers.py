@@ -7,7 +7,8 @@ suffix here; everything after (pages, footnotes, cleaning, chunks) works on sour
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from index.ingest.mail import read_message
@@ -48,7 +49,8 @@ SUPPORTED_SUFFIXES = frozenset(READERS)
 
 
 def read_source(path: Path) -> SourceText:
-    """Read a supported file; raise LoadError with a reason for anything else."""
+    """Read a supported file; raise LoadError with a reason for anything else (a reason that
+    names no folder of the server: see ``without_paths``)."""
     suffix = path.suffix.lower()
     reader = READERS.get(suffix)
     if reader is None:
@@ -57,4 +59,21 @@ def read_source(path: Path) -> SourceText:
     try:
         return reader(path)
     except OSError as exc:
-        raise LoadError(f"cannot read the file ({exc.strerror or exc})") from exc
+        raise LoadError(f"cannot read the file ({exc.strerror or type(exc).__name__})") from exc
+    except LoadError as exc:
+        plain = without_paths(str(exc), [str(path.parent), str(path.absolute().parent)])
+        if plain == str(exc):
+            raise
+        raise LoadError(plain) from exc
+
+
+def without_paths(message: str, folders: Iterable[str]) -> str:
+    """``message`` with each path under one of ``folders`` cut to its last part: a library may
+    word its failure with the file's full path, and the server's layout is nobody's business.
+
+    >>> without_paths("Package not found at '/srv/uploads/a/memo.docx'", ["/srv/uploads"])
+    "Package not found at 'memo.docx'"
+    """
+    for folder in sorted({f.rstrip("/") for f in folders if f.strip("/")}, key=len, reverse=True):
+        message = re.sub(re.escape(folder) + r"/(?:[^/\s'\"]+/)*", "", message)
+    return message

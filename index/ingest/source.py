@@ -12,10 +12,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PAGE_SEPARATOR = "\f"
+# The most text one document may hold: about 6,000 dense pages. Parsing costs some 110 bytes of
+# memory per character (the clean body keeps a source offset per character), so 20 million
+# characters peak near 2.2 GB, inside the parse process's 3 GB limit (``index/parse_worker.py``);
+# a 20 MiB text upload holds about as many.
+MAX_TEXT_CHARS = 20_000_000
 
 
 class LoadError(ValueError):
     """A file that cannot be read; the message says why, in words a reporter understands."""
+
+
+def check_text_length(length: int) -> None:
+    """Refuse a document whose text (``length`` characters, or at least that many) passes
+    ``MAX_TEXT_CHARS``."""
+    if length > MAX_TEXT_CHARS:
+        raise LoadError(
+            f"its text is longer than {MAX_TEXT_CHARS / 1e6:g} million characters, the most one "
+            "document may hold: split it into smaller files"
+        )
 
 
 @dataclass
@@ -150,10 +165,17 @@ def read_file_bytes(path: Path) -> bytes:
 def read_decoded(path: Path, kind: str) -> tuple[str, list[str]]:
     """A text file's decoded text and warnings; LoadError when it cannot be read, is empty, is a
     PDF under another name or is binary (``kind`` names what it should have been)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(f"cannot read the file ({exc.strerror or type(exc).__name__})") from exc
+    # No encoding spends more than 4 bytes on a character: a larger file is refused unread.
+    check_text_length(size // 4)
     data = read_file_bytes(path)
     if data.startswith(b"%PDF"):
         raise LoadError(f"a PDF named as {kind}: rename it to .pdf")
     text, warnings = decode_text(data)
     if "\x00" in text:
         raise LoadError(f"binary data, not {kind}")
+    check_text_length(len(text))
     return text, warnings

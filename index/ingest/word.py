@@ -16,6 +16,7 @@ part's relationships (``w:hyperlink r:id``) and ``HYPERLINK`` fields.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -26,12 +27,14 @@ from lxml import etree
 
 from index.ingest.noted_text import NotedText, NoteRef
 from index.ingest.source import LoadError, SourceText
+from index.ingest.zip_limits import open_package
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted Office files are OLE containers
 _KINDS = ("footnote", "endnote")
+_KIND = "Word file"  # what messages call a .docx
 _REFERENCE_KIND = {f"{_W}footnoteReference": "footnote", f"{_W}endnoteReference": "endnote"}
 _OWN_NUMBER = frozenset({f"{_W}footnoteRef", f"{_W}endnoteRef"})  # a note's number in the note
 # Deleted revisions, properties, and the VML copy of a drawing (its mc:Choice has the same text).
@@ -384,25 +387,43 @@ def _raised_styles(document: Any) -> frozenset[str]:
 
 def _open(path: Path) -> tuple[Any, dict[str, _NotesPart], frozenset[str], Any]:
     """The python-docx document, its notes parts, raised styles and settings element;
-    LoadError when the file is empty, encrypted, old-format or no Word package."""
+    LoadError when the file is empty, encrypted, old-format, no Word package, or unpacks to
+    more than ``index.ingest.zip_limits`` allows."""
     try:
-        head = path.read_bytes()[:8]
+        data = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read the file ({exc.strerror or exc})") from exc
-    if not head:
+    if not data:
         raise LoadError("the file is empty")
-    if head == _OLE_MAGIC:
+    if data[:8] == _OLE_MAGIC:
         raise LoadError("encrypted (password-protected) or old-format Word file: save it as .docx")
+    # python-docx inflates every part without a limit: the package is inflated once through the
+    # counting reader first. It gets the bytes, not the path, so no message of its names a path.
+    with open_package(io.BytesIO(data), _KIND) as package:
+        package.check_all()
     import docx
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
         parts = _notes_parts(document)
         raised = _raised_styles(document)
         settings = document.settings.element
+    except MemoryError:
+        raise  # the parse worker says the memory limit was reached
     except Exception as exc:  # python-docx and lxml raise many types for a damaged package
-        raise LoadError(f"not a readable Word file ({type(exc).__name__}: {exc})") from exc
+        raise LoadError(f"not a readable Word file ({_damage(exc)})") from exc
     return document, parts, raised, settings
+
+
+def _damage(exc: Exception) -> str:
+    """What is wrong with a zip package python-docx could not open, in a reader's words."""
+    if isinstance(exc, KeyError):
+        return "the zip archive lacks the parts of a Word document"
+    if isinstance(exc, etree.XMLSyntaxError):
+        return f"damaged XML: {exc.msg}" if exc.msg else "damaged XML"
+    if "is not a Word file, content type is" in str(exc):
+        return "the package holds another kind of Office file (a template, or macro-enabled?)"
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def read_docx(path: Path) -> SourceText:

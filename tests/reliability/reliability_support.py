@@ -84,7 +84,8 @@ def wait_for_job(client: httpx.Client, job_id: str, timeout: float = 300.0) -> d
     """Poll a job until it has ended (done, failed or interrupted)."""
     deadline = time.monotonic() + timeout
     while True:
-        job: dict[str, Any] = client.get(f"/api/jobs/{job_id}").json()
+        # With the token: a job's error and file name are shown to its holder only.
+        job: dict[str, Any] = client.get(f"/api/jobs/{job_id}", headers=AUTH).json()
         if job["status"] not in ("queued", "running"):
             return job
         assert time.monotonic() < deadline, f"job still {job['status']} after {timeout} s"

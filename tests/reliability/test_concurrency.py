@@ -38,7 +38,8 @@ SEARCHERS = 6
 def _wait_for_job(client: httpx.Client, job_id: str, timeout: float = 300.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        job: dict[str, Any] = client.get(f"/api/jobs/{job_id}").json()
+        # With the token: a job's error is shown to its holder only.
+        job: dict[str, Any] = client.get(f"/api/jobs/{job_id}", headers=AUTH).json()
         if job["status"] in ("done", "failed"):
             return job
         assert time.monotonic() < deadline, f"job still {job['status']} after {timeout} s"

@@ -252,11 +252,11 @@ def test_a_full_disk_refuses_the_upload_with_507_and_changes_nothing(
             patch.setattr(EmbeddedStore, "commit", _disk_full)
             job = wait_for_job(client, _upload(client, "zubr.txt", _doc("wisent")).json()["id"])
         assert job["status"] == "failed" and "disk is full" in job["error"]
-        assert not (uploads / "zubr.txt").exists()
+        assert (uploads / "zubr.txt").is_file()  # kept for a retry (issue 24)
         assert document_ids(client) == before
         assert list(index_copy.parent.glob(".*staging*")) == []
 
-        # Room again: the same upload goes through (no 500, no leftover blocking it).
+        # Room again: the same upload goes through (no 500; it replaces the failed one's file).
         job = wait_for_job(client, _upload(client, "zubr.txt", _doc("wisent")).json()["id"])
         assert job["status"] == "done", job["error"]
         assert document_ids(client) == before | {"zubr"}

@@ -89,7 +89,7 @@ def test_tesseract_runs_on_one_thread_and_the_environment_is_put_back(
 
     seen: list[str | None] = []
 
-    def read(image: object, lang: str) -> str:
+    def read(image: object, lang: str, timeout: float = 0) -> str:
         seen.append(os.environ.get("OMP_THREAD_LIMIT"))
         return f"page read in {lang}"
 
