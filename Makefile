@@ -75,9 +75,11 @@ format: setup
 
 # Three pytest-xdist workers on two cores (a third keeps the cores busy while tests wait on servers,
 # browsers and child processes), each test file on one worker (module fixtures built
-# once); the corpus index is built once and shared (tests/conftest.py).
+# once), in the order tests/conftest.py sets (files needing the corpus index last, the longest
+# first; --no-loadscope-reorder keeps pytest-xdist from reordering by test count); the corpus
+# index is built once and shared.
 test: setup browser ocr lint
-	$(BIN)/pytest -q -m "not slow" -n 3 --dist loadfile --durations=25
+	$(BIN)/pytest -q -m "not slow" -n 3 --dist loadfile --no-loadscope-reorder --durations=25
 
 # The inner loop: tests that need no real model, server, browser or cluster (4 minutes here).
 test-fast: setup

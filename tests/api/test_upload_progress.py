@@ -1,14 +1,18 @@
 """An upload's job shows its stage and counts while it runs, and /api/health shows the work.
 
 Mechanics (stages, counts, status): the corpus indexed with the session's hash encoder, which the
-upload is embedded with too; what the real models rank is tested elsewhere.
+upload is embedded with too (held at its first progress report until the test has seen the job
+embedding: the hash encoder is done before a poll could see it); what the real models rank is
+tested elsewhere.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,9 +21,29 @@ from test_app import AUTH, TOKEN, search
 CISI = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "cisi"
 
 
+class _HeldEncoder:
+    """The hash encoder, whose passage embedding waits after its first progress report until
+    ``seen`` is set (at most 30 s), so that a poll sees the job in its embedding stage."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.seen = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def encode(self, texts: Sequence[str], *args: Any, on_batch: Any = None, **kwargs: Any) -> Any:
+        def report(done: int, total: int) -> None:
+            if on_batch is not None:
+                on_batch(done, total)
+            self.seen.wait(timeout=30)
+
+        return self._inner.encode(texts, *args, on_batch=report, **kwargs)
+
+
 @pytest.fixture(scope="module")
 def embedder(hash_encoder):  # type: ignore[no-untyped-def]
-    return hash_encoder
+    return _HeldEncoder(hash_encoder)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +59,7 @@ def _fresh_text(abstracts: int = 20) -> str:
 
 
 def test_a_running_upload_reports_its_stages_and_health_shows_it(
-    index_copy: Path, make_client: Callable[..., TestClient]
+    index_copy: Path, make_client: Callable[..., TestClient], embedder: _HeldEncoder
 ) -> None:
     client = make_client(index_copy, api_token=TOKEN)
     before = client.get("/api/health").json()
@@ -55,6 +79,8 @@ def test_a_running_upload_reports_its_stages_and_health_shows_it(
     while True:
         job = client.get(f"/api/jobs/{job_id}").json()
         views.append(job)
+        if job["stage"] == "embedding":
+            embedder.seen.set()
         if job["status"] not in ("queued", "running"):
             break
         health = client.get("/api/health").json()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 import shutil
 import signal
 import threading
@@ -151,9 +152,10 @@ def _check_collection_report(report: BuildReport, pages_stem: str) -> None:
 
 
 def _tail_query(body: str) -> str:
-    """Words of a document's last line as a query: its quotation marks dropped (a line may open
-    a quotation it does not close, which the query syntax refuses)."""
-    return " ".join(body.replace('"', " ").split()[-12:-1])
+    """The last 30 words of a generated document as a query: its last page or two, each page's
+    line made of the halves of two report lines (the last few words alone also end other pages);
+    words only, in lower case (no quotation a line opens and does not close, no operator)."""
+    return " ".join(re.findall(r"\w+", body.lower())[-30:])
 
 
 def test_a_collection_of_good_and_bad_files_is_indexed(
