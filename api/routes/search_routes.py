@@ -1,7 +1,9 @@
 """``GET /api/search``: ranked passages, the answering sentence and their footnotes.
 
-A query over its budget (``retrieval.query_budget``) is refused with 400; a client with too many
-searches in flight, or an expensive query finding its lane full, gets 429 (``api.search_gate``).
+A query longer than its limit (500 characters, runs of spaces counted as one) is refused with 400
+naming its length and the limit, never searched cut; a query over its budget
+(``retrieval.query_budget``) is refused with 400; a client with too many searches in flight, or
+an expensive query finding its lane full, gets 429 (``api.search_gate``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from api.routes.dependencies import SEARCH_ERRORS, Reader, State
 from api.schema import SearchResponse
 from api.search_gate import SearchRefused
 from retrieval.hits import Fusion, Mode
-from retrieval.query import parse_query, plain_query
+from retrieval.query import QueryError, parse_query, plain_query
 from retrieval.query_budget import QueryCost, check_budget, query_cost
 from retrieval.search import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, Searcher
 
@@ -57,8 +59,14 @@ async def search(
 
 
 def _cost(s: Searcher, q: str) -> QueryCost:
-    """The query's cost; QueryError (400) for a syntax error or a query over the budget."""
-    text = " ".join(q.split())[:MAX_QUERY_CHARS]  # a longer one is refused by the search
+    """The query's cost; QueryError (400) for a query too long, a syntax error or one over the
+    budget. The length is checked first, so a long query is told its length, never costed cut."""
+    text = " ".join(q.split())
+    limit = s.options.max_query_chars
+    if len(text) > limit:
+        raise QueryError(
+            f"the query is too long: {len(text)} characters, at most {limit}; shorten it"
+        )
     parsed = parse_query(text) if s.options.syntax else plain_query(text)
     cost = query_cost(parsed)
     check_budget(cost)

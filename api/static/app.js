@@ -147,8 +147,30 @@
     };
   }
 
+  // ---- the question's length: refused on the page with the limit named, never cut ------------
+
+  const MAX_QUERY_CHARS = parseInt(input.dataset.maxChars, 10) || 500;
+  const limitNote = $("q-limit");
+
+  // Counted as the server counts: runs of spaces as one, characters rather than UTF-16 units.
+  function overLimit(q) {
+    const n = [...q.split(/\s+/).filter(Boolean).join(" ")].length;
+    if (n <= MAX_QUERY_CHARS) return "";
+    return `Questions are limited to ${MAX_QUERY_CHARS} characters; this one has ${n}. Shorten it to search.`;
+  }
+
+  function checkLength() {
+    const message = overLimit(input.value);
+    limitNote.textContent = message;
+    limitNote.hidden = !message;
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    return message;
+  }
+
   function fillForm(state) {
     input.value = state.q;
+    checkLength();
     modeSelect.value = state.mode;
     const kText = String(state.k);
     if (![...kSelect.options].some((o) => o.value === kText)) {
@@ -465,6 +487,16 @@
   async function runSearch(state) {
     docView.hidden = true;
     clear(docView);
+    const tooLong = overLimit(state.q);
+    if (tooLong) {
+      if (inflight) inflight.abort();
+      suggestionLine.hidden = true;
+      answerBox.hidden = true;
+      clear(resultsBox);
+      hidePager();
+      setStatus(tooLong, "error");
+      return;
+    }
     const signal = startRequest();
     setStatus("Searching…", "loading");
     resultsBox.setAttribute("aria-busy", "true");
@@ -840,7 +872,19 @@
       n === 0 ? "All documents" : `${n} of ${documents.length} document${documents.length === 1 ? "" : "s"}`;
   }
 
+  // Rows of indexed uploads whose document is no longer in the index now say so. Only rows done
+  // before the list was asked for: a list fetched earlier may not have the new document yet.
+  function markRemovedRows(rows, ids) {
+    for (const row of rows) {
+      if (row.dataset.stage !== "done" || ids.has(row.dataset.docId)) continue;
+      setRow(row, `Removed (${row.dataset.docId}): no longer in the index`, 1, "removed");
+    }
+  }
+
   async function loadDocuments() {
+    const indexedRows = [...jobList.querySelectorAll(".job[data-doc-id]")].filter(
+      (row) => row.dataset.stage === "done"
+    );
     let data;
     try {
       data = await getJson("/api/documents");
@@ -852,6 +896,7 @@
     // Keep what the reader has ticked when the list refreshes (a document added or removed).
     const ticked = documents.length ? selectedDocs() : readState().docs;
     documents = data.documents || [];
+    markRemovedRows(indexedRows, new Set(documents.map((d) => d.id)));
     clear(docList);
     if (!documents.length) {
       docList.append(el("p", { className: "muted", text: "No documents are indexed yet." }));
@@ -1002,6 +1047,8 @@
     if (job.status === "done") {
       const what = job.kind === "delete" ? "Removed" : "Indexed: searchable now";
       const warned = (job.warnings || []).length ? `; not all read: ${job.warnings.join("; ")}` : "";
+      // An indexed document's row follows the document list (a removal made elsewhere).
+      if (job.kind !== "delete" && job.doc_id) row.dataset.docId = job.doc_id;
       return setRow(row, `${what} (${job.doc_id})${warned}`, 1, "done");
     }
     const why = job.error || `the job ended as ${job.status}`;
@@ -1180,8 +1227,15 @@
       input.focus();
       return;
     }
+    const tooLong = checkLength();
+    if (tooLong) {
+      setStatus(tooLong, "error");
+      input.focus();
+      return;
+    }
     navigate(state);
   });
+  input.addEventListener("input", checkLength);
 
   modeSelect.addEventListener("change", () => {
     const state = formState();
