@@ -55,7 +55,8 @@ class TypesetDoc:
 
     name: str
     source: str
-    recipe: str  # "pandoc", "pandoc-html", "lo", "lo-endnotes", "lo-court[-variant]", "latex"
+    recipe: str  # "pandoc", "pandoc-html", "lo", "lo-endnotes", "lo-court[-variant]", "latex",
+    # "latex-court-ownline"
 
 
 DEBIAN = [
@@ -104,6 +105,7 @@ TYPESET = [
     TypesetDoc("typeset_lo_opinion2-en_period.pdf", "opinion2_en.md", "lo-court-period"),
     TypesetDoc("typeset_lo_opinion2-en_longrule.pdf", "opinion2_en.md", "lo-court-longrule"),
     TypesetDoc("typeset_lo_opinion2-en_header.pdf", "opinion2_en.md", "lo-court-header"),
+    TypesetDoc("typeset_latex_opinion-en_ownline.pdf", "opinion_en.md", "latex-court-ownline"),
 ]
 
 
@@ -419,6 +421,35 @@ def _as_court_variant(odt: Path, recipe: str, source: Path) -> None:
     _edit_odt(odt, {"styles.xml": styles, "content.xml": content})
 
 
+# A court opinion as older word processors print it: 12-point body double-spaced, notes in
+# 10-point type, each note's number on a line of its own (not raised) above its text.
+_OWNLINE_PREAMBLE = r"""\documentclass[12pt]{article}
+\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage{mathptmx}
+\usepackage[letterpaper,left=1.5in,right=1.5in,top=1in,bottom=1in]{geometry}
+\usepackage{hyperref}
+\usepackage{setspace}
+\providecommand{\tightlist}{\setlength{\itemsep}{0pt}\setlength{\parskip}{0pt}}
+\makeatletter
+\renewcommand\@makefntext[1]{\noindent\hspace*{2em}\@thefnmark\par\noindent\hspace*{2em}#1}
+\makeatother
+\begin{document}
+\doublespacing
+\input{body}
+\end{document}
+"""
+
+
+def _latex_court(source: Path, target: Path, tmp: Path) -> None:
+    """pandoc writes the opinion's body as LaTeX; pdfLaTeX sets it with ``_OWNLINE_PREAMBLE``."""
+    _run(["pandoc", str(source), "-t", "latex", "-o", "body.tex"], tmp)
+    (tmp / "opinion.tex").write_text(_OWNLINE_PREAMBLE, encoding="utf-8")
+    for _ in range(2):
+        _run(["pdflatex", "-interaction=nonstopmode", "opinion.tex"], tmp)
+    shutil.copyfile(tmp / "opinion.pdf", target)
+
+
 def _soffice(source: Path, kind: str, out_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
         _run(
@@ -467,6 +498,8 @@ def typeset(doc: TypesetDoc, out_dir: Path) -> Path:
             for _ in range(2):  # twice: the title's footnote mark settles on the second run
                 _run(["pdflatex", "-interaction=nonstopmode", source.name], tmp)
             shutil.copyfile(tmp / f"{source.stem}.pdf", target)
+        elif doc.recipe == "latex-court-ownline":
+            _latex_court(source, target, tmp)
         else:
             raise ValueError(f"unknown recipe {doc.recipe!r}")
     return target

@@ -32,7 +32,7 @@ __all__ = [
 # Bump when parsing, cleaning or chunking changes what a file yields: the builder folds it into each
 # file's hash, so every file is parsed again (vectors of unchanged chunk texts are still reused).
 # 2026-12-06.2: word-processor PDF notes (issue 23); capped ids, mail warnings (issue 24).
-PIPELINE_VERSION = "2026-12-06.2"
+PIPELINE_VERSION = "2026-12-06.3"
 
 
 def parse_file(
@@ -159,6 +159,7 @@ def structured_footnotes(
     never body.
     """
     page_of = _page_finder(pages)
+    written = frozenset(w.lower() for w in _WORD.findall(text))
     footnotes = []
     for i, note in enumerate(notes):
         spans = [(note.start, note.end), *note.parts]
@@ -166,7 +167,7 @@ def structured_footnotes(
         footnotes.append(
             Footnote(
                 n=i + 1,
-                note=_note_text(_whole_urls(own, note.urls), is_word) or None,
+                note=_note_text(_whole_urls(own, note.urls), is_word, written) or None,
                 urls=_unique_urls([*note.urls, *_whole_only(extract_urls(own), note.urls)]),
                 page=page_of(note.start),
                 label="" if note.label == str(i + 1) else note.label,
@@ -194,17 +195,23 @@ def structured_footnotes(
     return footnotes, markers
 
 
+_WORD = re.compile(r"[^\W\d_]+")
 _LINE_END_HYPHEN = re.compile(r"(\w+)-[ \t]*\n\s*([^\W\d_]+)")
 
 
-def _note_text(text: str, is_word: Callable[[str], bool] | None) -> str:
+def _note_text(
+    text: str, is_word: Callable[[str], bool] | None, written: frozenset[str] = frozenset()
+) -> str:
     """A note's text on one line: a word a PDF split at a line end ("pro-" "portionally") is
-    joined when the lexicon knows the whole word or not both halves (the body's rule,
-    ``index/text/clean.py``), else keeps its hyphen ("Belarus-" "Pakistan", "well-" "known")."""
+    joined when the document writes it whole elsewhere (``written``: its words, lower-cased),
+    or the lexicon knows the whole word or not both halves (the body's rule,
+    ``index/text/clean.py``); else it keeps its hyphen ("Belarus-" "Pakistan", "well-" "known")."""
 
     def join(match: re.Match[str]) -> str:
         head, tail = match.group(1), match.group(2)
         whole = head + tail
+        if tail[:1].islower() and whole.lower() in written:
+            return whole
         if tail[:1].islower() and is_word is not None and head.isalpha():
             halves = is_word(head.lower()) and is_word(tail.lower())
             if is_word(whole.lower()) or not halves:

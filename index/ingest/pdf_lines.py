@@ -316,8 +316,11 @@ def _marks(line: TextLine, skip: int, page_start: int) -> Iterator[Label]:
 
 
 def merge_lone_labels(lines: list[Line]) -> list[Line]:
-    """A note number set on a line of its own, in smaller type, just above or beside the note's
-    first line, becomes that line's lead label."""
+    """A note number set on a line of its own just above or beside the note's first line
+    becomes that line's lead label: when it is in smaller type than that line, or in the same
+    type and a raised marker elsewhere on the page repeats it (word processors that put the
+    number on its own line at the note's size)."""
+    cited = {mark.key for line in lines for mark in line.marks}
     merged: list[Line] = []
     skip = False
     for i, line in enumerate(lines):
@@ -327,7 +330,7 @@ def merge_lone_labels(lines: list[Line]) -> list[Line]:
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         text = line.text.strip()
         lone = bool(text) and _label_shape(text) and line.start >= 0 and nxt is not None
-        if lone and nxt is not None and nxt.lead is None and line.size < nxt.size * _SMALLER:
+        if lone and nxt is not None and nxt.lead is None and _lone_label_of(line, nxt, cited):
             close = -0.5 * nxt.size <= line.base - nxt.base <= 2.5 * nxt.size
             if close and abs(line.x0 - nxt.x0) < 4 * nxt.size:
                 nxt.lead = Label(text, line.start, line.end, True, "", nxt.text.lstrip()[:1])
@@ -337,3 +340,11 @@ def merge_lone_labels(lines: list[Line]) -> list[Line]:
                 continue
         merged.append(line)
     return merged
+
+
+def _lone_label_of(line: Line, nxt: Line, cited: set[str]) -> bool:
+    """Whether a line holding only a label is set as the label of the line after it."""
+    if line.size < nxt.size * _SMALLER:
+        return True
+    key = "".join(_SYMBOL_KEYS.get(c, c) for c in line.text.strip())
+    return abs(line.size - nxt.size) < 0.25 and key in cited and not line.marks

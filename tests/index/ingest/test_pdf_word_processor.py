@@ -172,3 +172,16 @@ def test_notes_in_body_type_are_found_under_a_rule_across_the_text_width() -> No
     assert squeezed(one.note).startswith("The District Court had jurisdiction under 28 U.S.C.")
     assert "28 U.S.C. § 1291. Although the District Court" in squeezed(one.note)
     assert doc.warnings == []
+
+
+def test_note_numbers_on_lines_of_their_own_at_the_notes_size(opinion: ParsedDocument) -> None:
+    # pdfLaTeX set as older word processors set an opinion (recipe latex-court-ownline): each
+    # note's number is a line of its own, not raised and in the note's own 10-point type, above
+    # the note's first line. Only the raised marker in the text says the lone "5" is a label.
+    doc = parse_file(DOCS / "typeset_latex_opinion-en_ownline.pdf")
+    assert [f.shown for f in doc.footnotes] == [str(n) for n in range(1, 22)]
+    assert all(len(f.markers) == 1 for f in doc.footnotes)
+    assert text_before_marker(doc, note(doc, "1")).endswith("OPINION")
+    assert text_before_marker(doc, note(doc, "6")).endswith("went into Building C,")
+    # every note as the LibreOffice opinion reads it (LaTeX numbers the star note 1)
+    assert [bare(f.note) for f in doc.footnotes] == [bare(f.note) for f in opinion.footnotes]
