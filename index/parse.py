@@ -32,6 +32,7 @@ __all__ = [
 # Bump when parsing, cleaning or chunking changes what a file yields: the builder folds it into each
 # file's hash, so every file is parsed again (vectors of unchanged chunk texts are still reused).
 # 2026-12-06.2: word-processor PDF notes (issue 23); capped ids, mail warnings (issue 24).
+# 2026-12-06.3: PDF note numbers on lines of their own; split words in notes joined.
 PIPELINE_VERSION = "2026-12-06.3"
 
 
