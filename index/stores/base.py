@@ -139,6 +139,15 @@ def second_model_of(model: ModelInfo, second: bool) -> ModelInfo:
     return model.second
 
 
+def query_vector(vector: np.ndarray, model: ModelInfo) -> np.ndarray:
+    """A query vector as one float32 row, or ValueError unless it has ``model``'s dimension
+    (what every backend's vector searches check)."""
+    query = np.asarray(vector, dtype=np.float32).reshape(-1)
+    if query.shape != (model.dimension,):
+        raise ValueError(f"query vector must have {model.dimension} values, got {query.size}")
+    return query
+
+
 def checked_second_vectors(
     doc_id: str, second_vectors: np.ndarray | None, rows: int, model: ModelInfo
 ) -> np.ndarray | None:

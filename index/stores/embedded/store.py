@@ -33,6 +33,7 @@ from index.stores.base import (
     ScoredId,
     checked_second_vectors,
     checked_vectors,
+    query_vector,
     second_model_of,
 )
 from index.stores.embedded import sqlite_rows
@@ -310,11 +311,7 @@ class EmbeddedStore(ClosesOnExit):
         cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
         """The top-k chunks by inner product with a unit-length query vector, best first."""
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if query.shape != (self.model.dimension,):
-            raise ValueError(
-                f"query vector must have {self.model.dimension} values, got {query.size}"
-            )
+        query = query_vector(vector, self.model)
         state = self._search_state()
         pairs = state.vectors.top_k(query, k, state.rows_of(doc_ids, cites))
         return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
@@ -331,9 +328,7 @@ class EmbeddedStore(ClosesOnExit):
         second = self.model.second
         if second is None:
             raise ValueError(f"the index at {self.directory} holds no second model's vectors")
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if query.shape != (second.dimension,):
-            raise ValueError(f"query vector must have {second.dimension} values, got {query.size}")
+        query = query_vector(vector, second)
         state = self._search_state()
         if state.second is None:  # built and loaded whenever model.second is set
             raise IndexMismatch(f"the index at {self.directory} lost its second vector index")

@@ -23,6 +23,7 @@ from index.stores.base import (
     IndexMissing,
     ModelInfo,
     ScoredId,
+    query_vector,
     second_model_of,
 )
 from index.stores.milvus import catalog, passage_collection, pg_rows
@@ -116,12 +117,10 @@ class MilvusReader(ClosesOnExit):
         *,
         cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
-        terms = tokenize(query) if isinstance(query, str) else list(query)
-        if self.chunk_count == 0:  # Milvus's BM25 over an empty collection divides by zero
+        # Milvus's BM25 over an empty collection divides by zero.
+        if self.chunk_count == 0:
             return []
-        return passage_collection.bm25_search(
-            self._milvus, self._row["collection"], terms, k, self._options.bm25.k1, doc_ids, cites
-        )
+        return self._bm25(query, k, doc_ids, cites, passage_collection.PASSAGE_SPARSE)
 
     def note_search(
         self,
@@ -131,10 +130,20 @@ class MilvusReader(ClosesOnExit):
         *,
         cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
-        terms = tokenize(query) if isinstance(query, str) else list(query)
         # BM25 over notes documents that are all empty divides by zero, as over no passage.
         if self.chunk_count == 0 or not self._notes():
             return []
+        return self._bm25(query, k, doc_ids, cites, passage_collection.NOTE_SPARSE)
+
+    def _bm25(
+        self,
+        query: str | Sequence[str],
+        k: int,
+        doc_ids: Sequence[str] | None,
+        cites: Sequence[str] | None,
+        field: str,
+    ) -> list[ScoredId]:
+        terms = tokenize(query) if isinstance(query, str) else list(query)
         return passage_collection.bm25_search(
             self._milvus,
             self._row["collection"],
@@ -143,7 +152,7 @@ class MilvusReader(ClosesOnExit):
             self._options.bm25.k1,
             doc_ids,
             cites,
-            field=passage_collection.NOTE_SPARSE,
+            field=field,
         )
 
     def vector_search(
@@ -154,11 +163,7 @@ class MilvusReader(ClosesOnExit):
         *,
         cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
-        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if vector.shape != (self._model.dimension,):
-            raise ValueError(
-                f"query vector must have {self._model.dimension} values, got {vector.size}"
-            )
+        vector = query_vector(vector, self._model)
         return passage_collection.vector_search(
             self._milvus,
             self._row["collection"],
@@ -178,9 +183,7 @@ class MilvusReader(ClosesOnExit):
         cites: Sequence[str] | None = None,
     ) -> list[ScoredId]:
         second = second_model_of(self._model, True)
-        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if vector.shape != (second.dimension,):
-            raise ValueError(f"query vector must have {second.dimension} values, got {vector.size}")
+        vector = query_vector(vector, second)
         return passage_collection.vector_search(
             self._milvus,
             self._row["collection"],
