@@ -298,13 +298,11 @@ def note_separator(page: PageLayout, lines: Sequence[Line]) -> Rule | None:
         wide = rule.x1 - rule.x0 > 0.5 * page.width
         if wide and (rule.x0 < margin or rule.x1 > page.width - margin):
             continue
-        reach = max(rule.x1, rule.x0 + 0.25 * page.width)
-        under = [ln for ln in lines if ln.base < rule.y and ln.x0 < reach]
+        under = _hung_from(rule, lines, page)
         if not under or _underlines(rule, page.lines):
             continue
-        top = max(under, key=lambda ln: ln.base)
-        left = min(ln.x0 for ln in under)
-        if rule.y - top.base <= 3 * top.size and abs(left - rule.x0) <= 2 * top.size:
+        top = under[0]
+        if rule.y - top.base <= 3 * top.size and _starts_at(rule, under, 2 * top.size):
             found = rule
     return found
 
@@ -324,12 +322,8 @@ def _below_separator(
     for rule in sorted(page.rules, key=lambda r: r.y):
         if rule.y <= floor + 0.5 * size or _underlines(rule, page.lines):
             continue
-        reach = max(rule.x1, rule.x0 + 0.25 * page.width)
-        under = sorted(
-            (ln for ln in lines if floor + 0.1 < ln.base < rule.y and ln.x0 < reach),
-            key=lambda ln: -ln.base,
-        )
-        if not under or abs(min(ln.x0 for ln in under) - rule.x0) > 2 * size:
+        under = _hung_from(rule, lines, page, floor)
+        if not under or not _starts_at(rule, under, 2 * size):
             continue  # a rule in a table or a figure, not the notes' separator
         block: list[Line] = []
         for line in under:
@@ -341,6 +335,21 @@ def _below_separator(
             block.append(line)
         return block
     return None
+
+
+def _hung_from(
+    rule: Rule, lines: Sequence[Line], page: PageLayout, floor: float = float("-inf")
+) -> list[Line]:
+    """The lines under ``rule`` and above ``floor`` that start within its reach (its length, or
+    a quarter of the page for a short rule), top to bottom."""
+    reach = max(rule.x1, rule.x0 + 0.25 * page.width)
+    found = (ln for ln in lines if floor + 0.1 < ln.base < rule.y and ln.x0 < reach)
+    return sorted(found, key=lambda ln: -ln.base)
+
+
+def _starts_at(rule: Rule, under: Sequence[Line], tolerance: float) -> bool:
+    """Whether the leftmost of ``under`` starts where the rule does (a separator's left end)."""
+    return abs(min(ln.x0 for ln in under) - rule.x0) <= tolerance
 
 
 def _single_spaced_tail(floor: float, lines: Sequence[Line], pending: NoteDraft) -> list[Line]:
