@@ -28,7 +28,15 @@ class DocumentSummary(BaseModel):
     id: str
     title: str
     authors: list[str]
-    published: str | None = Field(description="Publication date as given (often ISO 8601).")
+    published: str | None = Field(
+        description="Date as given: the manifest's publication date, else the file's own date "
+        "(Word/ODF creation date, PDF CreationDate, a web page's date, front matter; ISO 8601)."
+    )
+    language: str | None = Field(
+        default=None,
+        description="Language tag the file declares (en-us, ru), kept only where the text is "
+        "written in its script.",
+    )
     kind: str | None
     pages: int
     chunks: int
@@ -58,6 +66,7 @@ class DocumentSummary(BaseModel):
             title=meta.title,
             authors=list(meta.authors),
             published=meta.published,
+            language=meta.language,
             kind=meta.kind,
             pages=info.pages,
             chunks=info.chunks,

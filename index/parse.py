@@ -10,10 +10,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from index.ingest.doc_ids import MAX_ID_BYTES, bounded_id, safe_stem
+from index.ingest.file_meta import language_of_text
 from index.ingest.mail import MAIL_SUFFIXES, MAX_NESTING, read_message
 from index.ingest.metadata import title_from_text
 from index.ingest.readers import SUPPORTED_SUFFIXES, read_source
-from index.ingest.source import LoadError, SourceMarker, SourceNote, check_text_length
+from index.ingest.source import (
+    FileMeta,
+    LoadError,
+    SourceMarker,
+    SourceNote,
+    check_text_length,
+)
 from index.records import DocumentMeta, Footnote, Marker, Page, ParsedDocument, ParsedFile
 from index.text.clean import clean_body
 from index.text.footnotes import extract_urls, parse_footnotes
@@ -32,7 +39,8 @@ __all__ = [
 # Bump when parsing, cleaning or chunking changes what a file yields: the builder folds it into each
 # file's hash, so every file is parsed again (vectors of unchanged chunk texts are still reused).
 # 2026-12-06.2: word-processor PDF notes (issue 23); capped ids, mail warnings (issue 24).
-# 2026-12-06.3: PDF note numbers on lines of their own; split words in notes joined.
+# 2026-12-06.3: PDF note numbers on lines of their own; split words in notes joined; a file's own
+# title, authors, date and language (index/ingest/file_meta.py).
 PIPELINE_VERSION = "2026-12-06.3"
 
 
@@ -53,6 +61,7 @@ def parse_file(
     content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
     meta = meta or DocumentMeta(doc_id=path.stem, title="", path=str(path))
     meta.path = meta.path or str(path)
+    _fill_from_file(meta, source.meta, source.text)
     doc = parse_text(
         source.text,
         meta,
@@ -252,6 +261,15 @@ def _whole_only(found: Sequence[str], given: Sequence[str]) -> list[str]:
 
 def _unique_urls(urls: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(u for u in urls if u))
+
+
+def _fill_from_file(meta: DocumentMeta, found: FileMeta, text: str) -> None:
+    """The file's own title, authors, date and language where the manifest gave none (the
+    language only when the text is written in its script)."""
+    meta.title = meta.title or found.title
+    meta.authors = meta.authors or list(found.authors)
+    meta.published = meta.published or found.published
+    meta.language = meta.language or language_of_text(found.language, text)
 
 
 def _unique(doc_id: str, taken: set[str]) -> str:

@@ -25,6 +25,7 @@ class DocumentMeta:
     # E-mail: an attachment names the message it came with; a message lists its attachments.
     parent: str | None = None
     attachments: list[str] = field(default_factory=list)
+    language: str | None = None  # the language tag the file gives, where it gives one
 
 
 @dataclass

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.ingest.file_meta import front_matter_meta
 from index.ingest.source import SourceMarker, SourceNote, SourceText, read_decoded
 
 _DEFINITION = re.compile(r" {0,3}\[\^([^\]\s]+)\]:[ \t]?")
@@ -68,11 +69,13 @@ def markdown_source(text: str, warnings: list[str] | None = None) -> SourceText:
     protected = _inline_code(text, lines, starts, code)
     events = _body_events(text, body_ranges, protected, definitions)
     if not definitions and not any(kind == "inline" for kind, *_ in events):
-        return SourceText(text, None, warnings)
-    notes, event_notes = _number_notes(events, definitions, link_targets)
-    return _assemble(
-        text, body_ranges, list(zip(events, event_notes, strict=True)), notes, warnings
-    )
+        source = SourceText(text, None, warnings)
+    else:
+        notes, event_notes = _number_notes(events, definitions, link_targets)
+        pairs = list(zip(events, event_notes, strict=True))
+        source = _assemble(text, body_ranges, pairs, notes, warnings)
+    source.meta = front_matter_meta(text)
+    return source
 
 
 def _line_starts(lines: list[str]) -> list[int]:

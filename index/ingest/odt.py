@@ -21,6 +21,7 @@ from typing import Any
 
 from lxml import etree
 
+from index.ingest.file_meta import odt_meta
 from index.ingest.noted_text import NotedText, NoteRef
 from index.ingest.source import LoadError, SourceText
 from index.ingest.zip_limits import open_package
@@ -188,8 +189,8 @@ def _raised_styles(roots: list[Any]) -> frozenset[str]:
     return frozenset(name for name in parent if raised(name))
 
 
-def _open(path: Path) -> tuple[Any, Any | None]:
-    """The parsed content.xml and styles.xml (None when absent); LoadError when the file is
+def _open(path: Path) -> tuple[Any, Any | None, Any | None]:
+    """The parsed content.xml, styles.xml and meta.xml (None when absent); LoadError when the file is
     empty, encrypted or no OpenDocument package."""
     try:
         with path.open("rb") as handle:
@@ -219,17 +220,20 @@ def _open(path: Path) -> tuple[Any, Any | None]:
                 if "styles.xml" in names
                 else None
             )
+            meta = (
+                etree.fromstring(package.read("meta.xml"), parser) if "meta.xml" in names else None
+            )
     except OSError as exc:
         raise LoadError(f"cannot read the file ({exc.strerror or exc})") from exc
     except etree.XMLSyntaxError as exc:
         why = f"damaged XML: {exc.msg}" if exc.msg else "damaged XML"
         raise LoadError(f"not a readable OpenDocument file ({why})") from exc
-    return content, styles
+    return content, styles, meta
 
 
 def read_odt(path: Path) -> SourceText:
     """Paragraphs with their note markers, then the notes; raises LoadError when unreadable."""
-    content, styles = _open(path)
+    content, styles, meta = _open(path)
     body = content.find(f"{_OFFICE}body/{_OFFICE}text")
     if body is None:
         raise LoadError("not an OpenDocument text file (a spreadsheet or presentation?)")
@@ -252,4 +256,6 @@ def read_odt(path: Path) -> SourceText:
                 _inline(p, parts, note_context, False)
                 paragraphs.append("".join(x.mark if isinstance(x, NoteRef) else x for x in parts))
             out.add_note(note.key, note.label, paragraphs, note_context.urls or [], kind)
-    return out.source()
+    source = out.source()
+    source.meta = odt_meta(meta)
+    return source

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from index.ingest.file_meta import pdf_meta
 from index.ingest.page_labels import pdf_page_labels
 from index.ingest.pdf_glyphs import unfold_cork_ligatures
 from index.ingest.pdf_layout import layout_notes
@@ -70,6 +71,7 @@ def read_pdf(path: Path) -> SourceText:
         ocr_pages=ocr_done,
         notes=found.notes if found is not None else None,
         markers=found.markers if found is not None else [],
+        meta=pdf_meta(reader),
     )
 
 

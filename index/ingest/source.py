@@ -63,6 +63,16 @@ class SourceMarker:
 
 
 @dataclass
+class FileMeta:
+    """What a file says about itself (``index/ingest/file_meta.py``); empty where it is silent."""
+
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None  # ISO 8601: YYYY-MM-DD, or YYYY-MM / YYYY
+    language: str | None = None  # the language tag the file gives ("en-gb", "ru")
+
+
+@dataclass
 class SourceText:
     """A file's text. For a PDF, ``page_spans`` are the pages' (start, end) in ``text`` and
     ``page_labels`` the page numbers printed on them (``index/ingest/page_labels.py``).
@@ -81,6 +91,7 @@ class SourceText:
     ocr_pages: list[int] = field(default_factory=list)  # 1-based pages whose text is from OCR
     notes: list[SourceNote] | None = None
     markers: list[SourceMarker] = field(default_factory=list)
+    meta: FileMeta = field(default_factory=FileMeta)  # title, authors... from its fields
 
 
 def decode_text(data: bytes) -> tuple[str, list[str]]:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+from index.ingest.file_meta import html_meta
 from index.ingest.html_notes import Element, PageNotes, find_page_notes
 from index.ingest.source import LoadError, SourceMarker, SourceNote, SourceText, read_decoded
 
@@ -42,21 +44,31 @@ def page_source(html: str, warnings: list[str] | None = None) -> SourceText:
 
     warnings = list(warnings or [])
     root = _parse(html)
+    lang = _page_language(root) if root is not None else None
     found = find_page_notes(root) if root is not None else None
     if root is None or found is None or not found.notes:
-        return SourceText(main_text(html), None, warnings)
-    for i, ref in enumerate(found.refs):
-        _replace_with_text(ref.element, _PLACEHOLDER.format(i))
-    for element in found.note_elements:
-        _drop_with_empty_parents(element)
-    stripped = lxml.html.tostring(root, encoding="unicode")
-    text = main_text(stripped, title_from=html)
-    return _with_notes(text, found, warnings)
+        text, metadata = _main_text(html)
+        source = SourceText(text, None, warnings)
+    else:
+        for i, ref in enumerate(found.refs):
+            _replace_with_text(ref.element, _PLACEHOLDER.format(i))
+        for element in found.note_elements:
+            _drop_with_empty_parents(element)
+        stripped = lxml.html.tostring(root, encoding="unicode")
+        text, metadata = _main_text(stripped, title_from=html)
+        source = _with_notes(text, found, warnings)
+    source.meta = html_meta(metadata, lang)
+    return source
 
 
 def main_text(html: str, title_from: str | None = None) -> str:
     """An HTML page's main text, its title (from ``title_from``, else ``html``) first; raises
     LoadError when there is none."""
+    return _main_text(html, title_from)[0]
+
+
+def _main_text(html: str, title_from: str | None = None) -> tuple[str, Any]:
+    """The main text and trafilatura's metadata of the page (title, author, date)."""
     import trafilatura
 
     try:
@@ -73,7 +85,14 @@ def main_text(html: str, title_from: str | None = None) -> str:
     title = metadata.title if metadata is not None and metadata.title else ""
     if title and not text.startswith(title):
         text = f"{title}\n\n{text}"
-    return text.strip() + "\n"
+    return text.strip() + "\n", metadata
+
+
+def _page_language(root: Element) -> str | None:
+    """The language the page's root element declares (``lang`` or ``xml:lang``)."""
+    top = root.getroottree().getroot()
+    value = top.get("lang") or top.get("{http://www.w3.org/XML/1998/namespace}lang")
+    return str(value) if value else None
 
 
 def _parse(html: str) -> Element | None:

@@ -25,6 +25,7 @@ from typing import Any
 
 from lxml import etree
 
+from index.ingest.file_meta import docx_meta
 from index.ingest.noted_text import NotedText, NoteRef
 from index.ingest.source import LoadError, SourceText
 from index.ingest.zip_limits import open_package
@@ -455,4 +456,6 @@ def read_docx(path: Path) -> SourceText:
         unreferenced = len(set(part.notes) - {k[1] for k in referenced if k[0] == kind})
         if unreferenced:
             warnings.append(f"{unreferenced} {kind}(s) never referenced in the text: left out")
-    return out.source(warnings)
+    source = out.source(warnings)
+    source.meta = docx_meta(document.core_properties, document.styles.element)
+    return source
