@@ -236,8 +236,9 @@ def _style(code: str, text: str, out: TextIO) -> str:
     return f"\033[{code}m{text}\033[0m" if out.isatty() and not os.environ.get("NO_COLOR") else text
 
 
-def _pages(start: int, end: int) -> str:
-    return f"p. {start}" if start == end else f"pp. {start}-{end}"
+def _pages(start: str | int, end: str | int) -> str:
+    """``p. 17`` or ``pp. 17-19``: the printed labels when given (a reader cites those)."""
+    return f"p. {start}" if str(start) == str(end) else f"pp. {start}-{end}"
 
 
 def _missing_line(word: str) -> str:
@@ -275,7 +276,8 @@ def print_results(response: object, out: TextIO) -> None:
     if not response.results:
         print("No passages found.", file=out)
     for hit in response.results:
-        header = f"{hit.rank}. {hit.title} — {_pages(hit.page_start, hit.page_end)}  [{hit.doc_id}]"
+        pages = _pages(hit.page_label_start or hit.page_start, hit.page_label_end or hit.page_end)
+        header = f"{hit.rank}. {hit.title} — {pages}  [{hit.doc_id}]"
         print(_style("1", header, out), file=out)
         text = hit.text
         if hit.highlight and out.isatty():
@@ -303,7 +305,11 @@ def print_results(response: object, out: TextIO) -> None:
                 print(f"        {url}", file=out)
         for source in hit.also_in:
             print(
-                f"   also in: {source.title}, {_pages(source.page_start, source.page_end)}",
+                f"   also in: {source.title}, "
+                + _pages(
+                    source.page_label_start or source.page_start,
+                    source.page_label_end or source.page_end,
+                ),
                 file=out,
             )
         print(file=out)

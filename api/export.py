@@ -28,6 +28,8 @@ CSV_COLUMNS = (
     "pages",
     "page_start",
     "page_end",
+    "page_index_start",
+    "page_index_end",
     "doc_id",
     "chunk_id",
     "score",
@@ -38,8 +40,11 @@ CSV_COLUMNS = (
     "source",
     "passage_footnotes",
 )
-"""``footnotes``, ``urls`` and ``source`` belong to the quote (the passage when there is none);
-``passage_footnotes`` lists every note whose marker falls in the passage."""
+"""``pages``, ``page_start`` and ``page_end`` are the page numbers printed on the pages ("xii",
+"17"), what a reader cites; ``page_index_start`` and ``page_index_end`` are the pages' 1-based
+places in the file (the API's ``page_start``/``page_end``). ``footnotes``, ``urls`` and ``source``
+belong to the quote (the passage when there is none); ``passage_footnotes`` lists every note whose
+marker falls in the passage."""
 
 
 @dataclass(frozen=True)
@@ -60,10 +65,13 @@ def pages_label(start: str | int, end: str | int) -> str:
     return f"p. {start}" if str(start) == str(end) else f"pp. {start}-{end}"
 
 
+def _printed(hit: HitModel) -> tuple[str, str]:
+    """The labels printed on the hit's first and last pages (their indexes when unknown)."""
+    return hit.page_label_start or str(hit.page_start), hit.page_label_end or str(hit.page_end)
+
+
 def _hit_pages(hit: HitModel) -> str:
-    start = getattr(hit, "page_label_start", None) or hit.page_start
-    end = getattr(hit, "page_label_end", None) or hit.page_end
-    return pages_label(start, end)
+    return pages_label(*_printed(hit))
 
 
 def _answer_pages(answer: AnswerModel) -> str:
@@ -186,6 +194,7 @@ def results_csv(response: SearchResponse, docs: Mapping[str, DocInfo]) -> str:
                 "; ".join(doc.authors),
                 doc.published or "",
                 _hit_pages(hit),
+                *_printed(hit),
                 hit.page_start,
                 hit.page_end,
                 hit.doc_id,

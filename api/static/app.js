@@ -98,6 +98,8 @@
       cs: p.has("cs") ? int("cs", null) : null,
       ce: p.has("ce") ? int("ce", null) : null,
       page: p.has("page") ? int("page", null) : null,
+      hs: p.has("hs") ? int("hs", null) : null,
+      he: p.has("he") ? int("he", null) : null,
     };
   }
 
@@ -113,6 +115,10 @@
       if (state.cs !== null && state.cs !== undefined) p.set("cs", String(state.cs));
       if (state.ce !== null && state.ce !== undefined) p.set("ce", String(state.ce));
       if (state.page !== null && state.page !== undefined) p.set("page", String(state.page));
+      // The sentence the reader came for, as offsets in the passage's text.
+      for (const key of ["hs", "he"]) {
+        if (Number.isInteger(state[key]) && Number.isInteger(state.cs)) p.set(key, String(state[key]));
+      }
     }
     const qs = p.toString();
     return location.pathname + (qs ? "?" + qs : "");
@@ -217,23 +223,28 @@
 
   // ---- annotated text: highlight + footnote markers ----------------------------------------
 
-  // Renders `text` with the range [hl[0], hl[1]) in <mark> and a superscript button for each
-  // marker {offset, n, ...} placed right after the character before its offset.
-  function annotated(text, hl, markers, onMarker, markClass) {
+  // Renders `text` with the range [hl[0], hl[1]) in <mark> (class `markClass`, "hl" by default),
+  // the range `inner` in a <mark class="sentence"> (inside the first when they overlap), and a
+  // superscript button for each marker {offset, n, ...} right after the character before it.
+  function annotated(text, hl, markers, onMarker, markClass, inner) {
     const frag = document.createDocumentFragment();
     const sorted = (markers || [])
       .filter((m) => Number.isInteger(m.offset))
       .map((m) => ({ ...m, offset: Math.min(Math.max(0, m.offset), text.length) }))
       .sort((a, b) => a.offset - b.offset);
     const cuts = new Set([0, text.length]);
-    if (hl) {
-      hl = [Math.max(0, Math.min(hl[0], text.length)), Math.max(0, Math.min(hl[1], text.length))];
-      cuts.add(hl[0]);
-      cuts.add(hl[1]);
+    const within = (range) =>
+      range ? [Math.max(0, Math.min(range[0], text.length)), Math.max(0, Math.min(range[1], text.length))] : null;
+    hl = within(hl);
+    inner = within(inner);
+    for (const range of [hl, inner]) {
+      if (range) range.forEach((cut) => cuts.add(cut));
     }
+    const covers = (range, a, b) => range && range[0] < range[1] && a >= range[0] && b <= range[1];
     for (const m of sorted) cuts.add(m.offset);
     const points = [...cuts].sort((a, b) => a - b);
     let mark = null;
+    let sentence = null;
     let mi = 0;
     const addMarkers = (pos, parent) => {
       while (mi < sorted.length && sorted[mi].offset === pos) {
@@ -246,7 +257,7 @@
       const a = points[i];
       const b = points[i + 1];
       let parent = frag;
-      if (hl && a >= hl[0] && b <= hl[1] && hl[0] < hl[1]) {
+      if (covers(hl, a, b)) {
         if (!mark) {
           mark = el("mark", { className: markClass || "hl" });
           frag.append(mark);
@@ -254,6 +265,15 @@
         parent = mark;
       } else {
         mark = null;
+      }
+      if (covers(inner, a, b)) {
+        if (!sentence || sentence.parentNode !== parent) {
+          sentence = el("mark", { className: "sentence" });
+          parent.append(sentence);
+        }
+        parent = sentence;
+      } else {
+        sentence = null;
       }
       parent.append(document.createTextNode(text.slice(a, b)));
       addMarkers(b, parent);
@@ -270,13 +290,23 @@
     return c.label ? String(c.label) : String(c.n);
   }
 
+  // The opening words of a marker's note: its tooltip, and shown under it on keyboard focus.
+  function notePreview(marker) {
+    const text = marker.note === null || marker.note === undefined ? NOTE_LOST : String(marker.note);
+    const flat = text.replace(/\s+/g, " ").trim();
+    const cut = flat.length > 110 ? flat.slice(0, 110).replace(/\s+\S*$/, "") + "…" : flat;
+    return `Note ${shownMark(marker)}: ${cut}`;
+  }
+
   function markerButton(marker, onMarker) {
+    const preview = notePreview(marker);
     const button = el("button", {
       type: "button",
       className: "fn-btn",
       "aria-expanded": "false",
       "aria-label": `Footnote ${shownMark(marker)}`,
-      title: `Footnote ${shownMark(marker)}`,
+      title: preview,
+      "data-preview": preview,
       "data-n": marker.n,
       text: shownMark(marker),
     });
@@ -306,26 +336,58 @@
     return body;
   }
 
-  // A note panel shows one note at a time below its text; a second click on a marker closes it.
+  // One note is open at a time, in a card right under its marker's line (its box, .hit,
+  // .answer or .page, is the card's containing block). A second click on the marker, Escape
+  // (focus back on the marker), or a click elsewhere closes it.
+  let openNote = null; // { panel, button }
+
+  function closeNote(refocus) {
+    if (!openNote) return;
+    const { panel, button } = openNote;
+    openNote = null;
+    panel.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    if (refocus) button.focus();
+  }
+
+  function placeNote(panel, button) {
+    const host = panel.offsetParent || panel.parentElement;
+    const box = host.getBoundingClientRect();
+    const at = button.getBoundingClientRect();
+    const width = Math.min(host.clientWidth - 16, 448);
+    const left = Math.min(Math.max(8, at.left - box.left - 24), host.clientWidth - width - 8);
+    panel.style.width = `${width}px`;
+    panel.style.left = `${Math.max(8, left)}px`;
+    panel.style.top = `${at.bottom - box.top + 4}px`;
+  }
+
   function notePanel() {
-    const panel = el("div", { className: "note-panel", hidden: true, "aria-live": "polite" });
-    let openButton = null;
+    const panel = el("div", { className: "note-panel", hidden: true, role: "note", "aria-live": "polite" });
     function show(marker, button) {
-      if (openButton === button) {
-        panel.hidden = true;
-        button.setAttribute("aria-expanded", "false");
-        openButton = null;
-        return;
-      }
-      if (openButton) openButton.setAttribute("aria-expanded", "false");
+      const again = openNote && openNote.button === button;
+      closeNote(false);
+      if (again) return;
       clear(panel);
       panel.append(noteContent(shownMark(marker), marker.note, marker.urls));
       panel.hidden = false;
+      placeNote(panel, button);
       button.setAttribute("aria-expanded", "true");
-      openButton = button;
+      openNote = { panel, button };
     }
     return { panel, show };
   }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && openNote) {
+      event.preventDefault();
+      closeNote(true);
+    }
+  });
+  document.addEventListener("click", (event) => {
+    if (!openNote || openNote.panel.contains(event.target) || openNote.button.contains(event.target)) return;
+    closeNote(false);
+  });
+  window.addEventListener("resize", () => openNote && placeNote(openNote.panel, openNote.button));
 
   // ---- citations and exports (the same shapes as api/export.py) ----------------------------
 
@@ -418,9 +480,11 @@
     return el("span", { className: "copy" }, [plain, md]);
   }
 
+  // page_start/page_end: the printed labels; page_index_*: the pages' places in the file.
   const CSV_COLUMNS = [
-    "rank", "title", "authors", "published", "pages", "page_start", "page_end", "doc_id",
-    "chunk_id", "score", "quote", "text", "footnotes", "urls", "source", "passage_footnotes",
+    "rank", "title", "authors", "published", "pages", "page_start", "page_end",
+    "page_index_start", "page_index_end", "doc_id", "chunk_id", "score", "quote", "text",
+    "footnotes", "urls", "source", "passage_footnotes",
   ];
 
   function csvCell(value) {
@@ -435,6 +499,7 @@
       const q = quotedHit(hit);
       rows.push([
         hit.rank, hit.title, doc.authors.join("; "), doc.published || "", hitPages(hit),
+        hit.page_label_start || hit.page_start, hit.page_label_end || hit.page_end,
         hit.page_start, hit.page_end, hit.doc_id, hit.chunk_id, Number(hit.score.toPrecision(6)),
         hit.highlight ? hit.highlight.text : "", hit.text,
         notesCell(q.citations),
@@ -555,7 +620,7 @@
           ? "No more passages: go back to the previous page."
           : uncited.length
             ? uncited.map(missingLine).join(" ")
-            : `No passage matches “${data.query}”. Try other words, fewer documents, or the “Meaning” mode.`,
+            : `No passage matches “${data.query}”. Try other words, fewer documents, or “Similar meaning”.`,
         "empty"
       );
       return;
@@ -575,6 +640,11 @@
       ? `No note cites ${word.slice(6)}: no passage is shown.`
       : `Missing: ${word}: no document mentions it.`;
   }
+
+  const CONFIDENCE_MEANS = {
+    "strong match": "Strong match: this sentence says nearly what was asked.",
+    "partial match": "Partial match: this sentence answers part of the question; read its passage before quoting it.",
+  };
 
   function renderAnswer(answer, hits, state, missing) {
     if (!answer) {
@@ -602,12 +672,18 @@
       answer.doc_id,
       hit ? hit.char_start : null,
       hit ? hit.char_end : null,
-      answer.page
+      answer.page,
+      null,
+      hit ? [answer.start, answer.end] : null
     );
     answerBox.append(
       el("h2", { className: "label" }, [
         "Answer ",
-        el("span", { className: `confidence ${answer.confidence === "strong match" ? "strong" : "partial"}`, text: answer.confidence }),
+        el("span", {
+          className: `confidence ${answer.confidence === "strong match" ? "strong" : "partial"}`,
+          text: answer.confidence,
+          title: CONFIDENCE_MEANS[answer.confidence] || null,
+        }),
       ]),
       el("blockquote", { className: "answer-text" }, [
         annotated(answer.text, null, answer.citations, show),
@@ -637,7 +713,7 @@
     const { panel, show } = notePanel();
     const hl = hit.highlight ? [hit.highlight.start, hit.highlight.end] : null;
     const link = (text, className) =>
-      docLink(text, state, hit.doc_id, hit.char_start, hit.char_end, hit.page_start, className);
+      docLink(text, state, hit.doc_id, hit.char_start, hit.char_end, hit.page_start, className, hl);
     // How each retriever ranked the passage ("bm25 #2 · dense #7"): a tooltip on the rank.
     const scoreBits = [];
     for (const [name, s] of Object.entries(hit.scores || {})) {
@@ -709,8 +785,10 @@
 
   // A real link to the document view (it can be copied or opened in a new tab); a plain click
   // stays on the page.
-  function docLink(text, state, docId, cs, ce, page, className) {
-    const target = { ...state, view: docId, cs, ce, page };
+  // `sentence`: [start, end) of the sentence to highlight in the passage's text, if any.
+  function docLink(text, state, docId, cs, ce, page, className, sentence) {
+    const [hs, he] = sentence || [null, null];
+    const target = { ...state, view: docId, cs, ce, page, hs, he };
     const link = el("a", { className: className || "doc-link", href: stateUrl(target), text });
     link.addEventListener("click", (event) => {
       if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
@@ -818,21 +896,22 @@
         el("ul", { className: "warnings" }, doc.warnings.map((w) => el("li", { text: w })))
       );
     }
-    let markEl = null;
-    const pageSections = doc.page_texts.map((page) => {
+    const printed = new Map(doc.page_texts.map((page) => [page.number, page.label || String(page.number)]));
+    const passages = doc.page_texts.map((page) =>
+      state.cs !== null && state.ce !== null ? sourceRangeToText(page.runs, state.cs, state.ce) : null
+    );
+    const sentences = sentenceOnPages(doc.page_texts, passages, state.hs, state.he);
+    const pageSections = doc.page_texts.map((page, i) => {
       const { panel, show } = notePanel();
-      const hl =
-        state.cs !== null && state.ce !== null ? sourceRangeToText(page.runs, state.cs, state.ce) : null;
       const markers = page.markers.map((m) => {
         const f = noteByN.get(m.n);
         return { offset: m.offset, n: m.n, note: f ? f.note : null, urls: f ? f.urls : [] };
       });
       const text = el("div", { className: "page-text" }, [
-        annotated(page.text, hl, markers, show, "passage"),
+        annotated(page.text, passages[i], markers, show, "passage", sentences[i]),
       ]);
-      if (hl && !markEl) markEl = text.querySelector("mark.passage");
       return el("section", { className: "page", id: `page-${page.number}` }, [
-        el("h3", { className: "page-no", text: `Page ${page.number}` }),
+        pageHeading(page),
         text,
         panel,
       ]);
@@ -840,7 +919,7 @@
     parts.push(el("div", { className: "doc-pages" }, pageSections));
     const noteItems = (notes.footnotes || []).map((f) => {
       const where = f.markers.length
-        ? `marked on ${[...new Set(f.markers.map((m) => m.page))].map((p) => "p. " + p).join(", ")}`
+        ? `marked on ${[...new Set(f.markers.map((m) => m.page))].map((p) => "p. " + (printed.get(p) || p)).join(", ")}`
         : "";
       const item = el("li", { id: `note-${f.n}`, value: f.n }, [noteContent(f.n, f.note, f.urls)]);
       if (where) item.append(el("p", { className: "muted note-where", text: where }));
@@ -855,8 +934,46 @@
       ])
     );
     docView.append(...parts);
-    const target = markEl || (state.page ? $(`page-${state.page}`) : null);
-    if (target) target.scrollIntoView({ block: "center" });
+    focusInDocument(state);
+  }
+
+  // A page is headed by the number printed on it; its place in the file, when other, is a tooltip.
+  function pageHeading(page) {
+    const label = page.label || String(page.number);
+    const other = label !== String(page.number) ? `page ${page.number} of the file` : null;
+    return el("h3", { className: "page-no", text: `Page ${label}`, title: other });
+  }
+
+  // The pages' share of the sentence [hs, he) of the passage (offsets in its text): the pages'
+  // texts are the document's clean body in order, and the passage's text is a slice of it that
+  // starts where its source range first shows on a page.
+  function sentenceOnPages(pageTexts, passages, hs, he) {
+    const none = pageTexts.map(() => null);
+    if (!Number.isInteger(hs) || !Number.isInteger(he) || he <= hs) return none;
+    let offset = 0;
+    let start = null;
+    const starts = pageTexts.map((page, i) => {
+      if (start === null && passages[i]) start = offset + passages[i][0];
+      offset += page.text.length;
+      return offset - page.text.length;
+    });
+    if (start === null) return none;
+    return pageTexts.map((page, i) => {
+      const a = Math.max(start + hs, starts[i]) - starts[i];
+      const b = Math.min(start + he, starts[i] + page.text.length) - starts[i];
+      return a < b ? [a, b] : null;
+    });
+  }
+
+  // Keyboard focus goes into the viewer: on the sentence the reader came for (else the passage,
+  // else the document's title), which is also scrolled into view.
+  function focusInDocument(state) {
+    const mark = docView.querySelector("mark.sentence") || docView.querySelector("mark.passage");
+    const page = state.page ? $(`page-${state.page}`) : null;
+    const target = mark || docView.querySelector(".doc-title");
+    target.tabIndex = -1;
+    target.focus({ preventScroll: true });
+    if (mark || page) (mark || page).scrollIntoView({ block: "center" });
     else window.scrollTo(0, 0);
   }
 
@@ -938,9 +1055,10 @@
   let health = null; // the latest /api/health
   let seenVersion = null; // the index version the document list was loaded for
 
+  // The model's name is for "About this search" and a tooltip, not the footer's words.
   function describeHealth(h) {
     const base = h.index_loaded
-      ? `${h.documents} documents · ${h.chunks} passages · model ${h.model}`
+      ? `${h.documents} documents · ${h.chunks} passages`
       : `No index loaded${h.detail ? ": " + h.detail : ""}`;
     const running = (h.indexing || []).length;
     return running ? `${base} · indexing ${running} file${running === 1 ? "" : "s"}…` : base;
@@ -954,6 +1072,11 @@
       return null;
     }
     $("health").textContent = describeHealth(health);
+    if (health.model) {
+      const models = [health.model, health.second_model].filter(Boolean).join(" and ");
+      $("health").title = `Similar meaning uses ${models}`;
+      $("about-model").textContent = `here ${models}`;
+    }
     if (seenVersion !== null && health.index_version !== seenVersion) loadDocuments();
     seenVersion = health.index_version;
     showUploadState();
@@ -979,9 +1102,12 @@
   const jobList = $("job-list");
   const tokenRow = $("token-row");
   const tokenInput = $("token");
+  const tokenNote = $("token-note");
   const jobRows = new Map(); // job id or upload key -> row
   let activeUploads = 0;
-  let waitingForToken = []; // files refused for want of a token, sent again once it is given
+  // Files refused for want of a (right) token, each with its row: sent again once a token is
+  // given, or dropped with the row's Remove button. Nothing is dropped without the user.
+  let waitingForToken = [];
 
   function storedToken() {
     try {
@@ -1010,17 +1136,36 @@
     if (!row) {
       row = el("li", { className: "job" }, [
         el("span", { className: "job-name", text: name }),
-        el("progress", { max: "1", value: "0" }),
+        el("progress", { max: "1", value: "0", "aria-label": `Progress of ${name}` }),
         el("span", { className: "job-state" }),
+        el("span", { className: "job-actions" }),
       ]);
       row.dataset.stages = "";
+      row.dataset.key = key;
       jobRows.set(key, row);
       jobList.prepend(row);
     }
     return row;
   }
 
+  // The buttons a row offers now ({text, run}); none while its job goes on by itself.
+  function rowActions(row, actions) {
+    const box = row.querySelector(".job-actions");
+    clear(box);
+    for (const { text, run } of actions) {
+      const name = row.querySelector(".job-name").textContent;
+      box.append(el("button", { type: "button", className: "job-btn", text, title: `${text}: ${name}`, onclick: run }));
+    }
+  }
+
+  function dropRow(row) {
+    jobRows.delete(row.dataset.key);
+    for (const [key, value] of jobRows) if (value === row) jobRows.delete(key);
+    row.remove();
+  }
+
   function setRow(row, text, fraction, stage, failed) {
+    rowActions(row, []);
     row.querySelector(".job-state").textContent = text;
     const bar = row.querySelector("progress");
     if (fraction === null) bar.removeAttribute("value");
@@ -1052,11 +1197,66 @@
       return setRow(row, `${what} (${job.doc_id})${warned}`, 1, "done");
     }
     const why = job.error || `the job ended as ${job.status}`;
-    return setRow(row, `Failed: ${why}`, 0, job.status, true);
+    const said = job.status === "interrupted" ? `Stopped by a server restart: ${why}` : `Failed: ${why}`;
+    setRow(row, said, 0, job.status, true);
+    offerJobActions(row, job);
+  }
+
+  // A failed or interrupted job keeps its file on the server until the token's holder says
+  // (the server asks for the token; the page asks the user for it on a refusal).
+  function offerJobActions(row, job) {
+    rowActions(row, [
+      { text: "Try again", run: () => jobAction(row, job, "POST", "/retry") },
+      { text: "Remove", run: () => jobAction(row, job, "DELETE", "") },
+    ]);
+  }
+
+  // "Try again" (POST /api/jobs/{id}/retry: a new job, followed in the same row) or "Remove"
+  // (DELETE /api/jobs/{id}: the job and its kept file go, and so does the row).
+  async function jobAction(row, job, method, suffix) {
+    rowActions(row, []);
+    const token = storedToken();
+    const headers = { Accept: "application/json" };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let response;
+    try {
+      response = await fetch(`/api/jobs/${encodeURIComponent(job.id)}${suffix}`, { method, headers });
+    } catch (_) {
+      setRow(row, "The server could not be reached: try again later.", 0, "error", true);
+      offerJobActions(row, job);
+      return;
+    }
+    let body = null;
+    try {
+      body = response.status === 204 ? null : await response.json();
+    } catch (_) {
+      body = null;
+    }
+    if (!response.ok) {
+      let detail = body && typeof body.detail === "string" ? body.detail : `The server answered ${response.status}.`;
+      if (response.status === 401) {
+        forgetStoredToken();
+        detail = token
+          ? "The upload token was not accepted: type it again above, then try again."
+          : "This needs the server's upload token: type it above, then try again.";
+        tokenNote.textContent = detail;
+        tokenRow.hidden = false;
+      }
+      setRow(row, detail, 0, "refused", true);
+      offerJobActions(row, job);
+      return;
+    }
+    if (method === "DELETE") {
+      dropRow(row);
+      return;
+    }
+    watchIndexSoon();
+    followJob(body, row);
   }
 
   async function followJob(job, row) {
     jobRows.set(job.id, row);
+    row.dataset.job = job.id;
     showJob(row, job);
     if (job.status !== "queued" && job.status !== "running") return; // finished before we looked
     while (job.status === "queued" || job.status === "running") {
@@ -1073,15 +1273,40 @@
     await loadDocuments();
   }
 
-  function askForToken(file) {
-    waitingForToken.push(file);
+  function forgetStoredToken() {
+    try {
+      sessionStorage.removeItem(TOKEN_KEY);
+    } catch (_) {
+      /* nothing was kept */
+    }
+  }
+
+  // `refused`: the token sent was wrong (it is forgotten), rather than missing. The prompt has
+  // an element of its own, so that the upload note's refreshes do not wipe it.
+  function askForToken(file, row, refused) {
+    if (refused) forgetStoredToken();
+    const waiting = { file, row };
+    waitingForToken.push(waiting);
+    setRow(row, "Waiting for the upload token: not sent yet", 0, "token");
+    rowActions(row, [
+      {
+        text: "Remove",
+        run: () => {
+          waitingForToken = waitingForToken.filter((w) => w !== waiting);
+          dropRow(row);
+          if (!waitingForToken.length) tokenRow.hidden = true;
+        },
+      },
+    ]);
+    tokenNote.textContent = refused
+      ? "The upload token was not accepted. Check it and type it again; the files below wait for it."
+      : "This server needs its upload token to accept files. Type it below; the files below wait for it.";
     tokenRow.hidden = false;
-    $("upload-note").textContent = "This server needs its upload token to accept files.";
     tokenInput.focus();
   }
 
-  function upload(file) {
-    const row = jobRow(`upload:${Date.now()}:${Math.random()}`, file.name);
+  function upload(file, givenRow) {
+    const row = givenRow || jobRow(`upload:${Date.now()}:${Math.random()}`, file.name);
     setRow(row, "Uploading…", 0, "uploading");
     const body = new FormData();
     body.append("file", file, file.name);
@@ -1112,8 +1337,7 @@
         data = null;
       }
       if (xhr.status === 401) {
-        row.remove();
-        askForToken(file);
+        askForToken(file, row, Boolean(token));
         return;
       }
       if (xhr.status !== 202 || !data || !data.id) {
@@ -1126,10 +1350,11 @@
     xhr.send(body);
   }
 
-  function uploadAll(files) {
+  // `rows`: the rows the files already have (files that waited for the token).
+  function uploadAll(files, rows) {
     if (!health || !health.uploads_enabled) return;
     uploadsBox.open = true;
-    for (const file of files) upload(file);
+    files.forEach((file, i) => upload(file, rows ? rows[i] : null));
     watchIndexSoon();
   }
 
@@ -1151,9 +1376,12 @@
     tokenInput.value = "";
     tokenRow.hidden = true;
     showUploadState();
-    const files = waitingForToken;
+    const waiting = waitingForToken;
     waitingForToken = [];
-    uploadAll(files);
+    uploadAll(
+      waiting.map((w) => w.file),
+      waiting.map((w) => w.row)
+    );
   });
   tokenInput.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {

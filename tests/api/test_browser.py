@@ -160,6 +160,7 @@ def test_hostile_document_text_is_shown_not_run(page: Any, base_url: str) -> Non
         "https://example.org/lynx-census"
     ]
 
+    page.keyboard.press("Escape")  # the note's card lies over the passage's links
     hit.locator(".open-doc").click()
     page.locator("#doc-view .notes-list").wait_for()
     assert "<script>alert(1)</script>" in page.locator("#note-1").inner_text()
@@ -252,4 +253,6 @@ def test_an_unanswerable_question_says_not_found_and_names_the_missing_word(
     # An answered question shows its confidence in words.
     page.goto(f"{base_url}/?q={quote_plus(QUESTION)}")
     page.wait_for_selector("#answer .answer-text")
-    assert page.locator("#answer .confidence").inner_text() in ("strong match", "partial match")
+    confidence = page.locator("#answer .confidence")
+    assert confidence.inner_text() in ("strong match", "partial match")
+    assert "sentence" in (confidence.get_attribute("title") or "")  # what the words mean

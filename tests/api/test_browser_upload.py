@@ -7,33 +7,18 @@ elsewhere.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
 
 import pytest
+from browser_steps import choose_file, open_uploads, wait_settled, writable_site  # noqa: F401
 from test_app import TOKEN
 from test_browser import base_url, browser, page  # noqa: F401  (fixtures)
 from test_upload_progress import _fresh_text
 
-from api.app import create_app
-from api.local_server import running_server
-from index.models.embedder import Embedder
-
 pytestmark = pytest.mark.browser
 
 NEW_ID = "library-science"
-
-
-@pytest.fixture()
-def writable_url(corpus_index: Path, embedder: Embedder, tmp_path: Path) -> Iterator[str]:
-    """A copy of the corpus index served with an upload token."""
-    shutil.copytree(corpus_index.parent, tmp_path / "root", symlinks=True)
-    app = create_app(tmp_path / "root" / corpus_index.name, embedder=embedder, api_token=TOKEN)
-    with running_server(app) as url:
-        yield url
 
 
 def _filter_ids(pg: Any) -> list[str]:
@@ -44,31 +29,19 @@ def test_upload_from_the_page_with_progress_then_search_it(
     page: Any,  # noqa: F811
     writable_url: str,
 ) -> None:
-    page.goto(writable_url)
+    open_uploads(page, writable_url, token=None)
     page.wait_for_selector("#doc-list input[type=checkbox]", state="attached")
     assert NEW_ID not in _filter_ids(page)
     page.evaluate("window.__samePage = true")
-    page.locator("#uploads summary").click()
-    page.wait_for_function("() => !document.getElementById('file-input').disabled")
     assert ".pdf" in page.locator("#file-input").get_attribute("accept")
 
-    page.set_input_files(
-        "#file-input",
-        files=[
-            {"name": f"{NEW_ID}.txt", "mimeType": "text/plain", "buffer": _fresh_text(8).encode()}
-        ],
-    )
+    choose_file(page, f"{NEW_ID}.txt", _fresh_text(8).encode())
     # No token yet: the page asks for it, then sends the file again.
     page.locator("#token").wait_for()
     assert page.locator("#token-row").is_visible()
     page.fill("#token", TOKEN)
     page.click("#token-button")
-    row = page.locator("#job-list .job").first
-    page.wait_for_function(
-        "() => { const r = document.querySelector('#job-list .job');"
-        " return r && ['done', 'failed', 'refused', 'error'].includes(r.dataset.stage); }",
-        timeout=300_000,
-    )
+    row = wait_settled(page, f"{NEW_ID}.txt", timeout=300_000)
     assert row.get_attribute("data-stage") == "done", row.inner_text()
     stages = row.get_attribute("data-stages").split()
     assert stages[0] == "uploading" and stages[-1] == "done"
@@ -108,16 +81,10 @@ def test_a_refused_upload_says_why_in_its_row(
     page: Any,  # noqa: F811
     writable_url: str,
 ) -> None:
-    page.goto(writable_url)
-    page.evaluate(f"sessionStorage.setItem('citesearch-token', '{TOKEN}')")
-    page.locator("#uploads summary").click()
-    page.wait_for_function("() => !document.getElementById('file-input').disabled")
+    open_uploads(page, writable_url)
     taken = "belarus-new-export-markets.txt"
-    page.set_input_files(
-        "#file-input", files=[{"name": taken, "mimeType": "text/plain", "buffer": b"Minsk."}]
-    )
-    page.wait_for_selector("#job-list .job.failed")
-    text = page.locator("#job-list .job").first.inner_text()
+    choose_file(page, taken, b"Minsk.")
+    text = wait_settled(page, taken).inner_text()
     assert "Not accepted" in text and "already indexed" in text and "rename" in text
 
 
