@@ -41,7 +41,9 @@ __all__ = [
 # 2026-12-06.2: word-processor PDF notes (issue 23); capped ids, mail warnings (issue 24).
 # 2026-12-06.3: PDF note numbers on lines of their own; split words in notes joined; a file's own
 # title, authors, date and language (index/ingest/file_meta.py).
-PIPELINE_VERSION = "2026-12-06.3"
+# 2026-12-06.4: blank lines end paragraphs in a short message; two blank lines after a short line
+# end one in double-spaced text (headings no longer glued to their first sentence).
+PIPELINE_VERSION = "2026-12-06.4"
 
 
 def parse_file(

@@ -54,6 +54,7 @@ class _Line:
     offset: int
     text: str  # as in the source, without its line ending
     after_blank: bool = False  # a blank line came before it on its page
+    blanks: int = 0  # how many blank lines came right before it
     page_numbers: frozenset[int] = frozenset()  # the numbers a star page on it may give
 
 
@@ -100,12 +101,12 @@ def body_lines(
     "2012", has none); ``marker_starts`` sorted."""
     lines: list[_Line] = []
     for page in pages:
-        blank = False
+        blanks = 0
         numbers = star_page_numbers(page) if drop_page_numbers else frozenset()
         for offset, text in lines_with_offsets(source, page.start, page.body_end):
             stripped = text.strip()
             if not stripped:
-                blank = True
+                blanks += 1
                 continue
             if (
                 drop_page_numbers
@@ -117,8 +118,8 @@ def body_lines(
                 continue
             if _HEADER_DIGITS.sub("#", stripped) in headers:
                 continue
-            lines.append(_Line(offset, text, blank, numbers))
-            blank = False
+            lines.append(_Line(offset, text, blanks > 0, blanks, numbers))
+            blanks = 0
     return lines
 
 
@@ -191,9 +192,7 @@ def clean_body(
     lengths = [len(line.text.strip()) for line in lines]
     width = _typical_width(lengths)
     one_paragraph_per_line = statistics.median(lengths) > 150
-    # A blank line ends a paragraph, unless the text is double-spaced (blank after every line,
-    # as in the reports extracted from PDFs), where it says nothing.
-    blank_ends_paragraph = sum(line.after_blank for line in lines) < len(lines) / 2
+    blank_ends_paragraph = not _double_spaced(lines)
     marker_at = {m.char_start: m for m in markers}
     vocabulary = _vocabulary(source)
     out = _Builder()
@@ -206,6 +205,18 @@ def clean_body(
         _emit_line(out, source, line, marker_at)
         previous = line
     return _finish(out)
+
+
+def _double_spaced(lines: Sequence[_Line]) -> bool:
+    """Whether the text is double-spaced (a blank after every line, as in the reports extracted
+    from PDFs), where a blank line says nothing: most lines follow a blank, and many of those
+    go on with a sentence (start in lower case). A short message whose paragraphs are each one
+    line ("Hi desk," blank, "The ship ...") has blanks only between sentences."""
+    after = [line.text.strip() for line in lines if line.after_blank]
+    if len(after) < len(lines) / 2:
+        return False
+    going_on = sum(1 for text in after if text[:1].islower())
+    return going_on >= 0.15 * len(after)
 
 
 def _typical_width(lengths: list[int]) -> int:
@@ -248,8 +259,12 @@ def _join(
         return  # joined without a space either way
     short = len(prev) < 0.75 * width
     ends_sentence = out.tail(1) in _SENTENCE_END or prev.endswith(_SENTENCE_END)
+    # Two blank lines or more, in double-spaced text, after a short line or a sentence's end: a
+    # new paragraph ("Gomel region: The Uzbek vector of cooperation" / "In May 2021 ..."); a
+    # page break's blank lines after a full line go on with the sentence.
     if (
         _is_heading(prev, width)
+        or (line.blanks > 1 and (short or ends_sentence))
         or _is_heading(text, width)
         and (short or ends_sentence)
         or (short and ends_sentence)

@@ -269,3 +269,37 @@ def test_the_tax_court_memo_reads_on_over_its_star_page() -> None:
     (marker,) = [m for f in doc.footnotes if f.shown == "14" for m in f.markers]
     pos = next(p for p, m in doc.marker_positions if m is marker)
     assert doc.body[:pos].endswith("is in Kilgore LLC by $550,000,")
+
+
+def test_blank_lines_end_the_paragraphs_of_a_short_message() -> None:
+    # Most lines follow a blank, as in double-spaced text, but none goes on with a sentence:
+    # the blanks part paragraphs, so the greeting is not glued to the header line.
+    text = (
+        "From: Desk Editor To: Reporter\n\nHi desk,\n\n"
+        "The ship left Gdansk on 30 May with 1,200 tonnes of potash for Karachi.\n\n"
+        "It is due on 21 June.\n\nBest,\n\nAna\n"
+    )
+    paragraphs = parse_small(text).body.split("\n\n")
+    assert paragraphs[:3] == [
+        "From: Desk Editor To: Reporter",
+        "Hi desk,",
+        "The ship left Gdansk on 30 May with 1,200 tonnes of potash for Karachi.",
+    ]
+
+
+def test_a_heading_after_two_blank_lines_in_double_spaced_text_is_its_own_paragraph(
+    parsed_doc: Parsed,
+) -> None:
+    paragraphs = parsed_doc(EXPORT).body.split("\n\n")
+    assert "Gomel region: The Uzbek vector of cooperation" in paragraphs
+    assert "The Year of the Regions as a topical media issue" in paragraphs
+    (start,) = [p for p in paragraphs if p.startswith("In May 2021, the Belarusian Gomel Region")]
+    assert start.endswith("supplies of cotton yarn to the Belarusian region.")
+
+
+def test_two_blank_lines_after_a_full_line_go_on_with_the_sentence() -> None:
+    # Double-spaced text where a page break left two blank lines inside a sentence.
+    line = "the delegations of both countries agreed on a long list of joint projects for"
+    text = "\n\n".join([line] * 6) + "\n\n\n\nthe coming years and signed it.\n\nThe end came.\n"
+    body = parse_small(text).body
+    assert "joint projects for the coming years and signed it." in body
