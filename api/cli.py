@@ -248,23 +248,40 @@ def _missing_line(word: str) -> str:
     return f"Missing: {word}: no document mentions it."
 
 
+def _print_quoted(lead: str, quoted: object, out: TextIO) -> None:
+    """A quoted sentence (the answer or a candidate): its text, document, page and notes."""
+    from api.export import attribution_line, mark_of
+    from api.schema import AnswerSentenceModel
+
+    assert isinstance(quoted, AnswerSentenceModel)
+    print(lead + quoted.text, file=out)
+    print(
+        f"        {quoted.title} ({quoted.doc_id}), p. {quoted.page_label or quoted.page}", file=out
+    )
+    if credit := attribution_line(quoted.citations, quoted.attribution):
+        print(f"        {credit}", file=out)
+    for c in quoted.citations:
+        print(f"        [{mark_of(c)}] {c.note or 'note not available in the source'}", file=out)
+
+
 def print_results(response: object, out: TextIO) -> None:
     """Ranked passages for a terminal: answer on top, highlighted sentence, notes underneath."""
-    from api.export import attribution_line, mark_of
+    from api.export import mark_of
     from api.schema import SearchResponse
 
     assert isinstance(response, SearchResponse)
     width = 100
-    if response.answer:
-        a = response.answer
-        print(_style("1", f"Answer ({a.confidence}): ", out) + a.text, file=out)
-        print(f"        {a.title} ({a.doc_id}), p. {a.page_label or a.page}", file=out)
-        if credit := attribution_line(a.citations, a.attribution):
-            print(f"        {credit}", file=out)
-        for c in a.citations:
-            print(
-                f"        [{mark_of(c)}] {c.note or 'note not available in the source'}", file=out
-            )
+    if response.answer and response.answer.state == "candidates":
+        print(
+            _style("1", "Possible answers (no single sentence is sure: check them):", out), file=out
+        )
+        for n, candidate in enumerate(response.answer.candidates, start=1):
+            _print_quoted(f"{n}. ", candidate, out)
+        print(file=out)
+    elif response.answer:
+        _print_quoted(
+            _style("1", f"Answer ({response.answer.confidence}): ", out), response.answer, out
+        )
         print(file=out)
     else:
         print(_style("1", "Not found in these documents.", out), file=out)

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from pydantic import BaseModel, Field
 
-from retrieval.hits import Attribution, SearchResult
+from retrieval.hits import AnswerState, Attribution, SearchResult
 
 
 class CitationModel(BaseModel):
@@ -111,23 +111,45 @@ class HitModel(BaseModel):
     )
 
 
-class AnswerModel(BaseModel):
+class AnswerSentenceModel(BaseModel):
+    """A sentence quoted from a document as (a candidate for) the answer."""
+
     text: str
     score: float
     chunk_id: str
     doc_id: str
     title: str
     page: int
-    start: int
+    start: int = Field(description="Start of the sentence in its passage's text.")
     end: int
     citations: list[CitationModel] = Field(
-        description="The notes that source the answer sentence (not all of its passage's)."
+        description="The notes that source this sentence (not all of its passage's)."
     )
     attribution: Attribution | None = Field(default=None, description=ATTRIBUTION_DESCRIPTION)
     page_label: str = Field(default="", description="The page number printed on page.")
+
+
+class AnswerModel(AnswerSentenceModel):
+    """The answer box: one sentence that answers, or the candidates to check. (No answer at
+    all, "not found", is a null answer.)"""
+
     confidence: str = Field(
         default="partial match",
-        description='How well the sentence answers, in words: "strong match" or "partial match".',
+        description='How well the sentence answers, in words: "strong match" (state "strong") '
+        'or "partial match" (state "candidates").',
+    )
+    state: AnswerState = Field(
+        default="candidates",
+        description='"strong": this sentence answers (on held-out questions at least 9 in 10 '
+        'such answers hold the key; quote it). "candidates": no sentence is trusted alone; show '
+        '"Possible answers", the sentences in candidates, and ask the reader to check them (text, '
+        "score and the other fields above are the first candidate's).",
+    )
+    candidates: list[AnswerSentenceModel] = Field(
+        default_factory=list,
+        description='With state "candidates": the best two or three sentences, each from a '
+        "different passage, best first, each with its document, page and notes; empty when "
+        '"strong".',
     )
 
 
@@ -138,7 +160,10 @@ class SearchResponse(BaseModel):
     k: int
     offset: int
     total: int
-    answer: AnswerModel | None
+    answer: AnswerModel | None = Field(
+        description="The answer box (its state: strong or candidates), or null: not found in "
+        "these documents."
+    )
     results: list[HitModel]
     took_ms: float
     suggestion: str | None = Field(

@@ -9,6 +9,9 @@ Three figures, on the default searcher (hybrid, its default fusion):
 - **abstention**: the share of the unanswerable questions (``eval/data/unanswerable.jsonl``)
   answered "not found".
 - a **curve** of those figures as ``SearchOptions.answer_threshold`` moves.
+- what the answer box said (``eval.answer_states``): "strong match" precision, candidates holding
+  the key, coverage, per split, language and question type, and the curve of strong precision
+  as ``SearchOptions.strong_threshold`` moves, with the threshold calibration alone chooses.
 
 Each figure is given per split: the answer weights and threshold were fitted on the questions at
 even positions (0, 2, 4, ... of both files' ids sorted together: the calibration half); the odd
@@ -19,12 +22,19 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, cast
 
-from eval.qa import QAItem, is_relevant
+from eval.answer_states import (
+    StateFigures,
+    StrongPoint,
+    calibrated_strong_threshold,
+    state_figures,
+    strong_curve,
+)
+from eval.qa import QUESTION_TYPES, QAItem, is_relevant
 from eval.query_vectors import QueryVectors
 from index.models.encoder import Encoder
 from retrieval.search import QueryError, Searcher
@@ -87,6 +97,10 @@ class AnswerOutcome:
     correct: bool  # the answer sentence holds the key (always False when unanswerable)
     missing: tuple[str, ...] = ()
     refused: str | None = None  # the searcher's QueryError, if any
+    type: str = ""  # the question's type (eval.qa.QUESTION_TYPES); "" when unanswerable
+    state: str | None = None  # "strong", "candidates"; None: not found
+    candidates: tuple[str, ...] = ()  # the candidate sentences shown (state "candidates")
+    holds_key: bool = False  # a sentence shown (the answer or a candidate) holds the key
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,10 @@ class AnswerReport:
     curve: list[CurvePoint]
     outcomes: list[AnswerOutcome]
     notes: list[str] = field(default_factory=list)
+    strong_threshold: float = 0.0  # the searcher's
+    states: list[StateFigures] = field(default_factory=list)
+    strong_curve: list[StrongPoint] = field(default_factory=list)
+    calibrated_strong: float | None = None  # the threshold the calibration split chooses
 
 
 # ---- counting (pure) ----------------------------------------------------------------------------
@@ -202,11 +220,28 @@ def answer_outcomes(
     return answerable, rest
 
 
-def with_threshold(base: Searcher, threshold: float) -> Searcher:
-    """A searcher answering from ``threshold`` on, sharing ``base``'s store, model and caches."""
+def with_threshold(base: Searcher, threshold: float, strong: float | None = None) -> Searcher:
+    """A searcher answering from ``threshold`` on (strongly from ``strong``, by default as
+    ``base``), sharing ``base``'s store, model and caches."""
     searcher = copy.copy(base)
-    searcher.options = replace(base.options, answer_threshold=threshold)
+    strong = base.options.strong_threshold if strong is None else strong
+    searcher.options = replace(base.options, answer_threshold=threshold, strong_threshold=strong)
     return searcher
+
+
+def state_facets(
+    langs: Sequence[str],
+) -> list[tuple[str, Callable[[AnswerOutcome], bool]]]:
+    """The facets the answer-box figures are given for: all, each language, each type."""
+    facets: list[tuple[str, Callable[[AnswerOutcome], bool]]] = [("all", lambda o: True)]
+    facets += [(lang, _field_is("lang", lang)) for lang in langs]
+    facets += [(kind, _field_is("type", kind)) for kind in QUESTION_TYPES]
+    return facets
+
+
+def _field_is(name: str, value: str) -> Callable[[AnswerOutcome], bool]:
+    """Whether an outcome's ``name`` field is ``value``."""
+    return lambda outcome: bool(getattr(outcome, name) == value)
 
 
 def run_answers(
@@ -250,14 +285,23 @@ def run_answers(
             at_default = (answerable, rest)
     answerable, rest = at_default
     langs = ("all", *sorted({item.lang for item in questions}))
-    return AnswerReport(
+    # Every answer strong: the strong curve reads each answer's score (eval.answer_states).
+    opened = with_threshold(searcher, default, strong=default)
+    opened.embedder = cast(Encoder, vectors)
+    open_curve = strong_curve(*answer_outcomes(opened, questions, unanswerable, splits), GROUPS)
+    report = AnswerReport(
         threshold=default,
         accuracy=accuracy_figures(answerable, langs),
         abstention=abstention_figures(rest),
         curve=curve,
         outcomes=answerable + rest,
-        notes=_notes(answerable, rest, default),
+        strong_threshold=searcher.options.strong_threshold,
+        states=state_figures(answerable, GROUPS, state_facets(langs[1:])),
+        strong_curve=open_curve,
+        calibrated_strong=calibrated_strong_threshold(open_curve),
     )
+    report.notes = _notes(report, rest)
+    return report
 
 
 def _outcome(
@@ -273,6 +317,7 @@ def _outcome(
     except QueryError as exc:  # refused: no answer
         return AnswerOutcome(qid, splits[qid], lang, None, None, None, False, refused=str(exc))
     answer = result.answer
+    shown = [] if answer is None else answer.candidates if answer.candidates else [answer]
     return AnswerOutcome(
         id=qid,
         split=splits[qid],
@@ -282,21 +327,39 @@ def _outcome(
         confidence=answer.confidence if answer is not None else None,
         correct=answer is not None and item is not None and is_relevant(item, answer.text),
         missing=tuple(result.missing),
+        type=item.type if item is not None else "",
+        state=answer.state if answer is not None else None,
+        candidates=tuple(c.text for c in answer.candidates) if answer is not None else (),
+        holds_key=item is not None and any(is_relevant(item, c.text) for c in shown),
     )
 
 
-def _notes(
-    answerable: Sequence[AnswerOutcome], rest: Sequence[AnswerOutcome], threshold: float
-) -> list[str]:
+def _notes(report: AnswerReport, rest: Sequence[AnswerOutcome]) -> list[str]:
+    answerable = [o for o in report.outcomes if o.lang]
     notes = [
-        f"Default searcher (hybrid, default fusion), answer threshold {threshold:g}. Accuracy: "
-        "the answer sentence holds the key (eval.qa.is_relevant); a question not answered "
-        "counts as wrong. Coverage: the share answered; 'acc. answered' is among those.",
+        f"Default searcher (hybrid, default fusion), answer threshold {report.threshold:g}, "
+        f"strong threshold {report.strong_threshold:g}. Accuracy: the answer sentence (the "
+        "first candidate when not strong) holds the key (eval.qa.is_relevant); a question not "
+        "answered counts as wrong. Coverage: the share answered; 'acc. answered' is among those.",
         "Splits: the ids of the question set and the unanswerable set sorted together; even "
-        "positions (0, 2, ...) are the calibration half the weights and threshold were fitted "
+        "positions (0, 2, ...) are the calibration half the weights and thresholds were fitted "
         "on, odd positions the held-out half.",
+        "Answer box: 'strong' one sentence, 'candidates' the best "
+        "sentences of different passages to check (retrieval/answer_candidates.py); 'holds key' "
+        "is, of the answered, the share where a sentence shown holds the key.",
     ]
-    strong = sum(o.confidence == "strong match" for o in answerable)
+    chosen = report.calibrated_strong
+    notes.append(
+        "The strong threshold calibration chooses (the lowest with calibration strong "
+        "precision >= 0.93 over at least 10 strong answers and no unanswerable one strong): "
+        + (f"{chosen:g}" if chosen is not None else "none")
+        + (
+            f"; the searcher uses {report.strong_threshold:g}."
+            if chosen != report.strong_threshold
+            else " (the searcher's)."
+        )
+    )
+    strong = sum(o.state == "strong" for o in answerable)
     notes.append(
         f"{strong} of {sum(o.answer is not None for o in answerable)} answers are strong matches."
     )
@@ -305,7 +368,7 @@ def _notes(
         notes.append(
             f"{with_missing} of {len(rest)} unanswerable questions name a word no document holds."
         )
-    refused = [o.id for o in (*answerable, *rest) if o.refused]
+    refused = [o.id for o in report.outcomes if o.refused]
     if refused:
         notes.append(f"refused by the searcher (not answered): {', '.join(refused)}")
     return notes

@@ -131,9 +131,49 @@ def markdown_answers(answers: AnswerReport) -> str:
             cells.append(f"{abst.abstention:.3f}" if abst else "–")
         mark = " (default)" if point.threshold == answers.threshold else ""
         lines.append(f"| {point.threshold:.2f}{mark} | " + " | ".join(cells) + " |")
-    lines.append("")
+    lines += ["", *_answer_box_tables(answers), ""]
     lines += [f"- {note}" for note in answers.notes]
     return "\n".join(lines)
+
+
+def _answer_box_tables(answers: AnswerReport) -> list[str]:
+    """What the answer box said (eval.answer_states): per split and facet, and the strong curve."""
+    lines = [
+        f"Answer box (strong threshold {answers.strong_threshold:g}):",
+        "",
+        "| split | facet | questions | strong | strong precision | candidates | holds key "
+        "| coverage |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for f in answers.states:
+        precision = f"{f.strong_precision:.3f}" if f.strong_precision is not None else "–"
+        holds = f"{f.holds_key:.3f}" if f.holds_key is not None else "–"
+        lines.append(
+            f"| {f.group} | {f.facet} | {f.questions} | {f.strong} | {precision} "
+            f"| {f.candidates} | {holds} | {f.coverage:.3f} |"
+        )
+    lines += [
+        "",
+        "Strong threshold curve (strong answers, their precision, and unanswerable questions "
+        "answered strongly):",
+        "",
+        "| threshold | "
+        + " | ".join(f"strong ({g}) | precision ({g})" for g in GROUPS)
+        + " | unanswerable strong |",
+        "|---:|" + "---:|" * (2 * len(GROUPS) + 1),
+    ]
+    for point in answers.strong_curve:
+        cells = []
+        for group in GROUPS:
+            share = point.precision(group)
+            cells += [
+                str(point.answerable.get(group, (0, 0, 0))[1]),
+                f"{share:.3f}" if share is not None else "–",
+            ]
+        mark = " (chosen)" if point.threshold == answers.calibrated_strong else ""
+        cells.append(str(point.unanswerable.get("all", 0)))
+        lines.append(f"| {point.threshold:.2f}{mark} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def best_config(report: EvalReport, metric: str, prefix: str = "") -> str | None:
@@ -192,6 +232,18 @@ def answers_json(answers: AnswerReport) -> dict[str, object]:
         ],
         "outcomes": [asdict(outcome) for outcome in answers.outcomes],
         "notes": answers.notes,
+        "strong_threshold": answers.strong_threshold,
+        "calibrated_strong_threshold": answers.calibrated_strong,
+        "states": [
+            {
+                **asdict(f),
+                "strong_precision": f.strong_precision,
+                "holds_key": f.holds_key,
+                "coverage": f.coverage,
+            }
+            for f in answers.states
+        ],
+        "strong_curve": [asdict(point) for point in answers.strong_curve],
     }
 
 

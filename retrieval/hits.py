@@ -12,6 +12,9 @@ Fusion = Literal["rrf", "weighted"]
 # How a sentence's notes were found (retrieval/sentence_citations.py): a marker in it or right
 # after it, the marker closing the quotation it is part of, or the next note of its paragraph.
 Attribution = Literal["in the sentence", "closing the quotation", "end of paragraph"]
+# What the answer box says (retrieval/answer.py): one sentence that answers ("strong"), or a few
+# candidate sentences to check ("candidates"); no answer at all is "not found".
+AnswerState = Literal["strong", "candidates"]
 
 
 @dataclass
@@ -95,8 +98,8 @@ class Hit:
 
 
 @dataclass
-class Answer:
-    """The best sentence across the top passages: always text from a document, never generated."""
+class AnswerSentence:
+    """A sentence from a document quoted as (a candidate for) the answer, never generated text."""
 
     text: str
     score: float
@@ -107,9 +110,19 @@ class Answer:
     start: int  # offsets of the sentence in the passage text
     end: int
     citations: list[Citation]  # the sentence's sources (retrieval/sentence_citations.py)
-    confidence: Literal["strong match", "partial match"] = "partial match"
     page_label: str = ""  # the page number printed on ``page``
     attribution: Attribution | None = None
+
+
+@dataclass
+class Answer(AnswerSentence):
+    """The best sentence across the top passages and how far to trust it: ``state`` "strong"
+    (quote it), or "candidates" (the best few sentences of different passages, ``candidates``,
+    the first being this one: check them)."""
+
+    confidence: Literal["strong match", "partial match"] = "partial match"
+    state: AnswerState = "candidates"
+    candidates: list[AnswerSentence] = field(default_factory=list)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Printed page labels on a search result: "p. 30" as printed, not the PDF's 36th page.
 
 The build side stores each page's label (``index.records.Page.label``); this fills the labels of
-a result's hits, their other sources and the answer from the stored pages, one look-up per
+a result's hits, their other sources, the answer and its candidates from the stored pages, one look-up per
 document, kept for the life of the searcher (a rebuilt index gets a new searcher).
 """
 
@@ -41,5 +41,6 @@ class PageLabels:
                 source.page_label_start = self.of(source.doc_id, source.page_start)
                 source.page_label_end = self.of(source.doc_id, source.page_end)
         if result.answer is not None:
-            result.answer.page_label = self.of(result.answer.doc_id, result.answer.page)
+            for quoted in (result.answer, *result.answer.candidates):
+                quoted.page_label = self.of(quoted.doc_id, quoted.page)
         return result

@@ -32,19 +32,16 @@ from index.text.tokenize import terms_at, tokenize
 from retrieval.answer import (
     ANSWER_THRESHOLD,
     STRONG_MATCH,
-    answer_score,
+    answer_state,
     bare_word,
     best_highlight,
-    confidence_of,
-    expected_answer_kind,
-    holds_answer_kind,
     idf,
-    is_fragment,
+    is_run_on,
     missing_names,
     missing_share,
     score_sentences,
-    term_coverage,
 )
+from retrieval.answer_candidates import SentenceCandidate, pick_candidates, rank_candidates
 from retrieval.cites import CiteMatch, closest_domain, note_for_terms
 from retrieval.dedupe import Shingles, duplicates_among, shingles
 from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, dense_lists, feedback_lists
@@ -56,6 +53,7 @@ from retrieval.fusion import (
 )
 from retrieval.hits import (
     Answer,
+    AnswerSentence,
     DocumentLink,
     DuplicatePassage,
     Fusion,
@@ -128,6 +126,9 @@ class SearchOptions:
     max_query_chars: int = MAX_QUERY_CHARS
     # Below this an answer is withheld (retrieval.answer); eval sweeps it for its coverage curve.
     answer_threshold: float = ANSWER_THRESHOLD
+    # From this score on the answer is one sentence ("strong"), below it a few candidates;
+    # eval reads its precision curve from a run with it at ``answer_threshold``.
+    strong_threshold: float = STRONG_MATCH
     syntax: bool = True
     cyrillic_dense_only: bool = True
     # Hybrid search's pseudo-relevance feedback (retrieval.feedback): the first fused ranking's
@@ -248,21 +249,6 @@ class Searcher:
         reasons = self._matched_notes(
             plan, [group[0][0] for group in shown + groups[:1]], chunks, mode
         )
-        highlighted: set[tuple[str, str]] = set()
-        hits = [
-            self._hit(
-                rank,
-                group,
-                chunks,
-                per_retriever,
-                sentences,
-                query_terms,
-                query_vector,
-                highlighted,
-                reasons.get(group[0][0]),
-            )
-            for rank, group in enumerate(shown, start=offset + 1)
-        ]
         if plan.narrows_only or self._found_through_notes(plan, mode):
             # "Which claims cite BelTA?", "Pivovar": the claim of the first passage citing it.
             strong = plan.narrows_only  # a claim citing what was named is exactly what was asked
@@ -272,6 +258,22 @@ class Searcher:
             answer, missing = self._answer_and_missing(
                 query, mode, plan, groups[:ANSWER_FROM_TOP], chunks, sentences, query_vector
             )
+        highlighted: set[tuple[str, str]] = set()
+        quoted = _quoted_spans(answer)
+        hits = [
+            self._hit(
+                rank,
+                group,
+                chunks,
+                per_retriever,
+                sentences,
+                (query_terms, query_vector),
+                highlighted,
+                reasons.get(group[0][0]),
+                quoted.get(group[0][0]),
+            )
+            for rank, group in enumerate(shown, start=offset + 1)
+        ]
         # A cites: value no note holds matches no passage (the store's filter): ``missing`` says so.
         missing += [cite.shown for cite in plan.cites if not cite.known]
         result = SearchResult(
@@ -493,21 +495,14 @@ class Searcher:
         span = _sentence_citing(sentences[chunk.chunk_id].spans, reasons[chunk.chunk_id])
         if span is None:
             return None
-        start, end = span
-        sourced = cite_sentence(chunk.text, chunk.citations, start, end)
         threshold = self.options.answer_threshold
+        score = max(self.options.strong_threshold, threshold) if strong else threshold
+        claim = self._answer_sentence(SentenceCandidate(score, chunk, span[0], span[1], 0))
         return Answer(
-            text=chunk.text[start:end],
-            score=max(STRONG_MATCH, threshold) if strong else threshold,
+            **vars(claim),
             confidence="strong match" if strong else "partial match",
-            chunk_id=chunk.chunk_id,
-            doc_id=chunk.doc_id,
-            title=self.titles.get(chunk.doc_id, chunk.doc_id),
-            page=self._page_of(chunk, start),
-            start=start,
-            end=end,
-            citations=sourced.citations,
-            attribution=sourced.attribution,
+            state="strong" if strong else "candidates",
+            candidates=[] if strong else [claim],
         )
 
     def _parse(self, query: str) -> Query:
@@ -747,23 +742,26 @@ class Searcher:
         chunks: dict[str, Chunk],
         per_retriever: dict[str, dict[str, RetrieverScore]],
         sentences: dict[str, ChunkSentences],
-        query_terms: frozenset[str],
-        query_vector: np.ndarray,
+        query: tuple[frozenset[str], np.ndarray],
         shown: set[tuple[str, str]],
         reason: Citation | None = None,
+        quoted: tuple[int, int] | None = None,
     ) -> Hit:
+        """One ranked passage; ``quoted``: the span of its sentence the answer box quotes, which
+        is its highlight (one answer, one highlight)."""
         chunk_id, score = group[0]
         chunk = chunks[chunk_id]
-        spans, scores = _sentence_scores(sentences[chunk_id], query_terms, query_vector)
+        spans, scores = _sentence_scores(sentences[chunk_id], *query)
         citing = _sentence_citing(spans, reason) if reason is not None else None
-        if citing is not None:  # found through a note: the claim that cites it
-            scores = [s if span == citing else -1.0 for span, s in zip(spans, scores, strict=True)]
+        chosen = quoted if quoted in spans else citing
+        if chosen is not None:  # the quoted sentence, or the claim citing the note it was found by
+            spans, scores = [chosen], [scores[spans.index(chosen)]]
         # Overlapping passages of one document share a sentence: highlight it once, in the
         # higher-ranked passage, and the next best sentence in the other.
         fresh = [
             i for i, (a, b) in enumerate(spans) if (chunk.doc_id, chunk.text[a:b]) not in shown
         ]
-        if fresh and len(fresh) < len(spans) and citing is None:
+        if fresh and len(fresh) < len(spans) and chosen is None:
             spans, scores = [spans[i] for i in fresh], [scores[i] for i in fresh]
         highlight = best_highlight(chunk.text, spans, scores, chunk.citations)
         if highlight is not None:
@@ -823,51 +821,42 @@ class Searcher:
         query_vector: np.ndarray,
         names_missing: Sequence[str] = (),
     ) -> Answer | None:
-        """The sentence of the top passages that answers best, or None ("not found").
+        """The sentence of the top passages that answers best, with the other candidates when
+        it is not a strong match, or None ("not found").
 
         ``names_missing``: names in the question no passage holds; any of them means "not found".
         """
-        n = max(self.store.chunk_count, 1)
-        weights = {t: idf(df, n) for t, df in term_counts.items() if df > 0}
-        kind = expected_answer_kind(question)
-        best: tuple[float, Chunk, int, int] | None = None
-        for rank, group in enumerate(groups):
-            chunk = chunks[group[0][0]]
-            found = sentences[chunk.chunk_id]
-            if len(found.vectors) != len(found.spans):
-                continue  # stored without sentence vectors: no answer from it
-            similarity = found.vectors.astype(np.float32) @ query_vector
-            for (start, end), terms, cosine in zip(
-                found.spans, found.terms, similarity, strict=True
-            ):
-                text = chunk.text[start:end]
-                if is_fragment(text):
-                    continue
-                coverage = term_coverage(list(term_counts), weights, set(terms))
-                score = answer_score(
-                    float(cosine),
-                    coverage if term_counts else None,
-                    holds_answer_kind(text, kind),
-                    rank,
-                )
-                if best is None or score > best[0]:
-                    best = (score, chunk, start, end)
-        if best is None:
+        n = self.store.chunk_count
+        passages = [chunks[group[0][0]] for group in groups]
+        ranked = rank_candidates(question, passages, sentences, term_counts, query_vector, n)
+        if not ranked:
             return None
-        score, chunk, start, end = best
-        confidence = confidence_of(
-            score,
-            missing_share(term_counts, n),
+        state = answer_state(
+            ranked[0].score,
+            missing_share(term_counts, max(n, 1)),
             self.options.answer_threshold,
+            self.options.strong_threshold,
             name_missing=bool(names_missing),
+            run_on=is_run_on(ranked[0].text),
         )
-        if confidence is None:
+        if state is None:
             return None
-        sourced = cite_sentence(chunk.text, chunk.citations, start, end)
+        best = self._answer_sentence(ranked[0])
+        shown = [] if state == "strong" else pick_candidates(ranked)
         return Answer(
+            **vars(best),
+            confidence="strong match" if state == "strong" else "partial match",
+            state=state,
+            candidates=[self._answer_sentence(c) for c in shown],
+        )
+
+    def _answer_sentence(self, candidate: SentenceCandidate) -> AnswerSentence:
+        """A candidate as quoted: its document, page and the notes that source it."""
+        chunk, start, end = candidate.chunk, candidate.start, candidate.end
+        sourced = cite_sentence(chunk.text, chunk.citations, start, end)
+        return AnswerSentence(
             text=chunk.text[start:end],
-            score=round(score, 4),
-            confidence=confidence,
+            score=round(candidate.score, 4),
             chunk_id=chunk.chunk_id,
             doc_id=chunk.doc_id,
             title=self.titles.get(chunk.doc_id, chunk.doc_id),
@@ -961,7 +950,8 @@ def _sentence_scores(
     """A chunk's sentence spans and their scores against the query."""
     vectors = sentences.vectors if len(sentences.vectors) == len(sentences.spans) else None
     terms = [frozenset(t) for t in sentences.terms]
-    return sentences.spans, score_sentences(query_terms, query_vector, terms, vectors)
+    spans = [(start, end) for start, end in sentences.spans]  # tuples, as the answer's span
+    return spans, score_sentences(query_terms, query_vector, terms, vectors)
 
 
 def _scores_by_list(
@@ -973,6 +963,17 @@ def _scores_by_list(
         for rank, (cid, score) in enumerate(pairs, start=1):
             found.setdefault(cid, {})[name] = RetrieverScore(round(score, 6), rank)
     return found
+
+
+def _quoted_spans(answer: Answer | None) -> dict[str, tuple[int, int]]:
+    """Passage id -> the span of its sentence the answer box quotes (the answer, or each
+    candidate shown)."""
+    if answer is None:
+        return {}
+    quoted = {answer.chunk_id: (answer.start, answer.end)}
+    for candidate in answer.candidates:
+        quoted.setdefault(candidate.chunk_id, (candidate.start, candidate.end))
+    return quoted
 
 
 def _sentence_citing(spans: Sequence[tuple[int, int]], note: Citation) -> tuple[int, int] | None:

@@ -8,15 +8,17 @@ from index.records import Citation
 from index.text.sentences import sentence_spans
 from retrieval.answer import (
     ANSWER_THRESHOLD,
+    MISSING_OVERRIDE,
     MISSING_SHARE,
     MISSING_SHARE_ALWAYS,
     STRONG_MATCH,
     answer_score,
+    answer_state,
     best_highlight,
-    confidence_of,
     expected_answer_kind,
     holds_answer_kind,
     is_fragment,
+    is_run_on,
     missing_names,
     missing_share,
 )
@@ -69,19 +71,47 @@ def test_a_sentence_holds_the_kind_asked_for() -> None:
     assert not holds_answer_kind("the trade grew and grew.", "number")
 
 
-def test_confidence_in_words_and_abstention() -> None:
-    assert confidence_of(STRONG_MATCH, 0.0) == "strong match"
-    assert confidence_of(ANSWER_THRESHOLD, 0.0) == "partial match"
-    assert confidence_of(ANSWER_THRESHOLD - 0.01, 0.0) is None
+def test_answer_states_strong_candidates_and_not_found() -> None:
+    assert answer_state(STRONG_MATCH, 0.0) == "strong"
+    assert answer_state(STRONG_MATCH - 0.01, 0.0) == "candidates"
+    assert answer_state(ANSWER_THRESHOLD, 0.0) == "candidates"
+    assert answer_state(ANSWER_THRESHOLD - 0.01, 0.0) is None
+    # A run-on sentence (a list, a heading glued on) is never the one strong answer.
+    assert answer_state(STRONG_MATCH + 0.2, 0.0, run_on=True) == "candidates"
     # A word no passage holds decides, unless the rest matches strongly.
-    assert confidence_of(ANSWER_THRESHOLD + 0.05, MISSING_SHARE) is None
-    assert confidence_of(STRONG_MATCH, MISSING_SHARE) == "strong match"
+    assert answer_state(ANSWER_THRESHOLD + 0.05, MISSING_SHARE) is None
+    assert answer_state(MISSING_OVERRIDE, MISSING_SHARE) == "candidates"
+    assert answer_state(STRONG_MATCH, MISSING_SHARE) == "strong"
     # Most of the question's weight in words no passage holds: no answer, however strong.
-    assert confidence_of(STRONG_MATCH + 1.0, MISSING_SHARE_ALWAYS) is None
+    assert answer_state(STRONG_MATCH + 1.0, MISSING_SHARE_ALWAYS) is None
     assert missing_share({"brazil": 0, "belarus": 200, "sell": 10}, 300) > MISSING_SHARE
     assert missing_share({"belarus": 200}, 300) == 0.0
     # A name no passage holds decides however strong the rest is.
-    assert confidence_of(STRONG_MATCH + 1.0, 0.0, name_missing=True) is None
+    assert answer_state(STRONG_MATCH + 1.0, 0.0, name_missing=True) is None
+
+
+def test_a_sentence_of_sixty_words_or_more_is_a_run_on() -> None:
+    assert not is_run_on("Lukashenko met with Imran Khan in Dushanbe on 17 September 2021.")
+    assert is_run_on(" ".join(["word"] * 61) + ".")
+
+
+def test_e_mail_headers_are_never_answers_nor_highlights() -> None:
+    header = "Date: Tue, 31 May 2022 10:00:00 +0000 Hi desk, the ship left Klaipeda on 30 May."
+    assert is_fragment(header)
+    assert is_fragment("Subject: Potash shipments to Brazil are due in June this year.")
+    assert is_fragment("Attachments: bill-of-lading.txt")
+    text = f"{header}\n\nThe ship left Klaipeda on 30 May 2022 with potash."
+    spans = sentence_spans(text)
+    # The header line scores best and is still not the highlight: the passage has a sentence.
+    highlight = best_highlight(text, spans, [0.9, 0.1], [])
+    assert highlight is not None and highlight.text.startswith("The ship left")
+
+
+def test_a_figure_is_a_quantity_not_a_year() -> None:
+    assert not holds_answer_kind("In June 2021 the plan was adopted.", "number")
+    assert holds_answer_kind("Trade stood at USD92.6 million in 2021.", "number")
+    assert holds_answer_kind("Shipments increased nearly fourfold.", "number")
+    assert expected_answer_kind("Какую долю экспорта составляет продовольствие?") == "number"
 
 
 def test_missing_names_are_capitalised_words_after_the_first() -> None:
