@@ -13,7 +13,7 @@ import functools
 import hmac
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,7 @@ def create_app(
     min_free_bytes: int = MIN_FREE_BYTES,
     max_pending_jobs: int | None = None,
     follow_seconds: float | None = FOLLOW_SECONDS,
+    corpus_dirs: Sequence[Path] = (),
 ) -> FastAPI:
     """The citesearch app serving the index in ``index_dir`` (a directory or a ``Location``).
 
@@ -133,6 +134,8 @@ def create_app(
     While the app runs it checks every ``follow_seconds`` for a generation another process
     published (`citesearch index`, another server sharing a Milvus + PostgreSQL) and serves it;
     None turns that off.
+
+    ``corpus_dirs``: the folders whose indexed files are given as downloads, besides uploads.
     """
     location = as_location(index_dir)
     token = os.environ.get(TOKEN_ENV) if api_token is _FROM_ENV else api_token
@@ -160,6 +163,7 @@ def create_app(
         min_free_bytes=min_free_bytes,
         check_writer=check_writer,
         uploads_enabled=bool(token),
+        corpus_dirs=tuple(Path(d) for d in corpus_dirs),
     )
     # Tests and tools reach the served index and its jobs here.
     app.state.slot = slot

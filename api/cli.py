@@ -455,7 +455,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from index.stores.base import IndexMismatch
 
     try:
-        app = create_app(args.location)
+        app = create_app(args.location, corpus_dirs=args.corpus or [Path("corpus")])
     except IndexMismatch as exc:
         print(f"citesearch serve: {exc}", file=sys.stderr)
         return 1
@@ -655,6 +655,14 @@ def _add_serve_command(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="a folder the index was built from, whose files the page may download "
+        "(repeat for more; default corpus/)",
+    )
     _add_index_options(p)
     p.set_defaults(func=cmd_serve)
 

@@ -7,12 +7,14 @@ can be produced by the HTTP API and by the CLI's ``--json``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from api.schema import DocumentLinkModel
-from index.records import Footnote, ParsedDocument
+from index.ingest.readers import SUPPORTED_SUFFIXES
+from index.records import DocumentMeta, Footnote, ParsedDocument
 from index.stores.base import DocumentInfo
 
 # "interrupted": the server stopped while the job ran. It is not started again by itself: its
@@ -38,6 +40,15 @@ class DocumentSummary(BaseModel):
         "written in its script.",
     )
     kind: str | None
+    file_type: str | None = Field(
+        default=None,
+        description="The file's type as its suffix (pdf, docx, eml, txt ...); an attachment's own.",
+    )
+    uploaded: bool = Field(
+        default=False,
+        description="Added through the API (it can be deleted there); false for the server's "
+        "corpus.",
+    )
     pages: int
     chunks: int
     footnotes: int = Field(description="Footnotes numbered in the document.")
@@ -52,9 +63,10 @@ class DocumentSummary(BaseModel):
 
     @classmethod
     def from_info(
-        cls, info: DocumentInfo, titles: Mapping[str, str] | None = None
+        cls, info: DocumentInfo, titles: Mapping[str, str] | None = None, *, uploaded: bool = False
     ) -> DocumentSummary:
-        """``titles`` (document id -> title) names the linked documents of an e-mail."""
+        """``titles`` (document id -> title) names the linked documents of an e-mail;
+        ``uploaded``: whether its file is in the server's upload folder."""
         meta = info.meta
         titles = titles or {}
 
@@ -68,6 +80,8 @@ class DocumentSummary(BaseModel):
             published=meta.published,
             language=meta.language,
             kind=meta.kind,
+            file_type=file_type(meta),
+            uploaded=uploaded,
             pages=info.pages,
             chunks=info.chunks,
             footnotes=info.footnotes,
@@ -76,6 +90,15 @@ class DocumentSummary(BaseModel):
             attachment_of=link(meta.parent) if meta.parent else None,
             attachments=[link(a) for a in meta.attachments],
         )
+
+
+def file_type(meta: DocumentMeta) -> str | None:
+    """A document's file suffix without the dot. An attachment's path is its message's, so its
+    own type is the suffix of its name (its title), when that is one the index reads."""
+    if meta.parent:
+        suffix = PurePath(meta.title).suffix.lower()
+        return suffix[1:] if suffix in SUPPORTED_SUFFIXES else None
+    return PurePath(meta.path).suffix.lower()[1:] or None
 
 
 class DocumentList(BaseModel):
@@ -272,11 +295,15 @@ def page_texts(doc: ParsedDocument) -> list[PageText]:
 
 
 def document_detail(
-    info: DocumentInfo, doc: ParsedDocument, titles: Mapping[str, str] | None = None
+    info: DocumentInfo,
+    doc: ParsedDocument,
+    titles: Mapping[str, str] | None = None,
+    *,
+    uploaded: bool = False,
 ) -> DocumentDetail:
-    """A document's metadata, counts and clean text page by page (``titles`` as in
-    ``DocumentSummary.from_info``)."""
-    summary = DocumentSummary.from_info(info, titles)
+    """A document's metadata, counts and clean text page by page (``titles`` and ``uploaded`` as
+    in ``DocumentSummary.from_info``)."""
+    summary = DocumentSummary.from_info(info, titles, uploaded=uploaded)
     return DocumentDetail(
         **summary.model_dump(),
         source_chars=len(doc.source_text),

@@ -40,6 +40,8 @@ class AppState:
     # The same check the RequestGuard middleware makes, so the token itself stays in create_app.
     check_writer: WriterCheck
     uploads_enabled: bool
+    # The folders whose indexed files may be downloaded besides uploads (``GET .../original``).
+    corpus_dirs: tuple[Path, ...] = ()
     # Searches per client address, and the lane of expensive queries (``api.search_gate``).
     search_gate: SearchGate = field(default_factory=SearchGate)
 

@@ -523,8 +523,12 @@
   function download(text, type, extension) {
     const name = (lastData.query.replace(/[^\p{L}\p{N}]+/gu, "-").replace(/^-|-$/g, "") || "results")
       .slice(0, 60);
-    const url = URL.createObjectURL(new Blob([text], { type }));
-    const a = el("a", { href: url, download: `citesearch-${name}.${extension}` });
+    saveBlob(new Blob([text], { type }), `citesearch-${name}.${extension}`);
+  }
+
+  function saveBlob(blob, filename) {
+    const url = URL.createObjectURL(blob);
+    const a = el("a", { href: url, download: filename });
     document.body.append(a);
     a.click();
     a.remove();
@@ -887,6 +891,9 @@
       backButton(state),
       el("h2", { className: "doc-title", text: doc.title }),
       el("p", { className: "doc-meta muted", text: metaBits.join(" · ") }),
+      el("p", { className: "doc-file" }, [
+        originalControl(doc, "Download the original", (text) => setStatus(text, text ? "error" : "")),
+      ]),
     ];
     if (doc.attachment_of || (doc.attachments && doc.attachments.length)) {
       parts.push(mailLinks(doc.attachment_of, doc.attachments || [], state));
@@ -977,6 +984,253 @@
     else window.scrollTo(0, 0);
   }
 
+  // ---- document list: what each document is, its file, deleting an upload ------------------
+
+  const docNote = $("doc-note");
+
+  function counted(n, one, many) {
+    return `${n} ${n === 1 ? one : many || one + "s"}`;
+  }
+
+  function languageName(tag) {
+    try {
+      return new Intl.DisplayNames(["en"], { type: "language" }).of(tag) || tag;
+    } catch (_) {
+      return tag;
+    }
+  }
+
+  // What the list says of a document, in reading order; unknown facts are left out.
+  function docFacts(d) {
+    const facts = [];
+    if (d.authors && d.authors.length) facts.push(d.authors.join(", "));
+    if (d.published) facts.push(d.published);
+    if (d.file_type) facts.push(d.file_type.toUpperCase());
+    if (d.kind) facts.push(d.kind);
+    if (d.language) facts.push(languageName(d.language));
+    facts.push(counted(d.chunks, "passage"));
+    facts.push(d.footnotes ? counted(d.footnotes, "note") : "no notes");
+    if (d.attachment_of) facts.push(`attached to “${d.attachment_of.title}”`);
+    return facts;
+  }
+
+  function docRow(d, ticked) {
+    const box = el("input", { type: "checkbox", value: d.id, checked: ticked });
+    box.addEventListener("change", onFilterChange);
+    const row = el("div", { className: "doc-row", "data-doc-id": d.id }, [
+      el("label", { className: "doc-choice" }, [box, el("span", { className: "doc-name", text: d.title })]),
+      el("p", { className: "doc-facts" }, [
+        d.uploaded ? el("span", { className: "badge", text: "Uploaded" }) : null,
+        docFacts(d).join(" · "),
+      ]),
+      el("div", { className: "doc-actions" }),
+    ]);
+    showDocActions(d, row);
+    return row;
+  }
+
+  // `doc:<id>` goes into the search box (the checkbox filters too; the id teaches the syntax);
+  // the file; and, for an upload, Delete. Corpus files are managed on the server, so they have
+  // no Delete, and an attachment goes with its message.
+  function showDocActions(d, row) {
+    const box = row.querySelector(".doc-actions");
+    clear(box);
+    box.append(
+      el("button", {
+        type: "button",
+        className: "doc-id",
+        text: `doc:${d.id}`,
+        title: `Put doc:${d.id} in the search box: search this document only`,
+        onclick: () => addDocTerm(d.id),
+      }),
+      originalControl(d, "Download", (text) => (docNote.textContent = text))
+    );
+    if (d.uploaded && !d.attachment_of) {
+      box.append(
+        el("button", {
+          type: "button",
+          className: "doc-delete",
+          text: "Delete",
+          "aria-label": `Delete “${d.title}”`,
+          title: "Remove this uploaded document and its file from the server",
+          onclick: () => confirmDelete(d, row),
+        })
+      );
+    }
+  }
+
+  function addDocTerm(docId) {
+    const term = `doc:${docId}`;
+    const words = input.value.trim();
+    if (!words.split(/\s+/).includes(term)) input.value = words ? `${words} ${term}` : term;
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+    checkLength();
+  }
+
+  // A corpus file is a plain link; an uploaded one is fetched with the token and saved.
+  // `say`: where a refusal is told.
+  function originalControl(d, text, say) {
+    const href = `/api/documents/${encodeURIComponent(d.id)}/original`;
+    const what = d.attachment_of ? "the e-mail this file came in" : "the original file";
+    const attrs = {
+      className: "doc-download",
+      text: d.attachment_of ? `${text} the e-mail` : text,
+      title: `Download ${what}`,
+      "aria-label": `Download ${what} of “${d.title}”`,
+    };
+    if (!d.uploaded) return el("a", { ...attrs, href, download: "" });
+    return el("button", { ...attrs, type: "button", onclick: () => fetchOriginal(d, href, say) });
+  }
+
+  async function fetchOriginal(d, href, say) {
+    say("");
+    const token = storedToken();
+    const { response, detail } = await send(href, "GET", token, false);
+    if (response && response.status === 401) {
+      needToken(
+        token
+          ? `The upload token was not accepted. Type it again to download “${d.title}”.`
+          : `“${d.title}” was uploaded: its file is given with the server's upload token. Type it below.`,
+        () => fetchOriginal(d, href, say),
+        Boolean(token)
+      );
+      return;
+    }
+    if (!response || !response.ok) {
+      say(detail);
+      return;
+    }
+    saveBlob(await response.blob(), fileNameOf(response) || d.id);
+  }
+
+  function fileNameOf(response) {
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const encoded = /filename\*=utf-8''([^;]+)/i.exec(disposition);
+    if (encoded) return decodeURIComponent(encoded[1]);
+    const plain = /filename="([^"]+)"/.exec(disposition);
+    return plain ? plain[1] : null;
+  }
+
+  // A request with the token when one is held: the response (null when the server could not be
+  // reached), its JSON body when `json`, and what went wrong in plain words.
+  async function send(url, method, token, json) {
+    const headers = { Accept: "application/json" };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let response;
+    try {
+      response = await fetch(url, { method, headers });
+    } catch (_) {
+      return { response: null, body: null, detail: "The server could not be reached: try again later." };
+    }
+    let body = null;
+    if (json || !response.ok) {
+      try {
+        body = await response.json();
+      } catch (_) {
+        body = null;
+      }
+    }
+    const detail = body && typeof body.detail === "string" ? body.detail : `The server answered ${response.status}.`;
+    return { response, body, detail };
+  }
+
+  // The confirm step: the row asks, Cancel (focused, so Enter twice deletes nothing) puts the
+  // buttons back.
+  function confirmDelete(d, row) {
+    const box = row.querySelector(".doc-actions");
+    clear(box);
+    const cancel = el("button", { type: "button", className: "doc-cancel", text: "Cancel", onclick: () => showDocActions(d, row) });
+    box.append(
+      el("span", { className: "doc-confirm", text: `Delete “${d.title}” and its file from the server?` }),
+      el("button", {
+        type: "button",
+        className: "doc-delete-yes",
+        text: "Delete",
+        "aria-label": `Yes, delete “${d.title}”`,
+        onclick: () => {
+          clear(box);
+          const job = jobRow(`delete:${d.id}:${Date.now()}`, d.title);
+          box.append(el("ul", { className: "job-list doc-job" }, [job]));
+          deleteDocument(d, job, () => {
+            docNote.textContent = `Deleted “${d.title}” (${d.id}).`;
+          });
+        },
+      }),
+      cancel
+    );
+    cancel.focus();
+  }
+
+  // DELETE /api/documents/{id}, its job followed in the row `job` (a job row); `done` runs once
+  // the document is gone. The token is asked for as for uploads.
+  async function deleteDocument(d, job, done) {
+    setRow(job, "Asking the server to delete it…", null, "deleting");
+    const token = storedToken();
+    const { response, body, detail } = await send(`/api/documents/${encodeURIComponent(d.id)}`, "DELETE", token, true);
+    if (response && response.status === 401) {
+      setRow(job, "Waiting for the upload token: not deleted yet", 0, "token");
+      needToken(
+        token
+          ? `The upload token was not accepted. Type it again to delete “${d.title}”.`
+          : `Deleting “${d.title}” needs the server's upload token. Type it below; it is deleted once given.`,
+        () => deleteDocument(d, job, done),
+        Boolean(token)
+      );
+      return;
+    }
+    if (!response || response.status !== 202 || !body || !body.id) {
+      setRow(job, `Not deleted: ${detail}`, 0, "refused", true);
+      return;
+    }
+    await followJob(body, job);
+    if (job.dataset.stage !== "done") return;
+    if (documents.some((x) => x.id === d.id)) await loadDocuments();
+    done();
+  }
+
+  // The token prompt of "Add documents", for a download or a deletion: `retry` runs once a token
+  // is given.
+  function needToken(message, retry, refused) {
+    if (refused) forgetStoredToken();
+    afterToken.push(retry);
+    uploadsBox.open = true;
+    tokenNote.textContent = message;
+    tokenRow.hidden = false;
+    tokenInput.focus();
+  }
+
+  // A file whose id an earlier upload holds: say so, and offer to replace that document (deleted
+  // first, after a confirm step, then this file is sent again in the same row).
+  function offerReplace(row, file, docId) {
+    const old = documents.find((x) => x.id === docId);
+    const name = old ? `“${old.title}”` : docId;
+    setRow(
+      row,
+      `Not added: ${name} (${docId}) is already indexed from an earlier upload. ` +
+        "Replace it to index this file instead, or rename the file to keep both.",
+      0,
+      "exists",
+      true
+    );
+    rowActions(row, [
+      {
+        text: "Replace it",
+        run: () => {
+          row.querySelector(".job-state").textContent = `Delete ${name} from the server and index this file instead?`;
+          rowActions(row, [
+            {
+              text: "Yes, replace it",
+              run: () => deleteDocument({ id: docId, title: old ? old.title : docId }, row, () => upload(file, row)),
+            },
+            { text: "Cancel", run: () => offerReplace(row, file, docId) },
+          ]);
+        },
+      },
+      { text: "Remove", run: () => dropRow(row) },
+    ]);
+  }
+
   // ---- document filter, health -------------------------------------------------------------
 
   function selectedDocs() {
@@ -1019,19 +1273,7 @@
       docList.append(el("p", { className: "muted", text: "No documents are indexed yet." }));
       return;
     }
-    const wanted = ticked;
-    for (const d of documents) {
-      const box = el("input", { type: "checkbox", value: d.id, checked: wanted.includes(d.id) });
-      box.addEventListener("change", onFilterChange);
-      const detail = `${d.pages} p. · ${d.footnotes} notes`;
-      docList.append(
-        el("label", { className: "doc-choice" }, [
-          box,
-          el("span", { text: d.title }),
-          el("small", { className: "muted", text: detail }),
-        ])
-      );
-    }
+    for (const d of documents) docList.append(docRow(d, ticked.includes(d.id)));
     docList.append(
       el("button", {
         type: "button",
@@ -1108,6 +1350,7 @@
   // Files refused for want of a (right) token, each with its row: sent again once a token is
   // given, or dropped with the row's Remove button. Nothing is dropped without the user.
   let waitingForToken = [];
+  let afterToken = []; // downloads and deletions waiting for the token (needToken)
 
   function storedToken() {
     try {
@@ -1216,24 +1459,15 @@
   async function jobAction(row, job, method, suffix) {
     rowActions(row, []);
     const token = storedToken();
-    const headers = { Accept: "application/json" };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    let response;
-    try {
-      response = await fetch(`/api/jobs/${encodeURIComponent(job.id)}${suffix}`, { method, headers });
-    } catch (_) {
-      setRow(row, "The server could not be reached: try again later.", 0, "error", true);
+    const answer = await send(`/api/jobs/${encodeURIComponent(job.id)}${suffix}`, method, token, method === "POST");
+    const { response, body } = answer;
+    if (!response) {
+      setRow(row, answer.detail, 0, "error", true);
       offerJobActions(row, job);
       return;
     }
-    let body = null;
-    try {
-      body = response.status === 204 ? null : await response.json();
-    } catch (_) {
-      body = null;
-    }
     if (!response.ok) {
-      let detail = body && typeof body.detail === "string" ? body.detail : `The server answered ${response.status}.`;
+      let detail = answer.detail;
       if (response.status === 401) {
         forgetStoredToken();
         detail = token
@@ -1294,7 +1528,7 @@
         run: () => {
           waitingForToken = waitingForToken.filter((w) => w !== waiting);
           dropRow(row);
-          if (!waitingForToken.length) tokenRow.hidden = true;
+          if (!waitingForToken.length && !afterToken.length) tokenRow.hidden = true;
         },
       },
     ]);
@@ -1340,6 +1574,11 @@
         askForToken(file, row, Boolean(token));
         return;
       }
+      const taken = xhr.status === 409 && data && /'([^']+)' was already uploaded/.exec(data.detail || "");
+      if (taken) {
+        offerReplace(row, file, taken[1]);
+        return;
+      }
       if (xhr.status !== 202 || !data || !data.id) {
         const detail = data && typeof data.detail === "string" ? data.detail : xhr.statusText;
         setRow(row, `Not accepted: ${detail || "error " + xhr.status}`, 0, "refused", true);
@@ -1382,6 +1621,9 @@
       waiting.map((w) => w.file),
       waiting.map((w) => w.row)
     );
+    const retries = afterToken;
+    afterToken = [];
+    for (const retry of retries) retry();
   });
   tokenInput.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {

@@ -29,15 +29,24 @@ def hash_corpus(hash_corpus_index: Path) -> Path:
     return hash_corpus_index
 
 
+# The folder the session's corpus index is built from (tests/conftest.py): its files download.
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
+
 # A row whose job has ended, one way or another (data-stage of #job-list .job).
 SETTLED = ("done", "failed", "interrupted", "refused", "error", "removed")
 
 
 @contextmanager
 def writable_server(index_dir: Path, embedder: Any, root: Path) -> Iterator[str]:
-    """A copy of ``index_dir`` (under ``root``) served with the upload token ``TOKEN``."""
+    """A copy of ``index_dir`` (under ``root``) served with the upload token ``TOKEN``, its corpus
+    files downloadable."""
     shutil.copytree(index_dir.parent, root / "index-root", symlinks=True)
-    app = create_app(root / "index-root" / index_dir.name, embedder=embedder, api_token=TOKEN)
+    app = create_app(
+        root / "index-root" / index_dir.name,
+        embedder=embedder,
+        api_token=TOKEN,
+        corpus_dirs=[CORPUS_DIR],
+    )
     with running_server(app) as url:
         yield url
 

@@ -1,8 +1,9 @@
 """axe-core's accessibility rules over the page, in real headless Chromium, light and dark.
 
-The results page (answer, hits, a note open), the document viewer and the "Add documents" panel
-(uploads on, a file waiting for the upload token) are checked with axe-core (bundled by
-axe-playwright-python: nothing is downloaded); no violation may be serious or critical.
+The results page (answer, hits, a note open), the document viewer, the "Add documents" panel
+(uploads on, a file waiting for the upload token) and the document list are checked with
+axe-core (bundled by axe-playwright-python: nothing is downloaded); no violation may be serious
+or critical.
 Mechanics only, so the corpus is indexed with the hash encoder.
 """
 
@@ -60,7 +61,9 @@ def test_no_serious_accessibility_violations(browser: Any, writable_url: str, sc
         open_uploads(page, writable_url, token=None)
         choose_file(page, "a11y-waiting.txt", b"Wisent were counted in the reserve.\n")
         row_of(page, "a11y-waiting.txt").get_by_role("button", name="Remove").wait_for()
-        problems += _blocking(page, "uploads")
+        page.locator("#doc-filter summary").click()
+        page.locator("#doc-list .doc-download").first.wait_for()
+        problems += _blocking(page, "uploads and the document list")
         assert not problems, "\n".join(problems)
     finally:
         context.close()

@@ -97,13 +97,14 @@ def test_touch_targets_at_least_44px_on_a_phone(phone: Any, base_url: str) -> No
     sizes = phone.evaluate(
         """() => [...document.querySelectorAll(
               '.fn-btn, #doc-list input[type=checkbox], #pager button, .hit-foot a, .hit-foot button,'
-              + ' #answer button, #search-button, #doc-filter summary, .copy-btn, .export-btn')]
+              + ' #answer button, #search-button, #doc-filter summary, .copy-btn, .export-btn,'
+              + ' .doc-id, .doc-download')]
             .filter(e => e.getClientRects().length)
             .map(e => { const r = e.getBoundingClientRect();
                         return [e.className || e.tagName, Math.round(r.width), Math.round(r.height)]; })"""
     )
     kinds = {name for name, _, _ in sizes}
-    assert {"fn-btn", "INPUT"} <= kinds, kinds
+    assert {"fn-btn", "INPUT", "doc-id", "doc-download"} <= kinds, kinds
     # A footnote marker keeps its size in the line; its touch area is a 44 px square around it.
     small = [s for s in sizes if (s[1] < 44 or s[2] < 44) and s[0] != "fn-btn"]
     assert not small, small
