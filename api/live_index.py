@@ -3,11 +3,19 @@
 Searches keep being answered by the current Searcher while a job builds a new index generation;
 when the new generation is published the slot swaps to a new Searcher in one step (one reference,
 under a lock). Each request leases the Searcher it uses; a replaced Searcher is closed when its
-last lease ends, never under a running request. Jobs run one at a time on a single worker
-thread, so two builds never race; their records are kept in SQLite (``api.job_store``). A job a
-stop cut short while it ran says ``interrupted`` and is not started again by itself (a hostile
-file would take the server down again at every start): its file stays until the job is retried
-or discarded. Jobs still queued at the stop run after the restart.
+last lease ends, never under a running request.
+
+Jobs run in two lanes, a thread each (``api.job_lanes`` picks one per upload before it is
+parsed): a slow lane for files likely to need OCR or to be large, a quick lane for the rest and
+for deletions, so a one-line note is searchable while a 500-page scan is read. Each upload is
+parsed in a parse child (the quick lane keeps its child through a burst) and embedded with no lock
+held (``index.build.prepare_files``); only the write and publish take the index's lock, one lane
+at a time (``write_prepared``). Jobs on one document keep their order: a job follows an earlier
+one still pending on the same document into its lane. A quick-lane parse that runs past
+``QUICK_PARSE_SECONDS`` moves its job to the slow lane. Records are kept in SQLite
+(``api.job_store``). A job a stop cut short while it ran says ``interrupted`` and is not started
+again by itself (a hostile file would take the server down again at every start): its file stays
+until the job is retried or discarded. Jobs still queued at the stop run after the restart.
 """
 
 from __future__ import annotations
@@ -27,13 +35,22 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from api.job_lanes import LANES, QUICK_PARSE_SECONDS, Lane, lane_for_file
 from api.job_store import JOBS_FILE, Job, JobStore
 from api.models import JobKind, JobModel
 from api.plain_errors import scrub_paths
 from api.uploads import record_title
-from index.build import BuildProgress, BuildReport, build_index, remove_documents
+from index.build import (
+    BuildProgress,
+    BuildReport,
+    PreparedFiles,
+    prepare_files,
+    remove_documents,
+    write_prepared,
+)
 from index.ingest.readers import SUPPORTED_SUFFIXES
 from index.models.encoder import Encoder
+from index.parse_worker import ParseWorker
 from index.stores.base import DocumentInfo, ModelInfo
 from index.stores.factory import Location, published_generation, recorded_model
 from retrieval.search import Searcher, embedder_for, open_searcher
@@ -70,6 +87,10 @@ class JobFailed(RuntimeError):
 
 class JobConflict(RuntimeError):
     """A job that cannot be retried or discarded in its state; the message says why (409)."""
+
+
+class _SlowLane(Exception):  # noqa: N818 (a signal between methods, not an error)
+    """A quick-lane job found slow: it goes on in the slow lane."""
 
 
 class QueueFull(RuntimeError):
@@ -269,7 +290,8 @@ def is_uploaded(info: DocumentInfo, upload_dir: Path) -> bool:
 
 
 class IndexJobs:
-    """Runs additions and deletions one at a time, then swaps the slot to the new index.
+    """Runs additions and deletions in two lanes (quick and slow; see the module's docstring),
+    writing one at a time, then swaps the slot to the new index.
 
     At most ``max_pending`` jobs wait or run (``QueueFull`` past that); records of finished jobs
     are kept up to ``MAX_JOBS_KEPT``, oldest dropped first. Records live in ``<upload_dir>/
@@ -290,7 +312,16 @@ class IndexJobs:
         self._jobs: OrderedDict[str, Job] = OrderedDict((j.id, j) for j in self._store.load())
         self._durations: list[float] = []  # seconds of the latest finished jobs
         self._progress: dict[str, BuildProgress] = {}  # running job id -> where its build is
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citesearch-index")
+        self._lanes = {
+            lane: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"citesearch-{lane}")
+            for lane in LANES
+        }
+        self._lane_of: dict[str, Lane] = {}  # submitted job id -> its lane, until it ends
+        self._writing = threading.Lock()  # one index write at a time, whichever lane
+        # The quick lane's parse child, kept while uploads wait in that lane (starting one takes
+        # seconds on a busy machine); quick files are small, so is what it keeps of their memory.
+        self._quick_parser: ParseWorker | None = None
+        self._titles = threading.Lock()  # manifest.json is read and written whole
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -416,16 +447,55 @@ class IndexJobs:
         return queued
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        for executor in self._lanes.values():
+            executor.shutdown(wait=False, cancel_futures=True)
+        if self._quick_parser is not None:
+            self._quick_parser.close()
 
-    def _submit(self, job: Job) -> None:
+    def lane(self, job_id: str) -> Lane | None:
+        """The lane a job waits or runs in (None once it has ended)."""
+        with self._lock:
+            return self._lane_of.get(job_id)
+
+    def _submit(self, job: Job, lane: Lane | None = None) -> None:
+        chosen = lane or self._lane_for(job)
+        with self._lock:
+            self._lane_of[job.id] = chosen
         path = Path(job.path or "")
+        work: Callable[[], list[str]]
         if job.kind == "add":
             title = job.title
-            self._executor.submit(self._run, job.id, lambda: self._add(job.id, path, title))
+            work = lambda: self._add(job.id, path, title, chosen)  # noqa: E731
         else:
             doc_id = job.doc_id or path.stem
-            self._executor.submit(self._run, job.id, lambda: self._delete(doc_id, path))
+            work = lambda: self._delete(doc_id, path)  # noqa: E731
+        self._lanes[chosen].submit(self._run, job.id, work)
+
+    def _lane_for(self, job: Job) -> Lane:
+        """The lane of the latest earlier job still pending on the same document (one
+        document's jobs run in the order given), else quick for a deletion and the file's lane
+        (``lane_for_file``) for an upload."""
+        with self._lock:
+            earlier = [
+                lane
+                for j in self._jobs.values()
+                if j.id != job.id
+                and j.doc_id == job.doc_id
+                and (lane := self._lane_of.get(j.id)) is not None
+            ]
+        if earlier:
+            return earlier[-1]
+        return "quick" if job.kind == "delete" else lane_for_file(Path(job.path or ""))
+
+    def _followed(self, job_id: str) -> bool:
+        """Whether a later job on the same document waits in this job's lane (behind it)."""
+        with self._lock:
+            ids = list(self._jobs)
+            job, lane = self._jobs.get(job_id), self._lane_of.get(job_id)
+            later = ids[ids.index(job_id) + 1 :] if job_id in self._jobs else []
+            return job is not None and any(
+                self._jobs[i].doc_id == job.doc_id and self._lane_of.get(i) == lane for i in later
+            )
 
     def _kept(self, job_id: str, verb: str) -> Job:
         """The failed or interrupted job ``job_id``, still the latest of its file."""
@@ -518,6 +588,14 @@ class IndexJobs:
         self._set(job_id, status="running")
         try:
             warnings = work()
+        except _SlowLane:
+            self._set(job_id, status="queued")
+            job = self.get(job_id)
+            with self._lock:
+                self._progress.pop(job_id, None)
+            if job is not None:
+                self._submit(job, "slow")
+            return
         except JobFailed as exc:
             self._failed(job_id, str(exc))
         except Exception as exc:  # the job reports its failure; the server keeps serving
@@ -536,6 +614,7 @@ class IndexJobs:
             self._set(job_id, status="done", warnings=tuple(kept), finished=time.time())
         with self._lock:
             self._progress.pop(job_id, None)
+            self._lane_of.pop(job_id, None)
             self._durations = [*self._durations[-19:], time.monotonic() - started]
 
     def _failed(self, job_id: str, error: str) -> None:
@@ -552,41 +631,77 @@ class IndexJobs:
 
         return note
 
-    def _add(self, job_id: str, path: Path, title: str | None) -> list[str]:
+    def _add(self, job_id: str, path: Path, title: str | None, lane: Lane) -> list[str]:
         """Index an upload; its warnings (and its attachments' skips) for the job. A file that
-        cannot be indexed stays, for a retry or a discard."""
+        cannot be indexed stays, for a retry or a discard. Parsed and embedded with no lock
+        held; the index's lock is taken for the write only."""
         if not path.is_file():
             raise JobFailed(f"{path.name} is no longer in the upload folder")
-        record_title(self.upload_dir, path.name, title)
-        report = build_index(
-            [path],
-            self.slot.index_dir,
-            embedder=self.slot.embedder(),
-            prune=False,
-            on_progress=self._track(job_id),
-        )
+        self._record_title(path.name, title)
+        embedder = self.slot.embedder()
+        prepared = self._prepare(job_id, path, lane, embedder)
         # Its own entry ("<file>"); its attachments' ("<file> (attachment x)") are warnings.
-        skipped = [s.reason for s in report.skipped if Path(s.path).name == path.name]
-        if report.published and self.slot.open() is None:
-            raise JobFailed(f"the new index could not be opened: {self.slot.error}")
+        skipped = [s.reason for s in prepared.report.skipped if Path(s.path).name == path.name]
         if skipped:
             raise JobFailed(f"{path.name} could not be indexed: {'; '.join(skipped)}")
+        note = self._track(job_id)
+        note(BuildProgress("publishing", 0, 1))  # also while it waits for the other lane's write
+        with self._writing:
+            report = write_prepared(prepared, self.slot.index_dir, embedder=embedder)
+        if report.published and self.slot.open() is None:
+            raise JobFailed(f"the new index could not be opened: {self.slot.error}")
         return upload_warnings(report, path)
+
+    def _prepare(self, job_id: str, path: Path, lane: Lane, embedder: Encoder) -> PreparedFiles:
+        """The upload parsed and embedded; in the quick lane within ``QUICK_PARSE_SECONDS``, past
+        which the job moves to the slow lane (``_SlowLane``), unless a later job on its document
+        waits behind it: then it is parsed again here, with the full time limit."""
+        note = self._track(job_id)
+        if lane == "quick":
+            if self._quick_parser is None:  # made here: only the quick lane's thread uses it
+                self._quick_parser = ParseWorker(QUICK_PARSE_SECONDS)
+            quick = prepare_files(
+                [path], embedder=embedder, on_progress=note, worker=self._quick_parser
+            )
+            self._close_idle_parser()
+            if not quick.timed_out(path):
+                return quick
+            if not self._followed(job_id):
+                raise _SlowLane
+        return prepare_files([path], embedder=embedder, on_progress=note)
+
+    def _close_idle_parser(self) -> None:
+        """Stop the quick lane's parse child unless another upload waits in that lane: it is
+        kept through a burst of uploads, and an idle server keeps no child."""
+        with self._lock:
+            waiting = any(
+                self._lane_of.get(j.id) == "quick" and j.kind == "add" and j.status == "queued"
+                for j in self._jobs.values()
+            )
+        if not waiting and self._quick_parser is not None:
+            self._quick_parser.close()
+            self._quick_parser = None
+
+    def _record_title(self, filename: str, title: str | None) -> None:
+        with self._titles:
+            record_title(self.upload_dir, filename, title)
 
     def _drop_unindexed(self, path: Path) -> None:
         """Remove an upload that did not make it into the index (a version indexed stays)."""
         if self._is_indexed(path.stem):
             return
         path.unlink(missing_ok=True)
-        self._quietly(record_title, self.upload_dir, path.name, None)
+        self._quietly(self._record_title, path.name, None)
 
     def _delete(self, doc_id: str, path: Path) -> list[str]:
         # The index first: if that fails (a full disk) the file and the document both stay.
-        report = remove_documents([doc_id], self.slot.index_dir, embedder=self.slot.embedder())
+        embedder = self.slot.embedder()
+        with self._writing:
+            report = remove_documents([doc_id], self.slot.index_dir, embedder=embedder)
         if report.published and self.slot.open() is None:
             raise JobFailed(f"the new index could not be opened: {self.slot.error}")
         path.unlink(missing_ok=True)
-        self._quietly(record_title, self.upload_dir, path.name, None)
+        self._quietly(self._record_title, path.name, None)
         if self._is_indexed(doc_id):
             raise JobFailed(f"{doc_id} was not removed from the index")
         return []

@@ -5,10 +5,16 @@ new files are parsed and chunked again, and only chunk texts never embedded befo
 model (vectors are cached by chunk text hash). The result is written as a new generation and
 published atomically; one indexer runs at a time (``index.stores.base.StoreWriter``, opened by
 ``index.stores.factory.open_writer``).
+
+``build_index`` holds the index's lock for the whole build (a corpus build reads what changed and
+the vector cache from the writer). A server adding uploads does it in two halves instead:
+``prepare_files`` parses and embeds with no lock held, and ``write_prepared`` takes the lock only
+to write and publish, so one upload's slow parse never holds up another's write.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import time
@@ -20,9 +26,9 @@ from pathlib import Path
 from index.ingest.metadata import load_manifest
 from index.ingest.source import LoadError
 from index.models.encoder import Encoder
-from index.models.passage_vectors import EmbeddedChunks, embed_chunks
+from index.models.passage_vectors import CacheLookup, EmbeddedChunks, embed_chunks
 from index.parse import PIPELINE_VERSION, SUPPORTED_SUFFIXES
-from index.parse_worker import DEFAULT_PARSE_TIMEOUT, ParseWorker
+from index.parse_worker import DEFAULT_PARSE_TIMEOUT, ParseTimedOut, ParseWorker
 from index.records import Chunk, DocumentMeta, ParsedDocument, ParsedFile
 from index.stores.base import (
     FileFingerprint,
@@ -40,6 +46,7 @@ from index.text.chunk import chunk_document
 class SkippedFile:
     path: str
     reason: str
+    timed_out: bool = False  # the parse ran past its time limit (a larger one might do)
 
 
 @dataclass
@@ -166,20 +173,121 @@ def _update(
     removed = _pruned(candidates, roots, old_sources, old_metas) if prune else []
 
     with _stage(report, "parse"):
-        parsed, dropped = _parse_files(
+        parsed, yielded = _parse_files(
             to_parse, old_metas, embedder, report, progress, parse_timeout, on_progress
         )
-    removed += dropped
+    removed += _dropped(yielded, old_metas)
 
     if to_parse:
         on_progress(BuildProgress("parsing", len(to_parse), len(to_parse)))
+    cached = writer.get_cached_embeddings
     with _stage(report, "embed"):
-        embedded = _embed(parsed, writer, embedder, progress, report, on_progress)
+        embedded = _embed(
+            parsed,
+            embedder,
+            progress,
+            report,
+            on_progress,
+            cached,
+            functools.partial(cached, second=True),
+        )
 
     if not parsed and not removed:
         report.chunks_total = writer.chunk_count
         return report
+    _write(report, writer, parsed, embedded, removed, old_metas, on_progress)
+    return report
 
+
+@dataclass
+class PreparedFiles:
+    """Files parsed and embedded by ``prepare_files``, not yet in any index.
+
+    ``yielded`` maps each file read to the ids of the documents it gave (an e-mail's attachments
+    too): what ``write_prepared`` compares with the index it writes to.
+    """
+
+    report: BuildReport
+    parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]]
+    embedded: EmbeddedChunks
+    yielded: dict[str, list[str]]
+
+    def timed_out(self, path: Path) -> bool:
+        """Whether ``path`` was skipped because its parse ran past the time limit."""
+        return any(s.timed_out and Path(s.path) == path.absolute() for s in self.report.skipped)
+
+
+def prepare_files(
+    paths: Sequence[Path],
+    *,
+    embedder: Encoder,
+    parse_timeout: float | None = DEFAULT_PARSE_TIMEOUT,
+    on_progress: ProgressCallback | None = None,
+    worker: ParseWorker | None = None,
+) -> PreparedFiles:
+    """Parse and embed files without reading or locking any index: the first half of an update
+    that ``write_prepared`` finishes. Every file given is parsed (none is taken for unchanged)
+    and every passage embedded (the vector cache lives in the index, behind its lock). Files
+    that cannot be read are in ``report.skipped``, as with ``build_index``.
+
+    ``worker``: a parse worker kept by the caller (its child outlives this call, so the next
+    call does not start one again; its own time limit applies); by default one for this call.
+    """
+    report = BuildReport(index_dir="")
+    note = on_progress or _no_progress
+    with _stage(report, "scan"):
+        candidates = _collect([Path(p).absolute() for p in paths], report)
+    with _stage(report, "parse"):
+        parsed, yielded = _parse_files(
+            candidates, {}, embedder, report, False, parse_timeout, note, worker
+        )
+    with _stage(report, "embed"):
+        embedded = _embed(parsed, embedder, False, report, note)
+    return PreparedFiles(report, parsed, embedded, yielded)
+
+
+def write_prepared(
+    prepared: PreparedFiles,
+    index_dir: Path | Location,
+    *,
+    embedder: Encoder,
+    options: StoreOptions | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> BuildReport:
+    """Write what ``prepare_files`` made into the index at ``index_dir`` and publish it: the
+    lock is held for the write only. A document already indexed is replaced, and the stored
+    attachments its file no longer yields are removed. Nothing is published when nothing was
+    parsed. Raises ``IndexLocked`` and ``IndexMismatch`` as ``build_index`` does."""
+    location = as_location(index_dir)
+    report = prepared.report
+    report.index_dir = str(location)
+    if not prepared.parsed:
+        return report
+    with open_writer(location, model=ModelInfo.of(embedder), options=options) as writer:
+        old_metas = {info.meta.doc_id: info.meta for info in writer.documents()}
+        removed = _dropped(prepared.yielded, old_metas)
+        _write(
+            report,
+            writer,
+            prepared.parsed,
+            prepared.embedded,
+            removed,
+            old_metas,
+            on_progress or _no_progress,
+        )
+    return report
+
+
+def _write(
+    report: BuildReport,
+    writer: StoreWriter,
+    parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]],
+    embedded: EmbeddedChunks,
+    removed: list[str],
+    old_metas: dict[str, DocumentMeta],
+    on_progress: ProgressCallback,
+) -> None:
+    """Remove, add, commit and publish; the report says which documents were added or updated."""
     on_progress(BuildProgress("publishing", 0, 1))
     with _stage(report, "write"):
         for doc_id in removed:
@@ -193,7 +301,6 @@ def _update(
         (report.updated if doc.meta.doc_id in old_metas else report.added).append(doc.meta.doc_id)
     report.removed = removed
     report.published = True
-    return report
 
 
 def _changed(
@@ -239,25 +346,36 @@ def _parse_files(
     progress: bool,
     parse_timeout: float | None,
     on_progress: ProgressCallback,
-) -> tuple[list[tuple[ParsedDocument, list[Chunk], FileFingerprint]], list[str]]:
-    """Each file's documents with their chunks and source file, in a child process; and the
-    stored attachments the files no longer yield (to remove). Unreadable files are skipped."""
+    kept_worker: ParseWorker | None = None,
+) -> tuple[list[tuple[ParsedDocument, list[Chunk], FileFingerprint]], dict[str, list[str]]]:
+    """Each file's documents with their chunks and source file, in a child process (that of
+    ``kept_worker``, left running, or one for this call); and the ids each file read yielded
+    (by its own id). Unreadable files are skipped."""
     parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]] = []
-    dropped: list[str] = []
-    with ParseWorker(parse_timeout) as worker:
+    yielded: dict[str, list[str]] = {}
+    own = ParseWorker(parse_timeout) if kept_worker is None else contextlib.nullcontext(kept_worker)
+    with own as worker:
         for number, cand in enumerate(_progress(to_parse, progress, "parse")):
             on_progress(BuildProgress("parsing", number, len(to_parse)))
             kept = " (the version indexed before is kept)" if cand.path.stem in old_metas else ""
             try:
                 documents = _chunked(worker.parse_all(cand.path, cand.meta), cand, embedder, report)
             except (LoadError, OSError) as exc:
-                report.skipped.append(SkippedFile(str(cand.path), f"{exc}{kept}"))
+                late = isinstance(exc, ParseTimedOut)
+                report.skipped.append(SkippedFile(str(cand.path), f"{exc}{kept}", late))
                 continue
             parsed += [(doc, chunks, cand.source) for doc, chunks in documents]
-            # Attachments the message no longer has (or no longer yields) go.
-            now = {doc.meta.doc_id for doc, _ in documents}
-            dropped += sorted(set(_attachments_of(cand.path.stem, old_metas)) - now)
-    return parsed, dropped
+            yielded[cand.path.stem] = [doc.meta.doc_id for doc, _ in documents]
+    return parsed, yielded
+
+
+def _dropped(yielded: dict[str, list[str]], old_metas: dict[str, DocumentMeta]) -> list[str]:
+    """The stored attachments of the files read that they no longer have (or no longer yield)."""
+    return [
+        doc_id
+        for stem, now in yielded.items()
+        for doc_id in sorted(set(_attachments_of(stem, old_metas)) - set(now))
+    ]
 
 
 def _prepared(
@@ -327,19 +445,21 @@ def _attachments_of(doc_id: str, metas: dict[str, DocumentMeta]) -> list[str]:
 
 def _embed(
     parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]],
-    writer: StoreWriter,
     embedder: Encoder,
     progress: bool,
     report: BuildReport,
     on_progress: ProgressCallback,
+    cached: CacheLookup | None = None,
+    cached_second: CacheLookup | None = None,
 ) -> EmbeddedChunks:
-    """Vectors of every chunk parsed and of its sentences: from the cache, else from the model."""
+    """Vectors of every chunk parsed and of its sentences: from the cache (if given), else from
+    the model."""
     chunks = [c for _, doc_chunks, _ in parsed for c in doc_chunks]
     embedded = embed_chunks(
         chunks,
         embedder,
-        writer.get_cached_embeddings,
-        cached_second=functools.partial(writer.get_cached_embeddings, second=True),
+        cached,
+        cached_second=cached_second,
         progress=progress,
         on_batch=lambda done, total: on_progress(BuildProgress("embedding", done, total)),
     )

@@ -86,6 +86,10 @@ def memory_size(n: int) -> str:
     return f"{n / 2**30:.3g} GB" if n >= 2**30 else f"{n / 2**20:.3g} MB"
 
 
+class ParseTimedOut(LoadError):
+    """A file whose parse ran past the time limit (one with a longer limit might read it)."""
+
+
 class WorkerUnavailable(RuntimeError):
     """The parsing process could not be started (a broken installation, not a bad file)."""
 
@@ -134,7 +138,7 @@ class ParseWorker:
             raise LoadError("the parser stopped before reading this file") from None
         if not results.poll(self.timeout):
             self._stop(kill=True)
-            raise LoadError(
+            raise ParseTimedOut(
                 f"took longer than {self.timeout:g} s to read and parse (a damaged file, or one "
                 "too large for the time limit)"
             )

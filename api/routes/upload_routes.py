@@ -10,8 +10,9 @@ they show states and counts only: file names, document ids and errors name a new
 from __future__ import annotations
 
 import glob
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import JSONResponse
@@ -59,16 +60,26 @@ def holds_token(state: AppState, credentials: HTTPAuthorizationCredentials | Non
 
 
 router = APIRouter()
+_Route = TypeVar("_Route", bound=Callable[..., Any])
+_T = TypeVar("_T")
 
 
-@router.post(
-    "/api/documents",
-    status_code=202,
-    response_model=JobModel,
-    responses=WRITE_ERRORS,
-    tags=["documents"],
-    dependencies=[Depends(require_writer)],
-)
+def _write_route(
+    method: str, path: str, status_code: int, response_model: Any = None
+) -> Callable[[_Route], _Route]:
+    """A route that changes something: the token is required and its errors are documented."""
+    return router.api_route(
+        path,
+        methods=[method],
+        status_code=status_code,
+        response_model=response_model,
+        responses=WRITE_ERRORS,
+        tags=["documents"],
+        dependencies=[Depends(require_writer)],
+    )
+
+
+@_write_route("POST", "/api/documents", 202, JobModel)
 async def upload(
     state: State,
     file: Annotated[
@@ -147,14 +158,7 @@ def job_list(
     return JobList(jobs=state.jobs.recent(limit, full=holds_token(state, credentials)))
 
 
-@router.post(
-    "/api/jobs/{job_id}/retry",
-    status_code=202,
-    response_model=JobModel,
-    responses=WRITE_ERRORS,
-    tags=["documents"],
-    dependencies=[Depends(require_writer)],
-)
+@_write_route("POST", "/api/jobs/{job_id}/retry", 202, JobModel)
 def retry(job_id: str, state: State) -> JSONResponse:
     """Run a failed or interrupted job's work again, as a new job; poll the job it returns.
 
@@ -162,41 +166,28 @@ def retry(job_id: str, state: State) -> JSONResponse:
     with its file kept. 409 when the job did not fail, its file is gone, or a newer upload of
     the same name replaced it.
     """
-    try:
-        job = state.jobs.retry(job_id)
-    except KeyError:
-        raise HTTPException(404, f"No job with id {job_id!r}.") from None
-    except JobConflict as exc:
-        raise HTTPException(409, str(exc)) from None
-    return _accepted(job.model())
+    return _accepted(_on_ended_job(state.jobs.retry, job_id).model())
 
 
-@router.delete(
-    "/api/jobs/{job_id}",
-    status_code=204,
-    responses=WRITE_ERRORS,
-    tags=["documents"],
-    dependencies=[Depends(require_writer)],
-)
+@_write_route("DELETE", "/api/jobs/{job_id}", 204)
 def discard(job_id: str, state: State) -> None:
     """Forget a failed or interrupted job and remove the file it kept (a document indexed stays:
     delete it with DELETE /api/documents/{doc_id}). 409 for a job that did not fail."""
+    _on_ended_job(state.jobs.discard, job_id)
+
+
+def _on_ended_job(action: Callable[[str], _T], job_id: str) -> _T:
+    """``action`` on a failed or interrupted job: 404 for an unknown job, 409 with the reason
+    when it cannot be done."""
     try:
-        state.jobs.discard(job_id)
+        return action(job_id)
     except KeyError:
         raise HTTPException(404, f"No job with id {job_id!r}.") from None
     except JobConflict as exc:
         raise HTTPException(409, str(exc)) from None
 
 
-@router.delete(
-    "/api/documents/{doc_id}",
-    status_code=202,
-    response_model=JobModel,
-    responses=WRITE_ERRORS,
-    tags=["documents"],
-    dependencies=[Depends(require_writer)],
-)
+@_write_route("DELETE", "/api/documents/{doc_id}", 202, JobModel)
 def delete(doc_id: str, s: Reader, state: State) -> JSONResponse:
     """Remove an uploaded document in the background; poll the job it returns.
 

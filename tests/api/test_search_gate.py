@@ -9,13 +9,13 @@ encoder's corpus index. The timing under real load: ``tests/reliability/test_sea
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api import search_gate
 from api.search_gate import SearchGate, SearchRefused
 from retrieval.query_budget import MAX_EXPANDED_WORDS
 
@@ -86,25 +86,53 @@ def test_an_expensive_query_waits_for_the_quick_ones_running() -> None:
     ]
 
 
+class _Clock:
+    """The gate's clock, moved by the test: how long a query took is what the test says."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
 @pytest.mark.unit
-def test_expensive_queries_run_one_at_a_time_then_the_lane_rests() -> None:
-    async def scenario() -> tuple[list[str], float]:
+def test_expensive_queries_run_one_at_a_time_then_the_lane_rests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = _Clock()
+    monkeypatch.setattr(search_gate, "time", clock)
+
+    async def scenario() -> list[str]:
         gate = SearchGate(heavy_rest=1.0, heavy_waiting=1, heavy_wait=5.0)
         log: list[str] = []
-        started = time.monotonic()
-        first = asyncio.create_task(_search(gate, "a", HEAVY, 0.2, log))
+        a_done = asyncio.Event()
+
+        async def run_a() -> None:
+            async with gate.admit("a", HEAVY):
+                log.append("a started")
+                await a_done.wait()
+                clock.now += 0.2  # a took 0.2 s
+                log.append("a ended")
+
+        first = asyncio.create_task(run_a())
         await asyncio.sleep(0.02)
         second = asyncio.create_task(_search(gate, "b", HEAVY, 0, log))
         await asyncio.sleep(0.02)
         await _search(gate, "c", HEAVY, 0, log)  # one runs, one waits: the lane is full
-        await asyncio.gather(first, second)
-        return log, time.monotonic() - started
+        a_done.set()
+        await first
+        clock.now += 0.15  # within the rest (as long as a took): b waits through many polls
+        await asyncio.sleep(0.3)
+        log.append("rest")
+        clock.now += 0.1  # the rest is over
+        await second
+        return log
 
-    log, seconds = asyncio.run(scenario())
+    log = asyncio.run(scenario())
     assert log[:2] == ["a started", "c refused: " + log[1].removeprefix("c refused: ")]
     assert "busy with expensive queries" in log[1]
-    assert log[2:] == ["a ended", "b started", "b ended"]
-    assert seconds >= 0.39  # a's 0.2 s, then as long a rest before b
+    assert log[2:] == ["a ended", "rest", "b started", "b ended"]
 
 
 @pytest.mark.unit

@@ -293,13 +293,13 @@ def test_a_full_job_queue_answers_429_and_never_forgets_the_running_job(
     """Finding 7: 700 uploads in 10 s were all accepted, and the running job was then
     forgotten (404) once 500 newer records had been kept."""
     release = threading.Event()
-    original = api.live_index.build_index
+    original = api.live_index.prepare_files
 
     def held_build(*args: Any, **kwargs: Any) -> Any:
         assert release.wait(300)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(api.live_index, "build_index", held_build)
+    monkeypatch.setattr(api.live_index, "prepare_files", held_build)
     monkeypatch.setattr(api.live_index, "MAX_PENDING_JOBS", 4, raising=False)
     monkeypatch.setattr(api.live_index, "MAX_JOBS_KEPT", 2)
     with _served(index_copy, tmp_path / "uploads", embedder) as client:
