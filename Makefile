@@ -128,7 +128,8 @@ soak: setup
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 
-# Regenerates docs/screenshot.png: serves the index, searches a real question in headless Chromium.
+# Regenerates docs/screenshot.png and docs/screenshot-viewer.png: serves the index, searches a real
+# question in headless Chromium and opens the answer in the document viewer.
 screenshot: index browser
 	$(BIN)/python -m api.screenshot --index-dir $(INDEX_DIR) --out docs/screenshot.png
 
