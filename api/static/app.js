@@ -646,58 +646,78 @@
   }
 
   const CONFIDENCE_MEANS = {
-    "strong match": "Strong match: this sentence says nearly what was asked.",
+    "strong match": "Strong match: this sentence says what was asked; quote it with its page and notes.",
     "partial match": "Partial match: this sentence answers part of the question; read its passage before quoting it.",
   };
 
+  // The answer box in its three states: not found (null), one sentence ("strong"), or the
+  // sentences to check ("candidates": answer.text is the first of them, shown once, in the list).
   function renderAnswer(answer, hits, state, missing) {
+    if (!answer && !hits.length) {
+      answerBox.hidden = true;
+      return;
+    }
+    const heading = (text, extra) => el("h2", { className: "label", id: "answer-label" }, [text, ...(extra || [])]);
+    answerBox.setAttribute("aria-labelledby", "answer-label");
     if (!answer) {
       // An honest "not found": the words no document holds are named; the closest passages
       // are still listed below.
-      if (!hits.length) {
-        answerBox.hidden = true;
-        return;
-      }
       answerBox.append(
-        el("h2", { className: "label", text: "Not found in these documents" }),
-        ...missing.map((word) =>
-          el("p", { className: "missing", text: missingLine(word) })
-        ),
+        heading("Not found in these documents"),
+        ...missing.map((word) => el("p", { className: "missing", text: missingLine(word) })),
         el("p", { className: "muted", text: "No sentence answers this well; the closest passages are below." })
       );
-      answerBox.hidden = false;
-      return;
+    } else if (answer.state === "candidates" && (answer.candidates || []).length) {
+      renderCandidates(answer.candidates, hits, state, heading("Possible answers"));
+    } else {
+      const { panel, show } = notePanel();
+      const confidence = el("span", {
+        className: `confidence ${answer.confidence === "strong match" ? "strong" : "partial"}`,
+        text: answer.confidence,
+        title: CONFIDENCE_MEANS[answer.confidence] || null,
+      });
+      answerBox.append(heading("Answer ", [confidence]), ...quotedSentence(answer, "Answer", hits, state, show), panel);
     }
+    answerBox.hidden = false;
+  }
+
+  function renderCandidates(candidates, hits, state, heading) {
     const { panel, show } = notePanel();
-    const hit = hits.find((h) => h.chunk_id === answer.chunk_id);
-    const sourceButton = docLink(
-      answer.title,
-      state,
-      answer.doc_id,
-      hit ? hit.char_start : null,
-      hit ? hit.char_end : null,
-      answer.page,
-      null,
-      hit ? [answer.start, answer.end] : null
+    const items = candidates.map((c, i) =>
+      el("li", { className: "candidate" }, quotedSentence(c, "This sentence", hits, state, show, `possible answer ${i + 1}`))
     );
     answerBox.append(
-      el("h2", { className: "label" }, [
-        "Answer ",
-        el("span", {
-          className: `confidence ${answer.confidence === "strong match" ? "strong" : "partial"}`,
-          text: answer.confidence,
-          title: CONFIDENCE_MEANS[answer.confidence] || null,
-        }),
-      ]),
-      el("blockquote", { className: "answer-text" }, [
-        annotated(answer.text, null, answer.citations, show),
-      ]),
-      el("p", { className: "answer-source" }, ["— ", sourceButton, `, p. ${answer.page_label || answer.page}`]),
-      sentenceNotes(quotedAnswer(answer), "Answer", hit ? hit.citations || [] : []),
-      copyButtons(() => quotedAnswer(answer)),
+      heading,
+      el("p", {
+        className: "candidates-note",
+        text: items.length > 1
+          ? "No single sentence is sure to answer: check them against their sources before quoting one."
+          : "This sentence is not sure to answer: check it against its source before quoting it.",
+      }),
+      el("ol", { className: "candidates", "aria-labelledby": "answer-label" }, items),
       panel
     );
-    answerBox.hidden = false;
+  }
+
+  // A quoted sentence (the answer or a candidate): the sentence with its note markers, its
+  // document and printed page, the notes that source it, a link to it in the document and
+  // copy citation. `which` names it for screen readers when several are listed.
+  function quotedSentence(s, who, hits, state, show, which) {
+    const hit = hits.find((h) => h.chunk_id === s.chunk_id);
+    // The viewer marks [start, end) inside the passage's source range, which the hit shown for
+    // that passage holds; a passage not on this page of results opens at the sentence's page.
+    const link = (text, className, label) =>
+      docLink(
+        text, state, s.doc_id, hit ? hit.char_start : null, hit ? hit.char_end : null, s.page,
+        className, hit ? [s.start, s.end] : null, label
+      );
+    const open = link("Open in document", "open-doc", which ? `Open in document: ${which}` : null);
+    return [
+      el("blockquote", { className: "answer-text" }, [annotated(s.text, null, s.citations, show)]),
+      el("p", { className: "answer-source" }, ["— ", link(s.title), `, p. ${s.page_label || s.page}`]),
+      sentenceNotes(quotedAnswer(s), who, hit ? hit.citations || [] : []),
+      el("div", { className: "answer-actions" }, [open, copyButtons(() => quotedAnswer(s))]),
+    ];
   }
 
   // Which notes a quoted sentence is cited with (what copy citation copies), and how they were
@@ -790,10 +810,11 @@
   // A real link to the document view (it can be copied or opened in a new tab); a plain click
   // stays on the page.
   // `sentence`: [start, end) of the sentence to highlight in the passage's text, if any.
-  function docLink(text, state, docId, cs, ce, page, className, sentence) {
+  // `label`: the link's name for screen readers, when its text alone is said more than once.
+  function docLink(text, state, docId, cs, ce, page, className, sentence, label) {
     const [hs, he] = sentence || [null, null];
     const target = { ...state, view: docId, cs, ce, page, hs, he };
-    const link = el("a", { className: className || "doc-link", href: stateUrl(target), text });
+    const link = el("a", { className: className || "doc-link", href: stateUrl(target), text, "aria-label": label });
     link.addEventListener("click", (event) => {
       if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
         return;

@@ -29,6 +29,23 @@ def hash_corpus(hash_corpus_index: Path) -> Path:
     return hash_corpus_index
 
 
+# axe-core impacts that fail a page (axe_problems).
+BLOCKING = ("serious", "critical")
+
+
+def axe_problems(page: Any, where: str) -> list[str]:
+    """What axe-core finds serious or critical on the page as it is now, one line per rule."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    found = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+    return [
+        f"{where}: {v['id']} ({v['impact']}) {v['help']}: "
+        + "; ".join(", ".join(n["target"]) for n in v["nodes"][:5])
+        for v in found
+    ]
+
+
 # The folder the session's corpus index is built from (tests/conftest.py): its files download.
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 

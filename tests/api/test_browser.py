@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote_plus, urlparse
+from urllib.request import urlopen
 
 import pytest
+from browser_steps import axe_problems
 
 from api.app import create_app
 from api.local_server import running_server
@@ -256,3 +258,127 @@ def test_an_unanswerable_question_says_not_found_and_names_the_missing_word(
     confidence = page.locator("#answer .confidence")
     assert confidence.inner_text() in ("strong match", "partial match")
     assert "sentence" in (confidence.get_attribute("title") or "")  # what the words mean
+
+
+# The real models answer these two questions in the two states of the answer box.
+SURE = QUESTION  # strong: "the first batch of its products was shipped to Libya", note 5
+UNSURE = "When were diplomatic relations between Belarus and Pakistan established?"
+UNSURE_WITH_NOTES = "How many residents are in the Great Stone industrial park?"
+
+
+def _answer_of(base_url: str, question: str) -> dict[str, Any]:
+    """The answer the API gives ``question`` (what the page shows)."""
+    with urlopen(f"{base_url}/api/search?q={quote_plus(question)}") as response:
+        answer: dict[str, Any] = json.load(response)["answer"]
+    return answer
+
+
+def _source_line(sentence: dict[str, Any]) -> str:
+    """'source: note 48, end of paragraph', as the page and api/export.py word it."""
+    marks = ", ".join(c.get("label") or str(c["n"]) for c in sentence["citations"])
+    word = "note" if len(sentence["citations"]) == 1 else "notes"
+    return f"source: {word} {marks}, {sentence['attribution']}"
+
+
+def _words(quote: Any) -> str:
+    """A quote's words without its note markers."""
+    text: str = quote.evaluate(
+        "q => { const c = q.cloneNode(true); c.querySelectorAll('.fn').forEach(f => f.remove());"
+        " return c.textContent; }"
+    )
+    return " ".join(text.split())
+
+
+def _opens_at_sentence(page: Any, link: Any, sentence: str) -> None:
+    """``link`` opens the document viewer with ``sentence`` marked, then the page goes back."""
+    link.click()
+    mark = page.locator("#doc-view mark.sentence")
+    mark.first.wait_for()
+    assert " ".join(mark.all_inner_texts()).split() == sentence.split()
+    assert {"hs", "he", "cs", "ce"} <= set(parse_qs(urlparse(page.url).query))
+    page.go_back()
+    page.wait_for_selector("#answer .answer-text")
+
+
+def test_a_strong_answer_is_one_sentence_with_its_source(page: Any, base_url: str) -> None:
+    expected = _answer_of(base_url, SURE)
+    assert expected["state"] == "strong" and expected["candidates"] == []
+    page.goto(f"{base_url}/?q={quote_plus(SURE)}")
+    answer = page.locator("#answer")
+    answer.locator(".answer-text").wait_for()
+    assert answer.locator("h2").text_content() == "Answer strong match"
+    assert "sentence" in (answer.locator(".confidence.strong").get_attribute("title") or "")
+    assert answer.locator("ol, .candidates").count() == 0
+    assert "Possible answers" not in answer.inner_text()
+    assert _words(answer.locator(".answer-text")) == " ".join(expected["text"].split())
+    source = answer.locator(".answer-source").inner_text()
+    assert expected["title"] in source and source.endswith(f"p. {expected['page_label']}")
+    assert _source_line(expected) in answer.locator(".sentence-notes").inner_text()
+    answer.locator(".answer-text .fn-btn").first.click()
+    assert "Libya" in answer.locator(".note-panel").inner_text()
+    page.keyboard.press("Escape")
+    assert answer.locator(".copy-text").count() == 1
+    assert answer.locator(".open-doc").count() == 1
+    _opens_at_sentence(page, answer.locator(".open-doc"), expected["text"])
+    assert page.errors == []
+
+
+def _check_candidates(page: Any, base_url: str, question: str) -> tuple[Any, list[Any]]:
+    """The page's "Possible answers" for ``question`` against the API's candidates; returns the
+    list items and the candidates."""
+    expected = _answer_of(base_url, question)
+    assert expected["state"] == "candidates", expected
+    candidates = expected["candidates"]
+    page.goto(f"{base_url}/?q={quote_plus(question)}")
+    answer = page.locator("#answer")
+    answer.locator(".candidates li").first.wait_for()
+    assert answer.locator("h2").text_content() == "Possible answers"
+    assert answer.get_attribute("aria-labelledby") == answer.locator("h2").get_attribute("id")
+    assert "check them against their sources" in answer.inner_text()
+    assert answer.locator(".confidence").count() == 0  # no "strong match", no "partial match"
+    items = answer.locator("ol.candidates > li")
+    assert items.count() == len(candidates) >= 2
+    # The answer's text is the first candidate's: shown once, in the list.
+    assert answer.locator(".answer-text").count() == len(candidates)
+    for item, want in zip(items.all(), candidates, strict=True):
+        assert _words(item.locator(".answer-text")) == " ".join(want["text"].split())
+        source = item.locator(".answer-source").inner_text()
+        assert want["title"] in source
+        assert source.endswith(f"p. {want['page_label'] or want['page']}")
+        assert item.locator(".copy-text").count() == 1
+        assert item.locator(".open-doc").count() == 1
+    return items, candidates
+
+
+def test_unsure_answers_are_listed_as_possible_answers(page: Any, base_url: str) -> None:
+    items, candidates = _check_candidates(page, base_url, UNSURE)
+    assert "3 February 1994" in candidates[0]["text"]
+    _opens_at_sentence(page, items.first.locator(".open-doc"), candidates[0]["text"])
+
+    # Each candidate carries its own notes: markers with their cards, and where they come from.
+    items, candidates = _check_candidates(page, base_url, UNSURE_WITH_NOTES)
+    noted = [(i, c) for i, c in zip(items.all(), candidates, strict=True) if c["citations"]]
+    assert noted
+    for item, want in noted:
+        notes = item.locator(".sentence-notes").inner_text()
+        if want["attribution"] not in (None, "in the sentence"):
+            assert _source_line(want) in notes
+        for citation in want["citations"]:
+            item.locator(f".fn-btn[data-n='{citation['n']}']").first.click()
+            card = " ".join(page.locator("#answer .note-panel:visible").inner_text().split())
+            note = citation["note"] or "not available in the source"
+            assert " ".join(note.split()[:4]) in card
+            page.keyboard.press("Escape")
+    assert any(c["attribution"] not in (None, "in the sentence") for _, c in noted)
+
+    # Readable at phone width and with no serious axe-core finding, light and dark.
+    problems: list[str] = []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        problems += axe_problems(page, f"possible answers ({scheme})")
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.reload()
+    page.locator("#answer .candidates li").first.wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not problems, "\n".join(problems)
+    assert page.errors == []

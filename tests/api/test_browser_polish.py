@@ -184,7 +184,7 @@ def test_the_search_speaks_a_reporters_words_and_names_the_techniques_on_request
     model = json.loads(urlopen(f"{base_url}/api/health").read())["model"]
     assert "BM25" in about and model in about, about
     assert model in (page.get_attribute("#health", "title") or "")
-    assert "Strong match" in about and "partial match" in about
+    assert "Strong match" in about and "possible answers" in about
     assert page.errors == []
 
 
