@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from api.schema import AnswerModel, CitationModel, HitModel, SearchResponse
+from api.schema import AnswerSentenceModel, CitationModel, HitModel, SearchResponse
 
 ExportFormat = Literal["text", "json", "csv", "markdown"]
 NOTE_LOST = "Note not available in the source."
@@ -74,8 +74,8 @@ def _hit_pages(hit: HitModel) -> str:
     return pages_label(*_printed(hit))
 
 
-def _answer_pages(answer: AnswerModel) -> str:
-    return f"p. {getattr(answer, 'page_label', None) or answer.page}"
+def _answer_pages(answer: AnswerSentenceModel) -> str:
+    return f"p. {answer.page_label or answer.page}"
 
 
 def mark_of(c: CitationModel) -> str:
@@ -140,7 +140,7 @@ def quoted_hit(hit: HitModel, doc: DocInfo | None = None) -> Quoted:
     return Quoted(h.text.strip(), doc, _hit_pages(hit), h.citations, h.attribution)
 
 
-def quoted_answer(answer: AnswerModel, doc: DocInfo | None = None) -> Quoted:
+def quoted_answer(answer: AnswerSentenceModel, doc: DocInfo | None = None) -> Quoted:
     return Quoted(
         answer.text.strip(),
         doc or DocInfo(answer.title),
@@ -211,11 +211,21 @@ def results_csv(response: SearchResponse, docs: Mapping[str, DocInfo]) -> str:
     return out.getvalue()
 
 
+CHECK_CANDIDATES = (
+    "No single sentence is sure to answer: check them against their sources before quoting one."
+)
+
+
 def results_markdown(response: SearchResponse, docs: Mapping[str, DocInfo]) -> str:
     """The answer and each hit as a citation block under a numbered heading."""
     parts = [f"# {response.query}", ""]
-    if response.answer:
-        a = response.answer
+    a = response.answer
+    if a is not None and a.state == "candidates" and a.candidates:
+        parts += ["## Possible answers", "", CHECK_CANDIDATES, ""]
+        for n, c in enumerate(a.candidates, start=1):
+            quote = citation_markdown(quoted_answer(c, _doc(docs, c.doc_id, c.title)))
+            parts += [f"### {n}.", "", quote, ""]
+    elif a is not None:
         parts += [
             "## Answer",
             "",

@@ -41,3 +41,23 @@ def test_search_formats_agree(corpus_index: Path, capsys: pytest.CaptureFixture[
 
     text = _search(capsys, corpus_index)
     assert text.startswith(("Answer (strong match): ", "Answer (partial match): "))
+
+
+def test_a_candidates_answer_exports_every_candidate_to_check(
+    corpus_index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No single sentence is sure for this question (issue 25): the Markdown lists each
+    # candidate with its source, not the first one as "the answer".
+    question = "When were diplomatic relations between Belarus and Pakistan established?"
+    args = ["search", question, "-k", "5", "--index-dir", str(corpus_index)]
+    assert main([*args, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)["answer"]
+    assert answer["state"] == "candidates" and len(answer["candidates"]) >= 2
+    assert main([*args, "--format", "markdown"]) == 0
+    markdown = capsys.readouterr().out
+    assert "## Possible answers" in markdown and "\n## Answer\n" not in markdown
+    assert "check them against their sources before quoting one" in markdown
+    for n, candidate in enumerate(answer["candidates"], start=1):
+        block = markdown.split(f"### {n}.\n\n", 1)[1]
+        assert block.startswith(f"> {candidate['text'].strip()}")
+        assert f"p. {candidate['page_label'] or candidate['page']}" in block.split("\n\n")[1]
