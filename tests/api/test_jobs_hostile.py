@@ -16,8 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 from test_app import AUTH, TOKEN
 
+from bench.hostile_uploads import broken_attachment_eml as broken_docx_eml
+from bench.hostile_uploads import nested_eml
 from index.ingest.mail import MAX_NESTING
-from tests.index.ingest.mail_support import broken_docx_eml, nested_eml
 
 NOTE = b"Field note\n\nThe wisent herd in the Zubr reserve counted 412 animals this winter.\n"
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.hostile_uploads import broken_attachment_eml as broken_docx_eml
+from bench.hostile_uploads import nested_eml
 from index.ingest.doc_ids import MAX_ID_BYTES
 from index.ingest.mail import MAX_NESTING
 from index.parse import parse_documents
-from tests.index.ingest.mail_support import broken_docx_eml, nested_eml
 
 pytestmark = pytest.mark.unit
 
