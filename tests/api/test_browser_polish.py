@@ -28,8 +28,6 @@ from browser_steps import (  # noqa: F401  (hash_corpus, hash_embedder, writable
     wait_settled,
     writable_site,
 )
-from pypdf import PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 from test_app import TOKEN
 from test_browser import base_url, browser, page  # noqa: F401  (fixtures)
 from test_upload_progress import _fresh_text
@@ -41,6 +39,7 @@ from api.schema import SearchResponse
 from index.build import build_index
 from index.models.embedder import Embedder
 from retrieval.search import MAX_QUERY_CHARS
+from tests.reliability.reliability_support import write_helvetica_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -331,32 +330,15 @@ REPORT_NOTE = (
 
 def _printed_pages_pdf(path: Path) -> Path:
     """``REPORT_PAGES`` as a PDF (pypdf's writer, Helvetica), numbered 17-19 as printed."""
-    writer = PdfWriter()
-    font = writer._add_object(
-        DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Font"),
-                NameObject("/Subtype"): NameObject("/Type1"),
-                NameObject("/BaseFont"): NameObject("/Helvetica"),
-            }
-        )
-    )
-    resources = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
+    streams = []
     for i, lines in enumerate(REPORT_PAGES):
         ops = ["BT /F1 14 Tf 50 740 Td", f"({lines[0]}) Tj", "/F1 11 Tf"]
         ops += [f"0 -24 Td ({line}) Tj" for line in lines[1:]] + ["ET"]
         if i == 1:
             ops.append(f"BT /F1 8 Tf 50 90 Td ({REPORT_NOTE}) Tj ET")
         ops.append(f"BT /F1 10 Tf 300 50 Td ({17 + i}) Tj ET")
-        stream = DecodedStreamObject()
-        stream.set_data("\n".join(ops).encode())
-        pdf_page = writer.add_blank_page(612, 792)
-        pdf_page[NameObject("/Contents")] = writer._add_object(stream)
-        pdf_page[NameObject("/Resources")] = resources
-    writer.set_page_label(0, len(REPORT_PAGES) - 1, style="/D", start=17)
-    with path.open("wb") as out:
-        writer.write(out)
-    return path
+        streams.append("\n".join(ops))
+    return write_helvetica_pdf(path, streams, first_label=17)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,23 @@ def write_pages_pdf(path: Path, pages: int) -> Path:
     """
     lines = [line.split() for line in _report_lines()]
     n = len(lines)
+    streams = []
+    for i in range(pages):
+        head, tail = lines[i % n], lines[(i // n + 7 * i + 3) % n]
+        text = " ".join(head[: len(head) // 2] + tail[len(tail) // 2 :])
+        text = text.replace("(", "[").replace(")", "]")
+        streams.append(f"BT /F1 8 Tf 10 150 Td ({text}.) Tj 0 -100 Td ({i + 1}) Tj ET")
+    return write_helvetica_pdf(path, streams, (320, 200))
+
+
+def write_helvetica_pdf(
+    path: Path,
+    streams: Sequence[str],
+    size: tuple[float, float] = (612, 792),
+    first_label: int | None = None,
+) -> Path:
+    """A PDF of one page per content stream (text operators over Helvetica as ``/F1``);
+    ``first_label`` numbers the pages as printed from there (/PageLabels)."""
     writer = PdfWriter()
     font = writer._add_object(
         DictionaryObject(
@@ -60,15 +77,14 @@ def write_pages_pdf(path: Path, pages: int) -> Path:
         )
     )
     resources = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
-    for i in range(pages):
-        head, tail = lines[i % n], lines[(i // n + 7 * i + 3) % n]
-        text = " ".join(head[: len(head) // 2] + tail[len(tail) // 2 :])
-        text = text.replace("(", "[").replace(")", "]")
+    for ops in streams:
         stream = DecodedStreamObject()
-        stream.set_data(f"BT /F1 8 Tf 10 150 Td ({text}.) Tj 0 -100 Td ({i + 1}) Tj ET".encode())
-        page = writer.add_blank_page(320, 200)
+        stream.set_data(ops.encode())
+        page = writer.add_blank_page(*size)
         page[NameObject("/Contents")] = writer._add_object(stream)
         page[NameObject("/Resources")] = resources
+    if first_label is not None:
+        writer.set_page_label(0, len(streams) - 1, style="/D", start=first_label)
     with path.open("wb") as out:
         writer.write(out)
     return path
