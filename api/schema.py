@@ -127,6 +127,12 @@ class AnswerSentenceModel(BaseModel):
     )
     attribution: Attribution | None = Field(default=None, description=ATTRIBUTION_DESCRIPTION)
     page_label: str = Field(default="", description="The page number printed on page.")
+    char_start: int = Field(
+        default=-1,
+        description="Start of the sentence's passage in the document's source text (with "
+        "start/end, where a viewer marks the sentence); -1 when unknown.",
+    )
+    char_end: int = Field(default=-1, description="End of that passage in the source text.")
 
 
 class AnswerModel(AnswerSentenceModel):

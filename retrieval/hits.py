@@ -112,6 +112,8 @@ class AnswerSentence:
     citations: list[Citation]  # the sentence's sources (retrieval/sentence_citations.py)
     page_label: str = ""  # the page number printed on ``page``
     attribution: Attribution | None = None
+    char_start: int = -1  # the passage's range in the document's source text (a viewer link)
+    char_end: int = -1
 
 
 @dataclass

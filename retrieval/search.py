@@ -865,6 +865,8 @@ class Searcher:
             end=end,
             citations=sourced.citations,
             attribution=sourced.attribution,
+            char_start=chunk.char_start,
+            char_end=chunk.char_end,
         )
 
     # ---- caches ------------------------------------------------------------------------------

@@ -703,13 +703,15 @@
   // document and printed page, the notes that source it, a link to it in the document and
   // copy citation. `which` names it for screen readers when several are listed.
   function quotedSentence(s, who, hits, state, show, which) {
+    // The viewer marks [start, end) inside the passage's source range, which the quoted sentence
+    // carries (char_start/char_end; -1 from an older server: then the hit shown for the passage).
     const hit = hits.find((h) => h.chunk_id === s.chunk_id);
-    // The viewer marks [start, end) inside the passage's source range, which the hit shown for
-    // that passage holds; a passage not on this page of results opens at the sentence's page.
+    const range = s.char_start >= 0 ? [s.char_start, s.char_end]
+      : hit ? [hit.char_start, hit.char_end] : null;
     const link = (text, className, label) =>
       docLink(
-        text, state, s.doc_id, hit ? hit.char_start : null, hit ? hit.char_end : null, s.page,
-        className, hit ? [s.start, s.end] : null, label
+        text, state, s.doc_id, range ? range[0] : null, range ? range[1] : null, s.page,
+        className, range ? [s.start, s.end] : null, label
       );
     const open = link("Open in document", "open-doc", which ? `Open in document: ${which}` : null);
     return [

@@ -51,8 +51,16 @@ def test_a_candidates_answer_exports_every_candidate_to_check(
     question = "When were diplomatic relations between Belarus and Pakistan established?"
     args = ["search", question, "-k", "5", "--index-dir", str(corpus_index)]
     assert main([*args, "--json"]) == 0
-    answer = json.loads(capsys.readouterr().out)["answer"]
+    data = json.loads(capsys.readouterr().out)
+    answer = data["answer"]
     assert answer["state"] == "candidates" and len(answer["candidates"]) >= 2
+    # Each candidate carries its passage's source range, where the viewer marks it, whether or
+    # not that passage is among the results shown.
+    ranges = {h["chunk_id"]: (h["char_start"], h["char_end"]) for h in data["results"]}
+    for candidate in answer["candidates"]:
+        assert 0 <= candidate["char_start"] < candidate["char_end"]
+        if candidate["chunk_id"] in ranges:
+            assert ranges[candidate["chunk_id"]] == (candidate["char_start"], candidate["char_end"])
     assert main([*args, "--format", "markdown"]) == 0
     markdown = capsys.readouterr().out
     assert "## Possible answers" in markdown and "\n## Answer\n" not in markdown
