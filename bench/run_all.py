@@ -18,6 +18,7 @@ Run: ``python -m bench.run_all [--large] [--large-e2e] [--only bm25 dense ...]``
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -180,6 +181,13 @@ def summary(out_dir: Path, names: Sequence[str]) -> Table:
                 f"{data['peak_rss_mb']:,.0f} MiB",
                 "< 240 s",
             )
+            if "reference_s" in data:
+                peer = statistics.median(data["reference_s"])
+                table.add(
+                    "corpus build from scratch vs a plain MiniLM encoding of its passages",
+                    f"{full['seconds']:.0f} s vs {peer:.0f} s ({full['seconds'] / peer:.1f}x)",
+                    "<= 1.2x",
+                )
             for row in data["passages"]:
                 table.add(
                     f"passages/s, {row['model']} {row['backend']}, corpus {row['kind']}",
