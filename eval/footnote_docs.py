@@ -8,7 +8,8 @@ Two kinds (eval/data/footnotes/SOURCES.md lists every document):
   ``--typeset`` rebuilds them into ``var/footnote-docs/typeset/`` (and ``--refresh`` copies the
   rebuilt files over the committed ones) when the tools are installed.
 - **PDFs that Debian packages ship**: ``apt-get download`` of the recorded package version,
-  ``dpkg-deb -x``, the one file copied to ``var/footnote-docs/debian/`` (not committed: tens of
+  ``dpkg-deb -x``, the one file copied (gunzipped when Debian gzipped it) to
+  ``var/footnote-docs/debian/`` (not committed: tens of
   MB of packages for a few PDFs). Each file's SHA-256 is checked against the one the gold was
   made from.
 
@@ -18,6 +19,7 @@ Two kinds (eval/data/footnotes/SOURCES.md lists every document):
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import re
 import shutil
@@ -56,7 +58,7 @@ class TypesetDoc:
     name: str
     source: str
     recipe: str  # "pandoc", "pandoc-html", "lo", "lo-endnotes", "lo-court[-variant]", "latex",
-    # "latex-court-ownline"
+    # "latex-court-ownline", "latex-court", "latex-court-period"
 
 
 DEBIAN = [
@@ -73,6 +75,20 @@ DEBIAN = [
         "2022.20230122-3",
         "/usr/share/doc/texlive-doc/latex/base/fntguide.pdf",
         "fb1b5ecbdf1a1b39698896ac567c0525f65de2202107b504f5c0dc76e5e69be4",
+    ),
+    DebianDoc(
+        "debian_groff_mom-sample-docs.pdf",
+        "groff",
+        "1.22.4-10",
+        "/usr/share/doc/groff-base/examples/mom/sample_docs.pdf.gz",
+        "b2857003143f8846606d7d29b1a31c3de6f1035012a022790d15cd55ecbd3181",
+    ),
+    DebianDoc(
+        "debian_groff_pdfmark.pdf",
+        "groff",
+        "1.22.4-10",
+        "/usr/share/doc/groff-base/pdf/pdfmark.pdf.gz",
+        "71321248980549345b78e5afa16798d0c266634984bc3130d62b07601ea36c60",
     ),
     DebianDoc(
         "debian_texlive_clsguide.pdf",
@@ -105,7 +121,12 @@ TYPESET = [
     TypesetDoc("typeset_lo_opinion2-en_period.pdf", "opinion2_en.md", "lo-court-period"),
     TypesetDoc("typeset_lo_opinion2-en_longrule.pdf", "opinion2_en.md", "lo-court-longrule"),
     TypesetDoc("typeset_lo_opinion2-en_header.pdf", "opinion2_en.md", "lo-court-header"),
+    TypesetDoc("typeset_lo_opinion2-en.pdf", "opinion2_en.md", "lo-court"),
+    TypesetDoc("typeset_lo_opinion2-en_bodysize.pdf", "opinion2_en.md", "lo-court-bodysize"),
+    TypesetDoc("typeset_lo_opinion2-en_endnotes.pdf", "opinion2_en.md", "lo-endnotes"),
     TypesetDoc("typeset_latex_opinion-en_ownline.pdf", "opinion_en.md", "latex-court-ownline"),
+    TypesetDoc("typeset_latex_opinion3-en.pdf", "opinion3_en.tex", "latex-court"),
+    TypesetDoc("typeset_latex_opinion3-en_period.pdf", "opinion3_en.tex", "latex-court-period"),
 ]
 
 
@@ -145,12 +166,21 @@ def fetch_debian(out: Path = OUT / "debian") -> list[str]:
                 if not inside.exists():
                     problems.append(f"{doc.name}: {doc.path} is not in {package} {version}")
                     continue
-                shutil.copyfile(inside, out / doc.name)
+                _copy_out(inside, out / doc.name)
     for doc in DEBIAN:
         target = out / doc.name
         if target.exists() and sha256(target) != doc.sha256:
             problems.append(f"{doc.name}: not the file the gold was made from (SHA-256 differs)")
     return problems
+
+
+def _copy_out(inside: Path, target: Path) -> None:
+    """Copy a file out of an extracted package; Debian gzips large documentation files."""
+    if inside.suffix == ".gz":
+        with gzip.open(inside, "rb") as packed, target.open("wb") as out:
+            shutil.copyfileobj(packed, out)
+    else:
+        shutil.copyfile(inside, target)
 
 
 # ---- typeset ------------------------------------------------------------------------------------
@@ -450,6 +480,45 @@ def _latex_court(source: Path, target: Path, tmp: Path) -> None:
     shutil.copyfile(tmp / "opinion.pdf", target)
 
 
+# A court opinion written in LaTeX (``src/opinion3_en.tex``) \inputs ``court-style.tex``: each
+# recipe's page. Shared: 12-point Times text, notes in 10-point type under LaTeX's short rule,
+# ``\starnote{mark}{text}`` for the unnumbered "*" and "**" notes.
+_COURT_STYLE = r"""\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage{textcomp}
+\usepackage{mathptmx}
+\usepackage[letterpaper,margin=1in]{geometry}
+\usepackage{setspace}
+\makeatletter
+\def\fnpunct{}
+\newcommand\starnote[2]{\begingroup\def\thefootnote{#1}\def\fnpunct{}\footnote[0]{#2}\endgroup}
+"""
+_COURT_STYLE_VARIANTS = {
+    # double-spaced text; each marker's digits in text objects of their own (as some word
+    # processors write every glyph), notes with raised labels
+    "latex-court": r"""\doublespacing
+\def\@splitmark#1#2\@nil{#1\ifx\relax#2\relax\else\pdfliteral{}#2\fi}
+\renewcommand\@makefnmark{\hbox{\@textsuperscript{\normalfont
+  \expandafter\@splitmark\@thefnmark\@nil}}}
+""",
+    # 1.5-spaced text; each note's number full size, followed by a period and a tab's gap
+    "latex-court-period": r"""\onehalfspacing
+\def\fnpunct{.}
+\renewcommand\@makefntext[1]{\noindent\hspace*{1.5em}\@thefnmark\fnpunct\hspace{1.2em}#1}
+""",
+}
+
+
+def _latex_court_style(source: Path, target: Path, tmp: Path, recipe: str) -> None:
+    """pdfLaTeX sets a LaTeX court opinion with the page ``recipe`` names."""
+    shutil.copyfile(source, tmp / source.name)
+    style = _COURT_STYLE + _COURT_STYLE_VARIANTS[recipe] + "\\makeatother\n"
+    (tmp / "court-style.tex").write_text(style, encoding="utf-8")
+    for _ in range(2):
+        _run(["pdflatex", "-interaction=nonstopmode", source.name], tmp)
+    shutil.copyfile(tmp / f"{source.stem}.pdf", target)
+
+
 def _soffice(source: Path, kind: str, out_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
         _run(
@@ -500,6 +569,8 @@ def typeset(doc: TypesetDoc, out_dir: Path) -> Path:
             shutil.copyfile(tmp / f"{source.stem}.pdf", target)
         elif doc.recipe == "latex-court-ownline":
             _latex_court(source, target, tmp)
+        elif doc.recipe in _COURT_STYLE_VARIANTS:
+            _latex_court_style(source, target, tmp, doc.recipe)
         else:
             raise ValueError(f"unknown recipe {doc.recipe!r}")
     return target

@@ -132,7 +132,7 @@ def _section_notes(lines: Sequence[Line], warnings: list[str]) -> list[NoteDraft
     if first is None or first.lead is None or first.lead.key not in _FIRST or first.text_start < 0:
         return []
     raised_style = first.lead.raised
-    starts_x: list[float] = [first.x0]
+    firsts: list[Line] = [first]
 
     def opens(line: Line, current: NoteDraft | None) -> bool:
         lead = line.lead
@@ -142,14 +142,14 @@ def _section_notes(lines: Sequence[Line], warnings: list[str]) -> list[NoteDraft
         if current is None:
             return lead.key in _FIRST
         if lead.key == next_label(current.label):
-            starts_x.append(line.x0)
+            firsts.append(line)
             return True
         # Numbering that starts again (notes per chapter): a "1" where a note ended.
         ended = bool(re.search(r"[.)\]”\"]\s*$", current.lines[-1].text))
-        return lead.key in _FIRST and ended and any(abs(line.x0 - x) < 0.5 for x in starts_x)
+        return lead.key in _FIRST and ended and any(abs(line.x0 - f.x0) < 0.5 for f in firsts)
 
     notes = segment_notes(lines, opens, None, warnings, kind="endnote")
-    repair_twins(notes, starts_x, warnings)
+    repair_twins(notes, firsts, warnings)
     return notes
 
 

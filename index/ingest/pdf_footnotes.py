@@ -146,7 +146,7 @@ def page_footnotes(
     for start in starts:
         if id(start) in taken:
             continue
-        below = _zone_below(start, lines, page)
+        below = _zone_below(start, lines, page, start.base < ruled)
         if below is None:
             continue
         taken.update(id(line) for line in below)
@@ -223,10 +223,14 @@ def _overlap(a: Line, b: Line) -> bool:
     return a.x0 < b.x1 and b.x0 < a.x1
 
 
-def _zone_below(start: Line, lines: Sequence[Line], page: PageLayout) -> list[Line] | None:
+def _zone_below(
+    start: Line, lines: Sequence[Line], page: PageLayout, ruled: bool = False
+) -> list[Line] | None:
     """``start`` and the lines below it in its column (most of their width within it), top to
     bottom, if none is in larger type than the notes (else ``start`` is no note zone's first
-    line: a numbered line in the text)."""
+    line: a numbered line in the text). Under the page's note separator (``ruled``) the type
+    may grow: what the rule sets off is notes, whatever their size (a note that changes size
+    midway, as groff sets one after a "™" it sizes wrongly)."""
     left = start.x0 - 3 * start.size
     # The column reaches as far right as the lines below that share the start's left edge.
     right = max(
@@ -240,7 +244,7 @@ def _zone_below(start: Line, lines: Sequence[Line], page: PageLayout) -> list[Li
         and min(line.x1, right) - max(line.x0, left) > 0.5 * (line.x1 - line.x0)
     ]
     limit = max(start.size * 1.1, start.size + 0.5)
-    if any(line.size > limit for line in below):
+    if not ruled and any(line.size > limit for line in below):
         return None
     return sorted(below, key=lambda line: (-round(line.base, 1), line.x0))
 
@@ -298,11 +302,8 @@ def note_separator(page: PageLayout, lines: Sequence[Line]) -> Rule | None:
         wide = rule.x1 - rule.x0 > 0.5 * page.width
         if wide and (rule.x0 < margin or rule.x1 > page.width - margin):
             continue
-        under = _hung_from(rule, lines, page)
-        if not under or _underlines(rule, page.lines):
-            continue
-        top = under[0]
-        if rule.y - top.base <= 3 * top.size and _starts_at(rule, under, 2 * top.size):
+        under = _set_off_by(rule, lines, page)
+        if under and rule.y - under[0].base <= 3 * under[0].size:
             found = rule
     return found
 
@@ -320,10 +321,10 @@ def _below_separator(
     size = pending.lines[-1].size
     pitch = _line_pitch(pending.parts[-1]) or 1.25 * size
     for rule in sorted(page.rules, key=lambda r: r.y):
-        if rule.y <= floor + 0.5 * size or _underlines(rule, page.lines):
+        if rule.y <= floor + 0.5 * size:
             continue
-        under = _hung_from(rule, lines, page, floor)
-        if not under or not _starts_at(rule, under, 2 * size):
+        under = _set_off_by(rule, lines, page, floor, size)
+        if not under:
             continue  # a rule in a table or a figure, not the notes' separator
         block: list[Line] = []
         for line in under:
@@ -337,19 +338,26 @@ def _below_separator(
     return None
 
 
-def _hung_from(
-    rule: Rule, lines: Sequence[Line], page: PageLayout, floor: float = float("-inf")
+def _set_off_by(
+    rule: Rule,
+    lines: Sequence[Line],
+    page: PageLayout,
+    floor: float = float("-inf"),
+    size: float | None = None,
 ) -> list[Line]:
-    """The lines under ``rule`` and above ``floor`` that start within its reach (its length, or
-    a quarter of the page for a short rule), top to bottom."""
+    """The lines a rule sets off as a note separator does, top to bottom: those under it and
+    above ``floor`` that start within its reach (its length, or a quarter of the page for a
+    short rule), the leftmost starting at its left end (within two ems of ``size``, else of
+    the top line's size); [] when it underlines text or no lines hang from it so."""
+    if _underlines(rule, page.lines):
+        return []
     reach = max(rule.x1, rule.x0 + 0.25 * page.width)
     found = (ln for ln in lines if floor + 0.1 < ln.base < rule.y and ln.x0 < reach)
-    return sorted(found, key=lambda ln: -ln.base)
-
-
-def _starts_at(rule: Rule, under: Sequence[Line], tolerance: float) -> bool:
-    """Whether the leftmost of ``under`` starts where the rule does (a separator's left end)."""
-    return abs(min(ln.x0 for ln in under) - rule.x0) <= tolerance
+    under = sorted(found, key=lambda ln: -ln.base)
+    if not under:
+        return []
+    em = size if size is not None else under[0].size
+    return under if abs(min(ln.x0 for ln in under) - rule.x0) <= 2 * em else []
 
 
 def _single_spaced_tail(floor: float, lines: Sequence[Line], pending: NoteDraft) -> list[Line]:
@@ -401,7 +409,8 @@ def split_zone(
     """The notes of one zone (its lines top to bottom): which lines open a note, which go on."""
     confirmed = {id(line) for line in starts}
     raised_style = zone[0].lead.raised if zone[0].lead is not None else True
-    starts_x = [line.x0 for line in zone if id(line) in confirmed]
+    firsts = [line for line in zone if id(line) in confirmed]
+    starts_x = [line.x0 for line in firsts]
 
     def opens(line: Line, current: NoteDraft | None) -> bool:
         lead = line.lead
@@ -422,7 +431,7 @@ def split_zone(
         pending.add(zone[0], start=match.end() if match else zone[0].text_start)
         current, head = pending, head[1:]
     notes = segment_notes(head, opens, current, warnings)
-    repair_twins(notes, starts_x, warnings)
+    repair_twins(notes, firsts, warnings)
     return notes
 
 
@@ -462,14 +471,17 @@ def segment_notes(
     return notes
 
 
-def repair_twins(notes: list[NoteDraft], starts_x: Sequence[float], warnings: list[str]) -> None:
+def repair_twins(notes: list[NoteDraft], firsts: Sequence[Line], warnings: list[str]) -> None:
     """A note with a line that starts with its own number (its twin): the twin opens the note
-    when it stands where labels stand and follows the end of a sentence while the note's first
-    line does not; the lines before it were a line-wrapped part of the note before."""
+    when it stands where other notes' first lines (``firsts``) stand and follows the end of a
+    sentence while the note's first line does not; the lines before it were a line-wrapped
+    part of the note before. A line is not its own witness: "28 U.S.C." at the margin under
+    notes whose labels are indented does not stand where labels stand."""
 
     def score(line: Line, previous: Line | None) -> int:
         ends = previous is None or _ends_sentence(previous)
-        return int(ends) + int(any(abs(line.x0 - x) < 0.5 for x in starts_x))
+        placed = any(abs(line.x0 - other.x0) < 0.5 for other in firsts if other is not line)
+        return int(ends) + int(placed)
 
     for i, note in enumerate(notes):
         if i == 0 or not note.twins:

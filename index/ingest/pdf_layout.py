@@ -181,7 +181,12 @@ def _blocks_to_move(
         if not mine:
             continue
         others = [line for line in page.lines if id(line) not in ids and line.start >= 0]
-        late = [ln for ln in others if ln.start > mine[0].start and _is_body(ln, page, layout)]
+        notes_size = max(line.size for line in mine)
+        late = [
+            ln
+            for ln in others
+            if ln.start > mine[0].start and _is_body(ln, page, layout, notes_size)
+        ]
         if not late:
             continue
         start, end = layout.spans[page.index]
@@ -229,9 +234,10 @@ def _valid(mark: Label, text: str) -> bool:
     return 0 <= mark.start < mark.end <= len(text) and text[mark.start : mark.end].strip() != ""
 
 
-def _is_body(line: Line, page: PageLayout, layout: DocumentLayout) -> bool:
-    """A line of body text: body-sized, more than a few words, not a header or page number."""
-    big = line.size >= layout.body_size * 0.95
+def _is_body(line: Line, page: PageLayout, layout: DocumentLayout, notes_size: float) -> bool:
+    """A line of body text: body-sized (or larger than the page's notes: a document can set a
+    part in other type than the body's), more than a few words, not a header or page number."""
+    big = line.size >= min(layout.body_size * 0.95, notes_size * 1.1)
     return big and len(line.text.strip()) > 20 and not is_furniture(line, page, layout)
 
 

@@ -124,10 +124,7 @@ def read_layout(
             pages.append(PageLayout(index, width, height, lines, links, rules))
     finally:
         pdf.close()
-    # The body's size: that of the lines with raised markers in them (markers stand in the body,
-    # and notes can outweigh the body on a page), else the most common size.
-    common = marked if sum(marked.values()) >= _MARKED_LINES else sizes
-    body = max(common, key=lambda s: common[s]) if common else 0.0
+    body = _body_size(sizes, marked)
     repeated = {t for t, n in texts.items() if n >= 3 and len(pages) >= 4 and t}
     spans = [
         (start, start + len(text)) for text, start in zip(page_texts, page_starts, strict=True)
@@ -135,6 +132,20 @@ def read_layout(
     return DocumentLayout(pages, body, repeated, spans)
 
 
+def _body_size(sizes: Counter[float], marked: Counter[float]) -> float:
+    """The body's size: that of the lines with raised markers in them (markers stand in the
+    body, and notes can outweigh the body on a page), unless that size prints little of the
+    text (a few lines a document sets too large by mistake); else the most common size."""
+    if not sizes:
+        return 0.0
+    common = max(sizes, key=lambda s: sizes[s])
+    if sum(marked.values()) < _MARKED_LINES:
+        return common
+    size = max(marked, key=lambda s: marked[s])
+    return size if sizes[size] >= _BODY_SHARE * sum(sizes.values()) else common
+
+
+_BODY_SHARE = 0.15  # the share of the text's characters the body's size prints at the least
 _RULE_HEIGHT, _RULE_WIDTH = 2.0, 24.0  # a rule is at most this thick and at least this long
 _MAX_PATHS = 2000  # a page drawn with more paths is a figure: no rules are looked for on it
 
@@ -291,10 +302,20 @@ def _label_shape(text: str) -> bool:
 
 def _marks(line: TextLine, skip: int, page_start: int) -> Iterator[Label]:
     """Runs of raised label characters after the first ``skip`` glyphs, split at commas
-    ("3,4" is two markers)."""
+    ("3,4" is two markers), and note symbols set at full size against a word ("word†")."""
     glyphs = line.glyphs
     i = skip
     while i < len(glyphs):
+        symbols = _glued_symbols(glyphs, i)
+        if symbols:
+            span = _span(glyphs[i : i + symbols], page_start)
+            if span is not None:
+                text = "".join(g.char for g in glyphs[i : i + symbols])
+                before = "".join(g.char for g in glyphs[max(0, i - 3) : i])
+                after = glyphs[i + symbols].char if i + symbols < len(glyphs) else ""
+                yield Label(text, span[0], span[1], False, before, after)
+            i += symbols
+            continue
         if not (raised(glyphs[i], line) and _is_label_char(glyphs[i].char)):
             i += 1
             continue
@@ -313,6 +334,32 @@ def _marks(line: TextLine, skip: int, page_start: int) -> Iterator[Label]:
                     yield Label(text, span[0], span[1], True, before, after)
                 start = k + 1
         i = j
+
+
+_SYMBOL_FOLLOWS = re.compile(r"[\w(\[“‘]")  # what a note symbol is never printed against
+_SYMBOL_AFTER = re.compile(r"[^\W\d_]|[.,;:!?)\]”’\"']")  # a word's end or closing punctuation
+
+
+def _glued_symbols(glyphs: Sequence[Glyph], i: int) -> int:
+    """How many glyphs from ``i`` on are a note symbol printed at full size right after a word
+    or closing punctuation, and not before another word ("Sadipscing†", "clita.*", "**"): the
+    way groff's mom and some word processors set symbol markers, which the glyphs themselves
+    raise. 0 where there is none. Such a mark only counts where a note in the zone below
+    opens with the same symbol."""
+    char = glyphs[i].char
+    if char not in LABEL_SYMBOLS or i == 0 or not _SYMBOL_AFTER.match(glyphs[i - 1].char):
+        return 0
+    if (
+        abs(glyphs[i].base - glyphs[i - 1].base) > 0.5
+        or glyphs[i].size < glyphs[i - 1].size * _SMALLER
+    ):
+        return 0  # raised or smaller: a superscript, read as one
+    j = i
+    while j < len(glyphs) and glyphs[j].char == char and j - i < 3:
+        j += 1
+    if j < len(glyphs) and _SYMBOL_FOLLOWS.match(glyphs[j].char):
+        return 0
+    return j - i
 
 
 def merge_lone_labels(lines: list[Line]) -> list[Line]:

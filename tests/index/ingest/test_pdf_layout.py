@@ -243,6 +243,39 @@ BODY = [
 ]
 
 
+def note_page(
+    text: Sequence[str],
+    notes: Sequence[tuple[float, str]],
+    note_size: float,
+    pitch: float = 14,
+    filler: bool = True,
+) -> list[Run]:
+    """A page of notes: ``text`` in 11-point body type from the top, ``pitch`` apart (28: a
+    court's double spacing), ``BODY`` after it when ``filler``, then each note line (baseline,
+    text) at ``note_size``."""
+    lines = [(72.0, 700.0 - pitch * i, 11.0, line) for i, line in enumerate(text)]
+    return lines + (list(BODY) if filler else []) + [(72.0, y, note_size, t) for y, t in notes]
+
+
+def court_page(text: Sequence[str], notes: Sequence[tuple[float, str]]) -> list[Run]:
+    """A word processor's court page: double-spaced text, notes at the text's size."""
+    return note_page(text, notes, 11, pitch=28, filler=False)
+
+
+JUDGMENT = "The District Court entered judgment for the bank,{1} and the estate"
+FACTS = "The facts are not in dispute, and the parties agree on the governing law."
+QUESTION = "The question is one of construction, which is a question of law for us."
+
+
+def policy(marker: str) -> list[str]:
+    """The second page's text, its marker ``{n}`` after the first sentence."""
+    return [
+        f"The policy covers losses caused by the insured's employees.{marker} It excludes",
+        "losses that the insured discovered before the policy period began.",
+        "Both sides read the exclusion as reaching the losses the bank first saw.",
+    ]
+
+
 def notes_of(doc: ParsedDocument) -> list[tuple[str, str]]:
     return [(f.shown, f.note or "") for f in doc.footnotes]
 
@@ -250,15 +283,19 @@ def notes_of(doc: ParsedDocument) -> list[tuple[str, str]]:
 def test_a_wrapped_note_line_starting_with_a_number_stays_in_its_note(tmp_path: Path) -> None:
     """Issue 23's Supreme Court case: inside note 4 a line begins "5 and 40 percent"; note
     labels are raised, that 5 is not, so it goes on with note 4 and note 5 stays note 5."""
-    page = [
-        body(700, "The Special Master found that the water flowed{4} into the basin and that"),
-        body(686, "the tribe had a right to a share of it.{5} The court agreed with that view."),
-        *BODY,
-        (72, 117, 9, "{4}The Special Master estimated that the subbasin received between"),
-        (72, 106, 9, "5 and 40 percent of undesignated water flowing into subbasin 5; pro-"),
-        (72, 95, 9, "portionally less in dry years."),
-        (72, 84, 9, "{5}The decree of 1964 fixed the share for good."),
-    ]
+    page = note_page(
+        [
+            "The Special Master found that the water flowed{4} into the basin and that",
+            "the tribe had a right to a share of it.{5} The court agreed with that view.",
+        ],
+        [
+            (117, "{4}The Special Master estimated that the subbasin received between"),
+            (106, "5 and 40 percent of undesignated water flowing into subbasin 5; pro-"),
+            (95, "portionally less in dry years."),
+            (84, "{5}The decree of 1964 fixed the share for good."),
+        ],
+        9,
+    )
     doc = parse_file(write_pdf(tmp_path / "opinion.pdf", [page]))
     assert notes_of(doc) == [
         (
@@ -276,28 +313,27 @@ def test_notes_in_body_type_under_a_separator_rule(tmp_path: Path) -> None:
     """A word processor's court opinion: body double-spaced, notes at the body's size but
     single-spaced under a short rule, note numbers at full size; a note goes on under the next
     page's rule, and a line of it that starts with a number ("28 U.S.C.") stays in it."""
-    first = [
-        (72, 700, 11, "The District Court entered judgment for the bank,{1} and the estate"),
-        (
-            72,
-            672,
-            11,
+    first = court_page(
+        [
+            JUDGMENT,
             "appealed within the time the rules allow.{2} We review the judgment de novo.",
-        ),
-        (72, 644, 11, "The facts are not in dispute, and the parties agree on the governing law."),
-        (72, 616, 11, "The question is one of construction, which is a question of law for us."),
-        (72, 132, 11, "1 The District Court had jurisdiction over the action under"),
-        (72, 119, 11, "28 U.S.C. § 1332, the parties being citizens of different States."),
-        (72, 100, 11, "2 The notice of appeal was filed on the thirtieth day, the last day on"),
-        (72, 87, 11, "which it could be filed under the rules, and so was"),
-    ]
-    second = [
-        (72, 700, 11, "The policy covers losses caused by the insured's employees.{3} It excludes"),
-        (72, 672, 11, "losses that the insured discovered before the policy period began."),
-        (72, 644, 11, "Both sides read the exclusion as reaching the losses the bank first saw."),
-        (72, 132, 11, "timely. The estate does not contest the point."),
-        (72, 113, 11, "3 The policy is in the appendix at pages 41 to 67."),
-    ]
+            FACTS,
+            QUESTION,
+        ],
+        [
+            (132, "1 The District Court had jurisdiction over the action under"),
+            (119, "28 U.S.C. § 1332, the parties being citizens of different States."),
+            (100, "2 The notice of appeal was filed on the thirtieth day, the last day on"),
+            (87, "which it could be filed under the rules, and so was"),
+        ],
+    )
+    second = court_page(
+        policy("{3}"),
+        [
+            (132, "timely. The estate does not contest the point."),
+            (113, "3 The policy is in the appendix at pages 41 to 67."),
+        ],
+    )
     rule = (72.0, 216.0, 150.0)
     doc = parse_file(write_pdf(tmp_path / "ruled.pdf", [first, second], [[rule], [rule]]))
     assert notes_of(doc) == [
@@ -323,21 +359,24 @@ def test_a_note_in_body_type_goes_on_by_its_line_spacing_when_no_rule_is_drawn(
 ) -> None:
     """No separator: the single-spaced lines above the next page's first note, under a
     double-spaced body, end the note that broke off mid-sentence; a guess, so said."""
-    first = [
-        (72, 700, 11, "The District Court entered judgment for the bank,{1} and the estate"),
-        (72, 672, 11, "appealed within the time the rules allow. We review the judgment de novo."),
-        (72, 644, 11, "The facts are not in dispute, and the parties agree on the governing law."),
-        (72, 119, 11, "{1}The District Court had jurisdiction over the action under 28 U.S.C."),
-        (72, 106, 11, "§ 1332, the parties being citizens of different States, and the amount"),
-    ]
-    second = [
-        (72, 700, 11, "The policy covers losses caused by the insured's employees.{2} It excludes"),
-        (72, 672, 11, "losses that the insured discovered before the policy period began."),
-        (72, 644, 11, "Both sides read the exclusion as reaching the losses the bank first saw."),
-        (72, 616, 11, "The question is one of construction, which is a question of law for us."),
-        (72, 132, 11, "in controversy being more than $75,000."),
-        (72, 113, 11, "{2}The policy is in the appendix at pages 41 to 67."),
-    ]
+    first = court_page(
+        [
+            JUDGMENT,
+            "appealed within the time the rules allow. We review the judgment de novo.",
+            FACTS,
+        ],
+        [
+            (119, "{1}The District Court had jurisdiction over the action under 28 U.S.C."),
+            (106, "§ 1332, the parties being citizens of different States, and the amount"),
+        ],
+    )
+    second = court_page(
+        [*policy("{2}"), QUESTION],
+        [
+            (132, "in controversy being more than $75,000."),
+            (113, "{2}The policy is in the appendix at pages 41 to 67."),
+        ],
+    )
     doc = parse_file(write_pdf(tmp_path / "spaced.pdf", [first, second]))
     assert notes_of(doc) == [
         (
@@ -358,15 +397,19 @@ def test_a_note_in_body_type_goes_on_by_its_line_spacing_when_no_rule_is_drawn(
 def test_plain_note_numbers_the_one_after_a_sentence_opens_the_note(tmp_path: Path) -> None:
     """Note numbers in the notes' small type, not raised, flush left like the note's lines:
     of two lines starting with "5", the one after the end of a sentence opens note 5."""
-    page = [
-        body(700, "Water rights were settled by the court{4} after a long trial, and the share"),
-        body(686, "of the tribe{5} was fixed for good by the decree read out in the court room."),
-        *BODY,
-        (72, 120, 8, "4 The Special Master estimated that the subbasin received between"),
-        (72, 110, 8, "5 and 40 percent of undesignated water flowing into subbasin 5; pro-"),
-        (72, 100, 8, "portionally less in dry years."),
-        (72, 90, 8, "5 The share is set out in the decree of 1964."),
-    ]
+    page = note_page(
+        [
+            "Water rights were settled by the court{4} after a long trial, and the share",
+            "of the tribe{5} was fixed for good by the decree read out in the court room.",
+        ],
+        [
+            (120, "4 The Special Master estimated that the subbasin received between"),
+            (110, "5 and 40 percent of undesignated water flowing into subbasin 5; pro-"),
+            (100, "portionally less in dry years."),
+            (90, "5 The share is set out in the decree of 1964."),
+        ],
+        8,
+    )
     doc = parse_file(write_pdf(tmp_path / "plain.pdf", [page]))
     four, five = doc.footnotes
     assert (four.shown, five.shown) == ("4", "5")
@@ -584,3 +627,69 @@ def test_digits_set_like_the_text_are_left_to_the_text_parser(tmp_path: Path) ->
     assert read_pdf(path).notes is None
     doc = parse_file(path)
     assert notes_of(doc) == [("1", "Belta, 4 May 2021.")]
+
+
+def test_symbol_markers_set_at_full_size_in_columns_of_smaller_type(tmp_path: Path) -> None:
+    """groff's mom: "*", "†", "‡" printed at full size against the word they follow, the notes
+    at each column's foot (the left one's drawn before the right column), on a page set in
+    smaller type than the document's first pages (whose type is the body's by count)."""
+    opening = [
+        (72.0, 700.0 - 14 * i, 12.5, f"The first chapter is set in larger type, line {i}.")
+        for i in range(40)
+    ]
+    left = [
+        (72.0, 700.0 - 12 * i, 10.0, f"Left column text line {i} of the paper.") for i in range(8)
+    ]
+    left[2] = (72.0, 676.0, 8.0, "a quotation ends the paragraph here.* And")
+    left[5] = (72.0, 640.0, 10.0, "dolor sit amet. Sadipscing† elitr sed")
+    right = [
+        (320.0, 700.0 - 12 * i, 10.0, f"Right column line {i} goes on here.") for i in range(8)
+    ]
+    right[3] = (320.0, 664.0, 10.0, "No sea takimata‡ sanctus est lorem.")
+    page = [
+        *left,
+        (72, 100, 8, "*Clita ipsum dolor sit amet, consetetur."),
+        (72, 90, 8, "†Sadipscing diam nonumy eirmod tempor."),
+        *right,
+        (320, 90, 8, "‡Takimata sadipscing elitr, sed diam."),
+    ]
+    doc = parse_file(write_pdf(tmp_path / "mom.pdf", [opening, opening, page]))
+    assert notes_of(doc) == [
+        ("*", "Clita ipsum dolor sit amet, consetetur."),
+        ("†", "Sadipscing diam nonumy eirmod tempor."),
+        ("‡", "Takimata sadipscing elitr, sed diam."),
+    ]
+    assert before_marker(doc, by_label(doc, "*"), 2) == "paragraph here.|*"
+    assert before_marker(doc, by_label(doc, "†"), 2) == "amet. Sadipscing|†"
+    assert before_marker(doc, by_label(doc, "‡"), 2) == "sea takimata|‡"
+    assert "Right column line 7 goes on here." in doc.body
+
+
+def test_a_note_that_grows_in_size_under_the_separator_is_still_a_note(tmp_path: Path) -> None:
+    """groff through Ghostscript: after a "™" the type comes out larger, in the lines with the
+    markers (so their size is not the body's) and in the rest of a note; under the note
+    separator it is all notes, and the next page's text (under a heading) is no note's rest."""
+    page = [
+        (72, 700, 12, "All of the techniques have been tested, using groff 1.19.1,{1} in"),
+        (72, 686, 12, "association with GhostScript 8.14.{2} Other tools employed are sed, awk"),
+        (72, 672, 12, "and make, readily available on any Unix™ or GNU/Linux system, they are."),
+        *BODY,
+        (72, 140, 8, "1. Later versions should be equally suitable. See the groff site."),
+        (72, 128, 8, "2. A free but comprehensive POSIX emulation environment and Unix™"),
+        (92, 116, 11, "platforms; see http://cygwin.com for information and download."),
+    ]
+    heading = (72.0, 720.0, 14.0, "2. Exploiting PDF Document Features")
+    after = [heading, *[(x, y - 60 * k, 11.0, text) for k in range(5) for x, y, _, text in BODY]]
+    doc = parse_file(write_pdf(tmp_path / "ms.pdf", [page, after], [[(72.0, 144.0, 150.0)]]))
+    assert notes_of(doc) == [
+        ("1", "Later versions should be equally suitable. See the groff site."),
+        (
+            "2",
+            "A free but comprehensive POSIX emulation environment and Unix™ platforms; see "
+            "http://cygwin.com for information and download.",
+        ),
+    ]
+    assert before_marker(doc, by_label(doc, "2"), 2) == "GhostScript 8.14.|2"
+    assert "cygwin" not in doc.body
+    assert doc.body.count("The figures of the last three years were revised") == 6
+    assert doc.warnings == []

@@ -185,3 +185,40 @@ def test_note_numbers_on_lines_of_their_own_at_the_notes_size(opinion: ParsedDoc
     assert text_before_marker(doc, note(doc, "6")).endswith("went into Building C,")
     # every note as the LibreOffice opinion reads it (LaTeX numbers the star note 1)
     assert [bare(f.note) for f in doc.footnotes] == [bare(f.note) for f in opinion.footnotes]
+
+
+# ---- a second opinion, written in LaTeX with court features (src/opinion3_en.tex) ---------------
+# Recipes latex-court (double-spaced, raised note labels, each marker's digits in text objects of
+# their own) and latex-court-period (1.5-spaced, full-size "27." labels indented, a tab's gap).
+
+
+@pytest.fixture(scope="module", params=["", "_period"])
+def opinion3(request: pytest.FixtureRequest) -> ParsedDocument:
+    return parse_file(DOCS / f"typeset_latex_opinion3-en{request.param}.pdf")
+
+
+def test_star_notes_and_28_numbered_notes_each_with_its_marker(opinion3: ParsedDocument) -> None:
+    assert [f.shown for f in opinion3.footnotes] == ["*", "**", *(str(n) for n in range(1, 29))]
+    assert all(len(f.markers) == 1 for f in opinion3.footnotes)
+    assert text_before_marker(opinion3, note(opinion3, "*")).endswith("ELLISON, and MAYBURY,")
+    assert text_before_marker(opinion3, note(opinion3, "**")).endswith("OPINION")
+    assert text_before_marker(opinion3, note(opinion3, "1")).endswith("however arising.”")
+    assert text_before_marker(opinion3, note(opinion3, "19")).endswith("however arising”—")
+    assert squeezed(note(opinion3, "*").note).startswith("Honorable Mira T. Maybury")
+    assert squeezed(note(opinion3, "20").note).startswith("“We will not read a limitation")
+
+
+def test_wrapped_note_lines_that_start_with_the_next_note_number(opinion3: ParsedDocument) -> None:
+    # Lines of notes 4, 12 and 27 begin "5 and 40 percent", "12 F.4th 88" (the note's own
+    # number) and "28 U.S.C." (the next note's); note 7 opens with "40 Eastm. Stat."; note 21
+    # goes on over the page with a line that begins "122, 129".
+    assert "by between 5 and 40 percent more than" in squeezed(note(opinion3, "4").note)
+    assert "Co., 12 F.4th 88, 93" in squeezed(note(opinion3, "12").note)
+    assert squeezed(note(opinion3, "7").note).startswith("40 Eastm. Stat. § 8371.")
+    assert "96 F.4th 122, 129 (14th Cir. 2024)" in squeezed(note(opinion3, "21").note)
+    assert squeezed(note(opinion3, "21").note).endswith("App. 236–40.")
+    twenty_seven = squeezed(note(opinion3, "27").note)
+    assert twenty_seven.endswith("allows; 28 U.S.C. § 2107(a) sets the same period.")
+    assert "Halversen Br. 40. We decline." in twenty_seven
+    assert note(opinion3, "28").note == "Fed. R. App. P. 39(a)(4)."
+    assert "sets the same period" not in opinion3.body

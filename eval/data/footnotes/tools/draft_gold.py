@@ -427,6 +427,10 @@ _TEX_COMMANDS = [
     (re.compile(r"---"), "—"),
     (re.compile(r"--"), "–"),
     (re.compile(r"\\(?:maketitle|par|noindent)\b"), " "),
+    (re.compile(r"\\(?:linebreak|quad)\b|\\(?:left|right)skip=\w+"), " "),
+    (re.compile(r"\\(?:begin|end)\{center\}|\\rule\{[^{}]*\}\{[^{}]*\}|\\\\"), " "),
+    (re.compile(r"\\([$&%#])"), r"\1"),
+    (re.compile(r" +(?=[,.;:])"), ""),  # the space an italic span's command left
 ]
 
 
@@ -465,16 +469,20 @@ def latex_gold(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             notes.append({"label": "*", "opening": words(note), "urls": URL.findall(note)})
     text, n = "", 0
     pos = 0
-    for m in re.finditer(r"\\footnote\{", body):
+    # \starnote{mark}{text}: a note with a symbol mark that takes no number (the court
+    # opinion of src/opinion3_en.tex)
+    for m in re.finditer(r"\\footnote\{|\\starnote\{([^{}]*)\}\{", body):
         if m.start() < pos:
             continue
         close = _braced(body, m.end() - 1)
         text += body[pos : m.start()]
         note_tex = body[m.end() : close - 1]
-        n += 1
+        if m.group(1) is None:
+            n += 1
+        label = m.group(1) or str(n)
         plain = _tex_text(note_tex)
-        markers.append({"label": str(n), "before": tail(_tex_text(text)), "note": len(notes)})
-        notes.append({"label": str(n), "opening": words(plain), "urls": URL.findall(plain)})
+        markers.append({"label": label, "before": tail(_tex_text(text)), "note": len(notes)})
+        notes.append({"label": label, "opening": words(plain), "urls": URL.findall(plain)})
         pos = close
     return notes, markers
 
