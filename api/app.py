@@ -153,7 +153,7 @@ def create_app(
         # Swagger UI and ReDoc load scripts from a CDN: they break offline and under our CSP.
         docs_url=None,
         redoc_url=None,
-        lifespan=_lifespan(slot, jobs, follow_seconds),
+        lifespan=_lifespan(slot, jobs, follow_seconds, warm=bool(token)),
     )
     app.state.citesearch = AppState(
         slot=slot,
@@ -186,12 +186,15 @@ def create_app(
 
 
 def _lifespan(
-    slot: SearcherSlot, jobs: IndexJobs, follow_seconds: float | None
+    slot: SearcherSlot, jobs: IndexJobs, follow_seconds: float | None, *, warm: bool
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Follow other processes' generations while the app runs; stop the jobs and close after."""
+    """Follow other processes' generations while the app runs; stop the jobs and close after.
+    A server that takes uploads (``warm``) loads its passage models as it starts."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            slot.warm()
         if follow_seconds is not None:
             slot.follow(follow_seconds)
         yield

@@ -7,15 +7,21 @@ last lease ends, never under a running request.
 
 Jobs run in two lanes, a thread each (``api.job_lanes`` picks one per upload before it is
 parsed): a slow lane for files likely to need OCR or to be large, a quick lane for the rest and
-for deletions, so a one-line note is searchable while a 500-page scan is read. Each upload is
-parsed in a parse child (the quick lane keeps its child through a burst) and embedded with no lock
-held (``index.build.prepare_files``); only the write and publish take the index's lock, one lane
-at a time (``write_prepared``). Jobs on one document keep their order: a job follows an earlier
-one still pending on the same document into its lane. A quick-lane parse that runs past
-``QUICK_PARSE_SECONDS`` moves its job to the slow lane. Records are kept in SQLite
-(``api.job_store``). A job a stop cut short while it ran says ``interrupted`` and is not started
-again by itself (a hostile file would take the server down again at every start): its file stays
-until the job is retried or discarded. Jobs still queued at the stop run after the restart.
+for deletions, so a one-line note is searchable while a 500-page scan is read; the slow lane's
+parse child runs at a lower CPU priority. In a lane the cheapest job waiting runs next
+(``api.lane_queue``), so the note does not wait for an e-mail of eleven messages uploaded before
+it either; small uploads waiting together in the quick lane are indexed as one batch, one
+generation. Each upload is parsed in a parse child (the quick lane keeps its child through a
+burst and ``QUICK_PARSER_IDLE_SECONDS`` after) and embedded with no lock held
+(``index.build.prepare_files``); only the write and publish take the index's lock, one lane at
+a time (``write_prepared``). The passage models are loaded as the server starts
+(``SearcherSlot.warm``), not by the first upload. Jobs on one document keep their order: a job
+follows an earlier one still pending on the same document into its lane. A quick-lane parse
+that runs past ``QUICK_PARSE_SECONDS`` moves its job to the slow lane. Records are kept in
+SQLite (``api.job_store``). A job a stop cut short while it ran says ``interrupted`` and is not
+started again by itself (a hostile file would take the server down again at every start): its
+file stays until the job is retried or discarded. Jobs still queued at the stop run after the
+restart.
 """
 
 from __future__ import annotations
@@ -30,13 +36,19 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from api.job_lanes import LANES, QUICK_PARSE_SECONDS, Lane, lane_for_file
+from api.job_lanes import (
+    DELETE_COST,
+    QUICK_PARSE_SECONDS,
+    Lane,
+    expected_cost,
+    lane_for_file,
+)
 from api.job_store import JOBS_FILE, Job, JobStore
+from api.lane_queue import LaneQueue, QueuedJob
 from api.models import JobKind, JobModel
 from api.plain_errors import scrub_paths
 from api.uploads import record_title
@@ -50,7 +62,7 @@ from index.build import (
 )
 from index.ingest.readers import SUPPORTED_SUFFIXES
 from index.models.encoder import Encoder
-from index.parse_worker import ParseWorker
+from index.parse_worker import DEFAULT_PARSE_TIMEOUT, ParseWorker
 from index.stores.base import DocumentInfo, ModelInfo
 from index.stores.factory import Location, published_generation, recorded_model
 from retrieval.search import Searcher, embedder_for, open_searcher
@@ -60,6 +72,12 @@ log = logging.getLogger(__name__)
 MAX_JOBS_KEPT = 500  # finished job records kept; pending ones are never dropped
 MAX_PENDING_JOBS = 32  # queued or running; more is refused (429) until some finish
 MAX_JOB_WARNINGS = 50  # warnings kept on one job (an e-mail of many unreadable attachments)
+# The slow lane's parse child (and its Tesseract) runs at a lower CPU priority: on a busy machine
+# a scan read by OCR would otherwise take the processor the quick lane's uploads need.
+SLOW_LANE_NICE = 10
+# The quick lane's parse child is kept this long after its last upload: starting one costs about
+# a second (more on a busy machine), a page's parse a few milliseconds.
+QUICK_PARSER_IDLE_SECONDS = 30.0
 INTERRUPTED = (
     "the server stopped while this job ran; it was not started again: retry it (POST "
     "/api/jobs/{id}/retry) or discard it and its file (DELETE /api/jobs/{id})"
@@ -128,6 +146,7 @@ class SearcherSlot:
         self._opening = threading.Lock()  # one open at a time (a job's publish, the follower)
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
+        self._warming: threading.Thread | None = None
 
     def open(self, *, strict: bool = False) -> Searcher | None:
         """Open the index on disk and serve it; keep serving the old one if that fails.
@@ -179,6 +198,32 @@ class SearcherSlot:
         if published is None or published == serving:
             return False
         return self.open() is not None
+
+    def warm(self) -> None:
+        """Load the passage models now, in a background thread (``warming`` says while): an
+        upload would load them otherwise, and wait seconds for it (a minute on a busy machine).
+        A job that starts meanwhile waits for the same load, never a second one."""
+        if self._warming is not None:
+            return
+        self._warming = threading.Thread(target=self._warm, name="citesearch-warm", daemon=True)
+        self._warming.start()
+
+    @property
+    def warming(self) -> bool:
+        """Whether the models are being loaded in the background (``warm``)."""
+        return self._warming is not None and self._warming.is_alive()
+
+    def _warm(self) -> None:
+        started = time.monotonic()
+        try:
+            embedder = self.embedder()
+            for model in (embedder, embedder.second):
+                if model is not None:
+                    model.encode(["A first passage: the model is loaded for it."])
+        except Exception as exc:  # the first upload will load them (and say why if it cannot)
+            log.warning("cannot load the models in the background: %s", exc)
+            return
+        log.info("models loaded in the background in %.1f s", time.monotonic() - started)
 
     def follow(self, interval: float) -> None:
         """Check every ``interval`` seconds for a generation published by another process (a
@@ -246,8 +291,11 @@ class SearcherSlot:
             return self._embedder
 
     def close(self) -> None:
-        """Stop serving; Searchers still leased are closed when their requests end."""
+        """Stop serving; Searchers still leased are closed when their requests end (after a
+        background load of the models has ended: it may be using the embedder)."""
         self._stop.set()
+        if self._warming is not None:
+            self._warming.join()
         if self._follower is not None:
             self._follower.join(timeout=30)
             self._follower = None
@@ -312,14 +360,21 @@ class IndexJobs:
         self._jobs: OrderedDict[str, Job] = OrderedDict((j.id, j) for j in self._store.load())
         self._durations: list[float] = []  # seconds of the latest finished jobs
         self._progress: dict[str, BuildProgress] = {}  # running job id -> where its build is
+        self.parser_idle_seconds = QUICK_PARSER_IDLE_SECONDS
         self._lanes = {
-            lane: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"citesearch-{lane}")
-            for lane in LANES
+            "quick": LaneQueue(
+                "quick",
+                batch=self._run_batch,
+                on_idle=self._close_parser,
+                idle_after=lambda: self.parser_idle_seconds,
+            ),
+            "slow": LaneQueue("slow"),
         }
         self._lane_of: dict[str, Lane] = {}  # submitted job id -> its lane, until it ends
         self._writing = threading.Lock()  # one index write at a time, whichever lane
-        # The quick lane's parse child, kept while uploads wait in that lane (starting one takes
-        # seconds on a busy machine); quick files are small, so is what it keeps of their memory.
+        # The quick lane's parse child, kept until that lane is idle for ``parser_idle_seconds``
+        # (starting one takes seconds on a busy machine); quick files are small, so is what it
+        # keeps of their memory.
         self._quick_parser: ParseWorker | None = None
         self._titles = threading.Lock()  # manifest.json is read and written whole
 
@@ -447,8 +502,8 @@ class IndexJobs:
         return queued
 
     def shutdown(self) -> None:
-        for executor in self._lanes.values():
-            executor.shutdown(wait=False, cancel_futures=True)
+        for lane in self._lanes.values():
+            lane.shutdown()
         if self._quick_parser is not None:
             self._quick_parser.close()
 
@@ -457,19 +512,31 @@ class IndexJobs:
         with self._lock:
             return self._lane_of.get(job_id)
 
+    def waiting(self, lane: Lane) -> list[str]:
+        """The ids of the jobs waiting in ``lane``, in the order they would run."""
+        return self._lanes[lane].waiting()
+
     def _submit(self, job: Job, lane: Lane | None = None) -> None:
         chosen = lane or self._lane_for(job)
         with self._lock:
             self._lane_of[job.id] = chosen
         path = Path(job.path or "")
+        doc_id = job.doc_id or path.stem
         work: Callable[[], list[str]]
         if job.kind == "add":
             title = job.title
             work = lambda: self._add(job.id, path, title, chosen)  # noqa: E731
+            cost = expected_cost(path)
         else:
-            doc_id = job.doc_id or path.stem
             work = lambda: self._delete(doc_id, path)  # noqa: E731
-        self._lanes[chosen].submit(self._run, job.id, work)
+            cost = DELETE_COST
+        self._lanes[chosen].put(
+            job.id,
+            doc_id,
+            cost,
+            lambda: self._run(job.id, work),
+            batchable=job.kind == "add" and chosen == "quick",
+        )
 
     def _lane_for(self, job: Job) -> Lane:
         """The lane of the latest earlier job still pending on the same document (one
@@ -586,9 +653,30 @@ class IndexJobs:
     def _run(self, job_id: str, work: Callable[[], list[str]]) -> None:
         started = time.monotonic()
         self._set(job_id, status="running")
+        outcome: list[str] | Exception
         try:
-            warnings = work()
-        except _SlowLane:
+            outcome = work()
+        except Exception as exc:  # the job reports its failure; the server keeps serving
+            outcome = exc
+        self._conclude(job_id, outcome, started)
+
+    def _run_batch(self, taken: list[QueuedJob]) -> None:
+        """Run uploads the quick lane batched (``api.lane_queue.batch_after``) as one build:
+        each job still ends on its own (done, failed, or moved to the slow lane)."""
+        started = time.monotonic()
+        jobs = [job for queued in taken if (job := self.get(queued.job_id)) is not None]
+        for job in jobs:
+            self._set(job.id, status="running")
+        try:
+            outcomes = self._add_batch(jobs)
+        except Exception as exc:  # the write failed: every job of the batch says why
+            outcomes = {job.id: exc for job in jobs}
+        for job in jobs:
+            self._conclude(job.id, outcomes[job.id], started)
+
+    def _conclude(self, job_id: str, outcome: list[str] | Exception, started: float) -> None:
+        """End a job with its warnings or its failure (or move it to the slow lane)."""
+        if isinstance(outcome, _SlowLane):
             self._set(job_id, status="queued")
             job = self.get(job_id)
             with self._lock:
@@ -596,18 +684,18 @@ class IndexJobs:
             if job is not None:
                 self._submit(job, "slow")
             return
-        except JobFailed as exc:
-            self._failed(job_id, str(exc))
-        except Exception as exc:  # the job reports its failure; the server keeps serving
-            if is_disk_full(exc):
-                log.warning("index job %s: disk full (%s)", job_id, exc)
+        if isinstance(outcome, JobFailed):
+            self._failed(job_id, str(outcome))
+        elif isinstance(outcome, Exception):
+            if is_disk_full(outcome):
+                log.warning("index job %s: disk full (%s)", job_id, outcome)
                 error = DISK_FULL
             else:
-                log.exception("index job %s failed", job_id)
-                error = str(exc) or type(exc).__name__
+                log.error("index job %s failed", job_id, exc_info=outcome)
+                error = str(outcome) or type(outcome).__name__
             self._failed(job_id, error)
         else:
-            kept = [scrub_paths(w) for w in dict.fromkeys(warnings)]
+            kept = [scrub_paths(w) for w in dict.fromkeys(outcome)]
             if len(kept) > MAX_JOB_WARNINGS:
                 more = len(kept) - MAX_JOB_WARNINGS + 1
                 kept = [*kept[: MAX_JOB_WARNINGS - 1], f"and {more} more warnings"]
@@ -640,17 +728,63 @@ class IndexJobs:
         self._record_title(path.name, title)
         embedder = self.slot.embedder()
         prepared = self._prepare(job_id, path, lane, embedder)
-        # Its own entry ("<file>"); its attachments' ("<file> (attachment x)") are warnings.
-        skipped = [s.reason for s in prepared.report.skipped if Path(s.path).name == path.name]
-        if skipped:
-            raise JobFailed(f"{path.name} could not be indexed: {'; '.join(skipped)}")
-        note = self._track(job_id)
-        note(BuildProgress("publishing", 0, 1))  # also while it waits for the other lane's write
+        refused = _refusal(prepared, path)
+        if refused is not None:
+            raise refused
+        report = self._publish(prepared, embedder, [self._track(job_id)])
+        return upload_warnings(report, path)
+
+    def _add_batch(self, jobs: list[Job]) -> dict[str, list[str] | Exception]:
+        """Uploads parsed by the quick lane's child, embedded together and published as one
+        generation: each job's warnings, or why it failed; a parse past the quick lane's budget
+        moves its job to the slow lane (batched jobs have no later job on their document)."""
+        outcomes: dict[str, list[str] | Exception] = {}
+        paths = {job.id: Path(job.path or "") for job in jobs}
+        for job in jobs:
+            if paths[job.id].is_file():
+                self._record_title(paths[job.id].name, job.title)
+            else:
+                outcomes[job.id] = JobFailed(f"{job.filename} is no longer in the upload folder")
+        present = [job for job in jobs if job.id not in outcomes]
+        notes = [self._track(job.id) for job in present]
+        embedder = self.slot.embedder()
+        prepared = prepare_files(
+            [paths[job.id] for job in present],
+            embedder=embedder,
+            on_progress=_to_each(notes),
+            worker=self._quick_worker(),
+        )
+        for job in present:
+            path = paths[job.id]
+            refused = _SlowLane() if prepared.timed_out(path) else _refusal(prepared, path)
+            if refused is not None:
+                outcomes[job.id] = refused
+        written = [job for job in present if job.id not in outcomes]
+        if written:
+            report = self._publish(prepared, embedder, [self._track(j.id) for j in written])
+            outcomes |= {job.id: upload_warnings(report, paths[job.id]) for job in written}
+        return outcomes
+
+    def _publish(
+        self,
+        prepared: PreparedFiles,
+        embedder: Encoder,
+        notes: list[Callable[[BuildProgress], None]],
+    ) -> BuildReport:
+        """Write what was prepared as a new generation, under the index's lock, and serve it."""
+        for note in notes:  # also while it waits for the other lane's write
+            note(BuildProgress("publishing", 0, 1))
         with self._writing:
             report = write_prepared(prepared, self.slot.index_dir, embedder=embedder)
         if report.published and self.slot.open() is None:
             raise JobFailed(f"the new index could not be opened: {self.slot.error}")
-        return upload_warnings(report, path)
+        return report
+
+    def _quick_worker(self) -> ParseWorker:
+        """The quick lane's parse child (made here: only the quick lane's thread uses it)."""
+        if self._quick_parser is None:
+            self._quick_parser = ParseWorker(QUICK_PARSE_SECONDS)
+        return self._quick_parser
 
     def _prepare(self, job_id: str, path: Path, lane: Lane, embedder: Encoder) -> PreparedFiles:
         """The upload parsed and embedded; in the quick lane within ``QUICK_PARSE_SECONDS``, past
@@ -658,27 +792,21 @@ class IndexJobs:
         waits behind it: then it is parsed again here, with the full time limit."""
         note = self._track(job_id)
         if lane == "quick":
-            if self._quick_parser is None:  # made here: only the quick lane's thread uses it
-                self._quick_parser = ParseWorker(QUICK_PARSE_SECONDS)
             quick = prepare_files(
-                [path], embedder=embedder, on_progress=note, worker=self._quick_parser
+                [path], embedder=embedder, on_progress=note, worker=self._quick_worker()
             )
-            self._close_idle_parser()
             if not quick.timed_out(path):
                 return quick
             if not self._followed(job_id):
                 raise _SlowLane
-        return prepare_files([path], embedder=embedder, on_progress=note)
+        nice = SLOW_LANE_NICE if lane == "slow" else 0
+        with ParseWorker(DEFAULT_PARSE_TIMEOUT, nice=nice) as worker:
+            return prepare_files([path], embedder=embedder, on_progress=note, worker=worker)
 
-    def _close_idle_parser(self) -> None:
-        """Stop the quick lane's parse child unless another upload waits in that lane: it is
-        kept through a burst of uploads, and an idle server keeps no child."""
-        with self._lock:
-            waiting = any(
-                self._lane_of.get(j.id) == "quick" and j.kind == "add" and j.status == "queued"
-                for j in self._jobs.values()
-            )
-        if not waiting and self._quick_parser is not None:
+    def _close_parser(self) -> None:
+        """Stop the quick lane's parse child (called by that lane once idle): kept through a
+        burst of uploads and for a while after, an idle server keeps no child."""
+        if self._quick_parser is not None:
             self._quick_parser.close()
             self._quick_parser = None
 
@@ -705,6 +833,25 @@ class IndexJobs:
         if self._is_indexed(doc_id):
             raise JobFailed(f"{doc_id} was not removed from the index")
         return []
+
+
+def _to_each(notes: list[Callable[[BuildProgress], None]]) -> Callable[[BuildProgress], None]:
+    """One progress callback telling each of ``notes`` (the jobs of a batch)."""
+
+    def note(progress: BuildProgress) -> None:
+        for each in notes:
+            each(progress)
+
+    return note
+
+
+def _refusal(prepared: PreparedFiles, path: Path) -> JobFailed | None:
+    """Why the upload ``path`` could not be indexed, if it could not: its own entry among the
+    files skipped ("<file>"; its attachments', "<file> (attachment x)", are warnings)."""
+    skipped = [s.reason for s in prepared.report.skipped if Path(s.path).name == path.name]
+    if skipped:
+        return JobFailed(f"{path.name} could not be indexed: {'; '.join(skipped)}")
+    return None
 
 
 def upload_warnings(report: BuildReport, path: Path) -> list[str]:

@@ -186,6 +186,11 @@ class HealthResponse(BaseModel):
     uploads_enabled: bool = Field(
         default=False, description="Whether this server accepts uploads (with its token)."
     )
+    models_loading: bool = Field(
+        default=False,
+        description="Whether the server is loading its passage models (at start, when it takes "
+        "uploads); an upload indexed meanwhile waits for them.",
+    )
     formats: list[str] = Field(
         default_factory=list, description="File name suffixes the server can index."
     )

@@ -52,9 +52,11 @@ DEFAULT_RUNS: dict[str, tuple[str, list[str]]] = {
     "startup": ("bench.startup", []),
     # 2,000 short passages with e5, three runs each side: a few minutes.
     "dask-embedding": ("bench.dask_embedding", []),
+    # A one-page upload on a warm server: its stages, and seconds until a search finds it.
+    "upload-stages": ("bench.upload_stages", []),
 }
 # Runs given a prebuilt corpus index (built once by run_all with `citesearch index`).
-NEEDS_INDEX = {"e2e", "e2e-1thread", "startup"}
+NEEDS_INDEX = {"e2e", "e2e-1thread", "startup", "upload-stages"}
 # Only with --only: the whole end-to-end run, HTTP included, with one torch/FAISS thread.
 OPTIONAL_RUNS: dict[str, tuple[str, list[str]]] = {
     "e2e-1thread": ("bench.e2e", ["--threads", "1", "--name", "e2e-1thread"]),
@@ -218,6 +220,12 @@ def summary(out_dir: Path, names: Sequence[str]) -> Table:
                 "serve -> first answered search",
                 f"{data['first_answer_s']['median']:.1f} s",
                 "-",
+            )
+        elif name == "upload-stages":
+            table.add(
+                "one-page upload -> found by a search (warm server, p50)",
+                f"{data['alone_median_s']:.1f} s",
+                f"<= {data['goal_s']} s",
             )
     return table
 

@@ -61,6 +61,7 @@ MEMORY_ENV = "CITESEARCH_PARSE_MEMORY_MB"
 _START_TIMEOUT = 120.0  # a fresh interpreter importing the parser, on a loaded machine
 _REAP_TIMEOUT = 10.0  # seconds a child that was asked to stop has before it is killed
 _NEAR_LIMIT = 0.9  # a crash at this share of the memory limit is taken for running out of it
+_NICE_ENV = "CITESEARCH_PARSE_CHILD_NICE"  # set by the parent for its child only
 _TMP_PREFIX = "citesearch-parse-"  # then the indexer's process id: "citesearch-parse-4242-x1y2"
 
 
@@ -101,14 +102,20 @@ class ParseWorker:
     ``parse`` raises ``LoadError`` for a file that cannot be read, that took longer than the limit
     or ran out of memory (the child is killed and the next file gets a new one), or on which the
     parser crashed. ``timeout=None`` waits as long as parsing takes (crashes are still
-    contained); ``memory_limit=None`` takes ``parse_memory_limit()``, 0 sets none.
+    contained); ``memory_limit=None`` takes ``parse_memory_limit()``, 0 sets none. ``nice``
+    lowers the child's CPU priority (and that of what it starts: Tesseract) by that much, so a
+    server's slow work leaves the processor to its quick work.
 
     >>> with ParseWorker(timeout=60) as worker:
     ...     doc = worker.parse(Path("corpus/belarus-new-export-markets.txt"))
     """
 
     def __init__(
-        self, timeout: float | None = DEFAULT_PARSE_TIMEOUT, memory_limit: int | None = None
+        self,
+        timeout: float | None = DEFAULT_PARSE_TIMEOUT,
+        memory_limit: int | None = None,
+        *,
+        nice: int = 0,
     ) -> None:
         if timeout is not None and timeout <= 0:
             raise ValueError(f"timeout must be positive seconds or None, got {timeout!r}")
@@ -116,6 +123,7 @@ class ParseWorker:
             raise ValueError(f"memory_limit must be bytes (0 for none), got {memory_limit!r}")
         self.timeout = timeout
         self.memory_limit = parse_memory_limit() if memory_limit is None else memory_limit
+        self.nice = nice
         self.started = 0  # child processes started, for reports and tests
         self._proc: subprocess.Popen[bytes] | None = None
         self._jobs: Connection | None = None
@@ -208,7 +216,7 @@ class ParseWorker:
                 pass_fds=(job_read, result_write),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                env=_child_env(self._tmp),
+                env=_child_env(self._tmp) | {_NICE_ENV: str(self.nice)},
                 start_new_session=True,  # its own process group, Tesseract and all
             )
         except OSError as exc:
@@ -384,6 +392,9 @@ def serve(job_fd: int, result_fd: int, parent_pid: int, memory_limit: int = 0) -
     trusted with the next file)."""
     _die_with_parent(parent_pid)
     _limit_memory(memory_limit)
+    nice = int(os.environ.pop(_NICE_ENV, "0") or 0)
+    if nice > 0:
+        os.nice(nice)
     from index.text.lexicon import load_lexicon
 
     jobs = Connection(job_fd, writable=False)

@@ -34,6 +34,7 @@ def health(state: State, credentials: Credentials) -> HealthResponse:
         detail=slot.error if current is None else None,
         index_version=slot.version,
         uploads_enabled=state.uploads_enabled,
+        models_loading=slot.warming,
         formats=sorted(SUPPORTED_SUFFIXES),
         indexing=state.jobs.pending(full=holds_token(state, credentials)),
     )

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
+from hash_fixtures import corpus_index, embedder  # noqa: F401 (fixtures)
 from test_app import AUTH, TOKEN
 
 from bench.hostile_uploads import broken_attachment_eml as broken_docx_eml
@@ -21,16 +21,6 @@ from bench.hostile_uploads import nested_eml
 from index.ingest.mail import MAX_NESTING
 
 NOTE = b"Field note\n\nThe wisent herd in the Zubr reserve counted 412 animals this winter.\n"
-
-
-@pytest.fixture(scope="module")
-def embedder(hash_encoder):  # type: ignore[no-untyped-def]
-    return hash_encoder
-
-
-@pytest.fixture(scope="module")
-def corpus_index(hash_corpus_index: Path) -> Path:
-    return hash_corpus_index
 
 
 def _uploads(index_dir: Path) -> Path:

@@ -14,22 +14,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hash_fixtures import corpus_index, embedder  # noqa: F401 (fixtures)
 
 from api import search_gate
 from api.search_gate import SearchGate, SearchRefused
 from retrieval.query_budget import MAX_EXPANDED_WORDS
 
 HEAVY, QUICK = 100, 1  # query cost units
-
-
-@pytest.fixture(scope="module")
-def embedder(hash_encoder):  # type: ignore[no-untyped-def]
-    return hash_encoder
-
-
-@pytest.fixture(scope="module")
-def corpus_index(hash_corpus_index: Path) -> Path:
-    return hash_corpus_index
 
 
 async def _search(

@@ -12,7 +12,6 @@ runs the full limits and measures the seconds. Soak only (``CITESEARCH_SOAK=1``,
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -27,7 +26,7 @@ from bench.hostile_uploads import (
     MemorySampler,
     Served,
     hostile_files,
-    left_behind,
+    left_once_idle,
     note_searchable,
     plain_words,
     upload_all,
@@ -102,8 +101,7 @@ def test_hostile_uploads_neither_stall_the_queue_nor_exhaust_the_server(
             assert wait_jobs(client, {"after": again["id"]}, 120)["after"]["status"] == "done"
             gone = client.delete("/api/documents/after", headers=AUTH).json()
             assert wait_jobs(client, {"gone": gone["id"]}, 120)["gone"]["status"] == "done"
-            time.sleep(1.0)  # a parse child is closed right after its build
-            left = left_behind(server.process.pid)
+            left = left_once_idle(server.process.pid)
     finally:
         stop.set()
         for thread in searchers:
