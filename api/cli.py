@@ -466,6 +466,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.entities:
+        from eval.entity_scores import cli_entities
+
+        status = cli_entities(args.entities, args.out)
+        if status or (not args.qa and not args.beir and not args.footnotes):
+            return status
     if args.footnotes:
         from eval.footnote_scores import cli_footnotes
 
@@ -683,6 +689,11 @@ def _add_eval_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--footnotes",
         type=Path,
         help="footnote gold folder: markers, notes and URLs scored per document (no index needed)",
+    )
+    p.add_argument(
+        "--entities",
+        type=Path,
+        help="hand-labelled entity mentions (JSONL): precision and recall per type, no index",
     )
     p.add_argument("--out", type=Path, help="write tables, runs and a plot here")
     p.add_argument(

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from pydantic import BaseModel, Field
 
-from retrieval.hits import AnswerState, Attribution, SearchResult
+from retrieval.hits import AnswerState, Attribution, Matched, SearchResult
 
 
 class CitationModel(BaseModel):
@@ -109,6 +109,12 @@ class HitModel(BaseModel):
         "not the passage's text, holds what the query asked for (words only a note has, or a "
         "cites: value); shown as 'cited in note 12: ...'. Null otherwise.",
     )
+    matched: Matched | None = Field(
+        default="words",
+        description="Why the passage matches: 'words' (it holds one of the query's words, in "
+        "its text or its notes), 'meaning' (none of them, but a sentence as close in meaning "
+        "as an answer must be), or null (neither: only ranked, by the dense list).",
+    )
 
 
 class AnswerSentenceModel(BaseModel):
@@ -160,6 +166,11 @@ class AnswerModel(AnswerSentenceModel):
     )
 
 
+class FacetValueModel(BaseModel):
+    value: str = Field(description='As a filter takes it: person:"<value>", year:<value>...')
+    count: int = Field(description="Matching passages with this value.")
+
+
 class SearchResponse(BaseModel):
     query: str
     mode: str
@@ -186,6 +197,22 @@ class SearchResponse(BaseModel):
         description="Words of the query that no document or note holds (the answer is null when "
         "they decide it: not found in these documents), and its cites: values no note cites "
         "(written as in the query, e.g. 'cites:belta.bz': then no passage is returned).",
+    )
+    facets: dict[str, list[FacetValueModel]] = Field(
+        default_factory=dict,
+        description="Per facet (person, org, place, document, type, year, language), its most "
+        "frequent values over the matching passages (with_words + by_meaning; not only this "
+        "page), with their counts.",
+    )
+    with_words: int = Field(
+        default=0,
+        description="How many of the passages ranked hold the query's words (in their text "
+        "or their notes), after every filter.",
+    )
+    by_meaning: int = Field(
+        default=0,
+        description="How many more hold none of them but are close in meaning (hybrid and "
+        "dense search): total also counts passages that are neither, ranked by the dense list.",
     )
 
     @classmethod

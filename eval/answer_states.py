@@ -140,7 +140,8 @@ def strong_curve(
     thresholds: Sequence[float] = STRONG_THRESHOLDS,
 ) -> list[StrongPoint]:
     """Strong answers at each threshold, from the outcomes of a run whose strong threshold is
-    its answer threshold (every answer strong but a run-on): those scored ``threshold`` or more."""
+    its answer threshold (every answer strong but a run-on, one the candidates' order puts
+    second or one lacking the figure asked for): those scored ``threshold`` or more."""
 
     def strong_at(o: AnswerOutcome, t: float) -> bool:
         return o.state == "strong" and o.score is not None and o.score >= t

@@ -40,6 +40,7 @@ from index.stores.base import (
 from index.stores.factory import Location, as_location, open_writer, recorded_model
 from index.stores.options import StoreOptions
 from index.text.chunk import chunk_document
+from index.text.entities import tag_chunks
 
 
 @dataclass
@@ -409,6 +410,7 @@ def _chunked(
         where = str(cand.path) if i == 0 else f"{cand.path} (attachment {doc.meta.title})"
         try:
             chunks = chunk_document(doc, embedder.count_tokens, embedder.passage_tokens)
+            tag_chunks(chunks)  # people, organisations, places... (index/text/entities.py)
         except Exception as exc:  # a chunker bug on one document must not stop the rest
             why = f"could not be cut into passages ({type(exc).__name__}: {exc})"
         else:

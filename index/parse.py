@@ -23,6 +23,7 @@ from index.ingest.source import (
 )
 from index.records import DocumentMeta, Footnote, Marker, Page, ParsedDocument, ParsedFile
 from index.text.clean import clean_body
+from index.text.entities import ENTITIES_VERSION
 from index.text.footnotes import extract_urls, parse_footnotes
 from index.text.lexicon import load_lexicon
 from index.text.pages import pdf_pages, split_text_pages
@@ -43,7 +44,8 @@ __all__ = [
 # title, authors, date and language (index/ingest/file_meta.py).
 # 2026-12-06.4: blank lines end paragraphs in a short message; two blank lines after a short line
 # end one in double-spaced text (headings no longer glued to their first sentence).
-PIPELINE_VERSION = "2026-12-06.4"
+# 2026-12-06.5: the entities of each passage (index/text/entities.py).
+PIPELINE_VERSION = f"2026-12-06.5/{ENTITIES_VERSION}"  # a new tagger or rule re-tags too
 
 
 def parse_file(

@@ -90,6 +90,20 @@ class Citation:
 
 
 @dataclass
+class Mention:
+    """A named entity a passage mentions (``index/text/entities.py``): ``kind`` is person, org,
+    place, date or amount; ``start``/``end`` its span in the chunk text; ``key`` the canonical
+    entity (``index/text/entity_names.py``: one across spellings and scripts); ``name`` as shown."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+    key: str
+    name: str
+
+
+@dataclass
 class Chunk:
     """A passage ready to index: clean text (markers removed) and the notes that source it."""
 
@@ -102,6 +116,9 @@ class Chunk:
     page_end: int
     char_start: int
     char_end: int
+    # Found in the text at index time and read apart (``StoreReader.chunk_entities``): not part
+    # of what makes two chunks equal.
+    entities: list[Mention] = field(default_factory=list, compare=False)
 
 
 @dataclass

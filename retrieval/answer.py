@@ -104,9 +104,10 @@ _MONTHS = (
 _DATE = re.compile(
     rf"\b(?:1[89]|20)\d{{2}}s?\b|\b(?:{_MONTHS})\b|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}\b"
 )
-# A quantity: a figure that is not a bare year ("2021" says when, not how much), or a number word.
+# A quantity: a figure that is not a bare year ("2021" says when, not how much, and so does
+# "in 2021, ..."), or a number word.
 _NUMBER = re.compile(
-    r"(?<![\d.,])(?!(?:1[89]|20)\d\d(?![\d.,%]|\s*(?:%|percent|tons?|tonnes|units))\b)\d|"
+    r"(?<![\d.,])(?!(?:1[89]|20)\d\d(?!\d|[.,]\d|\s*(?:%|percent|tons?|tonnes|units))\b)\d|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|thousand|million|billion|dozen|half|double|doubled|twice|times|"
     r"tripled|\w+fold)\b",
@@ -275,6 +276,17 @@ def missing_share(term_counts: Mapping[str, int], n: int) -> float:
     return sum(w for t, w in weights.items() if term_counts[t] == 0) / total if total else 0.0
 
 
+def lacks_figure(question: str, sentence: str) -> bool:
+    """Whether a question asks for a figure or a date ("how much", "when") that the sentence does
+    not hold: such a sentence may be a candidate, never a strong match.
+
+    >>> lacks_figure("How much was trade in 2021?", "In 2021, engagement with Iran grew.")
+    True
+    """
+    kind = expected_answer_kind(question)
+    return kind in ("number", "date") and not holds_answer_kind(sentence, kind)
+
+
 def is_run_on(sentence: str) -> bool:
     """A sentence too long to be one answer: a list, or a heading and a sentence run together.
 
@@ -292,15 +304,17 @@ def answer_state(
     *,
     name_missing: bool = False,
     run_on: bool = False,
+    agreed: bool = True,
 ) -> AnswerState | None:
     """What the answer box says, or None: not found (below ``threshold``, a question about a
     name no document holds, or whose words no passage holds carry ``MISSING_SHARE_ALWAYS`` of
     its IDF weight, or ``MISSING_SHARE`` when the rest does not match strongly). From
-    ``strong`` on, one sentence is the answer, unless it is a ``run_on``; below it, a few
-    candidates to check."""
+    ``strong`` on, one sentence is the answer, unless it is a ``run_on`` or the candidates'
+    order puts another sentence first (not ``agreed``, which a sentence that ``lacks_figure``
+    asked for never is); below it, a few candidates to check."""
     if name_missing or missing >= MISSING_SHARE_ALWAYS:
         return None
-    if score >= max(strong, threshold) and not run_on:
+    if score >= max(strong, threshold) and not run_on and agreed:
         return "strong"
     if score < threshold or (missing >= MISSING_SHARE and score < MISSING_OVERRIDE):
         return None

@@ -78,8 +78,8 @@ def weighted_score_sum(
 def is_cyrillic(text: str) -> bool:
     """True when most letters of ``text`` are Cyrillic.
 
-    A question in Russian over English reports gains nothing from BM25 (its words, romanised,
-    match names at most), so the searcher ranks it by meaning alone.
+    A question in Russian over English reports gains nothing from BM25 of all its words (romanised,
+    they match names at most), so the searcher ranks it by meaning and BM25 of its names alone.
 
     >>> is_cyrillic("Какие страны граничат с Беларусью?"), is_cyrillic("BelAZ in Чили")
     (True, False)

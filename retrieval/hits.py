@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from index.records import Citation
+from retrieval.facets import FacetValue
 
 Mode = Literal["bm25", "dense", "hybrid"]
 Fusion = Literal["rrf", "weighted"]
@@ -15,6 +16,9 @@ Attribution = Literal["in the sentence", "closing the quotation", "end of paragr
 # What the answer box says (retrieval/answer.py): one sentence that answers ("strong"), or a few
 # candidate sentences to check ("candidates"); no answer at all is "not found".
 AnswerState = Literal["strong", "candidates"]
+# Why a hit is in the matching set (retrieval/matching.py): it holds the query's words (in its
+# text or its notes), or none of them but a sentence close in meaning; None: it is only ranked.
+Matched = Literal["words", "meaning"]
 
 
 @dataclass
@@ -95,6 +99,7 @@ class Hit:
     # The note the hit was found through: its notes, not its text, hold what the query asked for
     # (a word no sentence of it has, or a cites: value). Shown as "cited in note 12: ...".
     matched_note: Citation | None = None
+    matched: Matched | None = "words"
 
 
 @dataclass
@@ -145,3 +150,9 @@ class SearchResult:
     # The query's words no document holds, nor any note ("Brazil"): named to the user, and a
     # reason to abstain; and its cites: values no note cites, as typed ("cites:belta.bz").
     missing: list[str] = field(default_factory=list)
+    # Per facet (retrieval.facets.FACET_FIELDS), its values over the matching passages.
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    # The matching passages (retrieval/matching.py): how many of those ranked hold the query's
+    # words, and how many more hold none but are close in meaning (hybrid and dense search).
+    with_words: int = 0
+    by_meaning: int = 0

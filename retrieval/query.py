@@ -11,6 +11,10 @@ vocabulary, and test passages against the plan. Pure functions; the searcher doe
     cites:belta.by         only passages whose notes link to belta.by (retrieval.cites)
     cites:Pivovar          only passages whose notes name Pivovar (cites:"two words" too);
                            several cites: filters: all of them; -cites: leaves them out
+    person:"Imran Khan"    only passages mentioning him (place:Pakistan, org:WTO too; the
+                           entities found at index time, any spelling or script; alone, the
+                           name is also what is searched for)
+    year:2021 type:pdf     only documents of that year, file type (language:en too)
 
 A query may be ``cites:`` filters alone ("which claims cite BelTA?"): the passages are then ranked
 by their notes. A query of doc: filters or exclusions alone is refused: it asks for nothing.
@@ -25,11 +29,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from index.records import Citation
+from index.text.entity_names import query_key
 from index.text.lexicon import english_words
 from index.text.tokenize import TermAt, romanise, terms_at, tokenize
 from retrieval.cites import CiteMatch, plan_cite
@@ -45,6 +51,8 @@ _WORDS = re.compile(r"[^\W_]+")
 SYNTAX_HELP = (
     '"exact phrase"  -word or NOT word  a OR b  prefix*  word~ (spelling)  doc:ID (one document)'
     "  cites:belta.by or cites:Pivovar (passages whose notes cite it)"
+    '  person:"Imran Khan" place:Pakistan org:WTO (passages naming it)  year:2021 type:pdf'
+    " language:en (documents)"
 )
 
 
@@ -95,8 +103,20 @@ class CitesFilter:
     phrase: bool = False
 
 
+@dataclass(frozen=True)
+class FacetFilter:
+    """``person:"Imran Khan"``, ``place:Pakistan``, ``org:WTO`` (passages mentioning it) or
+    ``year:2021``, ``type:pdf``, ``language:en`` (documents of that year, file type, language)."""
+
+    field: str
+    value: str
+
+
 Atom = Word | Phrase | Prefix | Fuzzy
-Narrowing = DocFilter | CitesFilter
+Narrowing = DocFilter | CitesFilter | FacetFilter
+ENTITY_FIELDS = ("person", "place", "org")
+DOCUMENT_FIELDS = ("year", "type", "language")
+_FACET_PREFIXES = tuple(f"{f}:" for f in (*ENTITY_FIELDS, *DOCUMENT_FIELDS))
 
 
 @dataclass(frozen=True)
@@ -159,6 +179,10 @@ def _lex(text: str) -> list[tuple[str, str, int, int]]:
                 tokens.append(("cites", text[j + 1 : close], i, close + 1))
                 i = close + 1
                 continue
+            if text[i:j].lower() in _FACET_PREFIXES and close > j:  # person:"Imran Khan"
+                tokens.append(("bare", text[i:j] + text[j + 1 : close], i, close + 1))
+                i = close + 1
+                continue
             tokens.append(("bare", text[i:j], i, j))
             i = j
     return tokens
@@ -179,6 +203,11 @@ def _atom(kind: str, value: str, start: int, end: int) -> Atom | Narrowing:
                 f'the phrase "{value}" has no words to match: put words between the quotes'
             )
         return Phrase(value)
+    field, colon, wanted = value.partition(":")
+    if colon and f"{field.lower()}:" in _FACET_PREFIXES:  # "year" alone is a word
+        if not wanted.strip():
+            raise QueryError(f'{field.lower()}: needs a value, e.g. person:"Imran Khan"')
+        return FacetFilter(field.lower(), " ".join(wanted.split()))
     if value.lower().startswith("doc:"):
         doc_id = value[4:]
         if not doc_id:
@@ -242,6 +271,8 @@ def parse_query(text: str) -> Query:
             join = True
             continue
         atom = _atom(kind, value, start, end)
+        if negate and isinstance(atom, FacetFilter):
+            raise QueryError(f"{atom.field}: filters cannot be excluded")
         if negate:
             clauses.append(Not(atom))
             negate = False
@@ -250,8 +281,8 @@ def parse_query(text: str) -> Query:
                 raise QueryError(
                     "OR joins words or phrases; for several documents write doc:A doc:B"
                 )
-            if isinstance(atom, CitesFilter):
-                raise QueryError("OR joins words or phrases, not cites: filters")
+            if isinstance(atom, CitesFilter | FacetFilter):
+                raise QueryError("OR joins words or phrases, not cites: filters or other filters")
             previous = clauses.pop()
             before = previous.alternatives if isinstance(previous, AnyOf) else (previous,)
             clauses.append(AnyOf((*before, atom)))
@@ -363,6 +394,8 @@ class QueryPlan:
     excluded_docs: frozenset[str] = frozenset()
     cites: tuple[CiteMatch, ...] = ()  # each one a note of the passage must be
     excluded_cites: tuple[CiteMatch, ...] = ()  # none of the passage's notes may be these
+    entity_keys: tuple[str, ...] = ()  # each one an entity the passage must mention
+    document_facets: tuple[tuple[str, str], ...] = ()  # (field, value): year, type, language
 
     @property
     def filters(self) -> bool:
@@ -377,8 +410,10 @@ class QueryPlan:
 
     @property
     def cite_keys(self) -> tuple[str, ...]:
-        """The note terms every passage must hold: the store's ``cites`` filter."""
-        return tuple(dict.fromkeys(key for cite in self.cites for key in cite.keys))
+        """The note terms every passage must hold and the entities it must mention (keys
+        prefixed ``@``, ``index.text.entity_names``): the store's ``cites`` filter."""
+        notes = (key for cite in self.cites for key in cite.keys)
+        return tuple(dict.fromkeys((*notes, *self.entity_keys)))
 
     @property
     def narrows_only(self) -> bool:
@@ -474,9 +509,8 @@ def plan_query(
     notes: Vocabulary | None = None,
 ) -> QueryPlan:
     """Turn a parsed query into BM25 terms, the dense text and the passage filters; ``notes``:
-    the vocabulary of the passages' notes (``cites:`` values are planned against it).
-
-    Raises QueryError for an unknown ``doc:`` and for a query that only excludes or narrows by
+    the vocabulary of the passages' notes (``cites:`` values are planned against it). Raises
+    QueryError for an unknown ``doc:`` and for a query that only excludes or narrows by
     document (``cites:`` filters alone are a question: which passages cite this?).
     """
     terms: list[str] = []
@@ -504,7 +538,7 @@ def plan_query(
             raise QueryError(f"unknown document in doc:{doc_id}{_closest_id(doc_id, documents)}")
         return doc_id
 
-    for clause in query.clauses:
+    for clause in (c for c in query.clauses if not isinstance(c, FacetFilter)):
         if isinstance(clause, DocFilter):
             doc_ids.add(document(clause.doc_id))
         elif isinstance(clause, CitesFilter):
@@ -514,7 +548,7 @@ def plan_query(
                 excluded_docs.add(document(clause.operand.doc_id))
             elif isinstance(clause.operand, CitesFilter):
                 excluded_cites.append(_cite(clause.operand, note_terms))
-            else:
+            elif not isinstance(clause.operand, FacetFilter):  # parse_query refuses -person:
                 excluded.append(_match(clause.operand, vocabulary, expansions))
         elif isinstance(clause, AnyOf):
             for atom in clause.alternatives:
@@ -531,6 +565,7 @@ def plan_query(
             positive(clause)
             if isinstance(clause, Phrase):
                 required.append((_match(clause, vocabulary, expansions),))
+    facet_plan = _facet_plan(query, dense, terms, bool(cites))
     if not dense and not cites:
         raise QueryError("the query only excludes or narrows: add a word or phrase to search for")
     if doc_ids and doc_ids <= excluded_docs:
@@ -545,7 +580,28 @@ def plan_query(
         excluded_docs=frozenset(excluded_docs),
         cites=tuple(cites),
         excluded_cites=tuple(excluded_cites),
+        **facet_plan,
     )
+
+
+def _facet_plan(query: Query, dense: list[str], terms: list[str], cites: bool) -> dict[str, Any]:
+    """The plan's ``entity_keys`` (of ``person:``/``place:``/``org:`` filters) and
+    ``document_facets``; with no words to search (nor ``cites:``), the entities' names become
+    the words (passages naming him, searched by his name)."""
+    facets = [c for c in query.clauses if isinstance(c, FacetFilter)]
+    shown = tuple((f.field, f.value.lower()) for f in facets if f.field in DOCUMENT_FIELDS)
+    if not dense and not cites:
+        named = [f.value for f in facets if f.field in ENTITY_FIELDS]
+        dense += named
+        terms += [t for value in named for t in tokenize(value)]
+    keys = []
+    for facet in facets:
+        if facet.field in ENTITY_FIELDS:
+            key = query_key(facet.field, facet.value)
+            if key is None:
+                raise QueryError(f"'{facet.field}:{facet.value}' names nothing to look for")
+            keys.append(key)
+    return {"entity_keys": tuple(dict.fromkeys(keys)), "document_facets": shown}
 
 
 # ---- did you mean -------------------------------------------------------------------------------
@@ -650,11 +706,24 @@ def spelled_from_passages(
 
 
 def narrow_documents(
-    doc_ids: Sequence[str] | None, plan: QueryPlan, known: Collection[str]
+    doc_ids: Sequence[str] | None,
+    plan: QueryPlan,
+    known: Collection[str],
+    facets_of: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[str] | None:
     """The documents to search: the caller's choice, narrowed by the query's doc: filters and
-    without its -doc: ones (None: every document)."""
+    its ``year:``/``type:``/``language:`` filters (``facets_of``: each document's values,
+    ``retrieval.facets.document_facets``), without its -doc: ones (None: every document)."""
     chosen = set(doc_ids) if doc_ids else None
+    if plan.document_facets:
+        facets = facets_of or {}
+        matching = {
+            d for d in known if all(facets.get(d, {}).get(f) == v for f, v in plan.document_facets)
+        }
+        if not matching:
+            shown = " ".join(f"{f}:{v}" for f, v in plan.document_facets)
+            raise QueryError(f"no document matches {shown}")
+        chosen = matching & chosen if chosen is not None else matching
     if plan.doc_ids is not None:
         chosen = set(plan.doc_ids) & chosen if chosen is not None else set(plan.doc_ids)
         if not chosen:

@@ -37,13 +37,20 @@ from retrieval.answer import (
     best_highlight,
     idf,
     is_run_on,
+    lacks_figure,
     missing_names,
     missing_share,
     score_sentences,
 )
-from retrieval.answer_candidates import SentenceCandidate, pick_candidates, rank_candidates
+from retrieval.answer_candidates import (
+    AGREE_TOP,
+    SentenceCandidate,
+    pick_candidates,
+    rank_candidates,
+)
 from retrieval.cites import CiteMatch, closest_domain, note_for_terms
 from retrieval.dedupe import Shingles, duplicates_among, shingles
+from retrieval.facets import FacetEntityCache, document_facets
 from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, dense_lists, feedback_lists
 from retrieval.fusion import (
     is_cyrillic,
@@ -62,6 +69,8 @@ from retrieval.hits import (
     RetrieverScore,
     SearchResult,
 )
+from retrieval.matching import Matching, matching_passages, with_matching
+from retrieval.name_terms import name_terms
 from retrieval.printed_pages import PageLabels
 from retrieval.query import (
     FEW_PASSAGES,
@@ -106,6 +115,11 @@ FILTER_DEPTH = 100
 # the question set every weight that let them lowered BM25's MRR@10 (docs/DECISIONS.md:
 # searchable notes).
 NOTE_WEIGHT = 1.0
+# A Cyrillic question's names the collection holds ("Лукашенко Имран Хан"): BM25 of them fused
+# with e5's list at this weight. On the 25 Russian questions of the question set (13 name one):
+# R@10 0.96 -> 1.00, MRR@10 0.755 -> 0.745; 0.1 leaves the Imran Khan meeting 5th, 0.4 and more
+# lose R@10 (docs/DECISIONS.md: names in any script).
+CYRILLIC_NAME_WEIGHT = 0.2
 
 
 @dataclass
@@ -131,6 +145,9 @@ class SearchOptions:
     strong_threshold: float = STRONG_MATCH
     syntax: bool = True
     cyrillic_dense_only: bool = True
+    # A Cyrillic question over a Latin collection that names what the collection holds fuses
+    # BM25 of those names with this weight (the dense list has the rest); 0: dense alone.
+    cyrillic_name_weight: float = CYRILLIC_NAME_WEIGHT
     # Hybrid search's pseudo-relevance feedback (retrieval.feedback): the first fused ranking's
     # top passages move each model's query vector by the weight; 0 passages turns it off.
     feedback_passages: int = FEEDBACK_PASSAGES
@@ -159,6 +176,8 @@ class SearchOptions:
             raise ValueError("feedback_weight must be 0 or more")
         if self.note_weight < 0:
             raise ValueError("note_weight must be 0 or more")
+        if not 0.0 <= self.cyrillic_name_weight <= 1.0:
+            raise ValueError("cyrillic_name_weight must be between 0 and 1")
 
 
 class Searcher:
@@ -168,7 +187,8 @@ class Searcher:
     that model (``Embedder.second``), hybrid search fuses three lists: BM25, the first model's
     and the second model's, each ``min_depth`` deep; the two models share ``dense_weight``
     (``second_share``). A Cyrillic question never gets the second list (MiniLM reads English), and
-    over a collection with no Cyrillic title it is ranked by the first model alone. Hybrid search
+    over a collection with no Cyrillic title it is ranked by the first model, fused with BM25 of
+    the names it holds that the collection knows (``cyrillic_name_weight``). Hybrid search
     then moves each model's query toward the first passages and searches again
     (``retrieval.feedback``; ``feedback_passages`` 0 turns it off).
     """
@@ -200,6 +220,8 @@ class Searcher:
         )
         documents = store.documents()
         self.titles = {info.meta.doc_id: info.meta.title for info in documents}
+        self.facets_of = document_facets(info.meta for info in documents)
+        self.facet_entities = FacetEntityCache(store.chunk_entities)
         # What the index holds, read once: a searcher serves one published generation, which
         # never changes (the page polls /api/health for these every few seconds).
         self.document_count = len(documents)
@@ -255,8 +277,9 @@ class Searcher:
             answer = self._cited_claim(groups[:1], chunks, sentences, reasons, strong=strong)
             missing: list[str] = []
         else:
+            top = groups[:ANSWER_FROM_TOP]
             answer, missing = self._answer_and_missing(
-                query, mode, plan, groups[:ANSWER_FROM_TOP], chunks, sentences, query_vector
+                query, mode, plan, top, chunks, sentences, query_vector, per_retriever
             )
         highlighted: set[tuple[str, str]] = set()
         quoted = _quoted_spans(answer)
@@ -290,7 +313,45 @@ class Searcher:
             searched_for=searched_for,
             missing=missing,
         )
-        return self.page_labels.apply(result)
+        matching = self._matching(plan, groups, per_retriever, query_vector, mode, doc_filter)
+        return self._with_matching(self.page_labels.apply(result), matching, chunks)
+
+    def _with_matching(
+        self, result: SearchResult, matching: Matching, chunks: dict[str, Chunk]
+    ) -> SearchResult:
+        """The result with its matching passages counted and their facets (retrieval.matching)."""
+        return with_matching(result, matching, chunks, self.facets_of, self.facet_entities)
+
+    def _matching(
+        self,
+        plan: QueryPlan,
+        groups: Sequence[Sequence[tuple[str, float]]],
+        per_retriever: dict[str, dict[str, RetrieverScore]],
+        query_vector: np.ndarray,
+        mode: Mode,
+        doc_filter: list[str] | None,
+    ) -> Matching:
+        """The ranked passages holding the query's words (on the lexical list) and, in hybrid
+        and dense search, those close in meaning without them (``retrieval.matching``)."""
+        firsts = [group[0][0] for group in groups]
+        if plan.narrows_only or mode == "bm25":  # every passage ranked is on the lexical list
+            return Matching(firsts, [])
+        if mode == "dense":
+            depth = max(self.options.min_depth, len(firsts))
+            found, _ = self.lexical_lists(plan.bm25_terms, depth, doc_filter, plan.cite_keys)
+            lexical = {cid for cid, _ in found}
+        else:
+            lexical = {cid for cid, scores in per_retriever.items() if "bm25" in scores}
+        comparable = not (mode == "hybrid" and self._by_meaning_alone(plan.dense_text))
+        threshold = self.options.answer_threshold
+        return matching_passages(
+            firsts,
+            lexical,
+            self.store.sentences,
+            query_vector,
+            threshold,
+            words_comparable=comparable,
+        )
 
     @functools.cached_property
     def vocabulary(self) -> Vocabulary:
@@ -318,7 +379,7 @@ class Searcher:
         parsed = self._parse(query)
         notes = self.note_vocabulary
         plan = plan_query(parsed, self.vocabulary, self.titles, notes)
-        documents = narrow_documents(doc_filter, plan, self.titles)
+        documents = narrow_documents(doc_filter, plan, self.titles, self.facets_of)
         if not self.options.syntax:
             return plan, documents, None, None
         if any(not cite.known for cite in plan.cites):
@@ -412,8 +473,10 @@ class Searcher:
         chunks: dict[str, Chunk],
         sentences: dict[str, ChunkSentences],
         query_vector: np.ndarray,
+        per_retriever: dict[str, dict[str, RetrieverScore]] | None = None,
     ) -> tuple[Answer | None, list[str]]:
-        """The answer from the top groups, and the query's words no passage holds."""
+        """The answer from the top groups, and the query's words no passage holds;
+        ``per_retriever``: each passage's rank in each list (how many lists agree on it)."""
         # A question ranked by meaning alone (Russian over English reports) is answered by meaning
         # alone: its words are not the collection's, so none is "missing" and none is covered.
         by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
@@ -430,6 +493,7 @@ class Searcher:
             term_counts,
             query_vector,
             missing_names(plan.dense_text, missing),
+            _agreeing(per_retriever or {}, ("bm25", "dense", self.second_name)),
         )
         return answer, missing
 
@@ -569,9 +633,13 @@ class Searcher:
             return notes, _scores_by_list({"notes": notes})
         lists: dict[str, list[tuple[str, float]]] = {}
         shown: dict[str, list[tuple[str, float]]] = {}  # in each hit's scores, not fused
+        by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
+        # A Cyrillic question's names the collection holds: their BM25 list is fused (alone:
+        # the question's other words, romanised, are no English terms).
+        names = self._known_names(query) if by_meaning else []
         if mode in ("bm25", "hybrid"):
             lists["bm25"], shown["notes"] = self.lexical_lists(
-                plan.bm25_terms, depth, doc_ids, cites
+                names or plan.bm25_terms, depth, doc_ids, cites
             )
         # Each dense list's query vector: the first model's ("dense"), the second's (its name).
         vectors: dict[str, np.ndarray] = {}
@@ -582,9 +650,8 @@ class Searcher:
         english = not is_cyrillic(query)
         if mode == "hybrid" and english and self.fuses_second and second and second_name:
             vectors[second_name] = second.encode_query(query)
-        by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
         lists.update(dense_lists(self.store, vectors, depth, doc_ids, cites))
-        ranked = self._fuse(lists, mode, fusion, by_meaning)
+        ranked = self._fuse(lists, mode, fusion, by_meaning, bool(names))
         if self._feeds_back(mode, by_meaning, plan.filters) and ranked:
             # Pseudo-relevance feedback (retrieval.feedback): each model's query moved toward
             # the first passages' stored vectors, its list searched again, the lists fused again.
@@ -593,7 +660,7 @@ class Searcher:
             weight = self.options.feedback_weight
             moved = feedback_lists(self.store, vectors, top, weight, depth, doc_ids, cites)
             lists.update(moved)
-            ranked = self._fuse(lists, mode, fusion, by_meaning)
+            ranked = self._fuse(lists, mode, fusion, by_meaning, bool(names))
         per_retriever = _scores_by_list({**lists, **shown})
         ranked = [pair for pair in ranked if pair[1] > 0 or mode != "bm25"]
         if self.reranker is not None:
@@ -646,13 +713,27 @@ class Searcher:
         mode: Mode,
         fusion: Fusion,
         by_meaning: bool,
+        names: bool = False,
     ) -> list[tuple[str, float]]:
-        """One ranking from the lists: the mode's own list, or the fusion of all of them."""
+        """One ranking from the lists: the mode's own list, or the fusion of all of them; a
+        question ranked by meaning gets the dense list, fused with its ``names``' BM25 list."""
         if mode != "hybrid":
             return lists[mode]
+        if by_meaning and names:
+            if fusion == "rrf":
+                return self.fuse_lists(lists, fusion)
+            weight = self.options.cyrillic_name_weight
+            return weighted_score_fusion(lists, {"bm25": weight, "dense": 1.0 - weight})
         if by_meaning:
             return lists["dense"]
         return self.fuse_lists(lists, fusion)
+
+    def _known_names(self, query: str) -> list[str]:
+        """The BM25 terms of the names in a question the collection holds (``name_terms``),
+        none when their weight is 0."""
+        if self.options.cyrillic_name_weight <= 0:
+            return []
+        return name_terms(query, self.vocabulary)
 
     def fuse_lists(
         self, lists: dict[str, list[tuple[str, float]]], fusion: Fusion
@@ -687,9 +768,10 @@ class Searcher:
         }
 
     def _by_meaning_alone(self, query: str) -> bool:
-        """A Cyrillic question over a collection with no Cyrillic title is ranked by the dense
-        list alone: its BM25 list matches romanised names at best (on the question set's
-        Russian questions hybrid R@10 fell from 0.96 dense alone to 0.72-0.88)."""
+        """A Cyrillic question over a collection with no Cyrillic title is ranked by meaning: the
+        dense list, fused only with BM25 of its names (``_known_names``), never of all its
+        words, which match romanised names at best (on the question set's Russian questions
+        hybrid R@10 fell from 0.96 dense alone to 0.72-0.88 with all of them)."""
         return (
             self.options.cyrillic_dense_only
             and is_cyrillic(query)
@@ -820,24 +902,31 @@ class Searcher:
         term_counts: dict[str, int],
         query_vector: np.ndarray,
         names_missing: Sequence[str] = (),
+        agreeing: dict[str, int] | None = None,
     ) -> Answer | None:
         """The sentence of the top passages that answers best, with the other candidates when
         it is not a strong match, or None ("not found").
 
-        ``names_missing``: names in the question no passage holds; any of them means "not found".
+        ``names_missing``: names in the question no passage holds; any of them means "not found";
+        ``agreeing``: passage id -> how many retrievers rank it near the top (``_agreeing``).
         """
         n = self.store.chunk_count
         passages = [chunks[group[0][0]] for group in groups]
-        ranked = rank_candidates(question, passages, sentences, term_counts, query_vector, n)
+        ranked = rank_candidates(
+            question, passages, sentences, term_counts, query_vector, n, agreeing
+        )
         if not ranked:
             return None
+        # The best answer score decides "not found"; "strong" asks the order to agree with it.
+        surest = max(ranked, key=lambda c: c.score)
         state = answer_state(
-            ranked[0].score,
+            surest.score,
             missing_share(term_counts, max(n, 1)),
             self.options.answer_threshold,
             self.options.strong_threshold,
             name_missing=bool(names_missing),
             run_on=is_run_on(ranked[0].text),
+            agreed=surest is ranked[0] and not lacks_figure(question, ranked[0].text),
         )
         if state is None:
             return None
@@ -965,6 +1054,20 @@ def _scores_by_list(
         for rank, (cid, score) in enumerate(pairs, start=1):
             found.setdefault(cid, {})[name] = RetrieverScore(round(score, 6), rank)
     return found
+
+
+def _agreeing(
+    per_retriever: dict[str, dict[str, RetrieverScore]], names: Sequence[str | None]
+) -> dict[str, int]:
+    """Passage id -> how many of the lists ``names`` rank it in their first ``AGREE_TOP``."""
+    return {
+        cid: sum(1 for name in names if name in scores and _ranked_within(scores[name]))
+        for cid, scores in per_retriever.items()
+    }
+
+
+def _ranked_within(score: RetrieverScore, top: int = AGREE_TOP) -> bool:
+    return score.rank is not None and score.rank <= top
 
 
 def _quoted_spans(answer: Answer | None) -> dict[str, tuple[int, int]]:

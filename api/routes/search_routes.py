@@ -39,6 +39,12 @@ async def search(
     ] = None,
     fusion: Annotated[Fusion | None, Query(description="How hybrid mode fuses.")] = None,
     doc: Annotated[list[str] | None, Query(description="Only these documents.")] = None,
+    person: Annotated[list[str] | None, Query(description="Only passages naming them.")] = None,
+    place: Annotated[list[str] | None, Query(description="Only passages naming them.")] = None,
+    org: Annotated[list[str] | None, Query(description="Only passages naming them.")] = None,
+    type: Annotated[list[str] | None, Query(description="Only files of this type.")] = None,
+    year: Annotated[list[str] | None, Query(description="Only documents of this year.")] = None,
+    language: Annotated[list[str] | None, Query(description="Only this language.")] = None,
 ) -> SearchResponse:
     """Rank passages for a query; the best sentence among them is the answer.
 
@@ -46,6 +52,8 @@ async def search(
     runs 4 searches at once, the next wait in line; 429 with Retry-After when its line is full
     or the server's expensive queries fill their lane.
     """
+    filters = {"person": person, "place": place, "org": org}
+    q = with_filters(q, {**filters, "type": type, "year": year, "language": language})
     cost = _cost(s, q)
     client = request.client.host if request.client is not None else "unknown"
     try:
@@ -56,6 +64,22 @@ async def search(
     except SearchRefused as exc:
         raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     return SearchResponse.from_result(result)
+
+
+def with_filters(q: str, filters: dict[str, list[str] | None]) -> str:
+    """The query with each filter parameter written as the query language's clause, so the
+    API's filters and the typed ones are one (``person=Imran Khan`` -> ``person:"Imran Khan"``).
+
+    >>> with_filters("trade", {"person": ["Imran Khan"], "year": ["2021"]})
+    'trade person:"Imran Khan" year:"2021"'
+    """
+    clauses = [
+        f'{field}:"{" ".join(value.replace(chr(34), " ").split())}"'
+        for field, values in filters.items()
+        for value in values or []
+        if value.strip()
+    ]
+    return " ".join([q, *clauses]).strip()
 
 
 def _cost(s: Searcher, q: str) -> QueryCost:

@@ -16,6 +16,9 @@
   const docView = $("doc-view");
   const docList = $("doc-list");
   const docFilterSummary = $("doc-filter-summary");
+  const filterChips = $("active-filters");
+  const facetPanel = $("facets");
+  const facetGroups = $("facet-groups");
 
   const MODES = ["hybrid", "bm25", "dense"];
   let documents = []; // from /api/documents
@@ -563,6 +566,7 @@
       answerBox.hidden = true;
       clear(resultsBox);
       hidePager();
+      hideFacets();
       setStatus(tooLong, "error");
       return;
     }
@@ -581,6 +585,8 @@
       answerBox.hidden = true;
       clear(resultsBox);
       hidePager();
+      hideFacets();
+      renderFilterChips(state); // a filter that matches nothing can still be taken out
       setStatus(err.message, "error");
       return;
     }
@@ -613,6 +619,8 @@
     clear(answerBox);
     clear(resultsBox);
     renderSuggestion(data, state);
+    renderFilterChips(state);
+    renderFacets(data, state);
     const hits = data.results || [];
     if (!hits.length) {
       answerBox.hidden = true;
@@ -631,7 +639,12 @@
     }
     const first = data.offset + 1;
     const last = data.offset + hits.length;
-    setStatus(`Passages ${first}–${last} of ${data.total} · ${Math.round(data.took_ms)} ms`);
+    const ms = `${Math.round(data.took_ms)} ms`;
+    setStatus(
+      data.mode === "bm25"
+        ? `Passages ${first}–${last} of ${data.total} · ${ms}`
+        : `${matchLine(data)}. Showing ${first}–${last} of ${data.total} ranked · ${ms}`
+    );
     lastData = data;
     renderAnswer(data.answer, hits, state, data.missing || []);
     resultsBox.append(exportBar(), ...hits.map((hit) => renderHit(hit, state)));
@@ -753,6 +766,14 @@
     ]);
     const passage = el("p", { className: "passage" }, [annotated(hit.text, hl, hit.citations, show)]);
     const parts = [header];
+    // Hybrid and meaning modes rank every passage: one without the searched words says so.
+    if (hit.matched !== "words") {
+      const why =
+        hit.matched === "meaning"
+          ? "Similar in meaning: none of the searched words is in this passage."
+          : "None of the searched words is in this passage; ranked by meaning only.";
+      parts.push(el("p", { className: "no-words", text: why }));
+    }
     if (hit.attachment_of) parts.push(mailLinks(hit.attachment_of, [], state));
     parts.push(passage);
     // Found through a note (words only its notes hold, or a cites: value): the note says why.
@@ -794,6 +815,121 @@
       ])
     );
     return el("article", { className: "hit", "data-chunk": hit.chunk_id }, parts);
+  }
+
+  // ---- facets and the filters they add -------------------------------------------------------
+
+  const FACET_LABELS = {
+    person: "People",
+    org: "Organisations",
+    place: "Places",
+    document: "Documents",
+    year: "Years",
+    type: "File types",
+    language: "Languages",
+  };
+  // The query language's filters (retrieval/query.py) as the page writes and reads them.
+  const FILTER_CLAUSE = /(^|\s)(person|org|place|year|type|language|doc):("[^"]*"|[^\s"]+)/gi;
+
+  function filterClause(field, value) {
+    const name = field === "document" ? "doc" : field;
+    const clean = value.replace(/"/g, " ").replace(/\s+/g, " ").trim();
+    return ["person", "org", "place"].includes(name) ? `${name}:"${clean}"` : `${name}:${clean}`;
+  }
+
+  // The filters written in a query: [{clause, field, value}], as typed.
+  function activeFilters(q) {
+    const found = [];
+    for (const m of q.matchAll(FILTER_CLAUSE)) {
+      const field = m[2].toLowerCase();
+      found.push({ clause: m[2] + ":" + m[3], field, value: m[3].replace(/^"|"$/g, "") });
+    }
+    return found;
+  }
+
+  function withoutClause(q, clause) {
+    const at = q.indexOf(clause);
+    const rest = at < 0 ? q : q.slice(0, at) + " " + q.slice(at + clause.length);
+    return rest.replace(/\s+/g, " ").trim();
+  }
+
+  function sameFilter(a, field, value) {
+    const name = field === "document" ? "doc" : field;
+    return a.field === name && a.value.toLowerCase() === value.toLowerCase();
+  }
+
+  // A chip per filter in the query, each with a button that searches without it.
+  function hideFacets() {
+    facetPanel.hidden = true;
+    filterChips.hidden = true;
+  }
+
+  function renderFilterChips(state) {
+    clear(filterChips);
+    const active = activeFilters(state.q);
+    filterChips.hidden = !active.length;
+    if (!active.length) return;
+    filterChips.append(el("span", { className: "muted", text: "Filtered by: " }));
+    for (const f of active) {
+      const shown = `${f.field}: ${f.field === "doc" ? titleOf(f.value) : f.value}`;
+      const remove = el("button", {
+        type: "button",
+        className: "chip-remove",
+        "aria-label": `Remove filter ${shown}`,
+        title: "Remove this filter",
+        text: "×",
+      });
+      remove.addEventListener("click", () => {
+        const q = withoutClause(state.q, f.clause);
+        if (q) navigate({ ...state, q, offset: 0 });
+      });
+      filterChips.append(el("span", { className: "chip", "data-filter": f.clause }, [shown, remove]));
+    }
+  }
+
+  // Counts per facet over the matching passages; a value is a filter to add (or, when already
+  // in the query, to take out again).
+  function renderFacets(data, state) {
+    clear(facetGroups);
+    const active = activeFilters(state.q);
+    const facets = data.facets || {};
+    let shown = 0;
+    for (const [field, label] of Object.entries(FACET_LABELS)) {
+      const values = facets[field] || [];
+      if (!values.length) continue;
+      shown += 1;
+      const items = values.map((v) => {
+        const on = active.find((a) => sameFilter(a, field, v.value));
+        const name = field === "document" ? titleOf(v.value) : v.value;
+        const button = el(
+          "button",
+          { type: "button", className: "facet-value", "aria-pressed": on ? "true" : "false", "data-field": field, "data-value": v.value },
+          [el("span", { className: "facet-name", text: name }), el("span", { className: "facet-count", text: String(v.count) })]
+        );
+        button.addEventListener("click", () => {
+          const q = on ? withoutClause(state.q, on.clause) : `${state.q} ${filterClause(field, v.value)}`;
+          if (q) navigate({ ...state, q, offset: 0 });
+        });
+        return el("li", null, [button]);
+      });
+      facetGroups.append(
+        el("div", { className: "facet-group", "data-facet": field }, [
+          el("h3", { className: "facet-label", text: label }),
+          el("ul", { className: "facet-values" }, items),
+        ])
+      );
+    }
+    facetPanel.hidden = !shown;
+  }
+
+  // In hybrid and meaning modes every passage is ranked: say how many hold the words and how
+  // many more are close in meaning (retrieval/matching.py).
+  function matchLine(data) {
+    const n = data.with_words || 0;
+    const more = data.by_meaning || 0;
+    const words = `${n} passage${n === 1 ? " contains" : "s contain"} the words`;
+    if (data.mode === "bm25") return words;
+    return more ? `${words}; ${more} more ${more === 1 ? "is" : "are"} similar in meaning` : `${words}; no other is close in meaning`;
   }
 
   function renderPager(data, state) {
@@ -865,6 +1001,7 @@
     answerBox.hidden = true;
     clear(resultsBox);
     hidePager();
+    hideFacets();
     clear(docView);
     docView.hidden = false;
     const signal = startRequest();
@@ -1706,6 +1843,7 @@
       suggestionLine.hidden = true;
       clear(resultsBox);
       hidePager();
+      hideFacets();
       docView.hidden = true;
       clear(docView);
       setStatus("Type a question or some keywords, then press Enter.");

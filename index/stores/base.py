@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import numpy as np
 
-from index.records import Chunk, ChunkSentences, DocumentMeta, Footnote, ParsedDocument
+from index.records import Chunk, ChunkSentences, DocumentMeta, Footnote, Mention, ParsedDocument
 
 if TYPE_CHECKING:
     from index.models.encoder import Encoder
@@ -307,6 +307,12 @@ class StoreReader(Protocol):
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """A document's chunks in ordinal order ([] for an unknown document)."""
+        ...
+
+    def chunk_entities(self, chunk_ids: Sequence[str]) -> dict[str, list[Mention]]:
+        """The entities each chunk mentions (``index/text/entities.py``), by chunk id (a chunk
+        mentioning none, or unknown, is absent). ``get_chunks`` leaves them out: a search reads
+        them only for the passages it counts facets over."""
         ...
 
     def sentences(self, chunk_ids: Sequence[str]) -> dict[str, ChunkSentences]:

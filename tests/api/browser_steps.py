@@ -14,6 +14,7 @@ from test_app import TOKEN
 
 from api.app import create_app
 from api.local_server import running_server
+from index.build import BuildReport, build_index
 
 # Mechanics only: a module that imports these two fixtures serves the corpus indexed with the
 # hash encoder (tests/conftest.py), not the real model.
@@ -46,11 +47,47 @@ def axe_problems(page: Any, where: str) -> list[str]:
     ]
 
 
+@contextmanager
+def served_page(index_dir: Path, embedder: Any) -> Iterator[tuple[Any, str]]:
+    """A Chromium page (1200x900, page errors kept in ``page.errors``) and the URL of
+    ``index_dir`` served read-only; skipped without Chromium, failed on CI."""
+    import os
+
+    from api.screenshot import CHROMIUM_PATH, launch_chromium
+
+    if not CHROMIUM_PATH.exists():
+        message = f"{CHROMIUM_PATH} is not installed (run `make browser`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}: CI must run the browser tests")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    app = create_app(index_dir, embedder=embedder, api_token=None)
+    with running_server(app) as url, sync_playwright() as p:
+        chromium = launch_chromium(p)
+        context = chromium.new_context(viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.set_default_timeout(60_000)
+        yield page, url
+        context.close()
+        chromium.close()
+
+
 # The folder the session's corpus index is built from (tests/conftest.py): its files download.
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 
 # A row whose job has ended, one way or another (data-stage of #job-list .job).
 SETTLED = ("done", "failed", "interrupted", "refused", "error", "removed")
+
+
+def copy_with(index_dir: Path, folder: Path, embedder: Any, root: Path) -> tuple[Path, BuildReport]:
+    """A copy of ``index_dir`` under ``root`` with the files of ``folder`` added to it, and the
+    build's report."""
+    shutil.copytree(index_dir.parent, root / "index-root", symlinks=True)
+    copy = root / "index-root" / index_dir.name
+    return copy, build_index([folder], copy, embedder=embedder, prune=False)
 
 
 @contextmanager

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,11 @@ from urllib.parse import parse_qs, quote_plus, urlparse
 from urllib.request import urlopen
 
 import pytest
-from browser_steps import axe_problems
+from browser_steps import axe_problems, copy_with
 
 from api.app import create_app
 from api.local_server import running_server
 from api.screenshot import CHROMIUM_PATH, launch_chromium
-from index.build import build_index
 from index.models.embedder import Embedder
 
 pytestmark = pytest.mark.browser
@@ -65,14 +63,12 @@ def base_url(
 ) -> Iterator[str]:
     """The corpus plus one hostile document, served by uvicorn on a free loopback port."""
     root = tmp_path_factory.mktemp("browser")
-    shutil.copytree(corpus_index.parent, root / "index-root", symlinks=True)
-    index_dir = root / "index-root" / corpus_index.name
     hostile = root / "hostile"
     hostile.mkdir()
     (hostile / f"{HOSTILE_ID}.txt").write_text(HOSTILE_DOC, encoding="utf-8")
     manifest = {"documents": [{"file": f"{HOSTILE_ID}.txt", "title": HOSTILE_TITLE}]}
     (hostile / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    report = build_index([hostile], index_dir, embedder=embedder, prune=False)
+    index_dir, report = copy_with(corpus_index, hostile, embedder, root)
     assert report.added == [HOSTILE_ID], report.summary()
 
     app = create_app(index_dir, embedder=embedder, api_token=None)

@@ -5,17 +5,14 @@ suggestion to click). Skipped without Chromium, as tests/api/test_browser.py is 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote_plus, urlparse
 
 import pytest
+from browser_steps import served_page
 
-from api.app import create_app
-from api.local_server import running_server
-from api.screenshot import CHROMIUM_PATH, launch_chromium
 from index.models.embedder import Embedder
 
 pytestmark = pytest.mark.browser
@@ -23,24 +20,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def page(corpus_index: Path, embedder: Embedder) -> Iterator[tuple[Any, str]]:
-    if not CHROMIUM_PATH.exists():
-        message = f"{CHROMIUM_PATH} is not installed (run `make browser`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}: CI must run the browser tests")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    app = create_app(corpus_index, embedder=embedder, api_token=None)
-    with running_server(app) as url, sync_playwright() as p:
-        chromium = launch_chromium(p)
-        context = chromium.new_context(viewport={"width": 1200, "height": 900})
-        pg = context.new_page()
-        pg.errors = []
-        pg.on("pageerror", lambda error: pg.errors.append(str(error)))
-        pg.set_default_timeout(60_000)
-        yield pg, url
-        context.close()
-        chromium.close()
+    with served_page(corpus_index, embedder) as served:
+        yield served
 
 
 def open_results(pg: Any, url: str, query: str, mode: str = "hybrid") -> None:

@@ -111,6 +111,10 @@ def test_a_figure_is_a_quantity_not_a_year() -> None:
     assert not holds_answer_kind("In June 2021 the plan was adopted.", "number")
     assert holds_answer_kind("Trade stood at USD92.6 million in 2021.", "number")
     assert holds_answer_kind("Shipments increased nearly fourfold.", "number")
+    # A year before a comma or at a sentence's end is still a year; a figure with a comma is not.
+    assert not holds_answer_kind("In 2021, engagement with Iran and Oman grew.", "number")
+    assert not holds_answer_kind("The plan was adopted in 2021.", "number")
+    assert holds_answer_kind("Exports reached 2,021,000 tonnes.", "number")
     assert expected_answer_kind("Какую долю экспорта составляет продовольствие?") == "number"
 
 

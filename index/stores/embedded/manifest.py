@@ -24,8 +24,9 @@ from index.stores.embedded.generations import fsync_dir
 from index.stores.options import StoreOptions
 from index.text.tokenize import TOKENIZER_VERSION
 
-# 2: sentences with their vectors; 3: notes searched (bm25_notes/), footnotes' label and kind
-FORMAT_VERSION = 3
+# 2: sentences with their vectors; 3: notes searched (bm25_notes/), footnotes' label and kind;
+# 4: the entities each passage mentions, and their filter keys
+FORMAT_VERSION = 4
 MANIFEST_FILE = "manifest.json"
 REBUILD_HINT = "rebuild it with `citesearch index --rebuild <corpus>`"
 

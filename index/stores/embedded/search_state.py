@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from index.stores.embedded import sqlite_rows
 from index.stores.embedded.manifest import REBUILD_HINT
 from index.stores.options import StoreOptions
 from index.stores.vector_index import VectorIndex
+from index.text.entity_names import FILTER_PREFIX
 
 VECTORS_FILE = "vectors.faiss"
 SECOND_VECTORS_FILE = "vectors.second.faiss"
@@ -41,19 +42,26 @@ class SearchState:
     notes: BM25Index  # each chunk's notes document (``index.text.note_terms``)
     vectors: VectorIndex
     second: VectorIndex | None = None  # the second model's vectors (``ModelInfo.second``)
+    # Entity filter key -> the rows mentioning it, ascending (read from the database on load).
+    entities: dict[str, np.ndarray] = field(default_factory=dict)
 
     def rows_of(
         self, doc_ids: Sequence[str] | None, cites: Sequence[str] | None = None
     ) -> np.ndarray | None:
-        """The rows of these documents' chunks whose notes hold every ``cites`` term (None:
-        every row; unknown document ids are ignored, an unknown term leaves no row)."""
+        """The rows of these documents' chunks whose notes hold every ``cites`` term and that
+        mention every entity among them (keys prefixed ``@``: ``index.text.entity_names``)
+        (None: every row; unknown document ids are ignored, an unknown term leaves no row)."""
         rows: np.ndarray | None = None
         if doc_ids is not None:
             parts = [self.doc_rows[d] for d in dict.fromkeys(doc_ids) if d in self.doc_rows]
             rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        if cites:
-            citing = self.notes.rows_with(cites)
+        notes = [c for c in cites or () if not c.startswith(FILTER_PREFIX)]
+        if notes:
+            citing = self.notes.rows_with(notes)
             rows = citing if rows is None else np.intersect1d(rows, citing)
+        for key in dict.fromkeys(c for c in cites or () if c.startswith(FILTER_PREFIX)):
+            naming = self.entities.get(key, np.zeros(0, dtype=np.int64))
+            rows = naming if rows is None else np.intersect1d(rows, naming)
         return rows
 
     def save(self, directory: Path) -> None:
@@ -93,6 +101,7 @@ def build_search_state(
             if model.second is not None
             else None
         ),
+        entities=_entity_rows(conn),
     )
 
 
@@ -163,6 +172,7 @@ def load_search_state(
         notes=notes,
         vectors=vectors,
         second=second,
+        entities=_entity_rows(conn),
     )
 
 
@@ -171,3 +181,12 @@ def _group_rows(doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
     for row, doc_id in enumerate(doc_ids):
         groups.setdefault(doc_id, []).append(row)
     return {d: np.asarray(rows, dtype=np.int64) for d, rows in groups.items()}
+
+
+def _entity_rows(conn: sqlite3.Connection) -> dict[str, np.ndarray]:
+    """Each entity filter key's rows, from the keys the database holds per chunk."""
+    groups: dict[str, list[int]] = {}
+    for row, keys in enumerate(sqlite_rows.entity_keys_for_search(conn)):
+        for key in keys:
+            groups.setdefault(key, []).append(row)
+    return {k: np.asarray(rows, dtype=np.int64) for k, rows in groups.items()}

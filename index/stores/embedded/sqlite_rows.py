@@ -2,7 +2,8 @@
 
 ``store.sqlite`` holds documents (metadata, source text, pages, clean body and its offsets,
 marker positions, warnings, source file hash), chunks (every Chunk field, citations as JSON, BM25
-terms, the terms of the notes they cite, search row), each chunk's sentences (span, BM25 terms,
+terms, the terms of the notes they cite, search row, the entities they mention and their filter
+keys), each chunk's sentences (span, BM25 terms,
 float16 vector), footnotes with their markers (and printed label and kind), and the embedding cache
 keyed by (sha256 of the text, model weights hash).
 Functions here take a connection and leave locking and transactions to the caller.
@@ -27,10 +28,12 @@ from index.records import (
     DocumentMeta,
     Footnote,
     Marker,
+    Mention,
     Page,
     ParsedDocument,
 )
 from index.stores.base import DocumentInfo, FileFingerprint
+from index.text.entities import mention_filter_keys
 from index.text.note_terms import passage_note_terms
 from index.text.tokenize import tokenize
 
@@ -64,7 +67,9 @@ CREATE TABLE chunks (
     char_end INTEGER NOT NULL,
     terms TEXT NOT NULL,
     note_terms TEXT NOT NULL,
-    search_row INTEGER
+    search_row INTEGER,
+    entities TEXT NOT NULL,
+    entity_keys TEXT NOT NULL
 );
 CREATE INDEX chunks_by_doc ON chunks (doc_id, ordinal);
 CREATE TABLE footnotes (
@@ -173,7 +178,7 @@ def _insert_chunks(
     conn: sqlite3.Connection, doc_id: str, chunks: Sequence[Chunk], hashes: Sequence[str]
 ) -> None:
     conn.executemany(
-        "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
         [
             (
                 c.chunk_id,
@@ -188,6 +193,8 @@ def _insert_chunks(
                 c.char_end,
                 json.dumps(tokenize(c.text), ensure_ascii=False),
                 json.dumps(passage_note_terms(c.citations), ensure_ascii=False),
+                json.dumps([asdict(m) for m in c.entities], ensure_ascii=False),
+                json.dumps(mention_filter_keys(c.entities), ensure_ascii=False),
             )
             for c, chunk_hash in zip(chunks, hashes, strict=True)
         ],
@@ -271,6 +278,15 @@ def chunks_for_search(
         yield chunk_id, doc_id, json.loads(chunk_terms), json.loads(note_terms)
 
 
+def entity_keys_for_search(conn: sqlite3.Connection) -> Iterator[list[str]]:
+    """Each chunk's entity filter keys (``index.text.entities.mention_filter_keys``), in
+    ``chunks_for_search``'s order."""
+    for (keys,) in conn.execute(
+        "SELECT entity_keys FROM chunks ORDER BY doc_id, ordinal, chunk_id"
+    ):
+        yield json.loads(keys)
+
+
 def chunk_vectors(
     conn: sqlite3.Connection, weights_hash: str
 ) -> Iterator[tuple[str, bytes | None]]:
@@ -319,6 +335,22 @@ def get_chunks(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> list[Chunk
         ):
             found[row[0]] = _chunk_from_row(row)
     return [found[c] for c in chunk_ids if c in found]
+
+
+def chunk_entities(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> dict[str, list[Mention]]:
+    """The entities of chunks that mention any, by chunk id."""
+    found: dict[str, list[Mention]] = {}
+    wanted = list(dict.fromkeys(chunk_ids))
+    for start in range(0, len(wanted), _BATCH):
+        batch = wanted[start : start + _BATCH]
+        marks = ",".join("?" * len(batch))
+        for chunk_id, entities in conn.execute(
+            f"SELECT chunk_id, entities FROM chunks WHERE chunk_id IN ({marks})", batch
+        ):
+            mentions = [Mention(**m) for m in json.loads(entities)]
+            if mentions:
+                found[chunk_id] = mentions
+    return found
 
 
 def chunks_of(conn: sqlite3.Connection, doc_id: str) -> list[Chunk]:

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from index.records import Chunk, ChunkSentences, Footnote, ParsedDocument
+from index.records import Chunk, ChunkSentences, Footnote, Mention, ParsedDocument
 from index.stores.base import (
     ClosesOnExit,
     DocumentInfo,
@@ -364,6 +364,11 @@ class EmbeddedStore(ClosesOnExit):
         """The stored sentences of chunks, by chunk id (chunks stored without them are absent)."""
         with self._lock:
             return sqlite_rows.sentences(self._conn, chunk_ids, self.model.dimension)
+
+    def chunk_entities(self, chunk_ids: Sequence[str]) -> dict[str, list[Mention]]:
+        """The entities of chunks that mention any, by chunk id."""
+        with self._lock:
+            return sqlite_rows.chunk_entities(self._conn, chunk_ids)
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """A document's chunks in order."""

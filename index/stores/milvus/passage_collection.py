@@ -60,6 +60,8 @@ class PassageRow:
     vector: np.ndarray
     second: np.ndarray | None = None
     note_terms: str = ""  # its notes document's terms, joined by spaces
+    # Its entity filter keys (``index.text.entities.mention_filter_keys``), in ``cites`` too.
+    entity_keys: tuple[str, ...] = ()
 
 
 def cite_keys(note_terms: str) -> list[str]:
@@ -211,7 +213,7 @@ def insert(client: MilvusClient, name: str, rows: Iterable[PassageRow]) -> int:
             "doc_id": row.doc_id,
             "terms": row.terms,
             "note_terms": _fitting(row.note_terms),
-            "cites": cite_keys(row.note_terms),
+            "cites": [*cite_keys(row.note_terms), *row.entity_keys][:CITES_MAX],
             "dense": row.vector.astype(np.float32).tolist(),
         }
         if row.second is not None:

@@ -16,6 +16,7 @@ from index.records import (
     DocumentMeta,
     Footnote,
     Marker,
+    Mention,
     Page,
     ParsedDocument,
 )
@@ -124,6 +125,11 @@ def chunk_from(chunk_id: str, doc_id: str, ordinal: int, record: Any) -> Chunk:
         char_start=data["char_start"],
         char_end=data["char_end"],
     )
+
+
+def mentions_from(entities: Any) -> list[Mention]:
+    """A chunk's stored entities (none for a row stored before them)."""
+    return [Mention(**m) for m in _json(entities) or []]
 
 
 def sentences_from(layout: Any, vectors: bytes, dimension: int) -> ChunkSentences:

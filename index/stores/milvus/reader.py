@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from pymilvus import MilvusClient
 
-from index.records import Chunk, ChunkSentences, Footnote, ParsedDocument
+from index.records import Chunk, ChunkSentences, Footnote, Mention, ParsedDocument
 from index.stores.base import (
     ClosesOnExit,
     DocumentInfo,
@@ -33,6 +33,9 @@ from index.text.tokenize import tokenize
 REBUILD_HINT = "build it with `citesearch index --milvus URI --postgres URL <corpus>`"
 
 _CHUNK_SELECT = """SELECT c.chunk_id, m.doc_id, c.ordinal, c.record
+FROM {s}.members m JOIN {s}.chunks c ON c.version = m.version
+WHERE m.generation = %s"""
+_ENTITY_SELECT = """SELECT c.chunk_id, c.record -> 'entities' AS entities
 FROM {s}.members m JOIN {s}.chunks c ON c.version = m.version
 WHERE m.generation = %s"""
 
@@ -228,6 +231,14 @@ class MilvusReader(ClosesOnExit):
             )
         }
         return [found[c] for c in chunk_ids if c in found]
+
+    def chunk_entities(self, chunk_ids: Sequence[str]) -> dict[str, list[Mention]]:
+        rows = self._query(
+            _ENTITY_SELECT + " AND c.chunk_id = ANY(%s)",
+            (self.generation, list(dict.fromkeys(chunk_ids))),
+        )
+        found = {r["chunk_id"]: pg_rows.mentions_from(r["entities"]) for r in rows}
+        return {chunk_id: mentions for chunk_id, mentions in found.items() if mentions}
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return [

@@ -31,6 +31,7 @@ import numpy as np
 from pymilvus import MilvusClient
 
 from index.models.passage_vectors import text_hash
+from index.records import Mention
 from index.stores.base import (
     ClosesOnExit,
     DocumentInfo,
@@ -46,6 +47,7 @@ from index.stores.base import (
 from index.stores.milvus import catalog, passage_collection, pg_rows
 from index.stores.milvus.reader import model_from
 from index.stores.options import StoreOptions
+from index.text.entities import mention_filter_keys
 from index.text.note_terms import passage_note_terms
 from index.text.tokenize import tokenize
 
@@ -386,7 +388,8 @@ class MilvusWriter(ClosesOnExit):
             cur.execute(
                 self._sql(
                     "SELECT m.doc_id, c.chunk_id, c.terms, c.vector, c.second_vector, "
-                    "c.note_terms, CASE WHEN c.note_terms IS NULL THEN c.record END AS record "
+                    "c.note_terms, CASE WHEN c.note_terms IS NULL THEN c.record END AS record, "
+                    "c.record -> 'entities' AS entities "
                     "FROM {s}.members m "
                     "JOIN {s}.chunks c ON c.version = m.version WHERE m.generation = %s "
                     "ORDER BY m.doc_id, c.ordinal"
@@ -413,6 +416,7 @@ class MilvusWriter(ClosesOnExit):
                     np.frombuffer(r["vector"], "<f4"),
                     np.frombuffer(second, "<f4") if second is not None else None,
                     note_terms,
+                    tuple(_entity_keys(r["entities"])),
                 )
 
     def _retire_old(self) -> None:
@@ -462,3 +466,8 @@ def _discard_abandoned(pg: Any, milvus: MilvusClient, schema: str) -> None:
     ).fetchall():
         log.info("discarding generation %s left by an interrupted writer", row["name"])
         _discard(pg, milvus, schema, row["name"], row["collection"])
+
+
+def _entity_keys(entities: list[dict[str, object]] | None) -> list[str]:
+    """The filter keys of a chunk's stored entities (none for a row stored before them)."""
+    return mention_filter_keys([Mention(**m) for m in entities or []])  # type: ignore[arg-type]

@@ -32,6 +32,8 @@ from index.stores.base import (
 )
 from index.stores.factory import Location, open_reader, open_writer, recorded_model
 from index.text.chunk import chunk_document
+from index.text.entities import tag_chunks
+from index.text.entity_names import query_key
 from index.text.tokenize import tokenize
 
 CORPUS = Path(__file__).resolve().parents[3] / "corpus"
@@ -97,6 +99,7 @@ def prepared(minilm: Embedder) -> dict[str, PreparedDocument]:
         path = CORPUS / f"{doc_id}.txt"
         doc = parse_file(path, metas.get(doc_id))
         chunks = chunk_document(doc, minilm.count_tokens, minilm.passage_tokens)
+        tag_chunks(chunks)
         embedded = embed_chunks(chunks, minilm)
         source = FileFingerprint(
             str(path), text_hash(path.read_text(encoding="utf-8")), path.stat().st_size
@@ -525,6 +528,37 @@ def test_notes_are_searched_and_filter_by_what_they_cite(
         assert reader.note_search("Pivovar", 50) == []
         assert "belta.by" not in reader.note_vocabulary()
         assert reader.vector_search(vector, 50, cites=["belta.by"]) == []
+
+
+def test_entities_are_stored_and_filter_every_search(
+    store_location: StoreLocation, prepared: dict[str, PreparedDocument], minilm: Embedder
+) -> None:
+    _publish_all(store_location, prepared)
+    chunks = [c for p in prepared.values() for c in p.chunks]
+    lukashenko = {c.chunk_id for c in chunks if "Lukashenko" in c.text}
+    pakistan = {c.chunk_id for c in chunks if any(m.key == "place:PK" for m in c.entities)}
+    assert lukashenko and pakistan and len(pakistan) < len(chunks)  # the test can tell
+    person, place = query_key("person", "Lukashenka"), query_key("place", "Пакистан")
+    assert person and place
+    vector = minilm.encode_query("Belarus and Pakistan trade")
+    with store_location.reader() as reader:
+        stored = reader.chunk_entities([*sorted(lukashenko), "no-such-chunk"])
+        assert set(stored) == lukashenko  # the mentions, read for the chunks asked
+        assert all(m.key for mentions in stored.values() for m in mentions)
+        everything = len(chunks)
+        for search in (
+            lambda **f: reader.bm25_search("Belarus Pakistan", everything, **f),
+            lambda **f: reader.vector_search(vector, everything, **f),
+        ):
+            unfiltered = search()
+            narrowed = search(cites=[place])
+            # Exact: the passages mentioning Pakistan, in the order of the unfiltered search.
+            assert [h.chunk_id for h in narrowed] == [
+                h.chunk_id for h in unfiltered if h.chunk_id in pakistan
+            ]
+            assert {h.chunk_id for h in search(cites=[person])} <= lukashenko
+            assert search(cites=["@person:nobodyknown"]) == []
+            assert {h.chunk_id for h in search(cites=[person, place])} <= lukashenko & pakistan
 
 
 def test_footnotes_keep_their_printed_label_and_kind(
