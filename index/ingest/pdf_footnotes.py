@@ -5,7 +5,8 @@ A zone starts at the highest line that opens with a label confirmed by a raised 
 page, provided every line below it in its column is set no larger (notes are the last thing on a
 page). Inside a zone a line opens a new note when its label looks like the zone's labels: raised
 labels never yield to a full-size number at a line start ("5 and 40 percent of ..." continues a
-note), plain numbers must follow the last note and stand where note numbers stand. A note goes on
+note), plain numbers must be printed as the zone's first label is (its punctuation, its tab
+stop or space), follow the last note and stand where note numbers stand. A note goes on
 over the next page's first zone lines when the next page says so ("10(...continued)") or when
 smaller type continues there above the first new note.
 """
@@ -363,24 +364,33 @@ def _set_off_by(
 def _single_spaced_tail(floor: float, lines: Sequence[Line], pending: NoteDraft) -> list[Line]:
     """The open note's last lines in body type on a page that draws no separator: the lines
     just above ``floor`` set at the note's own line spacing, top to bottom, when the note broke
-    off mid-sentence and the text above them is spaced wider (a double-spaced body)."""
+    off mid-sentence and the text above them is spaced wider (a body set one-and-a-half or
+    double-spaced)."""
     pitch = _line_pitch(pending.parts[-1])
     if pitch is None or _ends_sentence(pending.lines[-1]):
         return []
     size = pending.lines[-1].size
     above = sorted((line for line in lines if line.base > floor + 0.1), key=lambda ln: ln.base)
+    body_pitch = _line_pitch(above[::-1][:_TOP_LINES])  # the text's, at the page's top
+    if body_pitch is None or body_pitch < pitch * _WIDER_PITCH:
+        return []
+    limit = (pitch + body_pitch) / 2  # nearer the note's spacing than the text's
     block: list[Line] = []
     last = floor
     for line in above:
-        close = last == float("-inf") or line.base - last <= pitch * 1.6
+        close = last == float("-inf") or line.base - last <= limit
         if not close or abs(line.size - size) > 0.6 or (line.lead is not None and line.lead.raised):
             break
         block.append(line)
         last = line.base
-    body_pitch = _line_pitch(above[len(block) :][::-1])
-    if not block or body_pitch is None or body_pitch < pitch * 1.6:
+    if len(block) == len(above):
         return []
     return block[::-1]
+
+
+# A body spaced wider than the notes by this factor at least (one-and-a-half spacing against
+# single) tells them apart; its spacing is measured on the page's top lines.
+_WIDER_PITCH, _TOP_LINES = 1.3, 4
 
 
 def _underlines(rule: Rule, lines: Sequence[Line]) -> bool:
@@ -411,16 +421,35 @@ def split_zone(
     raised_style = zone[0].lead.raised if zone[0].lead is not None else True
     firsts = [line for line in zone if id(line) in confirmed]
     starts_x = [line.x0 for line in firsts]
+    # The zone's first numbered label: the others are printed as it is (a note's wrapped line
+    # that starts with a number is not, unless it happens to be set exactly so). Symbols ("*"
+    # for a judge's note above numbered ones) may be set otherwise.
+    ref = next(
+        (
+            line
+            for line in firsts
+            if line.lead is not None
+            and label_value(line.lead.key) is not None
+            and not _continues(line, pending, text)
+        ),
+        None,
+    )
 
     def opens(line: Line, current: NoteDraft | None) -> bool:
         lead = line.lead
         assert lead is not None
         if raised_style or lead.raised:
             return lead.raised
+        numbered = label_value(lead.key) is not None
+        if numbered and ref is not None and not set_like(line, ref):
+            return False
         if id(line) in confirmed:
             return True
+        # No marker cites it: a number that follows the last note's, where labels stand, after
+        # the end of a sentence (else it is a wrapped line: "see note 4 and / 5 U.S.C. ...").
         follows = current is not None and next_label(current.label) == lead.key
-        return follows and any(abs(line.x0 - x) < 0.5 for x in starts_x)
+        placed = any(abs(line.x0 - x) < 0.5 for x in starts_x)
+        return follows and placed and current is not None and _ends_sentence(current.lines[-1])
 
     current: NoteDraft | None = None
     head: list[Line] = list(zone)
@@ -431,8 +460,22 @@ def split_zone(
         pending.add(zone[0], start=match.end() if match else zone[0].text_start)
         current, head = pending, head[1:]
     notes = segment_notes(head, opens, current, warnings)
-    repair_twins(notes, firsts, warnings)
+    repair_twins(notes, firsts, warnings, ref)
     return notes
+
+
+def set_like(line: Line, ref: Line) -> bool:
+    """Whether ``line``'s lead label is printed as ``ref``'s is: with the same punctuation
+    after it ("4." or "4)"), its text starting at the same tab stop or at the same distance
+    from the label (a space). Not its place: labels set flush right in a box ("9." and "10.")
+    start at different places."""
+    a, b = line.lead, ref.lead
+    if a is None or b is None or a.raised != b.raised or a.punct != b.punct:
+        return False
+    if a.text_x is None or b.text_x is None or a.gap is None or b.gap is None:
+        return True
+    em = 0.3 * max(line.size, ref.size)
+    return abs(a.text_x - b.text_x) < em or abs(a.gap - b.gap) < em
 
 
 def segment_notes(
@@ -471,7 +514,9 @@ def segment_notes(
     return notes
 
 
-def repair_twins(notes: list[NoteDraft], firsts: Sequence[Line], warnings: list[str]) -> None:
+def repair_twins(
+    notes: list[NoteDraft], firsts: Sequence[Line], warnings: list[str], ref: Line | None = None
+) -> None:
     """A note with a line that starts with its own number (its twin): the twin opens the note
     when it stands where other notes' first lines (``firsts``) stand and follows the end of a
     sentence while the note's first line does not; the lines before it were a line-wrapped
@@ -480,8 +525,12 @@ def repair_twins(notes: list[NoteDraft], firsts: Sequence[Line], warnings: list[
 
     def score(line: Line, previous: Line | None) -> int:
         ends = previous is None or _ends_sentence(previous)
-        placed = any(abs(line.x0 - other.x0) < 0.5 for other in firsts if other is not line)
-        return int(ends) + int(placed)
+        # Where the zone's first label stands (other twins are no witnesses: a note's wrapped
+        # lines all stand at the margin).
+        witnesses = [ref] if ref is not None and ref is not line else firsts
+        placed = any(abs(line.x0 - other.x0) < 0.5 for other in witnesses if other is not line)
+        like = ref is None or line is ref or set_like(line, ref)
+        return int(ends) + int(placed) + int(like)
 
     for i, note in enumerate(notes):
         if i == 0 or not note.twins:

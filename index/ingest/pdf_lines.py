@@ -23,7 +23,7 @@ _SYMBOL_KEYS = {"∗": "*", "⁎": "*"}
 # A raised glyph: smaller than its line's type and lifted off the baseline (a superscript), or
 # lifted far even at full size (a text rise).
 _SMALLER, _RISE, _HIGH_RISE = 0.92, 0.12, 0.3
-_MARKED_LINES = 2  # lines with raised marks enough to tell the body's size by
+_MARKED_LINES = 1  # lines with raised marks that tell the body's size (if it prints enough)
 _PAGE_NUMBER = re.compile(r"[-–—]?\s*(?:page\s+)?\d{1,4}\s*[-–—]?|[ivxlc]{1,6}", re.IGNORECASE)
 
 
@@ -37,6 +37,12 @@ class Label:
     raised: bool
     before: str = ""  # up to three characters printed just before it on its line
     after: str = ""  # and just after it
+    # A line's lead label only: the punctuation printed after it ("." of "4. ", ")" of "4) "),
+    # and where the line's text after it starts (a tab stop puts it at one place for every
+    # note): what tells a note's label from a wrapped line of a note starting with a number.
+    punct: str = ""
+    text_x: float | None = None
+    gap: float | None = None  # from the label's (or its punctuation's) end to the text
 
     @property
     def key(self) -> str:
@@ -270,17 +276,20 @@ def _lead_label(line: TextLine, page_start: int) -> tuple[Label | None, int]:
         return None, 0
     rest = k
     if not up:
-        if glyphs[k].char == "." and k + 1 < len(glyphs) and glyphs[k + 1].char == " ":
+        if glyphs[k].char in ".)" and k + 1 < len(glyphs) and glyphs[k + 1].char == " ":
             rest = k + 1
         elif glyphs[k].char != " " and not _glued_label(text, glyphs[k].char):
             return None, 0
     span = _span(glyphs[:k], page_start)
     if span is None:
         return None, 0
+    punct = glyphs[k].char if rest > k else ""
     while rest < len(glyphs) and glyphs[rest].char == " ":
         rest += 1
     following = glyphs[rest].char if rest < len(glyphs) else ""
-    return Label(text, span[0], span[1], up, "", following), rest
+    text_x = glyphs[rest].x0 if rest < len(glyphs) else None
+    gap = None if text_x is None else text_x - glyphs[k if punct else k - 1].x1
+    return Label(text, span[0], span[1], up, "", following, punct, text_x, gap), rest
 
 
 def _glued_label(text: str, following: str) -> bool:

@@ -18,6 +18,7 @@ import pytest
 from index.ingest.pdf import read_pdf
 from index.parse import parse_file
 from index.records import Footnote, ParsedDocument
+from tests.index.ingest.pdf_pages import pdf_file, pdf_string, rule_ops
 
 DEV = Path(__file__).resolve().parents[3].parent / "shared" / "footnotes-dev"
 TAX = "pdf_court_tax-court_bordelon_tc-memo-2020-26.pdf"
@@ -177,19 +178,14 @@ def test_report_with_url_notes_every_marker_and_whole_urls(dev_doc: Parsed) -> N
 # --- typeset here ------------------------------------------------------------------------------
 
 
-def _pdf_string(text: str) -> bytes:
-    raw = text.encode("cp1252")
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-
 def _line_ops(x: float, y: float, size: float, text: str) -> bytes:
     ops = b"BT 1 0 0 1 %g %g Tm " % (x, y)
     for part in re.split(r"(\{[^}]+\})", text):
         if part.startswith("{"):
             ops += b"/F1 %g Tf %g Ts " % (size * 0.6, size * 0.35)
-            ops += _pdf_string(part[1:-1]) + b" Tj 0 Ts "
+            ops += pdf_string(part[1:-1]) + b" Tj 0 Ts "
         elif part:
-            ops += b"/F1 %g Tf " % size + _pdf_string(part) + b" Tj "
+            ops += b"/F1 %g Tf " % size + pdf_string(part) + b" Tj "
     return ops + b"ET\n"
 
 
@@ -198,38 +194,11 @@ def write_pdf(
 ) -> Path:
     """A PDF of US Letter pages, each line drawn in the order given, in Helvetica; ``rules``
     gives each page's horizontal rules (drawn paths, as a note separator is)."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"",  # the page tree, once the pages are numbered
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    contents = [
+        b"".join(_line_ops(*run) for run in runs) + rule_ops(rules[k] if k < len(rules) else ())
+        for k, runs in enumerate(pages)
     ]
-    kids = []
-    for k, runs in enumerate(pages):
-        content = b"".join(_line_ops(*run) for run in runs)
-        for x0, x1, y in rules[k] if k < len(rules) else ():
-            content += b"0.5 w %g %g m %g %g l S\n" % (x0, y, x1, y)
-        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-        kids.append(len(objects) + 1)
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-            b"/Resources << /Font << /F1 3 0 R >> >> >>" % (len(objects))
-        )
-    refs = b" ".join(b"%d 0 R" % k for k in kids)
-    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (refs, len(kids))
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    path.write_bytes(bytes(out))
-    return path
+    return pdf_file(path, contents)
 
 
 def body(y: float, text: str, x: float = 72) -> Run:
@@ -521,7 +490,7 @@ def test_endnotes_numbered_again_in_each_chapter(tmp_path: Path) -> None:
         (72, 700, 8, "1 Customs data, 2021."),
         (72, 690, 8, "2 Reuters, 3 October 2021."),
     ]
-    pages = [chapter_one, notes_one, chapter_two, notes_two]
+    pages: list[Sequence[Run]] = [chapter_one, notes_one, chapter_two, notes_two]
     doc = parse_file(write_pdf(tmp_path / "chapters.pdf", pages))
     assert [(f.shown, f.page, f.note, f.markers[0].page) for f in doc.footnotes] == [
         ("1", 2, "Belta, 4 May 2021.", 1),
