@@ -195,6 +195,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         "mode": args.mode,
         "fusion": args.fusion,
         "doc_ids": args.doc or None,
+        "sort": args.sort,
     }
     if args.batch:
         status = 0
@@ -621,6 +622,12 @@ def _add_search_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     p.add_argument("--mode", choices=["bm25", "dense", "hybrid"], default=None)
     p.add_argument("--fusion", choices=["rrf", "weighted"], default=None)
     p.add_argument("--doc", action="append", default=[], help="only this document (repeatable)")
+    p.add_argument(
+        "--sort",
+        choices=["relevance", "date"],
+        default="relevance",
+        help="relevance (default), or date: the matching passages, newest document first",
+    )
     p.add_argument("--json", action="store_true", help="print the API's JSON (--format json)")
     p.add_argument(
         "--format",

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from pydantic import BaseModel, Field
 
-from retrieval.hits import AnswerState, Attribution, Matched, SearchResult
+from retrieval.hits import AnswerState, Attribution, Matched, SearchResult, Sort
 
 
 class CitationModel(BaseModel):
@@ -115,6 +115,12 @@ class HitModel(BaseModel):
         "its text or its notes), 'meaning' (none of them, but a sentence as close in meaning "
         "as an answer must be), or null (neither: only ranked, by the dense list).",
     )
+    word_spans: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description="The query's words in text, [start, end) each, as BM25 matched them: the "
+        "same stem or name key in any script ('tractors' marks 'tractor', 'Лукашенко' marks "
+        "'Lukashenko'); stop words never alone; a phrase whole.",
+    )
 
 
 class AnswerSentenceModel(BaseModel):
@@ -213,6 +219,11 @@ class SearchResponse(BaseModel):
         default=0,
         description="How many more hold none of them but are close in meaning (hybrid and "
         "dense search): total also counts passages that are neither, ranked by the dense list.",
+    )
+    sort: Sort = Field(
+        default="relevance",
+        description="The order of results: 'relevance' (the ranking), or 'date' (the matching "
+        "passages, newest document first, those without a date last; total counts them).",
     )
 
     @classmethod

@@ -19,6 +19,9 @@ AnswerState = Literal["strong", "candidates"]
 # Why a hit is in the matching set (retrieval/matching.py): it holds the query's words (in its
 # text or its notes), or none of them but a sentence close in meaning; None: it is only ranked.
 Matched = Literal["words", "meaning"]
+# The order of the passages listed: the ranking, or the matching passages newest first
+# (retrieval/date_sort.py).
+Sort = Literal["relevance", "date"]
 
 
 @dataclass
@@ -100,6 +103,8 @@ class Hit:
     # (a word no sentence of it has, or a cites: value). Shown as "cited in note 12: ...".
     matched_note: Citation | None = None
     matched: Matched | None = "words"
+    # The query's words in ``text`` as BM25 matched them (retrieval/word_spans.py): [start, end).
+    word_spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -156,3 +161,4 @@ class SearchResult:
     # words, and how many more hold none but are close in meaning (hybrid and dense search).
     with_words: int = 0
     by_meaning: int = 0
+    sort: Sort = "relevance"

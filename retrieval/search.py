@@ -49,6 +49,7 @@ from retrieval.answer_candidates import (
     rank_candidates,
 )
 from retrieval.cites import CiteMatch, closest_domain, note_for_terms
+from retrieval.date_sort import by_date
 from retrieval.dedupe import Shingles, duplicates_among, shingles
 from retrieval.facets import FacetEntityCache, document_facets
 from retrieval.feedback import FEEDBACK_PASSAGES, FEEDBACK_WEIGHT, dense_lists, feedback_lists
@@ -68,8 +69,10 @@ from retrieval.hits import (
     Mode,
     RetrieverScore,
     SearchResult,
+    Sort,
 )
 from retrieval.matching import Matching, matching_passages, with_matching
+from retrieval.meta_answer import metadata_answer
 from retrieval.name_terms import name_terms
 from retrieval.printed_pages import PageLabels
 from retrieval.query import (
@@ -93,6 +96,7 @@ from retrieval.query import (
 )
 from retrieval.rerank import CrossEncoderReranker
 from retrieval.sentence_citations import cite_sentence
+from retrieval.word_spans import mark_words
 
 MAX_QUERY_CHARS = 500
 MAX_K = 100
@@ -220,6 +224,8 @@ class Searcher:
         )
         documents = store.documents()
         self.titles = {info.meta.doc_id: info.meta.title for info in documents}
+        self.published = {info.meta.doc_id: info.meta.published for info in documents}
+        self.metas = [info.meta for info in documents]  # what "who wrote <title>?" is told from
         self.facets_of = document_facets(info.meta for info in documents)
         self.facet_entities = FacetEntityCache(store.chunk_entities)
         # What the index holds, read once: a searcher serves one published generation, which
@@ -246,6 +252,7 @@ class Searcher:
         mode: Mode | None = None,
         fusion: Fusion | None = None,
         doc_ids: Sequence[str] | None = None,
+        sort: Sort = "relevance",
     ) -> SearchResult:
         """Rank passages for ``query``; raises QueryError for input the user must change."""
         started = time.perf_counter()
@@ -261,8 +268,9 @@ class Searcher:
             plan, query_vector, offset + k, mode, fusion, doc_filter
         )
         groups = self._group_duplicates(ranked, chunks)
-        query_terms = frozenset(plan.bm25_terms)
-        shown = groups[offset : offset + k]
+        matching = self._matching(plan, groups, per_retriever, query_vector, mode, doc_filter)
+        listed = groups if sort == "relevance" else self._by_date(groups, matching, chunks)
+        shown = listed[offset : offset + k]
         # Sentence vectors were computed at index time: one read for every passage shown or
         # considered for the answer, and no model run beyond the query's embedding.
         sentences = self._sentences_of(
@@ -281,6 +289,7 @@ class Searcher:
             answer, missing = self._answer_and_missing(
                 query, mode, plan, top, chunks, sentences, query_vector, per_retriever
             )
+        answer = self._record_answer(query, doc_filter) or answer
         highlighted: set[tuple[str, str]] = set()
         quoted = _quoted_spans(answer)
         hits = [
@@ -290,7 +299,7 @@ class Searcher:
                 chunks,
                 per_retriever,
                 sentences,
-                (query_terms, query_vector),
+                (frozenset(plan.bm25_terms), query_vector),
                 highlighted,
                 reasons.get(group[0][0]),
                 quoted.get(group[0][0]),
@@ -305,7 +314,7 @@ class Searcher:
             fusion=fusion if mode == "hybrid" else None,
             k=k,
             offset=offset,
-            total=len(groups),
+            total=len(listed),
             answer=answer,
             hits=hits,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -313,14 +322,28 @@ class Searcher:
             searched_for=searched_for,
             missing=missing,
         )
-        matching = self._matching(plan, groups, per_retriever, query_vector, mode, doc_filter)
-        return self._with_matching(self.page_labels.apply(result), matching, chunks)
+        return self._with_matching(self.page_labels.apply(result), matching, chunks, plan, sort)
 
     def _with_matching(
-        self, result: SearchResult, matching: Matching, chunks: dict[str, Chunk]
+        self,
+        result: SearchResult,
+        matching: Matching,
+        chunks: dict[str, Chunk],
+        plan: QueryPlan,
+        sort: Sort,
     ) -> SearchResult:
-        """The result with its matching passages counted and their facets (retrieval.matching)."""
+        """The result with its matching passages counted and their facets (retrieval.matching),
+        its order, and the query's words marked in each hit (retrieval.word_spans)."""
+        mark_words(result.hits, plan)
+        result.sort = sort
         return with_matching(result, matching, chunks, self.facets_of, self.facet_entities)
+
+    def _by_date(
+        self, groups: list[list[tuple[str, float]]], matching: Matching, chunks: dict[str, Chunk]
+    ) -> list[list[tuple[str, float]]]:
+        """The matching passages' groups, newest document first (retrieval.date_sort)."""
+        doc_of = {cid: chunk.doc_id for cid, chunk in chunks.items()}
+        return [list(g) for g in by_date(groups, matching.ids, doc_of, self.published)]
 
     def _matching(
         self,
@@ -938,6 +961,17 @@ class Searcher:
             state=state,
             candidates=[self._answer_sentence(c) for c in shown],
         )
+
+    def _record_answer(self, query: str, doc_filter: list[str] | None) -> Answer | None:
+        """The answer to "Who wrote <title>?" from the document's record, which no passage says
+        (retrieval.meta_answer); None for any other question."""
+        allowed = None if doc_filter is None else set(doc_filter)
+        metas = [m for m in self.metas if allowed is None or m.doc_id in allowed]
+        return metadata_answer(query, metas, self._first_passage)
+
+    def _first_passage(self, doc_id: str) -> Chunk | None:
+        chunks = self.store.chunks_of(doc_id)
+        return chunks[0] if chunks else None
 
     def _answer_sentence(self, candidate: SentenceCandidate) -> AnswerSentence:
         """A candidate as quoted: its document, page and the notes that source it."""

@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.routes.dependencies import SEARCH_ERRORS, Reader, State
 from api.schema import SearchResponse
 from api.search_gate import SearchRefused
-from retrieval.hits import Fusion, Mode
+from retrieval.hits import Fusion, Mode, Sort
 from retrieval.query import QueryError, parse_query, plain_query
 from retrieval.query_budget import QueryCost, check_budget, query_cost
 from retrieval.search import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, Searcher
@@ -45,6 +45,13 @@ async def search(
     type: Annotated[list[str] | None, Query(description="Only files of this type.")] = None,
     year: Annotated[list[str] | None, Query(description="Only documents of this year.")] = None,
     language: Annotated[list[str] | None, Query(description="Only this language.")] = None,
+    sort: Annotated[
+        Sort,
+        Query(
+            description="relevance: the ranking; date: the matching passages, newest document "
+            "first, those without a date last (ties by relevance)."
+        ),
+    ] = "relevance",
 ) -> SearchResponse:
     """Rank passages for a query; the best sentence among them is the answer.
 
@@ -59,7 +66,7 @@ async def search(
     try:
         async with state.search_gate.admit(client, cost.units):
             result = await run_in_threadpool(
-                s.search, q, k=k, offset=offset, mode=mode, fusion=fusion, doc_ids=doc
+                s.search, q, k=k, offset=offset, mode=mode, fusion=fusion, doc_ids=doc, sort=sort
             )
     except SearchRefused as exc:
         raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None

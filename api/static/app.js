@@ -7,6 +7,7 @@
   const form = $("search-form");
   const input = $("q");
   const modeSelect = $("mode");
+  const sortSelect = $("sort");
   const kSelect = $("k");
   const statusLine = $("status");
   const answerBox = $("answer");
@@ -94,6 +95,7 @@
     return {
       q: p.get("q") || "",
       mode: MODES.includes(p.get("mode")) ? p.get("mode") : "hybrid",
+      sort: p.get("sort") === "date" ? "date" : "relevance",
       k: Math.min(100, Math.max(1, int("k", 10))),
       offset: Math.max(0, int("offset", 0)),
       docs: p.getAll("doc"),
@@ -110,6 +112,7 @@
     const p = new URLSearchParams();
     if (state.q) p.set("q", state.q);
     if (state.mode && state.mode !== "hybrid") p.set("mode", state.mode);
+    if (state.sort === "date") p.set("sort", "date");
     if (state.k && state.k !== 10) p.set("k", String(state.k));
     if (state.offset) p.set("offset", String(state.offset));
     for (const d of state.docs || []) p.append("doc", d);
@@ -150,6 +153,7 @@
     return {
       q: input.value.trim(),
       mode: modeSelect.value,
+      sort: sortSelect.value === "date" ? "date" : "relevance",
       k: parseInt(kSelect.value, 10) || 10,
       offset: 0,
       docs: selectedDocs(),
@@ -181,6 +185,7 @@
     input.value = state.q;
     checkLength();
     modeSelect.value = state.mode;
+    sortSelect.value = state.sort || "relevance";
     const kText = String(state.k);
     if (![...kSelect.options].some((o) => o.value === kText)) {
       kSelect.append(el("option", { value: kText, text: kText }));
@@ -229,7 +234,8 @@
   // Renders `text` with the range [hl[0], hl[1]) in <mark> (class `markClass`, "hl" by default),
   // the range `inner` in a <mark class="sentence"> (inside the first when they overlap), and a
   // superscript button for each marker {offset, n, ...} right after the character before it.
-  function annotated(text, hl, markers, onMarker, markClass, inner) {
+  // `words`: [start, end) spans of the searched words, each in a <mark class="word"> innermost.
+  function annotated(text, hl, markers, onMarker, markClass, inner, words) {
     const frag = document.createDocumentFragment();
     const sorted = (markers || [])
       .filter((m) => Number.isInteger(m.offset))
@@ -240,7 +246,8 @@
       range ? [Math.max(0, Math.min(range[0], text.length)), Math.max(0, Math.min(range[1], text.length))] : null;
     hl = within(hl);
     inner = within(inner);
-    for (const range of [hl, inner]) {
+    const wordRanges = (words || []).map(within).filter((r) => r[0] < r[1]);
+    for (const range of [hl, inner, ...wordRanges]) {
       if (range) range.forEach((cut) => cuts.add(cut));
     }
     const covers = (range, a, b) => range && range[0] < range[1] && a >= range[0] && b <= range[1];
@@ -248,6 +255,8 @@
     const points = [...cuts].sort((a, b) => a - b);
     let mark = null;
     let sentence = null;
+    let word = null;
+    let wordRange = null;
     let mi = 0;
     const addMarkers = (pos, parent) => {
       while (mi < sorted.length && sorted[mi].offset === pos) {
@@ -278,7 +287,20 @@
       } else {
         sentence = null;
       }
-      parent.append(document.createTextNode(text.slice(a, b)));
+      const range = wordRanges.find((r) => covers(r, a, b)) || null;
+      if (range) {
+        if (!word || range !== wordRange || word.parentNode !== parent) {
+          word = el("mark", { className: "word" });
+          wordRange = range;
+          parent.append(word);
+        }
+        word.append(document.createTextNode(text.slice(a, b)));
+      } else {
+        word = null;
+        parent.append(document.createTextNode(text.slice(a, b)));
+      }
+      // A note's marker follows the word it comes after, outside the word's mark.
+      if (mi < sorted.length && sorted[mi].offset === b) word = null;
       addMarkers(b, parent);
     }
     while (mi < sorted.length) {
@@ -574,6 +596,7 @@
     setStatus("Searching…", "loading");
     resultsBox.setAttribute("aria-busy", "true");
     const p = new URLSearchParams({ q: state.q, k: state.k, offset: state.offset, mode: state.mode });
+    if (state.sort === "date") p.set("sort", "date");
     for (const d of state.docs) p.append("doc", d);
     let data;
     try {
@@ -764,7 +787,9 @@
       el("h3", { className: "hit-title" }, [link(hit.title)]),
       el("span", { className: "pages", text: pagesLabel(hit.page_label_start || hit.page_start, hit.page_label_end || hit.page_end) }),
     ]);
-    const passage = el("p", { className: "passage" }, [annotated(hit.text, hl, hit.citations, show)]);
+    const passage = el("p", { className: "passage" }, [
+      annotated(hit.text, hl, hit.citations, show, null, null, hit.word_spans),
+    ]);
     const parts = [header];
     // Hybrid and meaning modes rank every passage: one without the searched words says so.
     if (hit.matched !== "words") {
@@ -1868,10 +1893,12 @@
   });
   input.addEventListener("input", checkLength);
 
-  modeSelect.addEventListener("change", () => {
-    const state = formState();
-    if (state.q) navigate(state);
-  });
+  for (const select of [modeSelect, sortSelect]) {
+    select.addEventListener("change", () => {
+      const state = formState();
+      if (state.q) navigate(state);
+    });
+  }
   kSelect.addEventListener("change", () => {
     const state = formState();
     if (state.q) navigate(state);

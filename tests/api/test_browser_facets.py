@@ -84,3 +84,35 @@ def test_facets_count_the_matching_passages_and_click_into_filters(
     _settled(pg)
     assert _query(pg) == "Belarus" and pg.locator("#active-filters .chip").count() == 0
     assert pg.errors == []
+
+
+def test_searched_words_are_marked_and_results_sort_by_date(page: tuple[Any, str]) -> None:
+    pg, url = page
+    pg.emulate_media(color_scheme="light")
+    pg.goto(f"{url}/?q=Лукашенко tractors&mode=bm25&k=50")
+    _settled(pg)
+    # Marked as BM25 matched them: the stem (tractor, tractors) and the name in its Latin form.
+    words = {w.lower() for w in pg.locator("#results .passage mark.word").all_inner_texts()}
+    assert (
+        {"lukashenko", "tractors"} <= words <= {"lukashenko", "lukashenka", "tractor", "tractors"}
+    )
+    problems: list[str] = []
+    for scheme in ("light", "dark"):
+        pg.emulate_media(color_scheme=scheme)
+        problems += axe_problems(pg, f"searched words ({scheme})")
+    assert not problems, "\n".join(problems)
+
+    # The order control: in the URL, kept on reload, the API's order.
+    pg.select_option("#sort", "date")
+    pg.wait_for_url(re.compile(r"sort=date"))
+    _settled(pg)
+    pg.reload()
+    _settled(pg)
+    assert pg.locator("#sort").input_value() == "date"
+    api = pg.evaluate("() => fetch('/api/search' + location.search).then(r => r.json())")
+    titles = pg.locator("#results .hit .hit-title").all_inner_texts()
+    assert titles == [hit["title"] for hit in api["results"]]
+    assert api["sort"] == "date" and titles
+    pg.select_option("#sort", "relevance")
+    pg.wait_for_url(lambda u: "sort=" not in u)
+    assert pg.errors == []
