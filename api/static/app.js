@@ -19,6 +19,8 @@
   const docFilterSummary = $("doc-filter-summary");
   const filterChips = $("active-filters");
   const facetPanel = $("facets");
+  // On a phone the facets start folded (one line), so the answer and the passages come first.
+  if (window.matchMedia("(max-width: 40rem)").matches) facetPanel.open = false;
   const facetGroups = $("facet-groups");
 
   const MODES = ["hybrid", "bm25", "dense"];
@@ -536,9 +538,22 @@
     return rows.map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
   }
 
+  // Said with every list of possible answers, in the page and in the exports (api/export.py).
+  const CHECK_CANDIDATES =
+    "No single sentence is sure to answer: check them against their sources before quoting one.";
+
   function resultsMarkdown(data) {
     const parts = [`# ${data.query}`, ""];
-    if (data.answer) parts.push("## Answer", "", citationMarkdown(quotedAnswer(data.answer)), "");
+    const answer = data.answer;
+    if (answer && answer.state === "candidates" && (answer.candidates || []).length) {
+      // As api/export.py results_markdown writes them: the sentences to check, each with its source.
+      parts.push("## Possible answers", "", CHECK_CANDIDATES, "");
+      answer.candidates.forEach((c, i) => {
+        parts.push(`### ${i + 1}.`, "", citationMarkdown(quotedAnswer(c)), "");
+      });
+    } else if (answer) {
+      parts.push("## Answer", "", citationMarkdown(quotedAnswer(answer)), "");
+    }
     for (const hit of data.results) {
       parts.push(`## ${hit.rank}. ${hit.title}, ${hitPages(hit)}`, "", citationMarkdown(quotedHit(hit)), "");
     }
@@ -727,7 +742,7 @@
       el("p", {
         className: "candidates-note",
         text: items.length > 1
-          ? "No single sentence is sure to answer: check them against their sources before quoting one."
+          ? CHECK_CANDIDATES
           : "This sentence is not sure to answer: check it against its source before quoting it.",
       }),
       el("ol", { className: "candidates", "aria-labelledby": "answer-label" }, items),

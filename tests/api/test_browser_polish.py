@@ -249,6 +249,8 @@ def test_on_a_phone_a_tapped_marker_keeps_the_line_and_summaries_keep_their_arro
         phone.goto(f"{base_url}/?q={quote_plus(LIBYA)}")
         marker = phone.locator("#results .hit .passage .fn-btn").first
         marker.wait_for()
+        assert phone.locator("#facets").evaluate("d => d.open") is False  # folded on a phone
+        marker.scroll_into_view_if_needed()
         line = float(
             marker.evaluate("b => parseFloat(getComputedStyle(b.closest('.passage')).lineHeight)")
         )
