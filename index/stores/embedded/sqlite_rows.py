@@ -311,46 +311,36 @@ def search_rows(conn: sqlite3.Connection) -> list[tuple[str, str, int | None]]:
 def search_rows_of(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> dict[str, int]:
     """The search row of each of these chunks (as a commit recorded; unknown ids left out)."""
     found: dict[str, int] = {}
-    wanted = list(dict.fromkeys(chunk_ids))
-    for start in range(0, len(wanted), _BATCH):
-        batch = wanted[start : start + _BATCH]
-        marks = ",".join("?" * len(batch))
-        for chunk_id, row in conn.execute(
-            f"SELECT chunk_id, search_row FROM chunks WHERE chunk_id IN ({marks})", batch
-        ):
-            if row is not None:
-                found[str(chunk_id)] = int(row)
+    for chunk_id, row in _chunk_rows(conn, "chunk_id, search_row", chunk_ids):
+        if row is not None:
+            found[str(chunk_id)] = int(row)
     return found
 
 
 def get_chunks(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> list[Chunk]:
     """Chunks by id, in the order asked (unknown ids are left out)."""
-    found: dict[str, Chunk] = {}
-    wanted = list(dict.fromkeys(chunk_ids))
-    for start in range(0, len(wanted), _BATCH):
-        batch = wanted[start : start + _BATCH]
-        marks = ",".join("?" * len(batch))
-        for row in conn.execute(
-            f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE chunk_id IN ({marks})", batch
-        ):
-            found[row[0]] = _chunk_from_row(row)
+    found = {row[0]: _chunk_from_row(row) for row in _chunk_rows(conn, _CHUNK_COLUMNS, chunk_ids)}
     return [found[c] for c in chunk_ids if c in found]
 
 
 def chunk_entities(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> dict[str, list[Mention]]:
     """The entities of chunks that mention any, by chunk id."""
     found: dict[str, list[Mention]] = {}
+    for chunk_id, entities in _chunk_rows(conn, "chunk_id, entities", chunk_ids):
+        mentions = [Mention(**m) for m in json.loads(entities)]
+        if mentions:
+            found[chunk_id] = mentions
+    return found
+
+
+def _chunk_rows(conn: sqlite3.Connection, columns: str, chunk_ids: Sequence[str]) -> Iterator[Any]:
+    """``columns`` of the chunks with these ids (each once; unknown ids have no row), read in
+    batches that stay under SQLite's limit on bound parameters."""
     wanted = list(dict.fromkeys(chunk_ids))
     for start in range(0, len(wanted), _BATCH):
         batch = wanted[start : start + _BATCH]
         marks = ",".join("?" * len(batch))
-        for chunk_id, entities in conn.execute(
-            f"SELECT chunk_id, entities FROM chunks WHERE chunk_id IN ({marks})", batch
-        ):
-            mentions = [Mention(**m) for m in json.loads(entities)]
-            if mentions:
-                found[chunk_id] = mentions
-    return found
+        yield from conn.execute(f"SELECT {columns} FROM chunks WHERE chunk_id IN ({marks})", batch)
 
 
 def chunks_of(conn: sqlite3.Connection, doc_id: str) -> list[Chunk]:
