@@ -22,7 +22,7 @@ from index.records import Chunk, Mention
 from index.text.entity_names import canonical, country_of, filter_keys
 
 # Part of index.parse.PIPELINE_VERSION: a change here re-tags every document on the next build.
-ENTITIES_VERSION = "en_core_web_sm-3.8.0-ner+natasha-1.6.0+names/2"
+ENTITIES_VERSION = "en_core_web_sm-3.8.0-ner+natasha-1.6.0+names/3"
 FACET_KINDS = ("person", "org", "place")
 
 _SPACY_KINDS = {
@@ -108,13 +108,50 @@ _WITH_ACRONYM = re.compile(r"^(?P<name>[^()]*\S)\s*\((?P<short>[^()\s]+)\)?$")
 _BULLET = re.compile(r"^[•·▪◦‣∙*–—-]+\s*")
 
 
+# A company's legal form or kind at the end of its name: an organisation, whatever the tagger
+# said ("Barkhim OJSC" tagged a person, "Minsk Tractor Works" a place).
+_COMPANY = re.compile(
+    r"(?:\b(?:OJSC|CJSC|JSC|LLC|Ltd|Inc|PLC|GmbH|Corporation|Company|Holding|Plant|Works|Factory)"
+    r"\.?|\bBel'?)$"
+)
+# A person span that opens with a country's name run into it ("Belarus - Vladimir Makei",
+# "Belarus Nikolai Borisevich": a table's country column read with the name beside it): the
+# one- or two-word head, a dash or colon or nothing, then the name.
+_HEADS = (
+    re.compile(r"(\S+)\s+(?:[-–—:]\s+)?(?=[A-ZА-ЯЁ])"),
+    re.compile(r"(\S+\s+\S+)\s+(?:[-–—:]\s+)?(?=[A-ZА-ЯЁ])"),
+)
+
+
+def _country_ahead(span: str) -> int | None:
+    """Where a person's name starts in ``span`` after a country's name that opens it, if one
+    does (set off by a dash or colon, or followed by a name of two words or more)."""
+    for head in _HEADS:
+        found = head.match(span)
+        if found is None or found.end() >= len(span) or country_of(found.group(1)) is None:
+            continue
+        # Without a dash the rest must be a whole name: "Jordan Peterson" keeps its given name.
+        dashed = span[len(found.group(1)) : found.end()].strip() != ""
+        if dashed or len(span[found.end() :].split()) >= 2:
+            return found.end()
+    return None
+
+
 def _spans(text: str, found: Found) -> list[Found]:
-    """A tagged span as mentions: without a leading bullet, and split into a name and the
-    acronym in parentheses after it."""
+    """A tagged span as mentions: without a leading bullet, a company's name as an
+    organisation, a country run into a person's name apart from it, and split into a name and
+    the acronym in parentheses after it."""
     kind, start, end, label = found
     bullet = _BULLET.match(text[start:end])
     if bullet and bullet.end() < end - start:
         start += bullet.end()
+    if kind in ("person", "place") and _COMPANY.search(text[start:end]):
+        kind = "org"
+    if kind == "person":
+        named = _country_ahead(text[start:end])
+        if named is not None:
+            country_end = start + len(text[start : start + named].rstrip(" -–—:"))
+            return [("place", start, country_end, "GPE"), (kind, start + named, end, label)]
     paired = _WITH_ACRONYM.match(text[start:end])
     if paired is None or kind not in FACET_KINDS:
         return [(kind, start, end, label)]

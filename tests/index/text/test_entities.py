@@ -79,3 +79,40 @@ def test_a_list_items_bullet_is_not_part_of_the_name() -> None:
     tag_chunks(chunks, english=_tagger({"• Minsk": ("place", "GPE")}))
     (mention,) = chunks[0].entities
     assert (mention.text, text[mention.start : mention.end]) == ("Minsk", "Minsk")
+
+
+def test_a_country_run_into_a_persons_name_is_a_place_beside_the_person() -> None:
+    # A table's country column read with the name beside it: "Belarus - Vladimir Makei".
+    chunks = [_chunk("Belarus - Vladimir Makei met Belarus Nikolai Borisevich in Minsk.")]
+    english = _tagger(
+        {
+            "Belarus - Vladimir Makei": ("person", "PERSON"),
+            "Belarus Nikolai Borisevich": ("person", "PERSON"),
+        }
+    )
+    tag_chunks(chunks, english=english)
+    assert _mentions(chunks) == [
+        ("place", "Belarus"),
+        ("person", "Vladimir Makei"),
+        ("place", "Belarus"),
+        ("person", "Nikolai Borisevich"),
+    ]
+
+
+def test_a_company_tagged_as_a_person_or_place_is_an_organisation() -> None:
+    chunks = [_chunk("Barkhim OJSC and Minsk Tractor Works and Belagro Bel' signed.")]
+    english = _tagger(
+        {
+            "Barkhim OJSC": ("person", "PERSON"),
+            "Minsk Tractor Works": ("place", "GPE"),
+            "Belagro Bel'": ("person", "PERSON"),
+        }
+    )
+    tag_chunks(chunks, english=english)
+    assert [kind for kind, _ in _mentions(chunks)] == ["org", "org", "org"]
+
+
+def test_a_given_name_that_is_a_country_stays_in_the_name() -> None:
+    chunks = [_chunk("Jordan Peterson spoke.")]
+    tag_chunks(chunks, english=_tagger({"Jordan Peterson": ("person", "PERSON")}))
+    assert _mentions(chunks) == [("person", "Jordan Peterson")]
