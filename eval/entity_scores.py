@@ -11,6 +11,11 @@ and those of an unmatched gold mention of its kind run one inside the other ("Pa
 Research Center" in "Pakistan Research Center for a Community with Shared"), as in the partial
 matching of MUC and SemEval-2013 task 9. ``canonical`` is the share of strictly matched
 mentions whose key is the key of the gold's canonical name: one entity across spellings.
+
+Two splits are scored apart: ``dev``, the set the rules were written against, and ``held out``
+(``<gold>_heldout.jsonl`` beside it: passages no rule was written from, of the corpus and of
+real documents outside it, whose ``file`` is then a path from the working directory). A held-out
+document that is not there (``../shared`` absent) is left out and counted.
 """
 
 from __future__ import annotations
@@ -114,9 +119,26 @@ def score_passage(
     return scores
 
 
+def source_path(name: str, corpus: Path) -> Path:
+    """A gold line's file: a name in the corpus, or a path (it holds a "/") from the working
+    directory.
+
+    >>> source_path("a.txt", Path("corpus")), source_path("../shared/b.pdf", Path("corpus"))
+    (PosixPath('corpus/a.txt'), PosixPath('../shared/b.pdf'))
+    """
+    return Path(name) if "/" in name else corpus / name
+
+
+def read_gold(gold_path: Path, corpus: Path) -> tuple[list[dict], int]:
+    """The gold's lines whose file is there, and how many were left out (file absent)."""
+    lines = [json.loads(x) for x in gold_path.read_text(encoding="utf-8").splitlines() if x]
+    kept = [x for x in lines if source_path(x["file"], corpus).is_file()]
+    return kept, len(lines) - len(kept)
+
+
 def evaluate(gold_path: Path, corpus: Path = Path("corpus")) -> list[KindScore]:
     """Tag the gold's passages and score them per kind."""
-    lines = [json.loads(x) for x in gold_path.read_text(encoding="utf-8").splitlines() if x]
+    lines, _ = read_gold(gold_path, corpus)
     metas = load_manifest(corpus)
     encoder = HashEncoder()
     chunks_of: dict[str, list] = {}
@@ -124,7 +146,7 @@ def evaluate(gold_path: Path, corpus: Path = Path("corpus")) -> list[KindScore]:
     for line in lines:
         name = line["file"]
         if name not in chunks_of:
-            doc = parse_file(corpus / name, metas.get(Path(name).stem))
+            doc = parse_file(source_path(name, corpus), metas.get(Path(name).stem))
             chunks_of[name] = chunk_document(doc, encoder.count_tokens, encoder.passage_tokens)
             tag_chunks(chunks_of[name])
         chunk = chunks_of[name][line["chunk"]]
@@ -138,27 +160,42 @@ def evaluate(gold_path: Path, corpus: Path = Path("corpus")) -> list[KindScore]:
     return [s for s in totals.values() if s.gold or s.predicted]
 
 
-def table(scores: list[KindScore]) -> str:
-    """The scores as a Markdown table."""
+def table(splits: dict[str, list[KindScore]]) -> str:
+    """The scores of each split as rows of one Markdown table."""
     rows = [
-        "| type | gold | found | precision | recall | P overlap | R overlap | canonical |",
-        "|---|---|---|---|---|---|---|---|",
+        "| split | type | gold | found | precision | recall | P overlap | R overlap | canonical |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for s in scores:
-        if not s.gold:  # found, but no gold mention of this kind was labelled: nothing to score
-            rows.append(f"| {s.kind} | 0 | {s.predicted} | - | - | - | - | - |")
-            continue
-        share = s.canonical / s.matched if s.matched else 0.0
-        rows.append(
-            f"| {s.kind} | {s.gold} | {s.predicted} | {s.precision:.3f} | {s.recall:.3f} "
-            f"| {s.overlap_precision:.3f} | {s.overlap_recall:.3f} | {share:.3f} |"
-        )
+    for split, scores in splits.items():
+        for s in scores:
+            if not s.gold:  # found, but no gold mention of this kind was labelled: no score
+                rows.append(f"| {split} | {s.kind} | 0 | {s.predicted} | - | - | - | - | - |")
+                continue
+            share = s.canonical / s.matched if s.matched else 0.0
+            rows.append(
+                f"| {split} | {s.kind} | {s.gold} | {s.predicted} | {s.precision:.3f} "
+                f"| {s.recall:.3f} | {s.overlap_precision:.3f} | {s.overlap_recall:.3f} "
+                f"| {share:.3f} |"
+            )
     return "\n".join(rows)
 
 
-def cli_entities(gold: Path, out: Path | None) -> int:
-    """``citesearch eval --entities GOLD``: print (and with ``out`` write) the table."""
-    text = table(evaluate(gold))
+def heldout_path(gold: Path) -> Path:
+    """Where the held-out split of a gold file lives: ``<stem>_heldout.jsonl`` beside it."""
+    return gold.with_name(f"{gold.stem}_heldout{gold.suffix}")
+
+
+def cli_entities(gold: Path, out: Path | None, corpus: Path = Path("corpus")) -> int:
+    """``citesearch eval --entities GOLD``: print (and with ``out`` write) the table of the dev
+    split and, when it is there, the held-out one."""
+    splits = {"dev": evaluate(gold, corpus)}
+    held = heldout_path(gold)
+    if held.is_file():
+        splits["held out"] = evaluate(held, corpus)
+        missing = read_gold(held, corpus)[1]
+        if missing:
+            print(f"held out: {missing} passages left out (their documents are absent)")
+    text = table(splits)
     print(text)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

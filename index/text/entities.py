@@ -7,7 +7,9 @@ offline, once per process and only when a build first needs them; the query side
 natasha's ``MorphVocab`` (pymorphy2, which needs the absent ``pkg_resources``) is not used:
 Russian case endings are met by the BM25 name keys (``index.text.entity_names``) where the stem
 allows. Mentions are keyed there; within a document a surname alone takes the key of the one
-full name with that surname ("Lukashenko" after "Alexander Lukashenko").
+full name with that surname ("Lukashenko" after "Alexander Lukashenko"), and a name tagged once
+is that entity wherever else the document writes it. A country's name is a place even where the
+tagger passed it by ("China-Pakistan-Belarus").
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from index.records import Chunk, Mention
-from index.text.entity_names import canonical, country_of, filter_keys
+from index.text.entity_names import canonical, country_named, country_of, filter_keys
 
 # Part of index.parse.PIPELINE_VERSION: a change here re-tags every document on the next build.
-ENTITIES_VERSION = "en_core_web_sm-3.8.0-ner+natasha-1.6.0+names/3"
+ENTITIES_VERSION = "en_core_web_sm-3.8.0-ner+natasha-1.6.0+names/4"
 FACET_KINDS = ("person", "org", "place")
 
 _SPACY_KINDS = {
@@ -114,6 +116,9 @@ _COMPANY = re.compile(
     r"(?:\b(?:OJSC|CJSC|JSC|LLC|Ltd|Inc|PLC|GmbH|Corporation|Company|Holding|Plant|Works|Factory)"
     r"\.?|\bBel'?)$"
 )
+# One word with a capital after a small letter ("BelAZ", "BelGee", "PepsiCo"): a brand or a
+# company, no place ("Amkodor" and "Minsk" are read by the tagger alone).
+_BRAND = re.compile(r"^[A-Z][a-z]+[A-Z][A-Za-z]*$")
 # A person span that opens with a country's name run into it ("Belarus - Vladimir Makei",
 # "Belarus Nikolai Borisevich": a table's country column read with the name beside it): the
 # one- or two-word head, a dash or colon or nothing, then the name.
@@ -121,6 +126,21 @@ _HEADS = (
     re.compile(r"(\S+)\s+(?:[-–—:]\s+)?(?=[A-ZА-ЯЁ])"),
     re.compile(r"(\S+\s+\S+)\s+(?:[-–—:]\s+)?(?=[A-ZА-ЯЁ])"),
 )
+
+
+# A span closing on an office held by people: no organisation ("Belarus Foreign Ministers").
+_OFFICE = re.compile(
+    r"\b(?:Ministers?|Presidents?|Ambassadors?|Officials?|Leaders?|Counterparts?|Envoys?)$"
+)
+
+
+def _leading_country(span: str) -> int | None:
+    """The end of a country's name of one or two words opening ``span``, if one does."""
+    for head in _HEADS:
+        found = head.match(span)
+        if found is not None and country_of(found.group(1)) is not None:
+            return len(found.group(1))
+    return None
 
 
 def _country_ahead(span: str) -> int | None:
@@ -147,6 +167,11 @@ def _spans(text: str, found: Found) -> list[Found]:
         start += bullet.end()
     if kind in ("person", "place") and _COMPANY.search(text[start:end]):
         kind = "org"
+    if kind == "place" and _BRAND.match(text[start:end]):
+        kind = "org"
+    if kind == "org" and _OFFICE.search(text[start:end]):
+        country = _leading_country(text[start:end])
+        return [] if country is None else [("place", start, start + country, "GPE")]
     if kind == "person":
         named = _country_ahead(text[start:end])
         if named is not None:
@@ -177,11 +202,126 @@ def _defined_acronyms(text: str, spans: Sequence[Found]) -> list[Found]:
     return added
 
 
+# A capitalised word, and runs of them joined by hyphens ("China-Pakistan-Belarus").
+_WORD = re.compile(r"[A-Z][^\W\d_]*")
+_COMPOUND = re.compile(r"[A-Z][^\W\d_]*(?:-[A-Z][^\W\d_]*)+")
+
+
+# A capitalised word right after, or "Word of" right before: the country is part of a longer
+# name ("Pakistan-Belarus Business Forum", "Embassy of Pakistan").
+_NAME_AFTER = re.compile(r" [A-Z][a-z]")
+_NAME_BEFORE = re.compile(r"[A-Z][a-z]+ (?:of|for|in) $")
+
+
+def _in_a_name(text: str, start: int, end: int) -> bool:
+    if _in_a_heading(text, start):
+        return False
+    return bool(
+        _NAME_AFTER.match(text, end) or _NAME_BEFORE.search(text[max(0, start - 30) : start])
+    )
+
+
+def _in_a_heading(text: str, at: int) -> bool:
+    """Whether ``at`` is in a short line whose words are all capitalised (a title, where a
+    capital says nothing of a name: "Belarus Unique Economic Model: An Overview")."""
+    line = text[text.rfind("\n", 0, at) + 1 :].split("\n", 1)[0]
+    words = re.findall(r"[^\W\d_]{4,}", line)
+    return len(line) <= 120 and len(words) >= 2 and all(w[0].isupper() for w in words)
+
+
+def _free(taken: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    return all(end <= s or start >= e for s, e in taken)
+
+
+def _hyphenated_countries(text: str, taken: Sequence[tuple[int, int]]) -> list[Found]:
+    """Each part of a hyphenated run of countries' names or adjectives, outside ``taken``
+    ("China-Pakistan-Belarus", "Belarusian-Vietnamese")."""
+    found: list[Found] = []
+    for run in _COMPOUND.finditer(text):
+        parts = list(_WORD.finditer(run.group()))
+        if _in_a_name(text, run.start(), run.end()):
+            continue
+        if all(country_of(p.group()) is not None for p in parts):
+            spans = ((run.start() + p.start(), run.start() + p.end()) for p in parts)
+            found += [("place", a, b, "GPE") for a, b in spans if _free(taken, a, b)]
+    return found
+
+
+def _country_names(text: str, taken: Sequence[tuple[int, int]]) -> list[Found]:
+    """Countries' names of up to four capitalised words ("Sri Lanka"), outside ``taken``, the
+    longest first."""
+    words = [w for w in _WORD.finditer(text) if _free(taken, w.start(), w.end())]
+    found: list[Found] = []
+    i = 0
+    while i < len(words):
+        n = next(
+            (n for n in range(min(4, len(words) - i), 0, -1) if _names(text, words[i : i + n])), 0
+        )
+        if n:
+            found.append(("place", words[i].start(), words[i + n - 1].end(), "GPE"))
+        i += max(n, 1)
+    return found
+
+
+def _names(text: str, run: Sequence[re.Match[str]]) -> bool:
+    """Whether a run of words, one space apart, is a country's name standing alone."""
+    start, end = run[0].start(), run[-1].end()
+    spaced = all(text[a.end() : b.start()] == " " for a, b in zip(run, run[1:], strict=False))
+    hyphened = text[end : end + 1] == "-" or text[start - 1 : start] == "-"
+    if not spaced or hyphened or _in_a_name(text, start, end):
+        return False
+    return country_named(text[start:end]) is not None
+
+
+def _untagged_countries(text: str, spans: Sequence[Found]) -> list[Found]:
+    """Countries the tagger passed by: each part of a hyphenated run of them, then names."""
+    taken = [(start, end) for _, start, end, _ in spans]
+    found = _hyphenated_countries(text, taken)
+    return found + _country_names(text, taken + [(f[1], f[2]) for f in found])
+
+
+# The word an organisation's name is built on, and a name built on one the tagger passed by:
+# "Pakistan-Belarus Business Forum", "Embassy of Pakistan", "Development Bank of the Republic
+# of Belarus" (capitalised words before it, or "of"/"for"/"on" and capitalised words after it).
+_ORG_HEAD = (
+    r"(?:Forum|Council|Embassy|Ministry|Committee|Commission|Bank|Fund|University|Academy|"
+    r"Association|Organi[sz]ation|Agency|Chamber|Institute|Cent(?:er|re)|Federation|Parks?)"
+)
+_THE = re.compile(r"(?:The|the) ")
+_CAPITALISED = r"[A-Z][\w’'&.-]*"
+_NAMED_ORG = re.compile(
+    rf"(?<![\w-])(?:{_CAPITALISED} ){{0,5}}{_ORG_HEAD}"
+    rf"(?:(?: (?:of|for|on) (?:the )?{_CAPITALISED}(?: {_CAPITALISED})*)+)?\b"
+)
+
+
+def _named_organisations(text: str, spans: list[Found]) -> list[Found]:
+    """Organisations named on a head word (``_ORG_HEAD``) that the tagger passed by, as long as
+    two words or more; a place tagged inside one is part of its name and left out of
+    ``spans``."""
+    found: list[Found] = []
+    for hit in _NAMED_ORG.finditer(text):
+        start, end = hit.start(), hit.start() + len(hit.group().rstrip(".’'"))
+        lead = _THE.match(text, start)
+        start = lead.end() if lead else start
+        inside = [f for f in spans if start <= f[1] and f[2] <= end]
+        crossing = any(f[1] < end and f[2] > start for f in spans if f not in inside)
+        if crossing or " " not in text[start:end] or any(f[0] != "place" for f in inside):
+            continue
+        for f in inside:
+            spans.remove(f)
+        found.append(("org", start, end, "ORG"))
+    return found
+
+
 def mentions_of(text: str, found: Sequence[Found]) -> list[Mention]:
     """The keyed mentions among a text's entities (those naming nothing keyable left out)."""
     mentions = []
     spans = [span for f in found for span in _spans(text, f)]
-    for kind, start, end, label in spans + _defined_acronyms(text, spans):
+    spans += _defined_acronyms(text, spans)
+    spans += _named_organisations(text, spans)
+    spans += _untagged_countries(text, spans)
+    for kind, start, end, label in sorted(spans, key=lambda f: f[1]):
         surface = text[start:end]
         if label == "NORP" and country_of(surface) is None:
             continue
@@ -204,22 +344,65 @@ def settle_kinds(mentions: Sequence[Mention]) -> None:
     for m in mentions:
         if m.kind not in FACET_KINDS:
             continue
-        if m.name.lower() in countries:
-            kind = "place"
-        else:
-            counted = votes[m.name.lower()]
-            first, most = counted.most_common(1)[0]
-            kind = m.kind if counted[m.kind] == most else first
+        name = m.name.lower()
+        kind = "place" if name in countries else _voted_kind(m, votes[name])
         if kind != m.kind:
             keyed = canonical(kind, m.text)
             if keyed is not None:
                 m.kind, (m.key, m.name) = kind, keyed
 
 
+def _voted_kind(mention: Mention, counted: Counter[str]) -> str:
+    """The kind of a name from its votes in the document. A one-word name tagged a place at
+    least once and otherwise an organisation is a place that stands for its government ("Minsk
+    hopes that ..."): a tagger often reads that use as an organisation, while it rarely tags a
+    real organisation a place and an organisation both."""
+    if set(counted) == {"org", "place"} and " " not in mention.name:
+        return "place"
+    first, most = counted.most_common(1)[0]
+    return mention.kind if counted[mention.kind] == most else first
+
+
 def _is_country(mention: Mention) -> bool:
     """Whether an organisation's or a place's mention names a country (a person never does:
     "Jordan" may be a name)."""
     return mention.kind in ("org", "place") and country_of(mention.text) is not None
+
+
+def _lower_words(chunks: Sequence[Chunk]) -> set[str]:
+    """The words a document writes in lower case somewhere."""
+    return {w for c in chunks for w in re.findall(r"\b[^\W\d_]+\b", c.text) if w.islower()}
+
+
+def spread_names(chunks: Sequence[Chunk]) -> None:
+    """A person, organisation or place tagged in one passage of a document is that entity
+    wherever else the document writes its name untagged ("one sense per discourse": Gale,
+    Church and Yarowsky, 1992): a tagger finds "Kamal" once and passes him by the next time. A
+    one-word name the document also writes in lower case ("Extending") is a word, not spread."""
+    named: dict[str, Counter[tuple[str, str, str]]] = defaultdict(Counter)
+    for chunk in chunks:
+        for m in chunk.entities:
+            if m.kind in FACET_KINDS and m.text[:1].isupper():
+                named[m.text][(m.kind, m.key, m.name)] += 1
+    lower = _lower_words(chunks)
+    names = [n for n in named if " " in n or n.lower() not in lower]
+    if not names:
+        return
+    pattern = re.compile(
+        r"(?<![\w-])(?:"
+        + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        + r")(?![\w-])"
+    )
+    for chunk in chunks:
+        taken = [(m.start, m.end) for m in chunk.entities]
+        added = []
+        for hit in pattern.finditer(chunk.text):
+            free = all(hit.end() <= s or hit.start() >= e for s, e in taken)
+            if free and not _in_a_name(chunk.text, hit.start(), hit.end()):
+                kind, key, name = named[hit.group()].most_common(1)[0][0]
+                added.append(Mention(kind, hit.group(), hit.start(), hit.end(), key, name))
+        if added:
+            chunk.entities = sorted(chunk.entities + added, key=lambda m: m.start)
 
 
 def link_surnames(mentions: Sequence[Mention]) -> None:
@@ -262,13 +445,19 @@ def tag_chunks(
     english_rows = sorted(set(range(len(chunks))) - set(russian_rows))
     found: dict[int, list[Found]] = {}
     for rows, tagger in ((english_rows, english), (russian_rows, russian)):
-        if rows:
-            found.update(zip(rows, tagger([chunks[i].text for i in rows]), strict=True))
+        # A text repeated in a document (a running header's passage, a pasted block) is tagged
+        # once: the tagger is most of an index build's time on a file of repeats.
+        first: dict[str, int] = {}
+        for i in rows:
+            first.setdefault(chunks[i].text, i)
+        if first:
+            tagged = dict(zip(first, tagger(list(first)), strict=True))
+            found.update((i, tagged[chunks[i].text]) for i in rows)
     for i, chunk in enumerate(chunks):
         chunk.entities = mentions_of(chunk.text, found.get(i, []))
-    mentions = [m for chunk in chunks for m in chunk.entities]
-    settle_kinds(mentions)
-    link_surnames(mentions)
+    settle_kinds([m for chunk in chunks for m in chunk.entities])
+    spread_names(chunks)
+    link_surnames([m for chunk in chunks for m in chunk.entities])
     link_acronyms(chunks)
 
 

@@ -11,6 +11,7 @@ from pycountry, reached from their names, official names and adjectives ("Belaru
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -60,6 +61,8 @@ _TITLES = frozenset(
     ]
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_MIXED_CASE = re.compile(r"\b[A-Z][a-z]+[A-Z]")
+_DEICTIC = frozenset(["today", "now", "currently", "present", "recently", "nowadays"])
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _POSSESSIVE = re.compile(r"['’ʼ]s$")
 # Names pycountry no longer gives, or gives only formally, as reports write them.
@@ -99,16 +102,17 @@ def clean_name(text: str) -> str:
     return " ".join(words)
 
 
+@functools.lru_cache(maxsize=65536)  # every capitalised word of a build is asked about
 def country_of(text: str) -> tuple[str, str] | None:
     """(ISO code, name) of the country a name or adjective names, or None.
 
     >>> country_of("Belarusian"), country_of("Беларуси"), country_of("the Republic of Belarus")
     (('BY', 'Belarus'), ('BY', 'Belarus'), ('BY', 'Belarus'))
-    >>> country_of("Chinese"), country_of("African")
-    (('CN', 'China'), None)
+    >>> country_of("Chinese"), country_of("African"), country_of("Western"), country_of("BelAZ")
+    (('CN', 'China'), None, None, None)
     """
     key = _joined(_LEADING_THE.sub("", text.strip()))
-    if not key:
+    if not key or _MIXED_CASE.search(text):  # "BelAZ" is a brand, no adjective of Belarus
         return None
     table = _countries()
     # Adjectives end a few letters past the name (Belarus-ian, Pakistan-i, Russia-n).
@@ -116,11 +120,35 @@ def country_of(text: str) -> tuple[str, str] | None:
     for cut in cuts:
         if cut in table:
             return table[cut]
+    keys = _sorted_keys()
     for cut in cuts:
-        found = {v for k, v in table.items() if k.startswith(cut)}
+        # As many words as the name: "Western" is not the start of "Western Sahara".
+        words = cut.count("_")
+        found = set()
+        for k in keys[bisect.bisect_left(keys, cut) :]:
+            if not k.startswith(cut):
+                break
+            if k.count("_") == words:
+                found.add(table[k])
         if len(found) == 1:
             return found.pop()
     return None
+
+
+@functools.cache
+def _sorted_keys() -> list[str]:
+    return sorted(_countries())
+
+
+@functools.lru_cache(maxsize=65536)
+def country_named(text: str) -> tuple[str, str] | None:
+    """(ISO code, name) of the country ``text`` names exactly (no adjective), or None.
+
+    >>> country_named("Sri Lanka"), country_named("Belarusian")
+    (('LK', 'Sri Lanka'), None)
+    """
+    key = _joined(_LEADING_THE.sub("", text.strip()))
+    return _countries().get(key) if key else None
 
 
 def person_keys(name: str) -> tuple[str, str] | None:
@@ -145,6 +173,8 @@ def canonical(kind: str, text: str) -> tuple[str, str] | None:
     (('place:BY', 'Belarus'), ('org:ministri_foreign_affair', 'Ministry of Foreign Affairs'))
     >>> canonical("date", "9th March 2021"), canonical("person", "President Lukashenka")
     (('date:2021', '2021'), ('person:lukashenk', 'Lukashenka'))
+    >>> canonical("date", "the last two decades"), canonical("date", "today")
+    (('date:last_two_decades', 'last two decades'), None)
     """
     name = clean_name(text)
     if kind == "person":
@@ -158,7 +188,14 @@ def canonical(kind: str, text: str) -> tuple[str, str] | None:
             return f"place:{country[0]}", country[1]
     if kind == "date":
         year = _YEAR.search(name)
-        return (f"date:{year.group(1)}", year.group(1)) if year else None
+        if year:
+            return f"date:{year.group(1)}", year.group(1)
+        # A date without a year is kept (a reader counts "on Monday"), keyed by its words so it
+        # never reads as a year; "today" alone dates nothing.
+        words = [w for w in re.findall(r"\w+", name.lower())]
+        if not words or all(w in _DEICTIC for w in words):
+            return None
+        return f"date:{'_'.join(words)}", name
     if kind == "amount":
         return f"amount:{'_'.join(name.lower().split())}", name
     key = _joined(name)

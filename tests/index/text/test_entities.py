@@ -62,14 +62,15 @@ def test_a_name_and_its_acronym_are_two_organisations() -> None:
         }
     )
     tag_chunks(chunks, english=english)
-    assert _mentions(chunks) == [
+    orgs = [m for m in chunks[0].entities if m.kind == "org"]  # "Pakistan" is a place
+    assert [(m.kind, m.text) for m in orgs] == [
         ("org", "Shanghai Cooperation Organization"),
         ("org", "SCO"),
         ("org", "International Monetary Fund"),
         ("org", "IMF"),
     ]
     # One entity each: the acronym is keyed and shown as the name it stands for.
-    keys = [(m.key, m.name) for m in chunks[0].entities]
+    keys = [(m.key, m.name) for m in orgs]
     assert keys[0] == keys[1] and keys[2] == keys[3] and keys[0] != keys[2]
 
 
@@ -116,3 +117,100 @@ def test_a_given_name_that_is_a_country_stays_in_the_name() -> None:
     chunks = [_chunk("Jordan Peterson spoke.")]
     tag_chunks(chunks, english=_tagger({"Jordan Peterson": ("person", "PERSON")}))
     assert _mentions(chunks) == [("person", "Jordan Peterson")]
+
+
+def _tagged(spans_of: Sequence[list[tuple[str, str, str]]]) -> Callable:
+    """A tagger that gives the i-th text the spans (kind, surface, spaCy label) listed i-th, each
+    at the surface's first place."""
+
+    def tag(texts: Sequence[str]) -> list[list[Found]]:
+        out = []
+        for text, spans in zip(texts, spans_of, strict=True):
+            found = []
+            for kind, surface, label in spans:
+                at = text.index(surface)
+                found.append((kind, at, at + len(surface), label))
+            out.append(found)
+        return out
+
+    return tag
+
+
+def test_a_date_without_a_year_is_kept_and_today_is_not() -> None:
+    # Dates without a year were all left out: "on Monday" was a miss for a reader.
+    chunks = [_chunk("They met on Monday; today the talks go on.")]
+    tag_chunks(chunks, english=_tagged([[("date", "Monday", "DATE"), ("date", "today", "DATE")]]))
+    assert [(m.kind, m.text, m.key) for m in chunks[0].entities] == [
+        ("date", "Monday", "date:monday")
+    ]
+
+
+def test_a_country_the_tagger_passed_by_is_a_place() -> None:
+    text = (
+        "Belarus is associated with the China-Pakistan-Belarus triangle, while the "
+        "Pakistan-Belarus Business Forum met at the Embassy of Pakistan."
+    )
+    chunks = [_chunk(text)]
+    tag_chunks(chunks, english=_tagged([[]]))
+    assert _mentions(chunks) == [
+        ("place", "Belarus"),
+        ("place", "China"),
+        ("place", "Pakistan"),
+        ("place", "Belarus"),
+        ("org", "Pakistan-Belarus Business Forum"),  # the countries in a name are not places
+        ("org", "Embassy of Pakistan"),
+    ]
+
+
+def test_an_organisation_named_on_its_head_word_is_found_with_the_place_in_it() -> None:
+    text = "Officials of the Development Bank of the Republic of Belarus met in Minsk."
+    chunks = [_chunk(text)]
+    english = _tagged([[("place", "Belarus", "GPE"), ("place", "Minsk", "GPE")]])
+    tag_chunks(chunks, english=english)
+    assert _mentions(chunks) == [
+        ("org", "Development Bank of the Republic of Belarus"),
+        ("place", "Minsk"),
+    ]
+
+
+def test_a_name_tagged_once_is_that_entity_again_in_the_document() -> None:
+    chunks = [
+        _chunk("The forum was co-chaired by Kamal.", 0),
+        _chunk("Kamal further highlighted the forum.", 1),
+    ]
+    tag_chunks(chunks, english=_tagged([[("person", "Kamal", "PERSON")], []]))
+    assert _mentions(chunks) == [("person", "Kamal"), ("person", "Kamal")]
+    assert len({m.key for c in chunks for m in c.entities}) == 1
+
+
+def test_a_word_written_in_lower_case_too_is_not_spread() -> None:
+    chunks = [_chunk("Extending ties.", 0), _chunk("Extending is extending ties.", 1)]
+    tag_chunks(chunks, english=_tagged([[("org", "Extending", "ORG")], []]))
+    assert _mentions(chunks) == [("org", "Extending")]
+
+
+def test_a_brand_is_neither_a_countrys_adjective_nor_a_place() -> None:
+    # "BelAZ" was read as an adjective of Belarus, "BelGee" as a place, "Western" as Western
+    # Sahara.
+    chunks = [_chunk("Western sanctions hit BelAZ spare parts and BelGee cars.")]
+    english = _tagged(
+        [[("place", "Western", "NORP"), ("place", "BelAZ", "NORP"), ("place", "BelGee", "GPE")]]
+    )
+    tag_chunks(chunks, english=english)
+    assert _mentions(chunks) == [("org", "BelGee")]
+
+
+def test_an_office_closing_an_organisation_span_leaves_the_country_a_place() -> None:
+    chunks = [_chunk("Pakistan, Belarus Foreign Ministers pledge to trade.")]
+    english = _tagged([[("place", "Pakistan", "GPE"), ("org", "Belarus Foreign Ministers", "ORG")]])
+    tag_chunks(chunks, english=english)
+    assert _mentions(chunks) == [("place", "Pakistan"), ("place", "Belarus")]
+
+
+def test_a_city_tagged_an_organisation_and_a_place_is_a_place() -> None:
+    # Most of a document's "Minsk hopes ..." were tagged ORG: the vote made the city an org.
+    texts = ["Minsk hopes for trade.", "Minsk wants more.", "Trade fairs in Minsk grew."]
+    chunks = [_chunk(t, i) for i, t in enumerate(texts)]
+    tags = [[("org", "Minsk", "ORG")], [("org", "Minsk", "ORG")], [("place", "Minsk", "GPE")]]
+    tag_chunks(chunks, english=_tagged(tags))
+    assert _mentions(chunks) == [("place", "Minsk")] * 3
