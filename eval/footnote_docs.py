@@ -125,8 +125,16 @@ TYPESET = [
     TypesetDoc("typeset_lo_opinion2-en_bodysize.pdf", "opinion2_en.md", "lo-court-bodysize"),
     TypesetDoc("typeset_lo_opinion2-en_endnotes.pdf", "opinion2_en.md", "lo-endnotes"),
     TypesetDoc("typeset_latex_opinion-en_ownline.pdf", "opinion_en.md", "latex-court-ownline"),
+    TypesetDoc("typeset_lo_opinion-en_labelline.pdf", "opinion_en.md", "lo-court-ownline"),
+    TypesetDoc("typeset_lo_opinion-en_lineno.pdf", "opinion_en.md", "lo-court-lineno"),
+    TypesetDoc("typeset_lo_opinion2-en_labelline.pdf", "opinion2_en.md", "lo-court-ownline"),
+    TypesetDoc("typeset_lo_opinion2-en_lineno.pdf", "opinion2_en.md", "lo-court-lineno"),
+    TypesetDoc("typeset_latex_opinion2-en_ownline.pdf", "opinion2_en.md", "latex-court-ownline"),
     TypesetDoc("typeset_latex_opinion3-en.pdf", "opinion3_en.tex", "latex-court"),
     TypesetDoc("typeset_latex_opinion3-en_period.pdf", "opinion3_en.tex", "latex-court-period"),
+    TypesetDoc("typeset_latex_opinion3-en_wp.pdf", "opinion3_en.tex", "latex-court-wp"),
+    TypesetDoc("typeset_latex_opinion3-en_norule.pdf", "opinion3_en.tex", "latex-court-wp-norule"),
+    TypesetDoc("typeset_latex_opinion3-en_tight.pdf", "opinion3_en.tex", "latex-court-tight"),
 ]
 
 
@@ -414,21 +422,49 @@ def _running_header(root: etree._Element, case: str) -> None:
         props.set(f"{{{_NS['fo']}}}margin-bottom", "0.2in")
 
 
-def _tab_after_labels(data: bytes) -> bytes:
-    """content.xml with a tab between each note's label and its text (the label then stands at
-    the paragraph's first-line indent, the text at the next tab stop)."""
-    root = etree.fromstring(_star_first_note(data))
-    for body in root.iter(f"{{{_NS['text']}}}note-body"):
-        first = body.find("text:p", _NS)
-        if first is None:
-            continue
-        tab = etree.Element(f"{{{_NS['text']}}}tab")
-        tab.tail, first.text = first.text, None
-        first.insert(0, tab)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+def _after_labels(element: str) -> Callable[[bytes], bytes]:
+    """A content.xml edit that puts a ``text:<element>`` between each note's label and its
+    text: a tab (the label then stands at the paragraph's first-line indent, the text at the
+    next tab stop) or a line break (the label on a line of its own above the text)."""
+
+    def edit(data: bytes) -> bytes:
+        root = etree.fromstring(_star_first_note(data))
+        for body in root.iter(f"{{{_NS['text']}}}note-body"):
+            first = body.find("text:p", _NS)
+            if first is None:
+                continue
+            gap = etree.Element(f"{{{_NS['text']}}}{element}")
+            gap.tail, first.text = first.text, None
+            first.insert(0, gap)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+    return edit
+
+
+def _line_numbers(root: etree._Element) -> None:
+    """Pleading paper: every text line numbered in the left margin, from 1 on each page (the
+    notes' lines not counted)."""
+    text = _NS["text"]
+    for old in root.iter(f"{{{text}}}linenumbering-configuration"):
+        old.getparent().remove(old)
+    config = etree.SubElement(
+        root.find("office:styles", _NS), f"{{{text}}}linenumbering-configuration"
+    )
+    for name, value in (
+        ("number-lines", "true"),
+        ("restart-on-page", "true"),
+        ("increment", "1"),
+        ("number-position", "left"),
+        ("offset", "0.25in"),
+        ("count-empty-lines", "false"),
+    ):
+        config.set(f"{{{text}}}{name}", value)
+    config.set(f"{{{_NS['style']}}}num-format", "1")
 
 
 _COURT_VARIANTS: dict[str, Callable[[etree._Element, str], None]] = {
+    "lo-court-ownline": lambda root, case: None,  # lo-court, each label on a line of its own
+    "lo-court-lineno": lambda root, case: _line_numbers(root),
     "lo-court-indent": lambda root, case: None,  # lo-court's 0.5 in first-line indent + a tab
     "lo-court-period": lambda root, case: _period_labels(root),
     "lo-court-longrule": lambda root, case: _long_rule(root),
@@ -447,7 +483,10 @@ def _as_court_variant(odt: Path, recipe: str, source: Path) -> None:
         _COURT_VARIANTS[recipe](root, case)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
-    content = _tab_after_labels if recipe == "lo-court-indent" else _star_first_note
+    content = {
+        "lo-court-indent": _after_labels("tab"),
+        "lo-court-ownline": _after_labels("line-break"),
+    }.get(recipe, _star_first_note)
     _edit_odt(odt, {"styles.xml": styles, "content.xml": content})
 
 
@@ -505,6 +544,25 @@ _COURT_STYLE_VARIANTS = {
     "latex-court-period": r"""\onehalfspacing
 \def\fnpunct{.}
 \renewcommand\@makefntext[1]{\noindent\hspace*{1.5em}\@thefnmark\fnpunct\hspace{1.2em}#1}
+""",
+    # notes at the body's 12 points, single-spaced, each raised number on a line of its own
+    # above its note (as WordPerfect sets federal opinions), so notes often run onto the next page
+    "latex-court-wp": r"""\doublespacing
+\let\footnotesize\normalsize
+\renewcommand\@makefntext[1]{\noindent\hspace*{1.5em}\@makefnmark\par
+  \noindent\hspace*{1.5em}#1}
+""",
+    # the same without the rule above the notes, on a 6 by 9 inch page
+    "latex-court-wp-norule": r"""\doublespacing
+\geometry{paperwidth=6in,paperheight=9in,margin=0.75in}
+\renewcommand\footnoterule{}
+\let\footnotesize\normalsize
+\renewcommand\@makefntext[1]{\noindent\hspace*{1.5em}\@makefnmark\par
+  \noindent\hspace*{1.5em}#1}
+""",
+    # notes in 9 points on 9.5-point leading under single-spaced text: many notes to a page
+    "latex-court-tight": r"""\singlespacing
+\renewcommand\footnotesize{\fontsize{9}{9.5}\selectfont}
 """,
 }
 

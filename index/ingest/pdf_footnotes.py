@@ -8,7 +8,9 @@ labels never yield to a full-size number at a line start ("5 and 40 percent of .
 note), plain numbers must be printed as the zone's first label is (its punctuation, its tab
 stop or space), follow the last note and stand where note numbers stand. A note goes on
 over the next page's first zone lines when the next page says so ("10(...continued)") or when
-smaller type continues there above the first new note.
+smaller type continues there above the first new note. A note number left alone at a page's
+foot (set on a line of its own, its text pushed overleaf) opens a note whose text heads the
+next page's notes.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from index.ingest.pdf_lines import (
     is_furniture,
     label_after,
     label_value,
+    lone_label,
 )
 
 SMALL_TYPE = 0.95  # notes in "smaller type" are at most this fraction of the body's size
@@ -47,6 +50,23 @@ class NoteDraft:
     marker: Label | None = None
     after: Line | None = None  # the line printed before its first one (in reading order)
     twins: list[tuple[Line, Line | None]] = field(default_factory=list)
+    # While the note is only a label left at a page's foot: the type size and line spacing of
+    # the notes printed with it, which its text overleaf shares.
+    label_only: tuple[float, float | None] | None = None
+
+    @property
+    def size(self) -> float:
+        """The type size of the note's text (its last line's)."""
+        if self.label_only is not None and len(self.lines) == 1:
+            return self.label_only[0]
+        return self.lines[-1].size
+
+    @property
+    def pitch(self) -> float | None:
+        """The spacing of the note's lines on its last page, if it shows there."""
+        if self.label_only is not None and len(self.lines) == 1:
+            return self.label_only[1]
+        return _line_pitch(self.parts[-1])
 
     def add(self, line: Line, start: int | None = None) -> None:
         """Append a line; a line on another page than the last one opens a new part."""
@@ -88,6 +108,14 @@ def find_footnotes(
         found = page_footnotes(page, lines, layout.body_size, pending, text, warnings)
         in_zone = {id(line) for line in found.zone}
         marks = [(line, mark) for line in lines if id(line) not in in_zone for mark in line.marks]
+        shown = [pending] if pending is not None and found.zone else []
+        orphan = label_left_at_foot(page, lines, shown + found.notes, marks, skip)
+        if orphan is not None:
+            found.notes.append(orphan)
+            warnings.append(
+                f"note {orphan.label.text} (page {page.index + 1}): its number alone at the "
+                "page's foot, its text taken from the top of the next page's notes"
+            )
         used = link_markers(found.notes, marks)
         marks_by_page.append([(line, mark) for line, mark in marks if id(mark) not in used])
         notes.extend(found.notes)
@@ -97,6 +125,42 @@ def find_footnotes(
             pending = None
     _link_across_pages(notes, marks_by_page, warnings)
     return notes
+
+
+def label_left_at_foot(
+    page: PageLayout,
+    lines: Sequence[Line],
+    notes: Sequence[NoteDraft],
+    marks: Sequence[tuple[Line, Label]],
+    skip: set[int],
+) -> NoteDraft | None:
+    """A note whose number is the last thing printed on a page (a note number set on a line of
+    its own, its text pushed to the next page): a lone label under the page's last note that
+    follows that note's number, that a raised marker on the page repeats, with only page
+    furniture below it. Its text is the next page's first note lines (carried over as the
+    rest of an open note is). ``notes``: the notes printed on the page, the last one last."""
+    last = notes[-1] if notes else None
+    if last is None or not last.lines or last.lines[-1].page != page.index:
+        return None
+    floor, first = last.lines[-1].base, last.parts[-1][0]
+    body = {id(line) for line in lines}
+    for line in page.lines:
+        key = lone_label(line)
+        if key != next_label(last.label) or id(line) in skip or line.base >= floor:
+            continue  # a page number, or no label
+        if line.size > last.size + 0.5 or abs(line.x0 - first.x0) > 4 * last.size:
+            continue  # not set as the note labels are
+        if not any(m.key == key for _, m in marks):
+            continue
+        if any(id(other) in body and other.base < line.base for other in page.lines):
+            return None  # text below it: not the page's last line
+        label = Label(line.text.strip(), line.start, line.end, True)
+        parts = [p for n in notes for p in n.parts if p[0].page == page.index]
+        pitch = min((g for p in parts if (g := _line_pitch(p)) is not None), default=None)
+        note = NoteDraft(label, page.index, after=last.lines[-1], label_only=(last.size, pitch))
+        note.add(line, start=line.end)
+        return note
+    return None
 
 
 def _link_across_pages(
@@ -268,9 +332,12 @@ def _carried_lines(
     ruled = _below_separator(floor, lines, pending, page)
     if ruled is not None:
         return ruled
-    size = pending.lines[-1].size
+    size = pending.size
     if size > body * SMALL_TYPE:
-        spaced = _single_spaced_tail(floor, lines, pending)
+        # the note above ends a line's pitch above the first new note's label, wherever
+        # that label stands (on a line of its own above the note's text)
+        top = start.label_base if start is not None and start.label_base is not None else floor
+        spaced = _single_spaced_tail(top, lines, pending)
         if spaced:
             warnings.append(
                 f"page {spaced[0].page + 1}: {len(spaced)} single-spaced line(s) above the "
@@ -319,8 +386,8 @@ def _below_separator(
     left edge of the lines under it; those lines must be set as the open note is (its size,
     its line spacing: notes are set single-spaced under a double-spaced body) up to the first
     that opens a note."""
-    size = pending.lines[-1].size
-    pitch = _line_pitch(pending.parts[-1]) or 1.25 * size
+    size = pending.size
+    pitch = pending.pitch or 1.25 * size
     for rule in sorted(page.rules, key=lambda r: r.y):
         if rule.y <= floor + 0.5 * size:
             continue
@@ -366,10 +433,10 @@ def _single_spaced_tail(floor: float, lines: Sequence[Line], pending: NoteDraft)
     just above ``floor`` set at the note's own line spacing, top to bottom, when the note broke
     off mid-sentence and the text above them is spaced wider (a body set one-and-a-half or
     double-spaced)."""
-    pitch = _line_pitch(pending.parts[-1])
+    pitch = pending.pitch
     if pitch is None or _ends_sentence(pending.lines[-1]):
         return []
-    size = pending.lines[-1].size
+    size = pending.size
     above = sorted((line for line in lines if line.base > floor + 0.1), key=lambda ln: ln.base)
     body_pitch = _line_pitch(above[::-1][:_TOP_LINES])  # the text's, at the page's top
     if body_pitch is None or body_pitch < pitch * _WIDER_PITCH:

@@ -65,6 +65,7 @@ class Line:
     lead: Label | None = None  # a label that opens the line
     text_start: int = -1  # offset where its text after ``lead`` begins
     marks: list[Label] = field(default_factory=list)  # raised labels inside the line
+    label_base: float | None = None  # the baseline of its lead label set on a line above it
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,11 @@ def read_layout(
                 lines = [describe_line(line, index, start) for line in page_lines(page, text)]
                 links = page_links(pdf, page)
                 rules = page_rules(page)
+                left, bottom, _, _ = page.get_cropbox()
             finally:
                 page.close()
+            if left or bottom:
+                rules, links = in_page_box(lines, rules, links, left, bottom)
             lines = merge_lone_labels(lines)
             for line in lines:
                 sizes[round(line.size * 2) / 2] += len(line.text)
@@ -168,6 +172,27 @@ def page_rules(page: Any) -> list[Rule]:
         if top - bottom <= _RULE_HEIGHT and right - left >= _RULE_WIDTH:
             rules.append(Rule(left, right, (top + bottom) / 2))
     return rules
+
+
+def in_page_box(
+    lines: Sequence[Line], rules: Sequence[Rule], links: Sequence[Link], left: float, bottom: float
+) -> tuple[list[Rule], list[Link]]:
+    """Positions measured from the corner of the page's visible box (its crop box, else its
+    media box) rather than from (0, 0) of its user space, where a page set off the origin
+    (cropped, or printed on a smaller sheet) puts them: the page's width and height, which
+    margins and columns are judged by, are the box's. Moves ``lines`` (and their labels) in
+    place; returns the rules and links moved."""
+    for line in lines:
+        line.x0, line.x1, line.base = line.x0 - left, line.x1 - left, line.base - bottom
+        if line.label_base is not None:
+            line.label_base -= bottom
+        if line.lead is not None and line.lead.text_x is not None:
+            line.lead.text_x -= left
+    moved_rules = [Rule(r.x0 - left, r.x1 - left, r.y - bottom) for r in rules]
+    moved_links = [
+        Link(k.uri, k.x0 - left, k.bottom - bottom, k.x1 - left, k.top - bottom) for k in links
+    ]
+    return moved_rules, moved_links
 
 
 def _shape(text: str) -> str:
@@ -375,7 +400,8 @@ def merge_lone_labels(lines: list[Line]) -> list[Line]:
     """A note number set on a line of its own just above or beside the note's first line
     becomes that line's lead label: when it is in smaller type than that line, or in the same
     type and a raised marker elsewhere on the page repeats it (word processors that put the
-    number on its own line at the note's size)."""
+    number on its own line at the note's size). A full-size number opening that line is then
+    the note's first word ("40 Eastm. Stat. § 8371"), not its label."""
     cited = {mark.key for line in lines for mark in line.marks}
     merged: list[Line] = []
     skip = False
@@ -386,11 +412,13 @@ def merge_lone_labels(lines: list[Line]) -> list[Line]:
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         text = line.text.strip()
         lone = bool(text) and _label_shape(text) and line.start >= 0 and nxt is not None
-        if lone and nxt is not None and nxt.lead is None and _lone_label_of(line, nxt, cited):
+        plain = nxt is not None and (nxt.lead is None or not nxt.lead.raised)
+        if lone and nxt is not None and plain and _lone_label_of(line, nxt, cited):
             close = -0.5 * nxt.size <= line.base - nxt.base <= 2.5 * nxt.size
             if close and abs(line.x0 - nxt.x0) < 4 * nxt.size:
                 nxt.lead = Label(text, line.start, line.end, True, "", nxt.text.lstrip()[:1])
                 nxt.text_start = nxt.start
+                nxt.label_base = line.base
                 merged.append(nxt)
                 skip = True
                 continue
@@ -398,9 +426,17 @@ def merge_lone_labels(lines: list[Line]) -> list[Line]:
     return merged
 
 
+def lone_label(line: Line) -> str | None:
+    """The label a line holds when it holds nothing else (a note number on a line of its own),
+    as compared with others; None for any other line."""
+    text = line.text.strip()
+    if not text or line.start < 0 or line.lead is not None or not _label_shape(text):
+        return None
+    return "".join(_SYMBOL_KEYS.get(c, c) for c in text)
+
+
 def _lone_label_of(line: Line, nxt: Line, cited: set[str]) -> bool:
     """Whether a line holding only a label is set as the label of the line after it."""
     if line.size < nxt.size * _SMALLER:
         return True
-    key = "".join(_SYMBOL_KEYS.get(c, c) for c in line.text.strip())
-    return abs(line.size - nxt.size) < 0.25 and key in cited and not line.marks
+    return abs(line.size - nxt.size) < 0.25 and lone_label(line) in cited and not line.marks
