@@ -141,7 +141,8 @@ def strong_curve(
 ) -> list[StrongPoint]:
     """Strong answers at each threshold, from the outcomes of a run whose strong threshold is
     its answer threshold (every answer strong but a run-on, one the candidates' order puts
-    second or one lacking the figure asked for): those scored ``threshold`` or more."""
+    second, one lacking the figure asked for or one another sentence scores close to:
+    ``retrieval.answer_candidates.is_decisive``): those scored ``threshold`` or more."""
 
     def strong_at(o: AnswerOutcome, t: float) -> bool:
         return o.state == "strong" and o.score is not None and o.score >= t

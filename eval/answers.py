@@ -37,6 +37,7 @@ from eval.answer_states import (
 from eval.qa import QUESTION_TYPES, QAItem, is_relevant
 from eval.query_vectors import QueryVectors
 from index.models.encoder import Encoder
+from retrieval.answer_candidates import STRONG_GAP
 from retrieval.search import QueryError, Searcher
 
 Split = Literal["calibration", "held-out"]
@@ -346,7 +347,8 @@ def _notes(report: AnswerReport, rest: Sequence[AnswerOutcome]) -> list[str]:
         "on, odd positions the held-out half.",
         "Answer box: 'strong' one sentence, 'candidates' the best "
         "sentences of different passages to check (retrieval/answer_candidates.py); 'holds key' "
-        "is, of the answered, the share where a sentence shown holds the key.",
+        "is, of the answered, the share where a sentence shown holds the key. A strong answer "
+        f"also stands {STRONG_GAP:g} in answer score clear of any other sentence.",
     ]
     chosen = report.calibrated_strong
     notes.append(

@@ -19,6 +19,7 @@ from retrieval.answer import (
     holds_answer_kind,
     idf,
     is_fragment,
+    lacks_figure,
     term_coverage,
 )
 
@@ -39,6 +40,12 @@ AGREE_WEIGHT = 0.06
 AGREE_TOP = 5
 LONG_WEIGHT = 0.1
 LONG_WORDS = 40
+# "Strong match" also asks the best sentence to stand clear of every other sentence by this much
+# answer score: two sentences scored alike are a guess between them, shown as candidates. On the
+# calibration half, gaps of 0.19 to 0.23 left no wrong strong answer at any strong threshold
+# (0.13 to 0.18 left one or two); 0.2 is inside that range, not at its edge (docs/DECISIONS.md:
+# strong gap).
+STRONG_GAP = 0.2
 
 
 @dataclass(frozen=True)
@@ -104,13 +111,35 @@ def rank_candidates(
     return sorted(found, key=lambda c: -c.order)
 
 
+def is_decisive(ranked: Sequence[SentenceCandidate], question: str) -> bool:
+    """Whether the first of ``ranked`` may be a strong match: the answer score picks it too, it
+    holds the figure or date a "how much" or "when" question asks for (``lacks_figure``), and
+    no other sentence (another text: the same sentence in another passage is no rival) scores
+    within ``STRONG_GAP`` of it.
+
+    >>> chunk = Chunk("c1", "d", 0, "Trade rose 5%. Trade fell.", [], 0, 0, 0, 26)
+    >>> first = SentenceCandidate(1.5, chunk, 0, 14, 0)
+    >>> is_decisive([first, SentenceCandidate(1.4, chunk, 15, 26, 0)], "How much did trade rise?")
+    False
+    """
+    if not ranked or lacks_figure(question, ranked[0].text):
+        return False
+    first = ranked[0]
+    # One pass, and a sentence's text is read only when its score is close.
+    return not any(
+        c.score > first.score or (first.score - c.score < STRONG_GAP and c.text != first.text)
+        for c in ranked[1:]
+    )
+
+
 def pick_candidates(
     ranked: Sequence[SentenceCandidate],
     limit: int = CANDIDATES,
     per_passage: int = CANDIDATES_PER_PASSAGE,
 ) -> list[SentenceCandidate]:
-    """The best ``limit`` of ``ranked``, at most ``per_passage`` from one passage and one
-    document's sentence once (overlapping passages repeat sentences).
+    """The best ``limit`` of ``ranked``, at most ``per_passage`` from one passage and each
+    sentence's text once (overlapping passages, and a report published twice, repeat sentences:
+    a repeat would take the place of another possible answer).
 
     >>> chunk = Chunk("c1", "d", 0, "One. Two.", [], 0, 0, 0, 9)
     >>> ranked = [SentenceCandidate(2.0, chunk, 0, 4, 0), SentenceCandidate(1.0, chunk, 5, 9, 0)]
@@ -120,14 +149,14 @@ def pick_candidates(
     """
     picked: list[SentenceCandidate] = []
     per: dict[str, int] = {}
-    texts: set[tuple[str, str]] = set()
+    texts: set[str] = set()
     for candidate in ranked:
-        chunk_id, doc_id = candidate.chunk.chunk_id, candidate.chunk.doc_id
-        if per.get(chunk_id, 0) >= per_passage or (doc_id, candidate.text) in texts:
+        chunk_id = candidate.chunk.chunk_id
+        if per.get(chunk_id, 0) >= per_passage or candidate.text in texts:
             continue
         picked.append(candidate)
         per[chunk_id] = per.get(chunk_id, 0) + 1
-        texts.add((doc_id, candidate.text))
+        texts.add(candidate.text)
         if len(picked) == limit:
             break
     return picked

@@ -37,7 +37,6 @@ from retrieval.answer import (
     best_highlight,
     idf,
     is_run_on,
-    lacks_figure,
     missing_names,
     missing_share,
     score_sentences,
@@ -45,6 +44,7 @@ from retrieval.answer import (
 from retrieval.answer_candidates import (
     AGREE_TOP,
     SentenceCandidate,
+    is_decisive,
     pick_candidates,
     rank_candidates,
 )
@@ -940,7 +940,8 @@ class Searcher:
         )
         if not ranked:
             return None
-        # The best answer score decides "not found"; "strong" asks the order to agree with it.
+        # The best answer score decides "not found"; "strong" asks the order to agree with it and
+        # no other sentence to score near it (is_decisive).
         surest = max(ranked, key=lambda c: c.score)
         state = answer_state(
             surest.score,
@@ -949,7 +950,7 @@ class Searcher:
             self.options.strong_threshold,
             name_missing=bool(names_missing),
             run_on=is_run_on(ranked[0].text),
-            agreed=surest is ranked[0] and not lacks_figure(question, ranked[0].text),
+            agreed=is_decisive(ranked, question),
         )
         if state is None:
             return None

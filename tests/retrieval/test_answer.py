@@ -73,15 +73,15 @@ def test_a_sentence_holds_the_kind_asked_for() -> None:
 
 def test_answer_states_strong_candidates_and_not_found() -> None:
     assert answer_state(STRONG_MATCH, 0.0) == "strong"
-    assert answer_state(STRONG_MATCH - 0.01, 0.0) == "candidates"
-    assert answer_state(ANSWER_THRESHOLD, 0.0) == "candidates"
+    assert answer_state(1.40, 0.0, strong=1.42) == "candidates"
+    assert answer_state(ANSWER_THRESHOLD, 0.0, agreed=False) == "candidates"
     assert answer_state(ANSWER_THRESHOLD - 0.01, 0.0) is None
     # A run-on sentence (a list, a heading glued on) is never the one strong answer.
     assert answer_state(STRONG_MATCH + 0.2, 0.0, run_on=True) == "candidates"
     # A word no passage holds decides, unless the rest matches strongly.
     assert answer_state(ANSWER_THRESHOLD + 0.05, MISSING_SHARE) is None
-    assert answer_state(MISSING_OVERRIDE, MISSING_SHARE) == "candidates"
-    assert answer_state(STRONG_MATCH, MISSING_SHARE) == "strong"
+    assert answer_state(MISSING_OVERRIDE, MISSING_SHARE, agreed=False) == "candidates"
+    assert answer_state(MISSING_OVERRIDE, MISSING_SHARE) == "strong"
     # Most of the question's weight in words no passage holds: no answer, however strong.
     assert answer_state(STRONG_MATCH + 1.0, MISSING_SHARE_ALWAYS) is None
     assert missing_share({"brazil": 0, "belarus": 200, "sell": 10}, 300) > MISSING_SHARE

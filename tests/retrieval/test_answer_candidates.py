@@ -7,8 +7,20 @@ import numpy as np
 
 from index.records import Chunk, ChunkSentences
 from index.text.tokenize import tokenize
-from retrieval.answer import STRONG_MATCH, answer_state, lacks_figure
-from retrieval.answer_candidates import rank_candidates
+from retrieval.answer import (
+    MISSING_OVERRIDE,
+    MISSING_SHARE,
+    STRONG_MATCH,
+    answer_state,
+    lacks_figure,
+)
+from retrieval.answer_candidates import (
+    STRONG_GAP,
+    SentenceCandidate,
+    is_decisive,
+    pick_candidates,
+    rank_candidates,
+)
 
 QUESTION = "When were diplomatic relations between Belarus and Pakistan established?"
 TEXT = (
@@ -60,3 +72,60 @@ def test_a_strong_match_needs_the_order_and_the_figure_to_agree() -> None:
         "In 2021, trade between Belarus and Pakistan amounted to USD92.6 million, up 77%.",
     )
     assert not lacks_figure("Who met Imran Khan?", "Lukashenko met him in Dushanbe.")
+
+
+# Sentences as the reports print them, with the answer scores the searcher gave them.
+EXPO = "Prime Minister Golovchenko took part in the World Expo 2020 on November 21-22 in Dubai."
+MINISTER = (
+    "Only the information about Golovchenko’s meeting with UAE Minister of Tolerance Sheikh "
+    "Nahyan bin Mubarak Al Nahya, head of the UAE Ministry of Culture, Youth, and Social "
+    "Development, is available."
+)
+PAKISTAN = (
+    "The Islamic Republic of Pakistan is one of the states in South Asia, in relations with "
+    "which the Republic of Belarus has created the necessary legal and infrastructure framework."
+)
+TREATIES = (
+    'Joint efforts resulted in "77 memorandums of understanding and agreements signed by the '
+    "parties by early 2021."
+)
+
+
+def _sentences(doc: str, rank: int, *scored: tuple[str, float]) -> list[SentenceCandidate]:
+    """One passage of ``doc`` holding the sentences, each with its answer score."""
+    text = " ".join(sentence for sentence, _ in scored)
+    chunk = Chunk(f"{doc}#{rank}", doc, rank, text, [], 1, 1, 0, len(text))
+    found, start = [], 0
+    for sentence, score in scored:
+        found.append(SentenceCandidate(score, chunk, start, start + len(sentence), rank, score))
+        start += len(sentence) + 1
+    return found
+
+
+def test_a_strong_match_stands_clear_of_the_next_sentence() -> None:
+    question = "Which UAE official did Golovchenko meet at the Expo in Dubai?"
+    close = _sentences("africa", 0, (EXPO, 1.431), (MINISTER, 1.269))
+    # The Expo sentence scores best, but the minister's (the answer) is 0.16 behind it.
+    assert not is_decisive(close, question)
+    clear = _sentences("africa", 0, (EXPO, 1.431), (MINISTER, 1.42 - STRONG_GAP))
+    assert is_decisive(clear, question)
+    assert not is_decisive([], question)
+
+
+def test_a_sentence_repeated_in_another_report_is_no_rival_and_shown_once() -> None:
+    first = _sentences("export-markets", 0, (PAKISTAN, 1.65))
+    again = _sentences("asia-prospects", 1, (PAKISTAN, 1.60))
+    other = _sentences("export-markets", 2, (TREATIES, 1.366))
+    ranked = [*first, *again, *other]
+    # The same sentence printed in another report does not make the first one a guess ...
+    assert is_decisive([*first, *again], "Which states are in South Asia?")
+    # ... and a possible answer takes its place among the candidates.
+    shown = [c.text for c in pick_candidates(ranked)]
+    assert shown == [PAKISTAN, TREATIES]
+
+
+def test_missing_words_outweigh_a_low_strong_threshold() -> None:
+    # A question some of whose words no passage holds is not answered below MISSING_OVERRIDE,
+    # even where the strong threshold is lower.
+    assert answer_state(MISSING_OVERRIDE - 0.06, MISSING_SHARE, strong=1.22) is None
+    assert answer_state(MISSING_OVERRIDE, MISSING_SHARE, strong=1.22) == "strong"
