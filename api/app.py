@@ -33,7 +33,9 @@ from api.live_index import (
     is_disk_full,
 )
 from api.routes import (
+    annotation_routes,
     document_routes,
+    entity_routes,
     health_routes,
     page_routes,
     search_routes,
@@ -44,6 +46,7 @@ from api.routes.page_routes import STATIC_DIR
 from api.routes.upload_routes import TOKEN_ENV
 from api.uploads import MAX_UPLOAD_BYTES, UploadRejected, megabytes
 from index.models.encoder import Encoder
+from index.stores.annotations import AnnotationStore, open_annotations
 from index.stores.factory import Location, as_location
 from retrieval.search import QueryError
 
@@ -73,8 +76,10 @@ ROUTERS = (
     page_routes.router,
     search_routes.router,
     document_routes.router,
+    entity_routes.router,
     health_routes.router,
     upload_routes.router,
+    annotation_routes.router,
 )
 
 
@@ -165,9 +170,9 @@ def create_app(
         uploads_enabled=bool(token),
         corpus_dirs=tuple(Path(d) for d in corpus_dirs),
     )
-    # Tests and tools reach the served index and its jobs here.
-    app.state.slot = slot
-    app.state.jobs = jobs
+    # Tests and tools reach the served index and its jobs here; the routes, the annotations.
+    app.state.slot, app.state.jobs = slot, jobs
+    app.state.annotations = _annotations(location)
     _install_handlers(app)
     # Outermost: the token and the size cap are checked before anything reads the body.
     app.add_middleware(
@@ -192,7 +197,7 @@ def _lifespan(
     A server that takes uploads (``warm``) loads its passage models as it starts."""
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm:
             slot.warm()
         if follow_seconds is not None:
@@ -200,8 +205,20 @@ def _lifespan(
         yield
         jobs.shutdown()
         slot.close()
+        if app.state.annotations is not None:
+            app.state.annotations.close()
 
     return lifespan
+
+
+def _annotations(location: Location) -> AnnotationStore | None:
+    """The index's tags, stars and notes (None, said in the log, when unreachable: the page
+    works without them)."""
+    try:
+        return open_annotations(location)
+    except ConnectionError as exc:
+        log.warning("annotations unavailable: %s", exc)
+        return None
 
 
 def default_upload_dir(index_dir: Path) -> Path:

@@ -39,12 +39,16 @@ CSV_COLUMNS = (
     "urls",
     "source",
     "passage_footnotes",
+    "tags",
+    "starred",
+    "note",
 )
 """``pages``, ``page_start`` and ``page_end`` are the page numbers printed on the pages ("xii",
 "17"), what a reader cites; ``page_index_start`` and ``page_index_end`` are the pages' 1-based
 places in the file (the API's ``page_start``/``page_end``). ``footnotes``, ``urls`` and ``source``
 belong to the quote (the passage when there is none); ``passage_footnotes`` lists every note whose
-marker falls in the passage."""
+marker falls in the passage. ``tags`` are the passage's own and then its document's, joined by
+``; ``; ``starred`` is ``yes`` or empty; ``note`` the passage's note (the reader's annotations)."""
 
 
 @dataclass(frozen=True)
@@ -206,9 +210,38 @@ def results_csv(response: SearchResponse, docs: Mapping[str, DocInfo]) -> str:
                 " ".join(u for c in quoted.citations for u in c.urls),
                 attribution_line(quoted.citations, quoted.attribution),
                 _notes_cell(hit.citations),
+                *annotation_cells(hit),
             ]
         )
     return out.getvalue()
+
+
+def annotation_cells(hit: HitModel) -> list[str]:
+    """The ``tags``, ``starred`` and ``note`` cells of a hit (empty without annotations)."""
+    a = hit.annotations
+    if a is None:
+        return ["", "", ""]
+    tags = list(dict.fromkeys([*a.tags, *a.document_tags]))
+    return ["; ".join(tags), "yes" if a.starred else "", a.note or ""]
+
+
+def annotation_markdown(hit: HitModel) -> list[str]:
+    """The reader's tags, star and note under a hit's citation, one line each (none if unset).
+
+    >>> from api.annotation_view import AnnotationModel
+    >>> hit = HitModel.model_construct(annotations=AnnotationModel(tags=["to check"], starred=True))
+    >>> annotation_markdown(hit)
+    ['', '**Tags:** to check', '', '**Starred**']
+    """
+    tags, starred, note = annotation_cells(hit)
+    lines = []
+    if tags:
+        lines += ["", f"**Tags:** {tags}"]
+    if starred:
+        lines += ["", "**Starred**"]
+    if note:
+        lines += ["", f"**Note:** {note}"]
+    return lines
 
 
 CHECK_CANDIDATES = (
@@ -235,6 +268,7 @@ def results_markdown(response: SearchResponse, docs: Mapping[str, DocInfo]) -> s
     for hit in response.results:
         parts += [f"## {hit.rank}. {hit.title}, {_hit_pages(hit)}", ""]
         parts.append(citation_markdown(quoted_hit(hit, _doc(docs, hit.doc_id, hit.title))))
+        parts += annotation_markdown(hit)
         parts.append("")
     return "\n".join(parts)
 

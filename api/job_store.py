@@ -31,12 +31,17 @@ CREATE TABLE IF NOT EXISTS jobs (
     finished REAL,
     path TEXT,
     title TEXT,
-    warnings TEXT
+    warnings TEXT,
+    meaning INTEGER
 )
 """
-_COLUMNS = "id, kind, status, doc_id, filename, error, created, finished, path, title, warnings"
+_COLUMNS = (
+    "id, kind, status, doc_id, filename, error, created, finished, path, title, warnings, meaning"
+)
 # Columns later versions added, with their type: added to a file an older version wrote.
-_ADDED = {"warnings": "TEXT"}
+_ADDED = {"warnings": "TEXT", "meaning": "INTEGER"}
+# What a job published by its words says while its passages are embedded.
+MEANING_FOLLOWS = "searchable by words; meaning search follows"
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,9 @@ class Job:
     path: str | None = None  # the upload's file: what a restart picks up or removes
     title: str | None = None  # the title given with an upload, for a restart to index it with
     warnings: tuple[str, ...] = ()  # what the job could not read (an attachment skipped...)
+    # Published by its words; still running while its vectors are made (``index.build.write_meaning``). A
+    # restart finishes that step rather than calling the job interrupted: the file was accepted.
+    meaning_follows: bool = False
 
     @property
     def pending(self) -> bool:
@@ -69,8 +77,13 @@ class Job:
         file names, document ids and errors name a newsroom's sources.
         """
         running = progress if progress is not None and self.status == "running" else None
+        if running is None and self.status == "running" and self.meaning_follows:
+            running = BuildProgress("meaning", 0, 1)
         error = scrub_paths(self.error) if self.error else None
+        searchable = self.status == "running" and self.meaning_follows
         return JobModel(
+            searchable=searchable,
+            note=MEANING_FOLLOWS if searchable else None,
             stage=running.stage if running else None,
             done=running.done if running else None,
             total=running.total if running else None,
@@ -122,7 +135,10 @@ class JobStore:
         """Every record, oldest first."""
         with self._lock:
             rows = self._conn.execute(f"SELECT {_COLUMNS} FROM jobs ORDER BY created").fetchall()
-        return [replace(Job(*row[:-1]), warnings=_warnings(row[-1])) for row in rows]
+        return [
+            replace(Job(*row[:-2]), warnings=_warnings(row[-2]), meaning_follows=bool(row[-1]))
+            for row in rows
+        ]
 
     def save(self, job: Job) -> None:
         values = (
@@ -137,9 +153,10 @@ class JobStore:
             job.path,
             job.title,
             json.dumps(list(job.warnings)) if job.warnings else None,
+            int(job.meaning_follows),
         )
         self._write(
-            f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)", values
+            f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values
         )
 
     def forget(self, job_ids: Iterable[str]) -> None:

@@ -49,22 +49,34 @@ from api.job_lanes import (
 )
 from api.job_store import JOBS_FILE, Job, JobStore
 from api.lane_queue import LaneQueue, QueuedJob
+from api.meaning_lane import MeaningLane
 from api.models import JobKind, JobModel
 from api.plain_errors import scrub_paths
 from api.uploads import record_title
 from index.build import (
     BuildProgress,
     BuildReport,
+    PendingMeaning,
     PreparedFiles,
+    embedded_passages,
     prepare_files,
     remove_documents,
+    waiting_passages,
+    write_meaning,
     write_prepared,
 )
 from index.ingest.readers import SUPPORTED_SUFFIXES
 from index.models.encoder import Encoder
 from index.parse_worker import DEFAULT_PARSE_TIMEOUT, ParseWorker
+from index.records import Chunk
 from index.stores.base import DocumentInfo, ModelInfo
-from index.stores.factory import Location, published_generation, recorded_model
+from index.stores.factory import (
+    Location,
+    published_generation,
+    publishes_words_first,
+    recorded_model,
+)
+from index.text.entities import tag_chunks
 from retrieval.search import Searcher, embedder_for, open_searcher
 
 log = logging.getLogger(__name__)
@@ -78,6 +90,7 @@ SLOW_LANE_NICE = 10
 # The quick lane's parse child is kept this long after its last upload: starting one costs about
 # a second (more on a busy machine), a page's parse a few milliseconds.
 QUICK_PARSER_IDLE_SECONDS = 30.0
+_WARM_TEXT = "Minsk and Islamabad signed a trade deal in March."
 INTERRUPTED = (
     "the server stopped while this job ran; it was not started again: retry it (POST "
     "/api/jobs/{id}/retry) or discard it and its file (DELETE /api/jobs/{id})"
@@ -216,6 +229,9 @@ class SearcherSlot:
     def _warm(self) -> None:
         started = time.monotonic()
         try:
+            # The entity tagger first: an upload's words step needs it, and no model (7 s to
+            # load spaCy's on a busy machine, paid by the first upload otherwise).
+            tag_chunks([Chunk("warm#0", "warm", 0, _WARM_TEXT, [], 1, 1, 0, len(_WARM_TEXT))])
             embedder = self.embedder()
             for model in (embedder, embedder.second):
                 if model is not None:
@@ -377,6 +393,9 @@ class IndexJobs:
         # keeps of their memory.
         self._quick_parser: ParseWorker | None = None
         self._titles = threading.Lock()  # manifest.json is read and written whole
+        # Uploads published by their words: their vectors are made by the meaning lane.
+        self._meaning = MeaningLane(self._give_meaning)
+        self._words_published: set[str] = set()  # job ids whose publish was words first
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -473,11 +492,16 @@ class IndexJobs:
         now = time.time()
         with self._lock:
             waiting = [j for j in self._jobs.values() if j.status == "queued"]
-            cut = [j for j in self._jobs.values() if j.status == "running"]
+            cut = [
+                j for j in self._jobs.values() if j.status == "running" and not j.meaning_follows
+            ]
         for job in cut:
             self._set(job.id, status="interrupted", error=INTERRUPTED, finished=now)
         for job in waiting:
             self._submit(job)
+        # Published by their words before the stop: their vectors are made now (the index
+        # says which documents wait, whether or not a job record does).
+        self._meaning.kick()
         queued = list(waiting)
         if not self.upload_dir.is_dir():
             return queued
@@ -504,6 +528,7 @@ class IndexJobs:
     def shutdown(self) -> None:
         for lane in self._lanes.values():
             lane.shutdown()
+        self._meaning.shutdown()
         if self._quick_parser is not None:
             self._quick_parser.close()
 
@@ -675,7 +700,9 @@ class IndexJobs:
             self._conclude(job.id, outcomes[job.id], started)
 
     def _conclude(self, job_id: str, outcome: list[str] | Exception, started: float) -> None:
-        """End a job with its warnings or its failure (or move it to the slow lane)."""
+        """End a job with its warnings or its failure (or move it to the slow lane); one
+        published by its words goes on running while the meaning lane embeds it."""
+        words_only = False
         if isinstance(outcome, _SlowLane):
             self._set(job_id, status="queued")
             job = self.get(job_id)
@@ -699,11 +726,19 @@ class IndexJobs:
             if len(kept) > MAX_JOB_WARNINGS:
                 more = len(kept) - MAX_JOB_WARNINGS + 1
                 kept = [*kept[: MAX_JOB_WARNINGS - 1], f"and {more} more warnings"]
-            self._set(job_id, status="done", warnings=tuple(kept), finished=time.time())
+            with self._lock:
+                words_only = job_id in self._words_published
+                self._words_published.discard(job_id)
+            if words_only:  # still running: its vectors follow (``_give_meaning``)
+                self._set(job_id, warnings=tuple(kept), meaning_follows=True)
+            else:
+                self._set(job_id, status="done", warnings=tuple(kept), finished=time.time())
         with self._lock:
             self._progress.pop(job_id, None)
             self._lane_of.pop(job_id, None)
             self._durations = [*self._durations[-19:], time.monotonic() - started]
+        if words_only:
+            self._meaning.kick()
 
     def _failed(self, job_id: str, error: str) -> None:
         self._set(job_id, status="failed", error=scrub_paths(error), finished=time.time())
@@ -732,7 +767,18 @@ class IndexJobs:
         if refused is not None:
             raise refused
         report = self._publish(prepared, embedder, [self._track(job_id)])
+        self._note_words_first(prepared, [job_id])
         return upload_warnings(report, path)
+
+    def _words_first(self) -> bool:
+        """Whether uploads are published by their words first (the backend takes that)."""
+        return publishes_words_first(self.slot.index_dir)
+
+    def _note_words_first(self, prepared: PreparedFiles, job_ids: list[str]) -> None:
+        """Remember the jobs just published without vectors (``_conclude`` keeps them running)."""
+        if prepared.embedded is None:
+            with self._lock:
+                self._words_published.update(job_ids)
 
     def _add_batch(self, jobs: list[Job]) -> dict[str, list[str] | Exception]:
         """Uploads parsed by the quick lane's child, embedded together and published as one
@@ -753,6 +799,7 @@ class IndexJobs:
             embedder=embedder,
             on_progress=_to_each(notes),
             worker=self._quick_worker(),
+            embed=not self._words_first(),
         )
         for job in present:
             path = paths[job.id]
@@ -762,6 +809,7 @@ class IndexJobs:
         written = [job for job in present if job.id not in outcomes]
         if written:
             report = self._publish(prepared, embedder, [self._track(j.id) for j in written])
+            self._note_words_first(prepared, [job.id for job in written])
             outcomes |= {job.id: upload_warnings(report, paths[job.id]) for job in written}
         return outcomes
 
@@ -791,9 +839,14 @@ class IndexJobs:
         which the job moves to the slow lane (``_SlowLane``), unless a later job on its document
         waits behind it: then it is parsed again here, with the full time limit."""
         note = self._track(job_id)
+        embed = not self._words_first()
         if lane == "quick":
             quick = prepare_files(
-                [path], embedder=embedder, on_progress=note, worker=self._quick_worker()
+                [path],
+                embedder=embedder,
+                on_progress=note,
+                worker=self._quick_worker(),
+                embed=embed,
             )
             if not quick.timed_out(path):
                 return quick
@@ -801,7 +854,55 @@ class IndexJobs:
                 raise _SlowLane
         nice = SLOW_LANE_NICE if lane == "slow" else 0
         with ParseWorker(DEFAULT_PARSE_TIMEOUT, nice=nice) as worker:
-            return prepare_files([path], embedder=embedder, on_progress=note, worker=worker)
+            return prepare_files(
+                [path], embedder=embedder, on_progress=note, worker=worker, embed=embed
+            )
+
+    def _give_meaning(self) -> None:
+        """One round of the meaning lane: embed every document the served index holds by its
+        words alone, publish their vectors, and end the jobs whose documents wait no more."""
+        waiting = self._meaning_jobs()
+        embedder = self.slot.embedder()
+
+        def note(done: int, total: int) -> None:
+            with self._lock:
+                for job in waiting:
+                    self._progress[job.id] = BuildProgress("meaning", done, total)
+
+        warning = None
+        try:
+            with self.slot.lease_loaded() as current:
+                waiting_now = waiting_passages(current.store) if current else PendingMeaning()
+            pending = embedded_passages(waiting_now, embedder, on_batch=note)
+            with self._writing:
+                took = write_meaning(pending, self.slot.index_dir, embedder=embedder)
+            if took and self.slot.open() is None:
+                raise JobFailed(f"the new index could not be opened: {self.slot.error}")
+        except Exception as exc:  # the words stay searchable; a restart tries again
+            log.error("could not embed the uploads published by their words", exc_info=exc)
+            warning = (
+                "meaning search could not be prepared "
+                f"({scrub_paths(str(exc)) or type(exc).__name__}): found by its words only "
+                "until the server restarts"
+            )
+        self._end_meaning(self._meaning_jobs(), warning)
+
+    def _meaning_jobs(self) -> list[Job]:
+        with self._lock:
+            return [j for j in self._jobs.values() if j.status == "running" and j.meaning_follows]
+
+    def _end_meaning(self, jobs: list[Job], warning: str | None) -> None:
+        """End the jobs whose document the served index no longer holds without vectors (all
+        of them, with ``warning``, when the round failed)."""
+        with self.slot.lease_loaded() as current:
+            for job in jobs:
+                info = current.store.document_info(job.doc_id or "") if current else None
+                if warning is None and info is not None and info.meaning_pending:
+                    continue  # published by its words after this round read the index
+                warnings = (*job.warnings, warning) if warning else job.warnings
+                self._set(job.id, status="done", warnings=warnings, finished=time.time())
+                with self._lock:
+                    self._progress.pop(job.id, None)
 
     def _close_parser(self) -> None:
         """Stop the quick lane's parse child (called by that lane once idle): kept through a

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.annotation_view import AnnotationModel
 from api.schema import DocumentLinkModel
 from index.ingest.readers import SUPPORTED_SUFFIXES
 from index.records import DocumentMeta, Footnote, ParsedDocument
@@ -54,11 +55,19 @@ class DocumentSummary(BaseModel):
     footnotes: int = Field(description="Footnotes numbered in the document.")
     notes_found: int = Field(description="Footnotes whose note text was found in the source.")
     warnings: list[str] = Field(description="What could not be read from the source.")
+    meaning_pending: bool = Field(
+        default=False,
+        description="Published by its words, its passages not yet embedded: found by words, "
+        "notes and filters, not yet by meaning (indexing meaning…).",
+    )
     attachment_of: DocumentLinkModel | None = Field(
         default=None, description="For an e-mail attachment: its message."
     )
     attachments: list[DocumentLinkModel] = Field(
         default_factory=list, description="For an e-mail: its attachments indexed as documents."
+    )
+    annotations: AnnotationModel | None = Field(
+        default=None, description="The reader's tags, star and note on the document."
     )
 
     @classmethod
@@ -87,6 +96,7 @@ class DocumentSummary(BaseModel):
             footnotes=info.footnotes,
             notes_found=info.notes_found,
             warnings=list(info.warnings),
+            meaning_pending=info.meaning_pending,
             attachment_of=link(meta.parent) if meta.parent else None,
             attachments=[link(a) for a in meta.attachments],
         )
@@ -221,7 +231,18 @@ class JobModel(BaseModel):
     finished: float | None
     stage: str | None = Field(
         default=None,
-        description="While running: parsing (files), embedding (texts) or publishing.",
+        description="While running: parsing (files), embedding (texts), publishing, or "
+        "meaning (published by its words, its passages being embedded).",
+    )
+    searchable: bool = Field(
+        default=False,
+        description="While running: the upload is published and found by its words; search by "
+        "meaning (and the answer's sentence choice) follows when the job is done.",
+    )
+    note: str | None = Field(
+        default=None,
+        description="What the job's state means for a user (\"searchable by words; meaning "
+        'search follows").',
     )
     done: int | None = Field(default=None, description="Units of the stage done so far.")
     total: int | None = Field(default=None, description="Units of the stage in all.")

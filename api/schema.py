@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from pydantic import BaseModel, Field
 
+from api.annotation_view import AnnotationModel
 from retrieval.hits import AnswerState, Attribution, Matched, SearchResult, Sort
 
 
@@ -120,6 +121,9 @@ class HitModel(BaseModel):
         description="The query's words in text, [start, end) each, as BM25 matched them: the "
         "same stem or name key in any script ('tractors' marks 'tractor', 'Лукашенко' marks "
         "'Lukashenko'); stop words never alone; a phrase whole.",
+    )
+    annotations: AnnotationModel | None = Field(
+        default=None, description="The reader's tags, star and note on this passage (API only)."
     )
 
 

@@ -369,12 +369,13 @@ def upload_all(client: httpx.Client, files: list[Path], note: Path) -> dict[str,
 
 
 def note_searchable(client: httpx.Client, since: float, timeout: float = 600.0) -> float:
+    """Seconds from ``since`` until a search lists the note among its first three: by its words
+    (published before its vectors, which may still be embedded)."""
     while time.monotonic() - since < timeout:
         response = client.get("/api/search", params={"q": NOTE_QUERY, "k": 3})
-        if response.status_code == 200:
-            hits = response.json()["results"]
-            if hits and hits[0]["doc_id"] == Path(NOTE_NAME).stem:
-                return time.monotonic() - since
+        hits = response.json()["results"] if response.status_code == 200 else []
+        if Path(NOTE_NAME).stem in [hit["doc_id"] for hit in hits]:
+            return time.monotonic() - since
         time.sleep(0.1)
     raise TimeoutError("the note never became searchable")
 

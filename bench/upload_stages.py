@@ -4,15 +4,18 @@ is found over HTTP.
 Two parts, both with the real models, warm (loaded, a first passage embedded):
 
 1. **Stage table**, in this process, with the calls the server's quick lane makes for an upload
-   (``index.build.prepare_files`` with a parse child, ``write_prepared``, ``SearcherSlot.open``)
-   on a copy of the corpus index: starting a parse child, parsing and chunking the page in a
-   child already started, embedding (both models, sentences), writing and publishing the
-   generation, opening it for search, the first search of the page's words. Medians of
+   (``index.build.prepare_files`` with a parse child and no embedding, ``write_prepared``,
+   ``SearcherSlot.open``; then ``index.build.write_meaning``) on a copy of the corpus index: starting a parse
+   child, parsing and chunking the page in a child already started, writing and publishing the
+   words generation, opening it, the first search of the page's words; then embedding (both
+   models, sentences), writing and publishing the meaning generation, opening it. Medians of
    ``--runs`` pages.
 2. **Over HTTP**: ``citesearch serve`` with a token on another copy, warmed by a first upload;
    then each page uploaded alone, the seconds from the end of its upload to a search that finds
-   it (goal 1.5 s); then ``--burst`` pages uploaded at once: the seconds until all are found,
-   and how many generations they made (``index_version`` of ``/api/health``).
+   it by its words (goal 1.5 s: the words step publishes before any model runs) and to its job
+   being done (its vectors published: found by meaning too); then ``--burst`` pages uploaded at
+   once: the seconds until all are found, by words and by meaning, and how many generations
+   they made (``index_version`` of ``/api/health``). The load average is reported beside.
 
 Each page is a distinct page of real text (corpus paragraphs, a made-up place name to find it).
 
@@ -21,6 +24,7 @@ Each page is a distinct page of real text (corpus paragraphs, a made-up place na
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import tempfile
@@ -68,10 +72,17 @@ def _timed(fn: Callable[[], T]) -> tuple[float, T]:
 
 
 def stage_table(index_dir: Path, work: Path, runs: int) -> dict[str, list[float]]:
-    """Seconds per stage of a one-page upload, with the calls the server's quick lane makes."""
+    """Seconds per stage of a one-page upload, with the calls the server makes for it: the words
+    step in the quick lane, then the meaning step in the meaning lane (``index.build.write_meaning``)."""
     from api.job_lanes import QUICK_PARSE_SECONDS
     from api.live_index import SearcherSlot
-    from index.build import prepare_files, write_prepared
+    from index.build import (
+        embedded_passages,
+        prepare_files,
+        waiting_passages,
+        write_meaning,
+        write_prepared,
+    )
     from index.models.embedder import Embedder
     from index.parse_worker import ParseWorker
 
@@ -90,19 +101,26 @@ def stage_table(index_dir: Path, work: Path, runs: int) -> dict[str, list[float]
         tiny.write_bytes(b"A line.\n")
         with ParseWorker(QUICK_PARSE_SECONDS) as worker:
             start, _ = _timed(partial(worker.parse_all, tiny))
-            prepared = prepare_files([path], embedder=embedder, worker=worker)
+            prepared = prepare_files([path], embedder=embedder, worker=worker, embed=False)
         write, _ = _timed(partial(write_prepared, prepared, index_dir, embedder=embedder))
         reopen, searcher = _timed(slot.open)
         assert searcher is not None
         search, result = _timed(partial(searcher.search, query, k=3))
-        assert result.hits and result.hits[0].doc_id == path.stem, query
+        assert path.stem in [hit.doc_id for hit in result.hits], query
+        waiting = waiting_passages(searcher.store)
+        embed, pending = _timed(partial(embedded_passages, waiting, embedder))
+        meaning, took = _timed(partial(write_meaning, pending, index_dir, embedder=embedder))
+        assert took == [path.stem], took
+        reopen_meaning, _ = _timed(slot.open)
         for key, seconds in (
             ("parse child start (one-line file)", start),
             ("parse and chunk (child started)", prepared.report.seconds["parse"]),
-            ("embed (both models, sentences)", prepared.report.seconds["embed"]),
-            ("write and publish the generation", write),
-            ("open the new generation for search", reopen),
-            ("first search of the page", search),
+            ("words: write and publish the generation", write),
+            ("words: open the new generation for search", reopen),
+            ("words: first search of the page", search),
+            ("meaning: embed (both models, sentences)", embed),
+            ("meaning: write and publish the generation", meaning),
+            ("meaning: open the new generation for search", reopen_meaning),
         ):
             stages.setdefault(key, []).append(seconds)
         print(f"stages, page {number + 1}: {sum(v[-1] for v in stages.values()):.2f} s", flush=True)
@@ -110,46 +128,76 @@ def stage_table(index_dir: Path, work: Path, runs: int) -> dict[str, list[float]
     return stages
 
 
-def _upload(client: httpx.Client, name: str, data: bytes) -> float:
+def _upload(client: httpx.Client, name: str, data: bytes) -> tuple[float, str]:
+    """Upload a file; (when the upload ended, its job's id)."""
     response = client.post("/api/documents", files={"file": (name, data)}, headers=AUTH)
     response.raise_for_status()
-    return time.monotonic()
+    return time.monotonic(), str(response.json()["id"])
 
 
 def _found(client: httpx.Client, query: str, doc_id: str, since: float, timeout: float) -> float:
+    """Seconds from ``since`` until a search for ``query`` lists ``doc_id`` among its first
+    three (by its words: its vectors may not exist yet)."""
     while time.monotonic() - since < timeout:
         response = client.get("/api/search", params={"q": query, "k": 3})
-        if response.status_code == 200:
-            hits = response.json()["results"]
-            if hits and hits[0]["doc_id"] == doc_id:
-                return time.monotonic() - since
+        found = response.json()["results"] if response.status_code == 200 else []
+        if doc_id in [hit["doc_id"] for hit in found]:
+            return time.monotonic() - since
         time.sleep(0.02)
     raise TimeoutError(f"{doc_id} not searchable after {timeout} s")
 
 
+def _done(client: httpx.Client, job_id: str, since: float, timeout: float) -> float:
+    """Seconds from ``since`` until the job is done: its vectors published (meaning search)."""
+    while time.monotonic() - since < timeout:
+        job = client.get(f"/api/jobs/{job_id}", headers=AUTH).json()
+        if job["status"] == "done":
+            return time.monotonic() - since
+        if job["status"] not in ("queued", "running"):
+            raise RuntimeError(f"job {job_id} ended {job['status']}: {job.get('error')}")
+        time.sleep(0.02)
+    raise TimeoutError(f"job {job_id} not done after {timeout} s")
+
+
 def over_http(index_dir: Path, work: Path, runs: int, burst: int) -> dict[str, Any]:
-    """Seconds from each upload's end to its being found, alone and in a burst."""
+    """Seconds from each upload's end to its being found by its words, then by meaning, alone;
+    and in a burst."""
     served = Served(index_dir, work / "server.log")
     try:
         with httpx.Client(base_url=served.url, timeout=120) as client:
             name, data, query = one_page(0)
-            _found(client, query, Path(name).stem, _upload(client, name, data), 600)  # warm
-            alone = []
+            ended, job = _upload(client, name, data)
+            _found(client, query, Path(name).stem, ended, 600)  # warm
+            _done(client, job, ended, 600)
+            alone, meaning, loads = [], [], []
             for number in range(1, runs + 1):
                 name, data, query = one_page(number)
-                ended = _upload(client, name, data)
+                loads.append(os.getloadavg()[0])
+                ended, job = _upload(client, name, data)
                 alone.append(_found(client, query, Path(name).stem, ended, 120))
-                print(f"alone, page {number}: {alone[-1]:.2f} s", flush=True)
+                meaning.append(_done(client, job, ended, 300))
+                print(
+                    f"alone, page {number}: words {alone[-1]:.2f} s, meaning {meaning[-1]:.2f} s",
+                    flush=True,
+                )
             before = client.get("/api/health").json()["index_version"]
             pages = [one_page(1000 + n) for n in range(burst)]
             with ThreadPoolExecutor(burst) as pool:
-                ends = list(pool.map(lambda p: _upload(client, p[0], p[1]), pages))
-            last = max(ends)
+                sent = list(pool.map(lambda p: _upload(client, p[0], p[1]), pages))
+            last = max(end for end, _ in sent)
             together = max(_found(client, q, Path(n).stem, last, 300) for n, _, q in pages)
+            all_meaning = max(_done(client, job, last, 600) for _, job in sent)
             generations = client.get("/api/health").json()["index_version"] - before
     finally:
         served.stop()
-    return {"alone_s": alone, "burst_all_found_s": together, "burst_generations": generations}
+    return {
+        "alone_s": alone,
+        "alone_meaning_s": meaning,
+        "load_average_1m": loads,
+        "burst_all_found_s": together,
+        "burst_all_meaning_s": all_meaning,
+        "burst_generations": generations,
+    }
 
 
 def _copy(index_dir: Path, root: Path) -> Path:
@@ -190,21 +238,40 @@ def _report(stages: dict[str, list[float]], http: dict[str, Any], args: Any) -> 
             "sum of the medians", sum(statistics.median(v) for v in stages.values()), "", "", ""
         )
     found = Table(
-        "Over HTTP: from the end of the upload to a search that finds it",
+        "Over HTTP: from the end of the upload to a search that finds it by its words, and to "
+        "its vectors published (meaning search)",
         ["measure", "p50 s", "min s", "max s", "goal"],
     )
-    alone = http["alone_s"]
-    found.add("one page, alone", statistics.median(alone), min(alone), max(alone), GOAL_SECONDS)
+    alone, meaning = http["alone_s"], http["alone_meaning_s"]
     found.add(
-        f"{args.burst} pages at once, until all are found", http["burst_all_found_s"], "", "", ""
+        "one page, alone: by words", statistics.median(alone), min(alone), max(alone), GOAL_SECONDS
+    )
+    found.add(
+        "one page, alone: by meaning", statistics.median(meaning), min(meaning), max(meaning), ""
+    )
+    found.add(
+        f"{args.burst} pages at once, until all are found by words",
+        http["burst_all_found_s"],
+        "",
+        "",
+        "",
+    )
+    found.add(
+        f"{args.burst} pages at once, until all are found by meaning",
+        http["burst_all_meaning_s"],
+        "",
+        "",
+        "",
     )
     found.notes.append(
-        f"the {args.burst} pages made {http['burst_generations']} index generation(s)"
+        f"the {args.burst} pages made {http['burst_generations']} index generation(s); load "
+        f"average (1 min) at the single uploads: median {statistics.median(http['load_average_1m']):.1f}"
     )
     data = {
         "stages_s": stages,
         **http,
         "alone_median_s": statistics.median(alone),
+        "alone_meaning_median_s": statistics.median(meaning),
         "goal_s": GOAL_SECONDS,
     }
     report("upload-stages", [table, found], data, args.out_dir)

@@ -10,6 +10,16 @@ published atomically; one indexer runs at a time (``index.stores.base.StoreWrite
 the vector cache from the writer). A server adding uploads does it in two halves instead:
 ``prepare_files`` parses and embeds with no lock held, and ``write_prepared`` takes the lock only
 to write and publish, so one upload's slow parse never holds up another's write.
+
+A server whose backend takes it (``StoreWriter.words_first``) publishes an upload in two steps.
+First its words (``prepare_files`` with ``embed=False``, then ``write_prepared``): parsed,
+chunked, BM25 terms, notes and metadata, found by words, notes and filters at once and with no
+model run, so it works while the models load. Then its meaning: the passages of every document
+stored without vectors are read from the published generation (``waiting_passages``) and
+embedded with no lock held (``embedded_passages``), and their vectors and sentences are written
+as a later generation under the lock (``write_meaning``), only for passages still stored with
+the text embedded (a document deleted or replaced meanwhile is left as it is). The documents
+waiting are found in the index itself, so a restart between the steps finishes the second.
 """
 
 from __future__ import annotations
@@ -35,9 +45,16 @@ from index.stores.base import (
     IndexMissing,
     ModelInfo,
     PreparedDocument,
+    StoreReader,
     StoreWriter,
 )
-from index.stores.factory import Location, as_location, open_writer, recorded_model
+from index.stores.factory import (
+    Location,
+    as_location,
+    open_reader,
+    open_writer,
+    recorded_model,
+)
 from index.stores.options import StoreOptions
 from index.text.chunk import chunk_document
 from index.text.entities import tag_chunks
@@ -210,7 +227,7 @@ class PreparedFiles:
 
     report: BuildReport
     parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]]
-    embedded: EmbeddedChunks
+    embedded: EmbeddedChunks | None  # None: words first, the vectors follow (``write_meaning``)
     yielded: dict[str, list[str]]
 
     def timed_out(self, path: Path) -> bool:
@@ -225,11 +242,15 @@ def prepare_files(
     parse_timeout: float | None = DEFAULT_PARSE_TIMEOUT,
     on_progress: ProgressCallback | None = None,
     worker: ParseWorker | None = None,
+    embed: bool = True,
 ) -> PreparedFiles:
     """Parse and embed files without reading or locking any index: the first half of an update
     that ``write_prepared`` finishes. Every file given is parsed (none is taken for unchanged)
     and every passage embedded (the vector cache lives in the index, behind its lock). Files
     that cannot be read are in ``report.skipped``, as with ``build_index``.
+
+    Without ``embed`` no model runs: the documents are written by their words alone (for a
+    ``StoreWriter.words_first`` index), their vectors added later by ``write_meaning``.
 
     ``worker``: a parse worker kept by the caller (its child outlives this call, so the next
     call does not start one again; its own time limit applies); by default one for this call.
@@ -242,6 +263,8 @@ def prepare_files(
         parsed, yielded = _parse_files(
             candidates, {}, embedder, report, False, parse_timeout, note, worker
         )
+    if not embed:
+        return PreparedFiles(report, parsed, None, yielded)
     with _stage(report, "embed"):
         embedded = _embed(parsed, embedder, False, report, note)
     return PreparedFiles(report, parsed, embedded, yielded)
@@ -283,7 +306,7 @@ def _write(
     report: BuildReport,
     writer: StoreWriter,
     parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]],
-    embedded: EmbeddedChunks,
+    embedded: EmbeddedChunks | None,
     removed: list[str],
     old_metas: dict[str, DocumentMeta],
     on_progress: ProgressCallback,
@@ -380,11 +403,16 @@ def _dropped(yielded: dict[str, list[str]], old_metas: dict[str, DocumentMeta]) 
 
 
 def _prepared(
-    parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]], embedded: EmbeddedChunks
+    parsed: list[tuple[ParsedDocument, list[Chunk], FileFingerprint]],
+    embedded: EmbeddedChunks | None,
 ) -> Iterator[PreparedDocument]:
-    """Each parsed document with its rows of the vectors ``_embed`` made (in ``parsed`` order)."""
+    """Each parsed document with its rows of the vectors ``_embed`` made (in ``parsed`` order);
+    with none made, the document alone (stored by its words first)."""
     row = 0
     for doc, chunks, source in parsed:
+        if embedded is None:
+            yield PreparedDocument(doc, chunks, None, source=source)
+            continue
         rows = slice(row, row + len(chunks))
         second = embedded.second_vectors
         yield PreparedDocument(
@@ -597,3 +625,87 @@ def remove_documents(
     report.removed = removed
     report.published = True
     return report
+
+
+# ---- the meaning step of a words-first publish -------------------------------------------
+
+
+@dataclass
+class PendingMeaning:
+    """Documents stored words first, their passages and those passages' vectors."""
+
+    doc_ids: list[str] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    embedded: EmbeddedChunks | None = None
+
+
+def pending_documents(index_dir: Path | Location, model: ModelInfo) -> list[str]:
+    """The documents of the published generation some of whose passages have no vectors yet
+    ([] when there is no index)."""
+    try:
+        with open_reader(as_location(index_dir), model=model) as reader:
+            return waiting_passages(reader).doc_ids
+    except IndexMissing:
+        return []
+
+
+def waiting_passages(reader: StoreReader) -> PendingMeaning:
+    """The documents ``reader`` holds by their words alone, and their passages (not embedded)."""
+    doc_ids = [info.meta.doc_id for info in reader.documents() if info.meaning_pending]
+    return PendingMeaning(
+        doc_ids, [chunk for doc_id in doc_ids for chunk in reader.chunks_of(doc_id)]
+    )
+
+
+def embed_pending(
+    index_dir: Path | Location,
+    embedder: Encoder,
+    *,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> PendingMeaning:
+    """The passages of the documents waiting for their vectors in the index published at
+    ``index_dir``, embedded without any lock: the index is only read."""
+    try:
+        reader = open_reader(as_location(index_dir), model=ModelInfo.of(embedder))
+    except IndexMissing:
+        return PendingMeaning()
+    with reader:
+        waiting = waiting_passages(reader)
+    return embedded_passages(waiting, embedder, on_batch=on_batch)
+
+
+def embedded_passages(
+    waiting: PendingMeaning,
+    embedder: Encoder,
+    *,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> PendingMeaning:
+    """``waiting`` with its passages' vectors, sentences and second model's vectors."""
+    if not waiting.chunks:
+        return waiting
+    embedded = embed_chunks(waiting.chunks, embedder, on_batch=on_batch)
+    return PendingMeaning(waiting.doc_ids, waiting.chunks, embedded)
+
+
+def write_meaning(
+    pending: PendingMeaning,
+    index_dir: Path | Location,
+    *,
+    embedder: Encoder,
+    options: StoreOptions | None = None,
+) -> list[str]:
+    """Store what ``embed_pending`` made and publish it as a new generation (under the index's
+    lock); the ids of the documents whose passages took their vectors (none: nothing published).
+    Raises ``IndexLocked`` while another writer holds the index."""
+    embedded = pending.embedded
+    if embedded is None or not pending.chunks:
+        return []
+    with open_writer(index_dir, model=ModelInfo.of(embedder), options=options) as writer:
+        took = writer.add_meaning(
+            pending.chunks, embedded.vectors, embedded.sentences, embedded.second_vectors
+        )
+        if not took:
+            return []
+        writer.publish()
+    by_chunk = {chunk.chunk_id: chunk.doc_id for chunk in pending.chunks}
+    return sorted({by_chunk[chunk_id] for chunk_id in took})

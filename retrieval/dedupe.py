@@ -31,8 +31,10 @@ def shared_counts(sets: Sequence[Shingles]) -> np.ndarray:
     """An n x n matrix: how many shingles passages i and j share (i != j).
 
     All shingles are sorted together; equal hashes d places apart in that order are shared by
-    their two owners. Looping over d stops at the largest run of one shingle, so the work is a
-    few vectorized passes over the shingles rather than n^2 set intersections.
+    their two owners. Only hashes that occur more than once are kept for that (a third of a
+    search's), and looping over d stops at the largest run of one shingle, so the work is a few
+    vectorized passes over them rather than n^2 set intersections; the pairs are counted with
+    one ``bincount``.
     """
     n = len(sets)
     shared = np.zeros((n, n), dtype=np.int32)
@@ -41,15 +43,23 @@ def shared_counts(sets: Sequence[Shingles]) -> np.ndarray:
         return shared
     hashes = np.concatenate([np.asarray(s, dtype=np.int64) for s in sets])
     owners = np.repeat(np.arange(n), lengths)
-    order = np.argsort(hashes, kind="stable")
+    # Any order of equal hashes will do: each pair of positions within a run is d apart once.
+    order = np.argsort(hashes)
     hashes, owners = hashes[order], owners[order]
+    repeated = hashes[1:] == hashes[:-1]
+    kept = np.zeros(len(hashes), dtype=bool)
+    kept[1:] |= repeated
+    kept[:-1] |= repeated
+    hashes, owners = hashes[kept], owners[kept]
+    pairs = []
     for d in range(1, len(hashes)):
         same = np.flatnonzero(hashes[:-d] == hashes[d:])
         if same.size == 0:
             break
         a, b = owners[same], owners[same + d]
-        np.add.at(shared, (a, b), 1)
-        np.add.at(shared, (b, a), 1)
+        pairs += [a * n + b, b * n + a]
+    if pairs:
+        shared += np.bincount(np.concatenate(pairs), minlength=n * n).reshape(n, n).astype(np.int32)
     return shared
 
 
@@ -71,12 +81,13 @@ def duplicates_among(sets: Sequence[Shingles], threshold: float = COPY_SHARE) ->
     lengths = np.array([len(s) for s in sets], dtype=np.int64)
     shared = shared_counts(sets)
     smaller = np.maximum(np.minimum.outer(lengths, lengths), 1)
-    qualifies = (shared > 0) & (shared / smaller >= threshold)
-    original = np.zeros(len(sets), dtype=bool)
-    duplicate_of: list[int | None] = []
-    for i in range(len(sets)):
+    # Only pairs with an earlier passage count; a passage with none is an original (if not empty).
+    qualifies = np.tril((shared > 0) & (shared / smaller >= threshold), -1)
+    original = lengths > 0
+    duplicate_of: list[int | None] = [None] * len(sets)
+    for i in np.flatnonzero(qualifies.any(axis=1)):
         candidates = np.flatnonzero(qualifies[i, :i] & original[:i])
-        found = int(candidates[0]) if candidates.size else None
-        duplicate_of.append(found)
-        original[i] = found is None and lengths[i] > 0
+        if candidates.size:
+            duplicate_of[i] = int(candidates[0])
+            original[i] = False
     return duplicate_of

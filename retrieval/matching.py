@@ -18,7 +18,7 @@ import numpy as np
 
 from index.records import Chunk, ChunkSentences
 from retrieval.answer import answer_score
-from retrieval.facets import FacetEntity, facet_counts
+from retrieval.facets import ENTITY_KINDS, FacetValue, facet_counts
 from retrieval.hits import SearchResult
 
 
@@ -103,17 +103,19 @@ def with_matching(
     matching: Matching,
     chunks: Mapping[str, Chunk],
     facets_of: Mapping[str, Mapping[str, str]],
-    entities_of: Callable[[list[str]], Mapping[str, Sequence[FacetEntity]]],
+    entity_counts: Callable[[list[str]], Mapping[str, list[FacetValue]]],
 ) -> SearchResult:
     """The result with its counts of matching passages, each hit's ``matched`` (its words,
     its meaning, or neither: only ranked) and the facets of the matching passages, whose
-    entities ``entities_of`` gives (``retrieval.facets.FacetEntityCache``)."""
+    people, organisations and places ``entity_counts`` counts
+    (``retrieval.facets.FacetEntityCache.entity_counts``)."""
     words, meaning = set(matching.with_words), set(matching.by_meaning)
     result.with_words, result.by_meaning = len(words), len(meaning)
     for hit in result.hits:
         hit.matched = (
             "words" if hit.chunk_id in words else "meaning" if hit.chunk_id in meaning else None
         )
-    entities = entities_of(matching.ids) if matching.ids else {}
-    result.facets = facet_counts([chunks[cid] for cid in matching.ids], facets_of, entities)
+    ids = matching.ids
+    entities = entity_counts(ids) if ids else {kind: [] for kind in ENTITY_KINDS}
+    result.facets = facet_counts([chunks[cid].doc_id for cid in ids], facets_of, entities)
     return result

@@ -15,6 +15,8 @@ vocabulary, and test passages against the plan. Pure functions; the searcher doe
                            entities found at index time, any spelling or script; alone, the
                            name is also what is searched for)
     year:2021 type:pdf     only documents of that year, file type (language:en too)
+    tag:"to check"         only passages tagged so, or in a document tagged so (starred:yes:
+                           starred ones); the reader's annotations, given by the caller
 
 A query may be ``cites:`` filters alone ("which claims cite BelTA?"): the passages are then ranked
 by their notes. A query of doc: filters or exclusions alone is refused: it asks for nothing.
@@ -53,6 +55,7 @@ SYNTAX_HELP = (
     "  cites:belta.by or cites:Pivovar (passages whose notes cite it)"
     '  person:"Imran Khan" place:Pakistan org:WTO (passages naming it)  year:2021 type:pdf'
     " language:en (documents)"
+    '  tag:"to check" starred:yes (your tags and stars)'
 )
 
 
@@ -116,7 +119,8 @@ Atom = Word | Phrase | Prefix | Fuzzy
 Narrowing = DocFilter | CitesFilter | FacetFilter
 ENTITY_FIELDS = ("person", "place", "org")
 DOCUMENT_FIELDS = ("year", "type", "language")
-_FACET_PREFIXES = tuple(f"{f}:" for f in (*ENTITY_FIELDS, *DOCUMENT_FIELDS))
+ANNOTATION_FIELDS = ("tag", "starred")  # resolved by retrieval.annotated, not by the index
+_FACET_PREFIXES = tuple(f"{f}:" for f in (*ENTITY_FIELDS, *DOCUMENT_FIELDS, *ANNOTATION_FIELDS))
 
 
 @dataclass(frozen=True)
@@ -382,6 +386,24 @@ Match = TermMatch | PhraseMatch
 
 
 @dataclass(frozen=True)
+class PassageSelection:
+    """The passages one ``tag:`` or ``starred:`` filter admits: every passage of ``documents``
+    and the passages ``passages`` (chunk ids), which lie in ``passage_documents``."""
+
+    documents: frozenset[str] = frozenset()
+    passages: frozenset[str] = frozenset()
+    passage_documents: frozenset[str] = frozenset()
+
+    @property
+    def doc_ids(self) -> frozenset[str]:
+        """The documents holding an admitted passage."""
+        return self.documents | self.passage_documents
+
+    def admits(self, chunk_id: str, doc_id: str) -> bool:
+        return doc_id in self.documents or chunk_id in self.passages
+
+
+@dataclass(frozen=True)
 class QueryPlan:
     """What a parsed query asks of the retrievers and of each candidate passage."""
 
@@ -396,6 +418,8 @@ class QueryPlan:
     excluded_cites: tuple[CiteMatch, ...] = ()  # none of the passage's notes may be these
     entity_keys: tuple[str, ...] = ()  # each one an entity the passage must mention
     document_facets: tuple[tuple[str, str], ...] = ()  # (field, value): year, type, language
+    annotation_filters: tuple[tuple[str, str], ...] = ()  # (field, value): tag, starred
+    selections: tuple[PassageSelection, ...] = ()  # those filters resolved: each must admit
 
     @property
     def filters(self) -> bool:
@@ -406,7 +430,12 @@ class QueryPlan:
             or self.excluded
             or self.excluded_cites
             or any(len(c.keys) > 1 for c in self.cites)
+            or self.selections
         )
+
+    def admits_passage(self, chunk_id: str, doc_id: str) -> bool:
+        """True when every resolved ``tag:``/``starred:`` filter admits the passage."""
+        return all(s.admits(chunk_id, doc_id) for s in self.selections)
 
     @property
     def cite_keys(self) -> tuple[str, ...]:
@@ -594,6 +623,9 @@ def _facet_plan(query: Query, dense: list[str], terms: list[str], cites: bool) -
         named = [f.value for f in facets if f.field in ENTITY_FIELDS]
         dense += named
         terms += [t for value in named for t in tokenize(value)]
+    annotated = tuple((f.field, f.value) for f in facets if f.field in ANNOTATION_FIELDS)
+    if any(f == "starred" and v.lower() != "yes" for f, v in annotated):
+        raise QueryError("starred: takes yes (starred:yes), e.g. Belarus starred:yes")
     keys = []
     for facet in facets:
         if facet.field in ENTITY_FIELDS:
@@ -601,7 +633,11 @@ def _facet_plan(query: Query, dense: list[str], terms: list[str], cites: bool) -
             if key is None:
                 raise QueryError(f"'{facet.field}:{facet.value}' names nothing to look for")
             keys.append(key)
-    return {"entity_keys": tuple(dict.fromkeys(keys)), "document_facets": shown}
+    return {
+        "entity_keys": tuple(dict.fromkeys(keys)),
+        "document_facets": shown,
+        "annotation_filters": annotated,
+    }
 
 
 # ---- did you mean -------------------------------------------------------------------------------

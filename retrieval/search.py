@@ -26,9 +26,11 @@ from index.models.encoder import Encoder
 from index.models.passage_vectors import chunk_sentences
 from index.models.specs import short_name
 from index.records import Chunk, ChunkSentences, Citation, ParsedDocument
+from index.stores.annotations import AnnotationStore
 from index.stores.base import IndexMismatch, ModelInfo, StoreReader
 from index.stores.factory import Location, open_reader, recorded_model
 from index.text.tokenize import terms_at, tokenize
+from retrieval.annotated import with_annotations
 from retrieval.answer import (
     ANSWER_THRESHOLD,
     STRONG_MATCH,
@@ -67,10 +69,11 @@ from retrieval.hits import (
     Fusion,
     Hit,
     Mode,
-    RetrieverScore,
     SearchResult,
     Sort,
 )
+from retrieval.kept import Kept
+from retrieval.list_scores import ListScores
 from retrieval.matching import Matching, matching_passages, with_matching
 from retrieval.meta_answer import metadata_answer
 from retrieval.name_terms import name_terms
@@ -97,6 +100,7 @@ from retrieval.query import (
 from retrieval.rerank import CrossEncoderReranker
 from retrieval.sentence_citations import cite_sentence
 from retrieval.word_spans import mark_words
+from retrieval.words_only import rescale_words_only
 
 MAX_QUERY_CHARS = 500
 MAX_K = 100
@@ -157,6 +161,8 @@ class SearchOptions:
     feedback_passages: int = FEEDBACK_PASSAGES
     feedback_weight: float = FEEDBACK_WEIGHT
     shingle_cache_size: int = 20_000  # about 2 KB a passage
+    chunk_cache_size: int = 5_000  # passages' rows kept (retrieval.kept): about 3 KB each
+    sentence_cache_size: int = 2_000  # passages' stored sentences kept: about 10 KB each
     # The notes' weight in the lexical list for words no passage says (NOTE_WEIGHT); 0 leaves
     # notes out of ranking (a cites: filter still works, a cites:-only query is still ranked by
     # its notes).
@@ -182,6 +188,8 @@ class SearchOptions:
             raise ValueError("note_weight must be 0 or more")
         if not 0.0 <= self.cyrillic_name_weight <= 1.0:
             raise ValueError("cyrillic_name_weight must be between 0 and 1")
+        if min(self.shingle_cache_size, self.chunk_cache_size, self.sentence_cache_size) < 0:
+            raise ValueError("cache sizes must be 0 or more")
 
 
 class Searcher:
@@ -237,8 +245,11 @@ class Searcher:
             info.meta.doc_id: info.meta.parent for info in documents if info.meta.parent
         }
         self._documents: OrderedDict[str, ParsedDocument | None] = OrderedDict()
-        self._shingles: OrderedDict[str, Shingles] = OrderedDict()
         self._lock = threading.Lock()
+        # Passages' rows, stored sentences and shingles, kept across questions (retrieval.kept).
+        self._chunks = Kept(self._read_chunks, self.options.chunk_cache_size)
+        self._stored_sentences = Kept(store.sentences, self.options.sentence_cache_size)
+        self._shingles = Kept(self._read_shingles, self.options.shingle_cache_size)
         self.page_labels = PageLabels(store)
 
     # ---- public ------------------------------------------------------------------------------
@@ -253,17 +264,15 @@ class Searcher:
         fusion: Fusion | None = None,
         doc_ids: Sequence[str] | None = None,
         sort: Sort = "relevance",
+        annotations: AnnotationStore | None = None,
     ) -> SearchResult:
-        """Rank passages for ``query``; raises QueryError for input the user must change."""
+        """Rank passages for ``query``; raises QueryError for input the user must change.
+        ``annotations``: the reader's tags and stars, for ``tag:`` and ``starred:``."""
         started = time.perf_counter()
         query, mode, fusion, doc_filter = self._validate(query, k, offset, mode, fusion, doc_ids)
         plan, doc_filter, suggestion, searched_for = self._plan(query, doc_filter)
-        # cites: filters alone have no words to embed: their passages are ranked by their notes.
-        query_vector = (
-            np.zeros(self.embedder.dimension, dtype=np.float32)
-            if plan.narrows_only
-            else self.embedder.encode_query(plan.dense_text)
-        )
+        plan, doc_filter = with_annotations(plan, doc_filter, annotations, self.store)
+        query_vector = self._query_vector(plan)
         ranked, per_retriever, chunks = self._candidates(
             plan, query_vector, offset + k, mode, fusion, doc_filter
         )
@@ -324,6 +333,13 @@ class Searcher:
         )
         return self._with_matching(self.page_labels.apply(result), matching, chunks, plan, sort)
 
+    def _query_vector(self, plan: QueryPlan) -> np.ndarray:
+        """The query's embedding; zeros for ``cites:`` filters alone, which have no words to
+        embed (their passages are ranked by their notes)."""
+        if plan.narrows_only:
+            return np.zeros(self.embedder.dimension, dtype=np.float32)
+        return self.embedder.encode_query(plan.dense_text)
+
     def _with_matching(
         self,
         result: SearchResult,
@@ -336,7 +352,9 @@ class Searcher:
         its order, and the query's words marked in each hit (retrieval.word_spans)."""
         mark_words(result.hits, plan)
         result.sort = sort
-        return with_matching(result, matching, chunks, self.facets_of, self.facet_entities)
+        return with_matching(
+            result, matching, chunks, self.facets_of, self.facet_entities.entity_counts
+        )
 
     def _by_date(
         self, groups: list[list[tuple[str, float]]], matching: Matching, chunks: dict[str, Chunk]
@@ -349,7 +367,7 @@ class Searcher:
         self,
         plan: QueryPlan,
         groups: Sequence[Sequence[tuple[str, float]]],
-        per_retriever: dict[str, dict[str, RetrieverScore]],
+        per_retriever: ListScores,
         query_vector: np.ndarray,
         mode: Mode,
         doc_filter: list[str] | None,
@@ -364,13 +382,13 @@ class Searcher:
             found, _ = self.lexical_lists(plan.bm25_terms, depth, doc_filter, plan.cite_keys)
             lexical = {cid for cid, _ in found}
         else:
-            lexical = {cid for cid, scores in per_retriever.items() if "bm25" in scores}
+            lexical = per_retriever.in_list("bm25")
         comparable = not (mode == "hybrid" and self._by_meaning_alone(plan.dense_text))
         threshold = self.options.answer_threshold
         return matching_passages(
             firsts,
             lexical,
-            self.store.sentences,
+            self._stored_sentences,
             query_vector,
             threshold,
             words_comparable=comparable,
@@ -470,13 +488,13 @@ class Searcher:
         mode: Mode,
         fusion: Fusion,
         doc_filter: list[str] | None,
-    ) -> tuple[list[tuple[str, float]], dict[str, dict[str, RetrieverScore]], dict[str, Chunk]]:
+    ) -> tuple[list[tuple[str, float]], ListScores, dict[str, Chunk]]:
         """The ranking deep enough for the first ``wanted`` passages, each passage's scores per
         retriever, and the chunks ranked (by id); passages the plan's filters refuse are out."""
         depth = max(self.options.min_depth, 2 * wanted)
         depth = max(depth, FILTER_DEPTH) if plan.filters else depth
         ranked, per_retriever = self._rank(plan, query_vector, depth, mode, fusion, doc_filter)
-        chunks = {c.chunk_id: c for c in self.store.get_chunks([cid for cid, _ in ranked])}
+        chunks = self._chunks([cid for cid, _ in ranked])
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]
         if plan.filters:  # phrases, exclusions: checked on each candidate's words and notes
             ranked = [
@@ -484,6 +502,7 @@ class Searcher:
                 for cid, score in ranked
                 if plan.admits(terms_at(chunks[cid].text))
                 and plan.admits_notes(chunks[cid].citations)
+                and plan.admits_passage(cid, chunks[cid].doc_id)
             ]
         return ranked, per_retriever, chunks
 
@@ -496,7 +515,7 @@ class Searcher:
         chunks: dict[str, Chunk],
         sentences: dict[str, ChunkSentences],
         query_vector: np.ndarray,
-        per_retriever: dict[str, dict[str, RetrieverScore]] | None = None,
+        per_retriever: ListScores | None = None,
     ) -> tuple[Answer | None, list[str]]:
         """The answer from the top groups, and the query's words no passage holds;
         ``per_retriever``: each passage's rank in each list (how many lists agree on it)."""
@@ -516,7 +535,9 @@ class Searcher:
             term_counts,
             query_vector,
             missing_names(plan.dense_text, missing),
-            _agreeing(per_retriever or {}, ("bm25", "dense", self.second_name)),
+            per_retriever.agreeing(("bm25", "dense", self.second_name), AGREE_TOP)
+            if per_retriever is not None
+            else {},
         )
         return answer, missing
 
@@ -645,7 +666,7 @@ class Searcher:
         mode: Mode,
         fusion: Fusion,
         doc_ids: list[str] | None,
-    ) -> tuple[list[tuple[str, float]], dict[str, dict[str, RetrieverScore]]]:
+    ) -> tuple[list[tuple[str, float]], ListScores]:
         """The ranking and each passage's score and rank in each list, within the documents and
         the plan's ``cites:`` filter (phrases or exclusions, which drop some of it after, get no
         feedback)."""
@@ -653,7 +674,7 @@ class Searcher:
         if plan.narrows_only:  # cites: filters alone: the passages citing them, by their notes
             found = self.store.note_search(cites, depth, doc_ids, cites=cites)
             notes = [(s.chunk_id, s.score) for s in found]
-            return notes, _scores_by_list({"notes": notes})
+            return notes, ListScores({"notes": notes})
         lists: dict[str, list[tuple[str, float]]] = {}
         shown: dict[str, list[tuple[str, float]]] = {}  # in each hit's scores, not fused
         by_meaning = mode == "hybrid" and self._by_meaning_alone(query)
@@ -684,7 +705,7 @@ class Searcher:
             moved = feedback_lists(self.store, vectors, top, weight, depth, doc_ids, cites)
             lists.update(moved)
             ranked = self._fuse(lists, mode, fusion, by_meaning, bool(names))
-        per_retriever = _scores_by_list({**lists, **shown})
+        per_retriever = ListScores({**lists, **shown})
         ranked = [pair for pair in ranked if pair[1] > 0 or mode != "bm25"]
         if self.reranker is not None:
             ranked = self._rerank(query, ranked, per_retriever)
@@ -768,7 +789,11 @@ class Searcher:
                 {name: [cid for cid, _ in pairs] for name, pairs in lists.items()},
                 k=self.options.rrf_k,
             )
-        return weighted_score_fusion(lists, self.fusion_weights())
+        weights = self.fusion_weights()
+        fused = weighted_score_fusion(lists, weights)
+        # An upload stored by its words alone is in no dense list yet (retrieval/words_only.py).
+        dense = ("dense", self.second_name or "dense")
+        return rescale_words_only(fused, weights, dense, lists, self.store)
 
     @property
     def fuses_second(self) -> bool:
@@ -805,7 +830,7 @@ class Searcher:
         self,
         query: str,
         ranked: list[tuple[str, float]],
-        per_retriever: dict[str, dict[str, RetrieverScore]],
+        per_retriever: ListScores,
     ) -> list[tuple[str, float]]:
         assert self.reranker is not None
         head = ranked[: self.reranker.top_n]
@@ -813,17 +838,15 @@ class Searcher:
         texts = [chunks[cid].text if cid in chunks else "" for cid, _ in head]
         scores = self.reranker.score(query, texts)
         order = sorted(range(len(head)), key=lambda i: -scores[i])
-        for rank, i in enumerate(order, start=1):
-            per_retriever.setdefault(head[i][0], {})["rerank"] = RetrieverScore(
-                round(scores[i], 6), rank
-            )
+        per_retriever.add_list("rerank", [(head[i][0], scores[i]) for i in order])
         return [(head[i][0], scores[i]) for i in order] + ranked[len(head) :]
 
     def _group_duplicates(
         self, ranked: list[tuple[str, float]], chunks: dict[str, Chunk]
     ) -> list[list[tuple[str, float]]]:
         """Ranked groups: each group's first chunk is shown, the rest are listed as sources."""
-        duplicate_of = duplicates_among([self._shingles_of(chunks[cid]) for cid, _ in ranked])
+        shingled = self._shingles([cid for cid, _ in ranked])
+        duplicate_of = duplicates_among([shingled[cid] for cid, _ in ranked])
         groups: list[list[tuple[str, float]]] = []
         group_of: dict[int, int] = {}
         for i, pair in enumerate(ranked):
@@ -845,7 +868,7 @@ class Searcher:
         rank: int,
         group: list[tuple[str, float]],
         chunks: dict[str, Chunk],
-        per_retriever: dict[str, dict[str, RetrieverScore]],
+        per_retriever: ListScores,
         sentences: dict[str, ChunkSentences],
         query: tuple[frozenset[str], np.ndarray],
         shown: set[tuple[str, str]],
@@ -931,7 +954,8 @@ class Searcher:
         it is not a strong match, or None ("not found").
 
         ``names_missing``: names in the question no passage holds; any of them means "not found";
-        ``agreeing``: passage id -> how many retrievers rank it near the top (``_agreeing``).
+        ``agreeing``: passage id -> how many retrievers rank it near the top
+        (``ListScores.agreeing``).
         """
         n = self.store.chunk_count
         passages = [chunks[group[0][0]] for group in groups]
@@ -1000,7 +1024,7 @@ class Searcher:
     ) -> dict[str, ChunkSentences]:
         """Stored sentences of the chunks; a chunk stored without them gets its spans and terms
         here and no vectors (its sentences are then scored on the query's terms alone)."""
-        found = self.store.sentences(chunk_ids)
+        found = self._stored_sentences(chunk_ids)
         dim = self.embedder.dimension
         for chunk_id in chunk_ids:
             if chunk_id not in found:
@@ -1008,19 +1032,12 @@ class Searcher:
                 found[chunk_id] = ChunkSentences(spans, terms, np.zeros((0, dim), np.float16))
         return found
 
-    def _shingles_of(self, chunk: Chunk) -> Shingles:
-        """A chunk's shingles for near-duplicate grouping, computed once and kept."""
-        with self._lock:
-            cached = self._shingles.get(chunk.chunk_id)
-            if cached is not None:
-                self._shingles.move_to_end(chunk.chunk_id)
-                return cached
-        cached = shingles(chunk.text)
-        with self._lock:
-            self._shingles[chunk.chunk_id] = cached
-            while len(self._shingles) > self.options.shingle_cache_size:
-                self._shingles.popitem(last=False)
-        return cached
+    def _read_chunks(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        return {chunk.chunk_id: chunk for chunk in self.store.get_chunks(chunk_ids)}
+
+    def _read_shingles(self, chunk_ids: list[str]) -> dict[str, Shingles]:
+        """Passages' shingles for near-duplicate grouping (their rows are kept by then)."""
+        return {cid: shingles(chunk.text) for cid, chunk in self._chunks(chunk_ids).items()}
 
     def _page_of(self, chunk: Chunk, position: int) -> int:
         """The page of a position in a chunk's text, through the document's offset map."""
@@ -1078,31 +1095,6 @@ def _sentence_scores(
     terms = [frozenset(t) for t in sentences.terms]
     spans = [(start, end) for start, end in sentences.spans]  # tuples, as the answer's span
     return spans, score_sentences(query_terms, query_vector, terms, vectors)
-
-
-def _scores_by_list(
-    lists: dict[str, list[tuple[str, float]]],
-) -> dict[str, dict[str, RetrieverScore]]:
-    """Each passage's score and rank in each list it is in (list name -> its entry)."""
-    found: dict[str, dict[str, RetrieverScore]] = {}
-    for name, pairs in lists.items():
-        for rank, (cid, score) in enumerate(pairs, start=1):
-            found.setdefault(cid, {})[name] = RetrieverScore(round(score, 6), rank)
-    return found
-
-
-def _agreeing(
-    per_retriever: dict[str, dict[str, RetrieverScore]], names: Sequence[str | None]
-) -> dict[str, int]:
-    """Passage id -> how many of the lists ``names`` rank it in their first ``AGREE_TOP``."""
-    return {
-        cid: sum(1 for name in names if name in scores and _ranked_within(scores[name]))
-        for cid, scores in per_retriever.items()
-    }
-
-
-def _ranked_within(score: RetrieverScore, top: int = AGREE_TOP) -> bool:
-    return score.rank is not None and score.rank <= top
 
 
 def _quoted_spans(answer: Answer | None) -> dict[str, tuple[int, int]]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
 
+from api.annotation_view import annotate_documents
 from api.live_index import is_uploaded
 from api.models import (
     DocumentDetail,
@@ -29,16 +30,18 @@ _DOWNLOAD_HEADERS = {
 
 
 @router.get("/api/documents", response_model=DocumentList, responses=ERRORS, tags=["documents"])
-def documents(s: Reader, state: State) -> DocumentList:
-    """Every indexed document with its metadata, page, passage and footnote counts, and whether
-    it was uploaded."""
+def documents(s: Reader, state: State, request: Request) -> DocumentList:
+    """Every indexed document with its metadata, page, passage and footnote counts, whether
+    it was uploaded, and the reader's tags, star and note on it."""
     docs = sorted(s.store.documents(), key=lambda d: d.meta.title.casefold())
-    return DocumentList(
+    listed = DocumentList(
         documents=[
             DocumentSummary.from_info(d, s.titles, uploaded=is_uploaded(d, state.upload_dir))
             for d in docs
         ]
     )
+    annotate_documents(listed.documents, request.app.state.annotations)
+    return listed
 
 
 @router.get(

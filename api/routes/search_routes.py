@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from api.annotation_view import annotate_hits
 from api.routes.dependencies import SEARCH_ERRORS, Reader, State
 from api.schema import SearchResponse
 from api.search_gate import SearchRefused
@@ -45,6 +46,10 @@ async def search(
     type: Annotated[list[str] | None, Query(description="Only files of this type.")] = None,
     year: Annotated[list[str] | None, Query(description="Only documents of this year.")] = None,
     language: Annotated[list[str] | None, Query(description="Only this language.")] = None,
+    tag: Annotated[
+        list[str] | None, Query(description="Only passages tagged so, or in documents tagged so.")
+    ] = None,
+    starred: Annotated[bool, Query(description="Only starred passages and documents.")] = False,
     sort: Annotated[
         Sort,
         Query(
@@ -61,16 +66,28 @@ async def search(
     """
     filters = {"person": person, "place": place, "org": org}
     q = with_filters(q, {**filters, "type": type, "year": year, "language": language})
+    q = with_filters(q, {"tag": tag, "starred": ["yes"] if starred else None})
+    notes = request.app.state.annotations
     cost = _cost(s, q)
     client = request.client.host if request.client is not None else "unknown"
     try:
         async with state.search_gate.admit(client, cost.units):
             result = await run_in_threadpool(
-                s.search, q, k=k, offset=offset, mode=mode, fusion=fusion, doc_ids=doc, sort=sort
+                s.search,
+                q,
+                k=k,
+                offset=offset,
+                mode=mode,
+                fusion=fusion,
+                doc_ids=doc,
+                sort=sort,
+                annotations=notes,
             )
     except SearchRefused as exc:
         raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
-    return SearchResponse.from_result(result)
+    response = SearchResponse.from_result(result)
+    annotate_hits(response.results, notes)
+    return response
 
 
 def with_filters(q: str, filters: dict[str, list[str] | None]) -> str:

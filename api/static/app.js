@@ -102,6 +102,7 @@
       offset: Math.max(0, int("offset", 0)),
       docs: p.getAll("doc"),
       view: p.get("view"),
+      entity: p.get("entity"), // an entity's page (entity.js)
       cs: p.has("cs") ? int("cs", null) : null,
       ce: p.has("ce") ? int("ce", null) : null,
       page: p.has("page") ? int("page", null) : null,
@@ -118,6 +119,7 @@
     if (state.k && state.k !== 10) p.set("k", String(state.k));
     if (state.offset) p.set("offset", String(state.offset));
     for (const d of state.docs || []) p.append("doc", d);
+    if (state.entity) p.set("entity", state.entity);
     if (state.view) {
       p.set("view", state.view);
       if (state.cs !== null && state.cs !== undefined) p.set("cs", String(state.cs));
@@ -511,8 +513,26 @@
   const CSV_COLUMNS = [
     "rank", "title", "authors", "published", "pages", "page_start", "page_end",
     "page_index_start", "page_index_end", "doc_id", "chunk_id", "score", "quote", "text",
-    "footnotes", "urls", "source", "passage_footnotes",
+    "footnotes", "urls", "source", "passage_footnotes", "tags", "starred", "note",
   ];
+
+  // The reader's tags (the passage's, then its document's), star and note, as api/export.py
+  // annotation_cells writes them.
+  function annotationCells(hit) {
+    const a = hit.annotations;
+    if (!a) return ["", "", ""];
+    const tags = [...new Set([...(a.tags || []), ...(a.document_tags || [])])];
+    return [tags.join("; "), a.starred ? "yes" : "", a.note || ""];
+  }
+
+  function annotationMarkdown(hit) {
+    const [tags, starred, note] = annotationCells(hit);
+    const lines = [];
+    if (tags) lines.push("", `**Tags:** ${tags}`);
+    if (starred) lines.push("", "**Starred**");
+    if (note) lines.push("", `**Note:** ${note}`);
+    return lines;
+  }
 
   function csvCell(value) {
     const text = String(value === null || value === undefined ? "" : value);
@@ -520,7 +540,15 @@
   }
 
   function resultsCsv(data) {
-    const rows = [CSV_COLUMNS];
+    return csvText([CSV_COLUMNS, ...hitRows(data)]);
+  }
+
+  function csvText(rows) {
+    return rows.map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
+  }
+
+  function hitRows(data) {
+    const rows = [];
     for (const hit of data.results) {
       const doc = docInfo(hit.doc_id, hit.title);
       const q = quotedHit(hit);
@@ -533,9 +561,10 @@
         q.citations.flatMap((c) => c.urls || []).join(" "),
         attributionLine(q.citations, q.attribution),
         notesCell(hit.citations || []),
+        ...annotationCells(hit),
       ]);
     }
-    return rows.map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
+    return rows;
   }
 
   // Said with every list of possible answers, in the page and in the exports (api/export.py).
@@ -555,7 +584,8 @@
       parts.push("## Answer", "", citationMarkdown(quotedAnswer(answer)), "");
     }
     for (const hit of data.results) {
-      parts.push(`## ${hit.rank}. ${hit.title}, ${hitPages(hit)}`, "", citationMarkdown(quotedHit(hit)), "");
+      parts.push(`## ${hit.rank}. ${hit.title}, ${hitPages(hit)}`, "", citationMarkdown(quotedHit(hit)));
+      parts.push(...annotationMarkdown(hit), "");
     }
     return parts.join("\n");
   }
@@ -631,6 +661,7 @@
     resultsBox.removeAttribute("aria-busy");
     lastResultsUrl = location.pathname + location.search;
     renderResults(data, state);
+    document.dispatchEvent(new CustomEvent("citesearch:searched", { detail: { state, data } }));
     const y = history.state && history.state.scrollY;
     if (typeof y === "number") window.scrollTo(0, y);
   }
@@ -854,6 +885,7 @@
         link("Open in document", "open-doc"),
       ])
     );
+    for (const extra of hitExtras) parts.push(extra(hit, state)); // annotations.js
     return el("article", { className: "hit", "data-chunk": hit.chunk_id }, parts);
   }
 
@@ -950,7 +982,7 @@
           const q = on ? withoutClause(state.q, on.clause) : `${state.q} ${filterClause(field, v.value)}`;
           if (q) navigate({ ...state, q, offset: 0 });
         });
-        return el("li", null, [button]);
+        return el("li", null, [button, ...facetExtras.map((extra) => extra(field, v.value, state))]);
       });
       facetGroups.append(
         el("div", { className: "facet-group", "data-facet": field }, [
@@ -1087,6 +1119,7 @@
     if (doc.kind) metaBits.push(doc.kind);
     metaBits.push(`${doc.pages} page${doc.pages === 1 ? "" : "s"}`);
     metaBits.push(`${doc.footnotes} footnotes (${doc.notes_found} notes found)`);
+    if (doc.meaning_pending) metaBits.push("indexing meaning…");
     const parts = [
       backButton(state),
       el("h2", { className: "doc-title", text: doc.title }),
@@ -1221,9 +1254,11 @@
       el("label", { className: "doc-choice" }, [box, el("span", { className: "doc-name", text: d.title })]),
       el("p", { className: "doc-facts" }, [
         d.uploaded ? el("span", { className: "badge", text: "Uploaded" }) : null,
+        d.meaning_pending ? el("span", { className: "badge", text: "indexing meaning…" }) : null,
         docFacts(d).join(" · "),
       ]),
       el("div", { className: "doc-actions" }),
+      ...docExtras.map((extra) => extra(d)), // annotations.js
     ]);
     showDocActions(d, row);
     return row;
@@ -1623,6 +1658,8 @@
     parsing: (j) => `Reading the file (${j.done} of ${j.total})`,
     embedding: (j) => `Embedding passages and sentences: ${j.done} of ${j.total}`,
     publishing: () => "Publishing the new index",
+    // Published by its words (issue 27): found by them now; its vectors are being made.
+    meaning: (j) => (j.note ? j.note[0].toUpperCase() + j.note.slice(1) : "Searchable by words; meaning search follows"),
   };
 
   function showJob(row, job) {
@@ -1693,6 +1730,7 @@
     row.dataset.job = job.id;
     showJob(row, job);
     if (job.status !== "queued" && job.status !== "running") return; // finished before we looked
+    let listed = false; // the document listed once it is searchable by its words
     while (job.status === "queued" || job.status === "running") {
       await new Promise((resolve) => setTimeout(resolve, 400));
       try {
@@ -1702,6 +1740,10 @@
         return;
       }
       showJob(row, job);
+      if (job.searchable && !listed) {
+        listed = true;
+        await loadDocuments();
+      }
     }
     await loadHealth();
     await loadDocuments();
@@ -1870,10 +1912,12 @@
   function route() {
     const state = readState();
     fillForm(state);
+    const extra = state.view ? null : extraViews.find((v) => v.matches(state));
+    for (const v of extraViews) if (v !== extra) v.hide();
     if (state.view) {
       suggestionLine.hidden = true;
       showDocument(state);
-    } else if (state.q) {
+    } else if (state.q && !extra) {
       document.title = `${state.q} — citesearch`;
       runSearch(state);
     } else {
@@ -1886,7 +1930,8 @@
       hideFacets();
       docView.hidden = true;
       clear(docView);
-      setStatus("Type a question or some keywords, then press Enter.");
+      if (extra) extra.show(state); // its own view (entity.js) in the space results take
+      else setStatus("Type a question or some keywords, then press Enter.");
     }
   }
 
@@ -1953,6 +1998,32 @@
   });
 
   window.addEventListener("popstate", route);
+
+  // What the page's other scripts (entity.js, batch.js, history.js) build on: views of their own
+  // ({matches(state), show(state), hide()}) routed as the others, extras beside facet values.
+  const extraViews = [];
+  const facetExtras = [];
+  const hitExtras = []; // (hit, state) -> element, added to each hit (annotations.js)
+  const docExtras = []; // (document) -> element, added to each row of the document list
+  window.citesearch = {
+    el, clear, getJson, annotated, notePanel, docLink, navigate, stateUrl, readState, setStatus,
+    pagesLabel, startRequest, docInfo, CSV_COLUMNS, hitRows, csvText, resultsMarkdown, saveBlob,
+    addView(view) {
+      extraViews.push(view);
+      if (!readState().view && view.matches(readState())) route();
+    },
+    addFacetExtra(extra) {
+      facetExtras.push(extra);
+    },
+    storedToken,
+    needToken,
+    addHitExtra(extra) {
+      hitExtras.push(extra);
+    },
+    addDocExtra(extra) {
+      docExtras.push(extra);
+    },
+  };
   // Results are re-rendered after a fetch, so the browser's own restoration would come too early.
   if ("scrollRestoration" in history) history.scrollRestoration = "manual";
 

@@ -59,8 +59,9 @@ class Embedder:
     test) can see when a cache saved work.
 
     One instance may be shared by threads (an indexing job and request handlers): the tokenizer
-    and the model are used under a lock, one batch at a time, so a query waits for at most one
-    batch of a long indexing call.
+    and the model are used under a lock, one batch at a time; passage batches on torch (whose
+    model has a tokenizer of its own) under another, so a query on ONNX Runtime does not wait
+    for an upload's embedding (one on torch waits for at most one batch).
 
     Queries run on ONNX Runtime when the model was exported at set-up (``index.models.onnx_encoder``:
     faster, the same vectors), passages on torch. The torch model is loaded on the first
@@ -136,6 +137,10 @@ class Embedder:
         # A Hugging Face fast tokenizer shared by threads fails ("expected sequence of length 47
         # at dim 1 (got 36)"): its truncation/padding state is per instance, not per call.
         self._lock = threading.Lock()
+        # Passage batches on torch: its SentenceTransformer has a tokenizer of its own, so a
+        # query on ONNX Runtime (``_lock``) does not wait for a batch of an upload being embedded
+        # (seconds on a busy machine) while its words are already searchable.
+        self._torch_lock = threading.Lock()
         self.calls = 0
         self.texts_encoded = 0
         self.second: Embedder | None = (
@@ -295,7 +300,7 @@ class Embedder:
         done = 0
         model = self.torch_model()
         for rows in batches:
-            with self._lock:
+            with self._torch_lock:
                 vectors = model.encode(
                     [prefix + texts[i] for i in rows],
                     batch_size=batch_size,

@@ -53,6 +53,9 @@ class DocumentInfo:
     footnotes: int
     notes_found: int  # footnotes whose note text was found
     warnings: list[str]
+    # Stored words first, its vectors not yet (``StoreWriter.add_meaning``): found by its words,
+    # not yet by meaning.
+    meaning_pending: bool = False
 
 
 @dataclass
@@ -102,7 +105,9 @@ class FileFingerprint:
 class PreparedDocument:
     """A document ready to store: parsed, chunked and embedded (what ``add_document`` takes).
 
-    ``vectors``: one unit-length row per chunk, of the store's model. ``sentences``: one per
+    ``vectors``: one unit-length row per chunk, of the store's model; None to store the document
+    by its words first (``StoreWriter.words_first``: no sentences nor second vectors then, the
+    vectors follow through ``add_meaning``). ``sentences``: one per
     chunk, so searches pick highlights and answers without running the model. ``source``: the
     corpus file it was read from (incremental builds). ``second_vectors``: the second model's
     vectors of the chunks (``ModelInfo.second``), one row per chunk.
@@ -110,15 +115,23 @@ class PreparedDocument:
 
     doc: ParsedDocument
     chunks: list[Chunk]
-    vectors: np.ndarray
+    vectors: np.ndarray | None
     sentences: list[ChunkSentences] | None = None
     source: FileFingerprint | None = None
     second_vectors: np.ndarray | None = None
 
 
-def checked_vectors(doc_id: str, vectors: np.ndarray, rows: int, model: ModelInfo) -> np.ndarray:
+def checked_vectors(
+    doc_id: str, vectors: np.ndarray | None, rows: int, model: ModelInfo
+) -> np.ndarray:
     """``vectors`` as float32, or ValueError unless they are ``rows`` unit-length vectors of
-    ``model``'s dimension (what every backend's ``add_document`` checks)."""
+    ``model``'s dimension (what every backend's ``add_document`` checks; ``WordsFirstUnsupported``
+    when there are none)."""
+    if vectors is None:
+        raise WordsFirstUnsupported(
+            f"{doc_id}: this index stores a passage with its vectors, in one step; "
+            "embed the document before adding it"
+        )
     vectors = np.asarray(vectors, dtype=np.float32)
     if vectors.shape != (rows, model.dimension):
         raise ValueError(
@@ -180,6 +193,10 @@ class BackendUnavailable(IndexMismatch):
 
 class IndexLocked(RuntimeError):
     """Another process is writing the same index."""
+
+
+class WordsFirstUnsupported(ValueError):
+    """The backend cannot store a document before its vectors (``StoreWriter.words_first``)."""
 
 
 # ---- protocols -------------------------------------------------------------------------------
@@ -253,7 +270,7 @@ class StoreReader(Protocol):
     ) -> list[ScoredId]:
         """The top-k chunks by inner product with a unit-length query vector of the store's
         dimension (else ValueError), best first; ``doc_ids`` and ``cites`` filter as in
-        ``bm25_search``."""
+        ``bm25_search``. A chunk stored without vectors (words first) is never among them."""
         ...
 
     def second_vector_search(
@@ -284,8 +301,13 @@ class StoreReader(Protocol):
 
     def chunk_vectors(self, chunk_ids: Sequence[str], *, second: bool = False) -> np.ndarray:
         """The stored vectors of these chunks, one row each, in the order asked (unknown ids
-        are left out): the store's model's, or with ``second`` the second model's (ValueError
-        when it holds none). Pseudo-relevance feedback reads the passages ranked first."""
+        are left out, and so are chunks stored without vectors): the store's model's, or with
+        ``second`` the second model's (ValueError when it holds none). Pseudo-relevance feedback reads the passages ranked first."""
+        ...
+
+    def without_vectors(self, chunk_ids: Sequence[str]) -> set[str]:
+        """Those of these chunks stored without vectors (words first, ``StoreWriter.add_meaning``
+        not yet run): no vector search can return them. Cheap when there are none."""
         ...
 
     def vocabulary(self) -> dict[str, int]:
@@ -321,7 +343,8 @@ class StoreReader(Protocol):
         ...
 
     def documents(self) -> list[DocumentInfo]:
-        """Every stored document, ordered by doc id."""
+        """Every stored document, ordered by doc id (``meaning_pending`` when some of its chunks
+        are stored without vectors)."""
         ...
 
     def document_info(self, doc_id: str) -> DocumentInfo | None:
@@ -382,13 +405,34 @@ class StoreWriter(Protocol):
         documents added with one."""
         ...
 
+    @property
+    def words_first(self) -> bool:
+        """Whether ``add_document`` takes a document without vectors (``vectors`` None): stored
+        and searchable by its words, its vectors added later by ``add_meaning``."""
+        ...
+
     def add_document(self, prepared: PreparedDocument) -> None:
         """Store a parsed document, its chunks and their unit-length vectors (one row per chunk),
-        replacing any document with the same id. ``sentences`` (one per chunk) lets searches
+        replacing any document with the same id. Without vectors (``words_first`` backends only,
+        else ``WordsFirstUnsupported``) it is stored without sentences nor second vectors, found
+        by its words and not by meaning until ``add_meaning``. ``sentences`` (one per chunk) lets searches
         pick highlights and answers without running the model. ``second_vectors``, the second
         model's vectors of the chunks, are required when ``model.second`` is set, refused
         otherwise. ValueError on vectors of the wrong shape or length, sentences not one per
         chunk, or chunks of another document; the update is then unchanged."""
+        ...
+
+    def add_meaning(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        sentences: Sequence[ChunkSentences],
+        second_vectors: np.ndarray | None = None,
+    ) -> list[str]:
+        """The vectors (one row per chunk), sentences and second model's vectors of chunks
+        stored words first; returns the ids of the chunks that took them. A chunk no longer
+        stored, or stored now with another text (its document replaced meanwhile), is left out.
+        ``WordsFirstUnsupported`` when the backend is not ``words_first``."""
         ...
 
     def remove_document(self, doc_id: str) -> None:

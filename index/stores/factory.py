@@ -136,6 +136,16 @@ def backend_for(location: Location) -> Backend:
     return cast(Backend, module)
 
 
+# Backends whose writers store a document by its words before its vectors
+# (``StoreWriter.words_first``): an upload is searchable by its words while it is embedded.
+WORDS_FIRST: frozenset[BackendName] = frozenset({"embedded"})
+
+
+def publishes_words_first(where: Location | Path | str) -> bool:
+    """Whether the backend at ``where`` takes documents words first (no backend is imported)."""
+    return as_location(where).backend in WORDS_FIRST
+
+
 def open_reader(
     where: Location | Path | str,
     *,

@@ -2,8 +2,8 @@
 
 Mechanics (stages, counts, status): the corpus indexed with the session's hash encoder, which the
 upload is embedded with too (held at its first progress report until the test has seen the job
-embedding: the hash encoder is done before a poll could see it); what the real models rank is
-tested elsewhere.
+embedding its passages, in the meaning step that follows the words step: the hash encoder is
+done before a poll could see it); what the real models rank is tested elsewhere.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def test_a_running_upload_reports_its_stages_and_health_shows_it(
     while True:
         job = client.get(f"/api/jobs/{job_id}").json()
         views.append(job)
-        if job["stage"] == "embedding":
+        if job["stage"] == "meaning" and job["total"] > 1:  # its passages being embedded
             embedder.seen.set()
         if job["status"] not in ("queued", "running"):
             break
@@ -88,8 +88,10 @@ def test_a_running_upload_reports_its_stages_and_health_shows_it(
     assert job["status"] == "done", job["error"]
     assert listed_in_health
 
-    embedding = [v for v in views if v["stage"] == "embedding"]
+    # Published by its words first (searchable meanwhile), then embedded: the meaning step.
+    embedding = [v for v in views if v["stage"] == "meaning" and int(str(v["total"])) > 1]
     assert embedding, [v["stage"] for v in views]
+    assert all(v["searchable"] for v in embedding)
     done = [int(str(v["done"])) for v in embedding]
     assert done == sorted(done) and all(
         0 <= d <= int(str(v["total"])) for d, v in zip(done, embedding, strict=True)
@@ -99,7 +101,7 @@ def test_a_running_upload_reports_its_stages_and_health_shows_it(
 
     after = client.get("/api/health").json()
     assert after["indexing"] == []
-    assert after["index_version"] == before["index_version"] + 1
+    assert after["index_version"] == before["index_version"] + 2  # its words, then its vectors
     assert after["documents"] == before["documents"] + 1
     assert client.get("/api/jobs").json()["jobs"][0]["id"] == job_id
     top = search(client, q="history of the Dewey Decimal Classification")["results"][0]

@@ -44,6 +44,36 @@ class SearchState:
     second: VectorIndex | None = None  # the second model's vectors (``ModelInfo.second``)
     # Entity filter key -> the rows mentioning it, ascending (read from the database on load).
     entities: dict[str, np.ndarray] = field(default_factory=dict)
+    # Rows of chunks stored words first, without vectors yet (a zero row in each vector index):
+    # ascending, never returned by a vector search (``manifest["pending_rows"]`` on disk).
+    pending: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def dense_top_k(
+        self,
+        index: VectorIndex,
+        query: np.ndarray,
+        k: int,
+        doc_ids: Sequence[str] | None,
+        cites: Sequence[str] | None = None,
+    ) -> list[tuple[int, float]]:
+        """``index.top_k`` within ``rows_of(doc_ids, cites)``, never a row stored without vectors
+        (their zero rows are asked past, not filtered, when every row competes: a filter over
+        the whole index would cost more than the few rows it drops)."""
+        rows = self.rows_of(doc_ids, cites)
+        if not len(self.pending):
+            return index.top_k(query, k, rows)
+        if rows is not None:
+            return index.top_k(query, k, np.setdiff1d(rows, self.pending))
+        pending = set(self.pending.tolist())
+        pairs = index.top_k(query, k + len(pending))
+        return [(row, score) for row, score in pairs if row not in pending][:k]
+
+    def pending_documents(self) -> set[str]:
+        """The documents some of whose chunks have no vectors yet."""
+        if not len(self.pending):
+            return set()
+        pending = set(self.pending.tolist())
+        return {doc for doc, rows in self.doc_rows.items() if not pending.isdisjoint(rows.tolist())}
 
     def rows_of(
         self, doc_ids: Sequence[str] | None, cites: Sequence[str] | None = None
@@ -90,40 +120,48 @@ def build_search_state(
         doc_ids.append(doc_id)
         terms.append(chunk_terms)
         note_terms.append(chunk_note_terms)
+    vectors, pending = _vector_index(conn, chunk_ids, model, options)
+    second = None
+    if model.second is not None:
+        second, second_pending = _vector_index(conn, chunk_ids, model.second, options)
+        pending = np.union1d(pending, second_pending)
     return SearchState(
         chunk_ids=chunk_ids,
         doc_rows=_group_rows(doc_ids),
         bm25=BM25Index.build(terms, options.bm25),
         notes=BM25Index.build(note_terms, options.bm25),
-        vectors=_vector_index(conn, chunk_ids, model, options),
-        second=(
-            _vector_index(conn, chunk_ids, model.second, options)
-            if model.second is not None
-            else None
-        ),
+        vectors=vectors,
+        second=second,
         entities=_entity_rows(conn),
+        pending=pending,
     )
 
 
 def _vector_index(
     conn: sqlite3.Connection, chunk_ids: Sequence[str], model: ModelInfo, options: StoreOptions
-) -> VectorIndex:
-    """The vector index of one model's vectors of the chunks, row i being ``chunk_ids[i]``."""
+) -> tuple[VectorIndex, np.ndarray]:
+    """The vector index of one model's vectors of the chunks, row i being ``chunk_ids[i]``, and
+    the rows of chunks without a vector (stored words first: a zero row holds their place)."""
     vectors = []
+    missing: list[int] = []
+    zero = np.zeros(model.dimension, dtype=np.float32)
     found = sqlite_rows.chunk_vectors(conn, model.weights_hash)
-    for chunk_id, (read, blob) in zip(chunk_ids, found, strict=True):
+    for row, (chunk_id, (read, blob)) in enumerate(zip(chunk_ids, found, strict=True)):
         if read != chunk_id:  # both reads order the chunks the same way
             raise RuntimeError(f"chunk {read} read where {chunk_id} was expected")
         if blob is None:
-            raise RuntimeError(f"chunk {chunk_id} has no vector of {model.name} in the store")
+            missing.append(row)
+            vectors.append(zero)
+            continue
         vectors.append(np.frombuffer(blob, dtype="<f4"))
     matrix = np.vstack(vectors) if vectors else np.zeros((0, model.dimension), np.float32)
-    return VectorIndex.build(
+    index = VectorIndex.build(
         matrix,
         options.vector_kind(len(chunk_ids)),
         hnsw_m=options.hnsw_m,
         ef_search=options.hnsw_ef_search,
     )
+    return index, np.asarray(missing, dtype=np.int64)
 
 
 def load_search_state(
@@ -173,7 +211,16 @@ def load_search_state(
         vectors=vectors,
         second=second,
         entities=_entity_rows(conn),
+        pending=_pending_rows(manifest, len(found), directory),
     )
+
+
+def _pending_rows(manifest: dict[str, Any], rows: int, directory: Path) -> np.ndarray:
+    """The manifest's rows of chunks stored without vectors (none in a manifest without them)."""
+    pending = np.asarray(sorted(manifest.get("pending_rows", [])), dtype=np.int64)
+    if len(pending) and (pending[0] < 0 or pending[-1] >= rows):
+        raise IndexMismatch(f"index at {directory}: a pending row out of range; {REBUILD_HINT}")
+    return pending
 
 
 def _group_rows(doc_ids: Sequence[str]) -> dict[str, np.ndarray]:

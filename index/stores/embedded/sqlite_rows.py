@@ -207,13 +207,24 @@ def _insert_sentences(
     chunks: Sequence[Chunk],
     sentences: Sequence[ChunkSentences],
 ) -> None:
+    for chunk in chunks:
+        if chunk.doc_id != doc_id:
+            raise ValueError(f"chunk {chunk.chunk_id} belongs to {chunk.doc_id}, not {doc_id}")
+    insert_sentences(conn, chunks, sentences)
+
+
+def insert_sentences(
+    conn: sqlite3.Connection, chunks: Sequence[Chunk], sentences: Sequence[ChunkSentences]
+) -> None:
+    """Insert each chunk's sentences (spans, terms, float16 vectors), replacing those it had."""
+    _in_batches(conn, "DELETE FROM sentences WHERE chunk_id IN ({})", [c.chunk_id for c in chunks])
     conn.executemany(
         "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 c.chunk_id,
                 i,
-                doc_id,
+                c.doc_id,
                 a,
                 b,
                 text_hash(c.text[a:b]),
@@ -257,6 +268,13 @@ def drop_unused_embeddings(conn: sqlite3.Connection, weights_hashes: Sequence[st
     )
 
 
+def _in_batches(conn: sqlite3.Connection, sql: str, ids: Sequence[str]) -> None:
+    """Run ``sql`` (one ``IN ({})``) over ``ids`` in batches SQLite's parameter cap allows."""
+    for start in range(0, len(ids), _BATCH):
+        part = ids[start : start + _BATCH]
+        conn.execute(sql.format(",".join("?" * len(part))), part)
+
+
 def set_search_rows(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> None:
     """Record each chunk's row in the search indexes (its position in ``chunk_ids``)."""
     conn.executemany(
@@ -298,6 +316,28 @@ def chunk_vectors(
         "ORDER BY c.doc_id, c.ordinal, c.chunk_id",
         (weights_hash,),
     )
+
+
+def chunk_text_hashes(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> dict[str, str]:
+    """The text hash each of these chunks is stored with (unknown ids left out)."""
+    return {str(c): str(h) for c, h in _chunk_rows(conn, "chunk_id, text_sha256", chunk_ids)}
+
+
+def documents_without_vectors(conn: sqlite3.Connection, weights_hashes: Sequence[str]) -> set[str]:
+    """The documents some of whose chunks have no vector of one of these models (stored
+    words first, ``EmbeddedStore.add_meaning`` not yet run)."""
+    found: set[str] = set()
+    for weights_hash in weights_hashes:
+        found.update(
+            str(doc_id)
+            for (doc_id,) in conn.execute(
+                "SELECT DISTINCT c.doc_id FROM chunks c LEFT JOIN embeddings e "
+                "ON e.text_sha256 = c.text_sha256 AND e.weights_hash = ? "
+                "WHERE e.vector IS NULL",
+                (weights_hash,),
+            )
+        )
+    return found
 
 
 def search_rows(conn: sqlite3.Connection) -> list[tuple[str, str, int | None]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.records import Chunk, ChunkSentences
 from index.stores.base import (
     ClosesOnExit,
     DocumentInfo,
@@ -88,6 +89,19 @@ class EmbeddedWriter(ClosesOnExit):
     def add_document(self, prepared: PreparedDocument) -> None:
         self._stage().add_document(prepared)
         self._dirty = True
+
+    words_first = True
+
+    def add_meaning(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        sentences: Sequence[ChunkSentences],
+        second_vectors: np.ndarray | None = None,
+    ) -> list[str]:
+        took = self._stage().add_meaning(chunks, vectors, sentences, second_vectors)
+        self._dirty = self._dirty or bool(took)
+        return took
 
     def remove_document(self, doc_id: str) -> None:
         self._stage().remove_document(doc_id)

@@ -189,10 +189,14 @@ class EmbeddedStore(ClosesOnExit):
         self._check_writable()
         doc, chunks, sentences = prepared.doc, prepared.chunks, prepared.sentences
         doc_id = doc.meta.doc_id
-        vectors = checked_vectors(doc_id, prepared.vectors, len(chunks), self.model)
-        second_vectors = checked_second_vectors(
-            doc_id, prepared.second_vectors, len(chunks), self.model
-        )
+        vectors, second_vectors = None, None
+        if prepared.vectors is not None:
+            vectors = checked_vectors(doc_id, prepared.vectors, len(chunks), self.model)
+            second_vectors = checked_second_vectors(
+                doc_id, prepared.second_vectors, len(chunks), self.model
+            )
+        elif sentences is not None or prepared.second_vectors is not None:
+            raise ValueError(f"{doc_id}: stored words first, with no sentences nor second vectors")
         for chunk in chunks:
             if chunk.doc_id != doc_id:
                 raise ValueError(f"chunk {chunk.chunk_id} belongs to {chunk.doc_id}, not {doc_id}")
@@ -203,9 +207,42 @@ class EmbeddedStore(ClosesOnExit):
             self._invalidate()
             sqlite_rows.delete_document(self._conn, doc_id)
             sqlite_rows.insert_document(self._conn, doc, chunks, hashes, sentences, prepared.source)
-            self._put_embeddings(hashes, vectors, self.model)
+            if vectors is not None:
+                self._put_embeddings(hashes, vectors, self.model)
             if self.model.second is not None and second_vectors is not None:
                 self._put_embeddings(hashes, second_vectors, self.model.second)
+
+    words_first = True  # a document may be stored before its vectors (``add_meaning``)
+
+    def add_meaning(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        sentences: Sequence[ChunkSentences],
+        second_vectors: np.ndarray | None = None,
+    ) -> list[str]:
+        """Store the vectors and sentences of chunks stored words first; the ids of those that
+        took them (a chunk gone, or stored now with another text, is left out)."""
+        self._check_writable()
+        vectors = checked_vectors("passages", vectors, len(chunks), self.model)
+        seconds = checked_second_vectors("passages", second_vectors, len(chunks), self.model)
+        if len(sentences) != len(chunks):
+            raise ValueError(f"{len(sentences)} sentence sets for {len(chunks)} chunks")
+        hashes = [chunk_text_hash(c.text) for c in chunks]
+        with self._lock, self._conn:
+            stored = sqlite_rows.chunk_text_hashes(self._conn, [c.chunk_id for c in chunks])
+            took = [i for i, c in enumerate(chunks) if stored.get(c.chunk_id) == hashes[i]]
+            if not took:
+                return []
+            self._invalidate()
+            kept = [hashes[i] for i in took]
+            self._put_embeddings(kept, vectors[took], self.model)
+            if self.model.second is not None and seconds is not None:
+                self._put_embeddings(kept, seconds[took], self.model.second)
+            sqlite_rows.insert_sentences(
+                self._conn, [chunks[i] for i in took], [sentences[i] for i in took]
+            )
+        return [chunks[i].chunk_id for i in took]
 
     def remove_document(self, doc_id: str) -> None:
         """Remove a document and everything derived from it (its cached vectors stay until commit)."""
@@ -313,7 +350,7 @@ class EmbeddedStore(ClosesOnExit):
         """The top-k chunks by inner product with a unit-length query vector, best first."""
         query = query_vector(vector, self.model)
         state = self._search_state()
-        pairs = state.vectors.top_k(query, k, state.rows_of(doc_ids, cites))
+        pairs = state.dense_top_k(state.vectors, query, k, doc_ids, cites)
         return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
 
     def second_vector_search(
@@ -332,7 +369,7 @@ class EmbeddedStore(ClosesOnExit):
         state = self._search_state()
         if state.second is None:  # built and loaded whenever model.second is set
             raise IndexMismatch(f"the index at {self.directory} lost its second vector index")
-        pairs = state.second.top_k(query, k, state.rows_of(doc_ids, cites))
+        pairs = state.dense_top_k(state.second, query, k, doc_ids, cites)
         return [ScoredId(state.chunk_ids[row], score) for row, score in pairs]
 
     def chunk_vectors(self, chunk_ids: Sequence[str], *, second: bool = False) -> np.ndarray:
@@ -352,8 +389,17 @@ class EmbeddedStore(ClosesOnExit):
             # search state): look the ids up in the state itself.
             wanted = set(chunk_ids)
             recorded = {c: row for row, c in enumerate(ids) if c in wanted}
-        found = [recorded[c] for c in chunk_ids if c in recorded]
+        pending = set(state.pending.tolist())
+        found = [recorded[c] for c in chunk_ids if c in recorded and recorded[c] not in pending]
         return index.vectors_at(found)
+
+    def without_vectors(self, chunk_ids: Sequence[str]) -> set[str]:
+        """Those of these chunks stored without vectors (none, at once, in most generations)."""
+        state = self._search_state()
+        if not len(state.pending):
+            return set()
+        pending = {state.chunk_ids[row] for row in state.pending.tolist()}
+        return pending.intersection(chunk_ids)
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         """Chunks by id, in the order asked (unknown ids are left out)."""
@@ -378,12 +424,19 @@ class EmbeddedStore(ClosesOnExit):
     def documents(self) -> list[DocumentInfo]:
         """Every stored document, by doc id."""
         with self._lock:
-            return sqlite_rows.documents(self._conn)
+            found = sqlite_rows.documents(self._conn)
+        pending = self._pending_documents()
+        for info in found:
+            info.meaning_pending = info.meta.doc_id in pending
+        return found
 
     def document_info(self, doc_id: str) -> DocumentInfo | None:
         """One stored document's metadata and counts, or None."""
         with self._lock:
-            return sqlite_rows.document_info(self._conn, doc_id)
+            info = sqlite_rows.document_info(self._conn, doc_id)
+        if info is not None:
+            info.meaning_pending = doc_id in self._pending_documents()
+        return info
 
     def document_text(self, doc_id: str) -> ParsedDocument | None:
         """A stored document with its source text, pages, clean body and footnotes, or None."""
@@ -425,6 +478,17 @@ class EmbeddedStore(ClosesOnExit):
         self.manifest = None
         (self.directory / MANIFEST_FILE).unlink(missing_ok=True)
 
+    def _pending_documents(self) -> set[str]:
+        """Documents with chunks stored without vectors: from the search state a reader loaded,
+        from the database for a writer (whose state may not be built)."""
+        if not self.writable:
+            return self._search_state().pending_documents()
+        models = [self.model, *([self.model.second] if self.model.second is not None else [])]
+        with self._lock:
+            return sqlite_rows.documents_without_vectors(
+                self._conn, [m.weights_hash for m in models]
+            )
+
     def _model_of(self, second: bool) -> ModelInfo:
         return second_model_of(self.model, second)
 
@@ -453,6 +517,7 @@ class EmbeddedStore(ClosesOnExit):
             "vector_index": state.vectors.kind,
             "document_count": len(corpus),
             "chunk_count": len(state.chunk_ids),
+            "pending_rows": state.pending.tolist(),
             "corpus": corpus,
             "files": file_list(self.directory),
         }

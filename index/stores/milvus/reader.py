@@ -198,6 +198,10 @@ class MilvusReader(ClosesOnExit):
             cites=cites,
         )
 
+    def without_vectors(self, chunk_ids: Sequence[str]) -> set[str]:
+        """None: a Milvus row is a passage with its vectors (documents go in one step)."""
+        return set()
+
     def chunk_vectors(self, chunk_ids: Sequence[str], *, second: bool = False) -> np.ndarray:
         model = second_model_of(self._model, second)
         field = passage_collection.SECOND_FIELD if second else "dense"

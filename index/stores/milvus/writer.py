@@ -31,7 +31,7 @@ import numpy as np
 from pymilvus import MilvusClient
 
 from index.models.passage_vectors import text_hash
-from index.records import Mention
+from index.records import Chunk, ChunkSentences, Mention
 from index.stores.base import (
     ClosesOnExit,
     DocumentInfo,
@@ -40,6 +40,7 @@ from index.stores.base import (
     IndexMismatch,
     ModelInfo,
     PreparedDocument,
+    WordsFirstUnsupported,
     checked_second_vectors,
     checked_vectors,
     second_model_of,
@@ -231,6 +232,23 @@ class MilvusWriter(ClosesOnExit):
             if seconds is not None and self._model.second is not None:
                 self._put(hashes, seconds, self._model.second)
         self._dirty = True
+
+    # A Milvus row is a passage with its vectors, written by ``commit`` into a new collection:
+    # a passage without them has no row to hold its place, so documents go in one step.
+    words_first = False
+
+    def add_meaning(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        sentences: Sequence[ChunkSentences],
+        second_vectors: np.ndarray | None = None,
+    ) -> list[str]:
+        """Refused: the Milvus backend stores a passage with its vectors, in one step."""
+        raise WordsFirstUnsupported(
+            "the Milvus + PostgreSQL backend stores a passage with its vectors, in one step: "
+            "no passage there waits for its vectors"
+        )
 
     def remove_document(self, doc_id: str) -> None:
         self._check_writable()
