@@ -24,7 +24,7 @@ from index.records import Chunk, Mention
 from index.text.entity_names import canonical, country_named, country_of, filter_keys
 
 # Part of index.parse.PIPELINE_VERSION: a change here re-tags every document on the next build.
-ENTITIES_VERSION = "en_core_web_sm-3.8.0-ner+natasha-1.6.0+names/4"
+ENTITIES_VERSION = "en_core_web_sm-3.8.0-ner+natasha-1.6.0+names/5"
 FACET_KINDS = ("person", "org", "place")
 
 _SPACY_KINDS = {
@@ -128,6 +128,19 @@ _HEADS = (
 )
 
 
+# A legal form tagged alone ("BelMashService LLC" gives the tagger "LLC"): the capitalised words
+# right before it are the company's name.
+_FORM_ONLY = re.compile(r"^(?:OJSC|CJSC|JSC|LLC|Ltd|Inc|PLC|GmbH|LLP|OOO|OAO|ZAO)\.?$")
+_WORDS_BEFORE_FORM = re.compile(r"(?:[A-Z][\w'&.-]*\s+){1,4}$")
+
+
+def _form_with_name(text: str, start: int, end: int) -> int | None:
+    """Where the name of a company whose legal form alone is ``text[start:end]`` starts, or
+    None when no capitalised word stands right before it."""
+    found = _WORDS_BEFORE_FORM.search(text, max(0, start - 80), start)
+    return None if found is None else found.start()
+
+
 # A span closing on an office held by people: no organisation ("Belarus Foreign Ministers").
 _OFFICE = re.compile(
     r"\b(?:Ministers?|Presidents?|Ambassadors?|Officials?|Leaders?|Counterparts?|Envoys?)$"
@@ -167,6 +180,11 @@ def _spans(text: str, found: Found) -> list[Found]:
         start += bullet.end()
     if kind in ("person", "place") and _COMPANY.search(text[start:end]):
         kind = "org"
+    if kind == "org" and _FORM_ONLY.match(text[start:end]):
+        named = _form_with_name(text, start, end)
+        if named is None:
+            return []
+        start = named
     if kind == "place" and _BRAND.match(text[start:end]):
         kind = "org"
     if kind == "org" and _OFFICE.search(text[start:end]):

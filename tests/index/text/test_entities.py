@@ -214,3 +214,12 @@ def test_a_city_tagged_an_organisation_and_a_place_is_a_place() -> None:
     tags = [[("org", "Minsk", "ORG")], [("org", "Minsk", "ORG")], [("place", "Minsk", "GPE")]]
     tag_chunks(chunks, english=_tagged(tags))
     assert _mentions(chunks) == [("place", "Minsk")] * 3
+
+
+def test_a_legal_form_tagged_alone_takes_the_companys_name_before_it_or_is_dropped() -> None:
+    chunks = [
+        _chunk("In April 2017, BelMashService LLC opened a service centre."),
+        _chunk("The partner, LLC, was registered there.", 1),
+    ]
+    tag_chunks(chunks, english=_tagger({"LLC": ("org", "ORG")}))
+    assert _mentions(chunks) == [("org", "BelMashService LLC")]
