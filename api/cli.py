@@ -178,6 +178,7 @@ def _dask_target(text: str) -> str:
 def cmd_search(args: argparse.Namespace) -> int:
     from api.export import ExportFormat
     from api.schema import SearchResponse
+    from index.stores.annotations import open_annotations
     from index.stores.base import IndexMismatch
     from retrieval.search import QueryError, open_searcher
 
@@ -196,6 +197,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         "fusion": args.fusion,
         "doc_ids": args.doc or None,
         "sort": args.sort,
+        # tag: and starred: read the tags and stars kept beside the index (reading creates nothing)
+        "annotations": open_annotations(args.location),
     }
     if args.batch:
         status = 0

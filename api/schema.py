@@ -122,6 +122,11 @@ class HitModel(BaseModel):
         "same stem or name key in any script ('tractors' marks 'tractor', 'Лукашенко' marks "
         "'Lukashenko'); stop words never alone; a phrase whole.",
     )
+    meaning_pending: bool = Field(
+        default=False,
+        description="True while the passage is found by its words only: an upload published "
+        "before its vectors, which follow (meaning search cannot find it yet).",
+    )
     annotations: AnnotationModel | None = Field(
         default=None, description="The reader's tags, star and note on this passage (API only)."
     )

@@ -105,6 +105,9 @@ class Hit:
     matched: Matched | None = "words"
     # The query's words in ``text`` as BM25 matched them (retrieval/word_spans.py): [start, end).
     word_spans: list[tuple[int, int]] = field(default_factory=list)
+    # Published by its words while its vectors are made (an upload's first step): meaning search
+    # cannot find it yet, and its answer sentence is chosen by the query's words.
+    meaning_pending: bool = False
 
 
 @dataclass

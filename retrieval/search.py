@@ -351,6 +351,9 @@ class Searcher:
         """The result with its matching passages counted and their facets (retrieval.matching),
         its order, and the query's words marked in each hit (retrieval.word_spans)."""
         mark_words(result.hits, plan)
+        pending = self.store.without_vectors([hit.chunk_id for hit in result.hits])
+        for hit in result.hits:
+            hit.meaning_pending = hit.chunk_id in pending
         result.sort = sort
         return with_matching(
             result, matching, chunks, self.facets_of, self.facet_entities.entity_counts

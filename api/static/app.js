@@ -845,6 +845,10 @@
           : "None of the searched words is in this passage; ranked by meaning only.";
       parts.push(el("p", { className: "no-words", text: why }));
     }
+    if (hit.meaning_pending) {
+      const why = "Just added: found by its words; search by meaning finds it once its indexing ends.";
+      parts.push(el("p", { className: "no-words meaning-pending", text: why }));
+    }
     if (hit.attachment_of) parts.push(mailLinks(hit.attachment_of, [], state));
     parts.push(passage);
     // Found through a note (words only its notes hold, or a cites: value): the note says why.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 from hash_fixtures import embedder  # noqa: F401 (fixture)
 
 from api.app import create_app
+from api.cli import main
 from api.export import render
 from api.schema import SearchResponse
 from index.build import build_index
@@ -180,6 +182,21 @@ def test_tag_and_starred_filters_narrow_the_search_and_the_facets_agree(served: 
     unknown = c.get("/api/search", params={"q": "tractors tag:nothing-like-it"})
     assert unknown.status_code == 400 and "nothing-like-it" in unknown.json()["detail"]
     assert c.get("/api/search", params={"q": "tractors starred:maybe"}).status_code == 400
+
+
+def test_the_command_line_reads_the_tags_kept_beside_the_index(
+    served: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _ok(served.client.post("/api/documents/dairy/tags", json={"tag": "desk"}, headers=AUTH))
+    code = main(
+        ["search", "tractors tag:desk", "--json", "-k", "50", "--index-dir", str(served.index)]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    found = {h["doc_id"] for h in json.loads(out)["results"]}
+    assert found == {"dairy"}
+    assert main(["search", "tractors tag:nowhere", "--index-dir", str(served.index)]) == 2
+    assert "nowhere" in capsys.readouterr().err
 
 
 def test_a_passage_tag_survives_re_indexing_and_is_flagged_when_its_text_changes(

@@ -96,12 +96,16 @@ def test_an_upload_is_searchable_by_words_while_its_encoder_is_held(
             assert job["stage"] == "meaning" and job["note"] == MEANING_FOLLOWS
             assert _document(client, "note")["meaning_pending"] is True  # type: ignore[index]
             assert "note" not in _ids_found(client, WORD, "dense")
+            hits = client.get("/api/search", params={"q": WORD}).json()["results"]
+            assert [h["meaning_pending"] for h in hits] == [h["doc_id"] == "note" for h in hits]
             encoder.released.set()
             _wait(lambda: _job(client, job_id)["status"] == "done", "done")
             done = _job(client, job_id)
             assert done["searchable"] is False and done["note"] is None and not done["warnings"]
             assert _document(client, "note")["meaning_pending"] is False  # type: ignore[index]
             assert "note" in _ids_found(client, f"{WORD} Zubr reserve animals", "dense")
+            hits = client.get("/api/search", params={"q": WORD}).json()["results"]
+            assert hits and not any(h["meaning_pending"] for h in hits)
     finally:
         encoder.released.set()
 

@@ -92,6 +92,10 @@ def test_search_and_answer_tolerate_a_passage_without_vectors(
         # first by its own words. The answer is chosen among the passages ranked first, its
         # own included, whose sentences have no stored vectors yet.
         assert result.hits[0].doc_id == "ledger"
+        # Each hit says whether it waits for its vectors (the page and the API show it).
+        assert [h.meaning_pending for h in result.hits] == [
+            h.doc_id == "ledger" for h in result.hits
+        ]
         assert "ledger" in [hit.doc_id for hit in searcher.search(f"{WORD} type:txt").hits]
     finally:
         searcher.store.close()
