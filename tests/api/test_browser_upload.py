@@ -45,7 +45,7 @@ def test_upload_from_the_page_with_progress_then_search_it(
     assert row.get_attribute("data-stage") == "done", row.inner_text()
     stages = row.get_attribute("data-stages").split()
     assert stages[0] == "uploading" and stages[-1] == "done"
-    assert "embedding" in stages, stages
+    assert "meaning" in stages, stages  # published by its words, its vectors following
     assert f"Indexed: searchable now ({NEW_ID})" in row.inner_text()
     assert page.evaluate("document.querySelector('#job-list progress').value") == 1
 

@@ -175,8 +175,10 @@ def test_a_deletion_queued_behind_its_documents_upload_runs_after_it(
     delete = jobs.delete_upload("zubr", path)
     gate.release.set()
     added, deleted = wait_for_job(served, add), wait_for_job(served, delete.id)
+    # Run before the upload, the deletion would have taken the file and the upload failed. (The
+    # upload's job ends when its vectors are made, or when that round finds its document gone:
+    # after the deletion, so the finishing times say nothing of the order.)
     assert added["status"] == deleted["status"] == "done", (added, deleted)
-    assert deleted["finished"] > added["finished"]
     assert "zubr" not in _ids(served) and not path.exists()
 
 
