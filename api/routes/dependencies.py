@@ -15,6 +15,7 @@ from api.live_index import IndexJobs, SearcherSlot
 from api.models import ErrorResponse
 from api.search_gate import SearchGate
 from index.stores.base import DocumentInfo
+from retrieval.entity_page import EntityCatalogs
 from retrieval.search import Searcher
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -44,6 +45,9 @@ class AppState:
     corpus_dirs: tuple[Path, ...] = ()
     # Searches per client address, and the lane of expensive queries (``api.search_gate``).
     search_gate: SearchGate = field(default_factory=SearchGate)
+    # Each served generation's entity catalog, read on the first entity request and dropped
+    # with its store (``retrieval.entity_page``).
+    entity_catalogs: EntityCatalogs = field(default_factory=EntityCatalogs)
 
 
 def app_state(request: Request) -> AppState:

@@ -14,13 +14,11 @@ from api.entity_schema import (
     entity_page_response,
     found_entity_model,
 )
-from api.routes.dependencies import ERRORS, Reader
-from retrieval.entity_page import PAGE_KINDS, EntityCatalog, EntityCatalogs
+from api.routes.dependencies import ERRORS, Reader, State
+from retrieval.entity_page import PAGE_KINDS, EntityCatalog
 
 router = APIRouter()
 
-# Each served generation's catalog, read on the first entity request and dropped with its store.
-CATALOGS = EntityCatalogs()
 MAX_NAME_CHARS = 200
 MAX_PASSAGES = 100
 
@@ -30,6 +28,7 @@ Kind = Literal["person", "org", "place"]
 @router.get("/api/entities", response_model=EntityListResponse, responses=ERRORS, tags=["entities"])
 def find_entities(
     s: Reader,
+    state: State,
     name: Annotated[
         str,
         Query(
@@ -43,7 +42,7 @@ def find_entities(
     """The entities a name names, each with its page key and how many passages mention it."""
     if not name.strip():
         raise HTTPException(400, "Give a name to look for.")
-    found = CATALOGS.of(s.store).find(name, kind)
+    found = state.entity_catalogs.of(s.store).find(name, kind)
     return EntityListResponse(name=name, entities=[found_entity_model(f) for f in found])
 
 
@@ -56,12 +55,13 @@ def find_entities(
 def entity_page(
     key: str,
     s: Reader,
+    state: State,
     offset: Annotated[int, Query(ge=0, description="Passages to skip.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PASSAGES, description="Passages to list.")] = 20,
 ) -> EntityPageResponse:
     """Every passage that mentions the entity ``key`` (as ``/api/entities`` gives it, or
     ``person:<name>``), newest document first, with the entities most often beside it."""
-    catalog = CATALOGS.of(s.store)
+    catalog = state.entity_catalogs.of(s.store)
     page_key = _page_key(catalog, key)
     page = catalog.page(s.store, page_key, offset, limit) if page_key else None
     if page is None:
