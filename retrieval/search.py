@@ -99,7 +99,7 @@ from retrieval.query import (
 )
 from retrieval.rerank import CrossEncoderReranker
 from retrieval.sentence_citations import cite_sentence
-from retrieval.word_spans import mark_words
+from retrieval.word_spans import PlacedTerms, mark_words, placed_terms
 from retrieval.words_only import rescale_words_only
 
 MAX_QUERY_CHARS = 500
@@ -160,7 +160,9 @@ class SearchOptions:
     # top passages move each model's query vector by the weight; 0 passages turns it off.
     feedback_passages: int = FEEDBACK_PASSAGES
     feedback_weight: float = FEEDBACK_WEIGHT
-    shingle_cache_size: int = 20_000  # about 2 KB a passage
+    shingle_cache_size: int = (
+        20_000  # shingles, and terms for the word marks, kept: about 2 KB a passage each
+    )
     chunk_cache_size: int = 5_000  # passages' rows kept (retrieval.kept): about 3 KB each
     sentence_cache_size: int = 2_000  # passages' stored sentences kept: about 10 KB each
     # The notes' weight in the lexical list for words no passage says (NOTE_WEIGHT); 0 leaves
@@ -250,6 +252,7 @@ class Searcher:
         self._chunks = Kept(self._read_chunks, self.options.chunk_cache_size)
         self._stored_sentences = Kept(store.sentences, self.options.sentence_cache_size)
         self._shingles = Kept(self._read_shingles, self.options.shingle_cache_size)
+        self._placed = Kept(self._read_placed, self.options.shingle_cache_size)
         self.page_labels = PageLabels(store)
 
     # ---- public ------------------------------------------------------------------------------
@@ -350,7 +353,7 @@ class Searcher:
     ) -> SearchResult:
         """The result with its matching passages counted and their facets (retrieval.matching),
         its order, and the query's words marked in each hit (retrieval.word_spans)."""
-        mark_words(result.hits, plan)
+        mark_words(result.hits, plan, self._placed([hit.chunk_id for hit in result.hits]))
         pending = self.store.without_vectors([hit.chunk_id for hit in result.hits])
         for hit in result.hits:
             hit.meaning_pending = hit.chunk_id in pending
@@ -1037,6 +1040,10 @@ class Searcher:
 
     def _read_chunks(self, chunk_ids: list[str]) -> dict[str, Chunk]:
         return {chunk.chunk_id: chunk for chunk in self.store.get_chunks(chunk_ids)}
+
+    def _read_placed(self, chunk_ids: list[str]) -> dict[str, PlacedTerms]:
+        """Passages' terms where they stand, for marking the query's words in the hits."""
+        return {cid: placed_terms(chunk.text) for cid, chunk in self._chunks(chunk_ids).items()}
 
     def _read_shingles(self, chunk_ids: list[str]) -> dict[str, Shingles]:
         """Passages' shingles for near-duplicate grouping (their rows are kept by then)."""

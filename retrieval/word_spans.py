@@ -9,16 +9,39 @@ stands in the passage, the stop words inside it included ("Ministry of Foreign A
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from index.text.tokenize import TermAt, terms_at
 from retrieval.hits import Hit
 from retrieval.query import PhraseMatch, QueryPlan
 
 
+@dataclass(frozen=True)
+class PlacedTerms:
+    """A passage's terms where they stand (``found``) and each term's spans (``where``)."""
+
+    text: str
+    found: tuple[TermAt, ...]
+    where: dict[str, list[tuple[int, int]]]
+
+
+def placed_terms(text: str) -> PlacedTerms:
+    """``text``'s terms and their spans: what marking the query's words in it reads (a
+    searcher keeps them per passage, as it keeps shingles: tokenizing the ten hits shown was 9 ms
+    of a search)."""
+    found = tuple(terms_at(text))
+    where: dict[str, list[tuple[int, int]]] = {}
+    for t in found:
+        where.setdefault(t.term, []).append((t.start, t.end))
+    return PlacedTerms(text, found, where)
+
+
 def word_spans(
-    text: str, terms: Iterable[str], phrases: Sequence[PhraseMatch] = ()
+    text: str,
+    terms: Iterable[str],
+    phrases: Sequence[PhraseMatch] = (),
+    placed: PlacedTerms | None = None,
 ) -> list[tuple[int, int]]:
     """The ``[start, end)`` spans of the words of ``text`` whose term is one of ``terms`` and of
     each occurrence of the ``phrases``, overlapping and touching spans merged, in order.
@@ -26,23 +49,13 @@ def word_spans(
     >>> word_spans("Tractors and a tractor plant", ["tractor"])
     [(0, 8), (15, 22)]
     """
-    found, where = _terms_of(text)
+    if placed is None or placed.text != text:
+        placed = placed_terms(text)
+    found, where = placed.found, placed.where
     spans = [span for term in frozenset(terms) for span in where.get(term, ())]
     for phrase in phrases:
         spans += _phrase_spans(found, phrase)
     return _merged(spans)
-
-
-@lru_cache(maxsize=4096)
-def _terms_of(text: str) -> tuple[tuple[TermAt, ...], dict[str, list[tuple[int, int]]]]:
-    """A passage's terms where they stand, and each term's spans, kept per passage text (a
-    passage comes back across questions, as its shingles do: tokenizing the ten hits shown was
-    9 ms of a search, and looking up the query's terms beats reading every word again)."""
-    found = tuple(terms_at(text))
-    where: dict[str, list[tuple[int, int]]] = {}
-    for t in found:
-        where.setdefault(t.term, []).append((t.start, t.end))
-    return found, where
 
 
 def _phrase_spans(found: Sequence[TermAt], phrase: PhraseMatch) -> list[tuple[int, int]]:
@@ -75,8 +88,12 @@ def plan_phrases(plan: QueryPlan) -> list[PhraseMatch]:
     return [m for group in plan.required for m in group if isinstance(m, PhraseMatch)]
 
 
-def mark_words(hits: Iterable[Hit], plan: QueryPlan) -> None:
-    """Set each hit's ``word_spans``: the plan's words and phrases in its text."""
+def mark_words(
+    hits: Iterable[Hit], plan: QueryPlan, placed: Mapping[str, PlacedTerms] | None = None
+) -> None:
+    """Set each hit's ``word_spans``: the plan's words and phrases in its text (``placed``:
+    passages' terms already read, by chunk id)."""
     phrases = plan_phrases(plan)
+    kept = placed or {}
     for hit in hits:
-        hit.word_spans = word_spans(hit.text, plan.bm25_terms, phrases)
+        hit.word_spans = word_spans(hit.text, plan.bm25_terms, phrases, kept.get(hit.chunk_id))
