@@ -12,10 +12,11 @@ Research Center" in "Pakistan Research Center for a Community with Shared"), as 
 matching of MUC and SemEval-2013 task 9. ``canonical`` is the share of strictly matched
 mentions whose key is the key of the gold's canonical name: one entity across spellings.
 
-Two splits are scored apart: ``dev``, the set the rules were written against, and ``held out``
+Two splits are scored apart: ``dev``, the set the rules were written against (passages of the
+corpus and of court opinions and a whitepaper in ``../shared/footnotes-dev``), and ``held out``
 (``<gold>_heldout.jsonl`` beside it: passages no rule was written from, of the corpus and of
-real documents outside it, whose ``file`` is then a path from the working directory). A held-out
-document that is not there (``../shared`` absent) is left out and counted.
+real documents outside it). A passage's ``file`` outside the corpus is a path from the working
+directory; a held-out document that is not there (``../shared`` absent) is left out and counted.
 """
 
 from __future__ import annotations

@@ -9,7 +9,10 @@ Russian case endings are met by the BM25 name keys (``index.text.entity_names``)
 allows. Mentions are keyed there; within a document a surname alone takes the key of the one
 full name with that surname ("Lukashenko" after "Alexander Lukashenko"), and a name tagged once
 is that entity wherever else the document writes it. A country's name is a place even where the
-tagger passed it by ("China-Pakistan-Belarus").
+tagger passed it by ("China-Pakistan-Belarus"). The tagger's spans are first repaired by their
+form (``index.text.entity_spans``: line breaks, legal forms, names cut in two, enumerations,
+addresses, judges), and a name a document makes a company by its own words is a company
+throughout that document ("Dammann" after "Dammann & Co., Inc.") unless it is a known place.
 """
 
 from __future__ import annotations
@@ -21,10 +24,25 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from index.records import Chunk, Mention
-from index.text.entity_names import canonical, country_named, country_of, filter_keys
+from index.text.entity_names import (
+    canonical,
+    country_named,
+    country_of,
+    filter_keys,
+    known_place,
+)
+from index.text.entity_spans import (
+    COMPANY,
+    ORG_HEAD,
+    by_form,
+    certain_companies,
+    company_head,
+    listed_kinds,
+    repair_spans,
+)
 
 # Part of index.parse.PIPELINE_VERSION: a change here re-tags every document on the next build.
-ENTITIES_VERSION = "en_core_web_sm-3.8.0-ner+natasha-1.6.0+names/5"
+ENTITIES_VERSION = "en_core_web_sm-3.8.0-ner+natasha-1.6.0+names/6"
 FACET_KINDS = ("person", "org", "place")
 
 _SPACY_KINDS = {
@@ -112,10 +130,7 @@ _BULLET = re.compile(r"^[•·▪◦‣∙*–—-]+\s*")
 
 # A company's legal form or kind at the end of its name: an organisation, whatever the tagger
 # said ("Barkhim OJSC" tagged a person, "Minsk Tractor Works" a place).
-_COMPANY = re.compile(
-    r"(?:\b(?:OJSC|CJSC|JSC|LLC|Ltd|Inc|PLC|GmbH|Corporation|Company|Holding|Plant|Works|Factory)"
-    r"\.?|\bBel'?)$"
-)
+_COMPANY = COMPANY
 # One word with a capital after a small letter ("BelAZ", "BelGee", "PepsiCo"): a brand or a
 # company, no place ("Amkodor" and "Minsk" are read by the tagger alone).
 _BRAND = re.compile(r"^[A-Z][a-z]+[A-Z][A-Za-z]*$")
@@ -163,9 +178,11 @@ def _country_ahead(span: str) -> int | None:
         found = head.match(span)
         if found is None or found.end() >= len(span) or country_of(found.group(1)) is None:
             continue
-        # Without a dash the rest must be a whole name: "Jordan Peterson" keeps its given name.
+        # Without a dash the rest must be a whole name and the head a country's very name:
+        # "Jordan Peterson" keeps its given name, and "Frank E. Borowsky" is no Frenchman.
         dashed = span[len(found.group(1)) : found.end()].strip() != ""
-        if dashed or len(span[found.end() :].split()) >= 2:
+        whole = country_named(found.group(1)) is not None and len(span[found.end() :].split()) >= 2
+        if dashed or whole:
             return found.end()
     return None
 
@@ -301,10 +318,7 @@ def _untagged_countries(text: str, spans: Sequence[Found]) -> list[Found]:
 # The word an organisation's name is built on, and a name built on one the tagger passed by:
 # "Pakistan-Belarus Business Forum", "Embassy of Pakistan", "Development Bank of the Republic
 # of Belarus" (capitalised words before it, or "of"/"for"/"on" and capitalised words after it).
-_ORG_HEAD = (
-    r"(?:Forum|Council|Embassy|Ministry|Committee|Commission|Bank|Fund|University|Academy|"
-    r"Association|Organi[sz]ation|Agency|Chamber|Institute|Cent(?:er|re)|Federation|Parks?)"
-)
+_ORG_HEAD = ORG_HEAD
 _THE = re.compile(r"(?:The|the) ")
 _CAPITALISED = r"[A-Z][\w’'&.-]*"
 _NAMED_ORG = re.compile(
@@ -335,10 +349,11 @@ def _named_organisations(text: str, spans: list[Found]) -> list[Found]:
 def mentions_of(text: str, found: Sequence[Found]) -> list[Mention]:
     """The keyed mentions among a text's entities (those naming nothing keyable left out)."""
     mentions = []
-    spans = [span for f in found for span in _spans(text, f)]
+    spans = [span for f in repair_spans(text, found) for span in _spans(text, f)]
     spans += _defined_acronyms(text, spans)
     spans += _named_organisations(text, spans)
     spans += _untagged_countries(text, spans)
+    spans = listed_kinds(text, by_form(text, spans))
     for kind, start, end, label in sorted(spans, key=lambda f: f[1]):
         surface = text[start:end]
         if label == "NORP" and country_of(surface) is None:
@@ -368,6 +383,41 @@ def settle_kinds(mentions: Sequence[Mention]) -> None:
             keyed = canonical(kind, m.text)
             if keyed is not None:
                 m.kind, (m.key, m.name) = kind, keyed
+
+
+def settle_companies(chunks: Sequence[Chunk]) -> None:
+    """A name a document makes an organisation by its own words or its enumeration ("Minsk
+    Tractor Works", "Amkodor" listed with it), or the first word of a company's name with its
+    legal form ("Dammann" of "Dammann & Co., Inc."), is an organisation wherever the tagger
+    called it a person or a place in that document; a country's name and the surname of a
+    person's full name stay as they are."""
+    named: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    surnames = set()
+    for chunk in chunks:
+        spans = [(m.kind, m.start, m.end, "") for m in chunk.entities]
+        for i in certain_companies(chunk.text, spans):
+            m = chunk.entities[i]
+            named[m.text.lower()].add((m.key, m.name))
+            head = company_head(m.text)
+            if head is not None:
+                named[head.lower()].add((m.key, m.name))
+        surnames |= {
+            m.text.split()[-1].lower()
+            for m in chunk.entities
+            if m.kind == "person" and " " in m.text
+        }
+    for m in (m for chunk in chunks for m in chunk.entities):
+        keys = named.get(m.text.lower()) if m.kind in ("person", "place") else None
+        if not keys or m.text.lower() in surnames or _is_place(m.text):
+            continue
+        m.kind = "org"
+        keyed = next(iter(keys)) if len(keys) == 1 else canonical("org", m.text)
+        if keyed is not None:
+            m.key, m.name = keyed
+
+
+def _is_place(text: str) -> bool:
+    return country_of(text) is not None or known_place(text)
 
 
 def _voted_kind(mention: Mention, counted: Counter[str]) -> str:
@@ -474,6 +524,7 @@ def tag_chunks(
     for i, chunk in enumerate(chunks):
         chunk.entities = mentions_of(chunk.text, found.get(i, []))
     settle_kinds([m for chunk in chunks for m in chunk.entities])
+    settle_companies(chunks)
     spread_names(chunks)
     link_surnames([m for chunk in chunks for m in chunk.entities])
     link_acronyms(chunks)

