@@ -58,7 +58,7 @@ class TypesetDoc:
     name: str
     source: str
     recipe: str  # "pandoc", "pandoc-html", "lo", "lo-endnotes", "lo-court[-variant]", "latex",
-    # "latex-court-ownline", "latex-court", "latex-court-period"
+    # "latex-court-ownline", "latex-court", "latex-court-period", "latex-slip[-variant]"
 
 
 DEBIAN = [
@@ -135,6 +135,30 @@ TYPESET = [
     TypesetDoc("typeset_latex_opinion3-en_wp.pdf", "opinion3_en.tex", "latex-court-wp"),
     TypesetDoc("typeset_latex_opinion3-en_norule.pdf", "opinion3_en.tex", "latex-court-wp-norule"),
     TypesetDoc("typeset_latex_opinion3-en_tight.pdf", "opinion3_en.tex", "latex-court-tight"),
+]
+# The slip opinions (``src/opinion{4,5,6}_en.tex``): file suffix -> ``latex-slip*`` recipe, and
+# which of them each opinion is set with (4: dev; 5: dev, made for the held-out split and moved;
+# 6: held out).
+_SLIP_DOCS = {
+    "slip": "latex-slip",
+    "symbols": "latex-slip-symbols",
+    "hundreds": "latex-slip-hundreds-period",
+    "bodysize": "latex-slip-bodysize",
+    "spaced-markers": "latex-slip-spaced-markers",
+    "plain-labels": "latex-slip-plain-labels",
+    "raised-bodysize": "latex-slip-raised-bodysize",
+    "raised": "latex-slip-raised",
+}
+_SLIP_SETS = {
+    "opinion4": ["slip", "symbols", "hundreds", "bodysize", "spaced-markers", "plain-labels",
+                 "raised-bodysize"],
+    "opinion5": ["slip", "symbols", "raised", "spaced-markers", "plain-labels"],
+    "opinion6": list(_SLIP_DOCS),
+}  # fmt: skip
+TYPESET += [
+    TypesetDoc(f"typeset_latex_{stem}-en_{kind}.pdf", f"{stem}_en.tex", _SLIP_DOCS[kind])
+    for stem, kinds in _SLIP_SETS.items()
+    for kind in kinds
 ]
 
 
@@ -567,10 +591,76 @@ _COURT_STYLE_VARIANTS = {
 }
 
 
+# A slip opinion (``src/opinion4_en.tex``): the court style above with running heads that carry
+# the page number at the top ("Opinion of the Court" under the short title; "Syllabus" on the
+# syllabus page) and nothing at the foot, the text single-spaced; each recipe numbers or prints
+# the notes its own way.
+_SLIP_PAGE = r"""\usepackage{fancyhdr}
+\geometry{headheight=28pt}
+\fancypagestyle{syllabus}{\fancyhf{}\renewcommand\headrulewidth{0pt}%
+  \fancyhead[L]{\small (Slip Opinion)\hfill OCTOBER TERM, 2024\hfill 1\\
+  \hspace*{\fill}Syllabus\hspace*{\fill}}}
+\pagestyle{fancy}\fancyhf{}\renewcommand\headrulewidth{0pt}
+\fancyhead[L]{\small\thepage\hfill \shorttitle\hfill\mbox{}\\
+  \hspace*{\fill}Opinion of the Court\hspace*{\fill}}
+"""
+_SLIP_VARIANTS = {
+    # notes in 10 points under a short rule, raised labels
+    "latex-slip": "",
+    # LaTeX's own note symbols (* † ‡ § ¶ ‖ ** †† ‡‡ §§ ¶¶), counted again in each
+    # section: the sixth, ‖, prints as two bars ("||") in the text of the PDF
+    "latex-slip-symbols": r"""\renewcommand\thefootnote{\ifcase\value{footnote}\or*\or\dag\or\ddag
+  \or\S\or\P\or\textbardbl\or**\or\dag\dag\or\ddag\ddag\or\S\S\or\P\P\fi}
+\let\plainsection\section \renewcommand\section{\setcounter{footnote}{0}\plainsection}
+\let\plainsubsection\subsection
+\renewcommand\subsection{\setcounter{footnote}{0}\plainsubsection}
+""",
+    # the notes of a long opinion's later part: numbered from 141, each number full size and
+    # followed by a period
+    "latex-slip-hundreds-period": r"""\AtBeginDocument{\setcounter{footnote}{140}}
+\def\fnpunct{.}
+\renewcommand\@makefntext[1]{\noindent\hspace*{1em}\@thefnmark\fnpunct\enspace#1}
+""",
+    # notes at the body's 12 points under a double-spaced text, no rule above them
+    "latex-slip-bodysize": r"""\doublespacing
+\let\footnotesize\normalsize
+\renewcommand\footnoterule{}
+""",
+    # markers and note labels at full size, raised a quarter of an em (as a typewriter or a
+    # word processor's "raised" position prints them), notes at the body's 12 points under a
+    # double-spaced text
+    "latex-slip-raised-bodysize": r"""\doublespacing
+\let\footnotesize\normalsize
+\renewcommand\@makefnmark{\raisebox{0.25em}{\normalfont\@thefnmark}}
+""",
+    # a space before each marker (so a line can begin with one), notes at the body's 12 points
+    # under a double-spaced text and a short rule
+    "latex-slip-spaced-markers": r"""\doublespacing
+\let\footnotesize\normalsize
+\let\plainfootnote\footnote
+\renewcommand\footnote{\ \plainfootnote}
+""",
+    # notes at the body's 12 points under a double-spaced text, no rule above them, each
+    # note's number full size (the markers in the text raised): only the spacing sets them off
+    "latex-slip-plain-labels": r"""\doublespacing
+\let\footnotesize\normalsize
+\renewcommand\footnoterule{}
+\renewcommand\@makefntext[1]{\noindent\hspace*{1.5em}\@thefnmark\enspace#1}
+""",
+    # the same raised full-size markers over notes in 10 points
+    "latex-slip-raised": r"""\renewcommand\@makefnmark{\raisebox{0.25em}{\normalfont\@thefnmark}}
+""",
+}
+
+
 def _latex_court_style(source: Path, target: Path, tmp: Path, recipe: str) -> None:
     """pdfLaTeX sets a LaTeX court opinion with the page ``recipe`` names."""
     shutil.copyfile(source, tmp / source.name)
-    style = _COURT_STYLE + _COURT_STYLE_VARIANTS[recipe] + "\\makeatother\n"
+    if recipe in _SLIP_VARIANTS:
+        variant = _SLIP_PAGE + _SLIP_VARIANTS[recipe]
+    else:
+        variant = _COURT_STYLE_VARIANTS[recipe]
+    style = _COURT_STYLE + variant + "\\makeatother\n"
     (tmp / "court-style.tex").write_text(style, encoding="utf-8")
     for _ in range(2):
         _run(["pdflatex", "-interaction=nonstopmode", source.name], tmp)
@@ -627,7 +717,7 @@ def typeset(doc: TypesetDoc, out_dir: Path) -> Path:
             shutil.copyfile(tmp / f"{source.stem}.pdf", target)
         elif doc.recipe == "latex-court-ownline":
             _latex_court(source, target, tmp)
-        elif doc.recipe in _COURT_STYLE_VARIANTS:
+        elif doc.recipe in _COURT_STYLE_VARIANTS or doc.recipe in _SLIP_VARIANTS:
             _latex_court_style(source, target, tmp, doc.recipe)
         else:
             raise ValueError(f"unknown recipe {doc.recipe!r}")

@@ -65,8 +65,12 @@ def normalise(text: str) -> str:
 
 def normalise_label(label: str) -> str:
     """A marker label without its brackets or spaces: "[3]", "(3)" and "3" are one label, and
-    MediaWiki's "[n 1]" is "n1"."""
-    label = label.translate(_STARS)
+    MediaWiki's "[n 1]" is "n1". LaTeX's "‖" is the same label as the "||" its PDF text gives.
+
+    >>> normalise_label("[n 1]"), normalise_label("||") == normalise_label("‖")
+    ('n1', True)
+    """
+    label = label.translate(_STARS).replace("||", "‖")
     return "".join(_LABEL_DECORATION.sub("", label.strip()).split()).casefold()
 
 

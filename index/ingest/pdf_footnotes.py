@@ -107,7 +107,7 @@ def find_footnotes(
         ]
         found = page_footnotes(page, lines, layout.body_size, pending, text, warnings)
         in_zone = {id(line) for line in found.zone}
-        marks = [(line, mark) for line in lines if id(line) not in in_zone for mark in line.marks]
+        marks = text_marks([line for line in lines if id(line) not in in_zone], layout.body_size)
         shown = [pending] if pending is not None and found.zone else []
         orphan = label_left_at_foot(page, lines, shown + found.notes, marks, skip)
         if orphan is not None:
@@ -198,9 +198,9 @@ def page_footnotes(
     warnings: list[str],
 ) -> PageNotes:
     """The note zones at the foot of a page (one per column) and the notes they hold."""
-    marks = [(line, mark) for line in lines for mark in line.marks]
     rule = note_separator(page, lines)
     ruled = rule.y if rule is not None else float("-inf")
+    marks = text_marks([line for line in lines if line.base > ruled], body)
     starts = sorted(
         (line for line in lines if _confirmed(line, marks, body, pending, text, ruled)),
         key=lambda line: -line.base,
@@ -266,6 +266,25 @@ def _confirmed(
     return any(
         mark.key == lead.key and other is not line and _above(other, line) for other, mark in marks
     )
+
+
+def text_marks(lines: Sequence[Line], body: float) -> list[tuple[Line, Label]]:
+    """The raised labels printed in ``lines`` as markers are: inside a line, or opening a line
+    of body-size text (a space before a marker lets a line break fall before it, "22 But an
+    objection ..."). A label set on a line of its own above a note's text is no marker."""
+    marks: list[tuple[Line, Label]] = []
+    for line in lines:
+        lead = line.lead
+        if (
+            lead is not None
+            and lead.raised
+            and line.label_base is None
+            and line.size >= body * SMALL_TYPE
+            and line.text_start >= 0
+        ):
+            marks.append((line, lead))
+        marks += [(line, mark) for mark in line.marks]
+    return marks
 
 
 def _continues(line: Line, pending: NoteDraft | None, text: str) -> bool:

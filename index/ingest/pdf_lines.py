@@ -20,9 +20,13 @@ from index.ingest.pdf_links import Link, page_links
 # What a note's label is made of: digits, the classic symbols, and LaTeX's asterisk (U+2217).
 LABEL_SYMBOLS = "*∗†‡§¶‖⁎"
 _SYMBOL_KEYS = {"∗": "*", "⁎": "*"}
+# LaTeX's sixth note symbol, ‖, is drawn in its text fonts as one glyph whose text is two bars
+# ("||"): a pair of bars is that symbol, a lone bar is none.
+_BAR, _DOUBLE_BAR = "|", "||"
 # A raised glyph: smaller than its line's type and lifted off the baseline (a superscript), or
-# lifted far even at full size (a text rise).
-_SMALLER, _RISE, _HIGH_RISE = 0.92, 0.12, 0.3
+# lifted a fifth of an em or more at full size (a text rise: the "raised" position of a
+# typewriter or a word processor lifts a full-size number about a quarter of an em).
+_SMALLER, _RISE, _HIGH_RISE = 0.92, 0.12, 0.2
 _MARKED_LINES = 1  # lines with raised marks that tell the body's size (if it prints enough)
 _PAGE_NUMBER = re.compile(r"[-–—]?\s*(?:page\s+)?\d{1,4}\s*[-–—]?|[ivxlc]{1,6}", re.IGNORECASE)
 
@@ -46,8 +50,13 @@ class Label:
 
     @property
     def key(self) -> str:
-        """The label compared with others ("∗" and "*" are one symbol)."""
-        return "".join(_SYMBOL_KEYS.get(c, c) for c in self.text)
+        """The label compared with others ("∗" and "*" are one symbol, "||" and "‖" too)."""
+        return label_key(self.text)
+
+
+def label_key(text: str) -> str:
+    """A label as compared with others: one character per symbol ("∗" is "*", "||" is "‖")."""
+    return "".join(_SYMBOL_KEYS.get(c, c) for c in text.replace(_DOUBLE_BAR, "‖"))
 
 
 @dataclass
@@ -239,7 +248,7 @@ def describe_line(line: TextLine, page: int, page_start: int) -> Line:
 
 
 def _is_label_char(char: str) -> bool:
-    return char.isdigit() or char in LABEL_SYMBOLS or char in _ROMAN_DIGITS
+    return char.isdigit() or char in LABEL_SYMBOLS or char in _ROMAN_DIGITS or char == _BAR
 
 
 _ROMAN_DIGITS = "ivxlc"
@@ -329,6 +338,8 @@ def _glued_label(text: str, following: str) -> bool:
 def _label_shape(text: str) -> bool:
     if text.isdigit():
         return len(text) <= 3 and not text.startswith("0")
+    if text[:1] == _BAR:
+        return len(text) in (2, 4) and set(text) == {_BAR}
     if text[:1] in LABEL_SYMBOLS:
         return len(text) <= 3 and len(set(text)) == 1
     return len(text) <= 6 and label_value(text) is not None
@@ -432,7 +443,7 @@ def lone_label(line: Line) -> str | None:
     text = line.text.strip()
     if not text or line.start < 0 or line.lead is not None or not _label_shape(text):
         return None
-    return "".join(_SYMBOL_KEYS.get(c, c) for c in text)
+    return label_key(text)
 
 
 def _lone_label_of(line: Line, nxt: Line, cited: set[str]) -> bool:

@@ -303,7 +303,7 @@ def find_pdf_note_block(source: str, page: Page, expected: int) -> tuple[int, in
         first = int(match.group(1))
         if not (first == expected or first == 1 or expected < first <= expected + 3):
             continue
-        if not _is_chain(lines[idx:], first):
+        if not _is_chain(lines[idx:], first, expected):
             continue
         body = marker_candidates(source, page.start, offset)
         if not any(c.value == first and c.strength >= WEAK for c in body):
@@ -315,19 +315,37 @@ def find_pdf_note_block(source: str, page: Page, expected: int) -> tuple[int, in
     return page.end, None
 
 
-def _is_chain(lines: Sequence[tuple[int, str]], first: int) -> bool:
-    """Every line that starts like a note continues the numbering, except short code-like ones."""
+def _is_chain(lines: Sequence[tuple[int, str]], first: int, expected: int) -> bool:
+    """Every line that starts like a note continues the numbering, except short code-like ones
+    and a note's lines wrapped before a number: one no note of this page can bear (below both
+    the first and the expected number: "3 and 7 percent" in a block from note 4), or one of a
+    note the block has passed ("12 months" in note 13, after note 12); within the first note,
+    its own number only close under its first line after a break mid-sentence ("5 and 40
+    percent" in note 5). The first number again further down in the first note, or a note the
+    page should hold (from the expected number on) printed lower down, says the block starts
+    later."""
     follows = first + 1
-    for _, line in lines[1:]:
+    for k, (_, line) in enumerate(lines[1:], start=1):
         match = _NOTE_START.match(line)
         if not match or is_page_number(line):
             continue
         n = int(match.group(1))
         if n == follows:
             follows += 1
-        elif n < follows:
+        elif expected <= n < first or (n == first == follows - 1 and not _wraps(lines, k)):
             return False
     return True
+
+
+_WRAP_LINES = 3  # a note's wrapped line repeats its number this close under its first line
+_SENTENCE_END = re.compile(r"[.;:!?)\]”\"'’]\s*$")
+
+
+def _wraps(lines: Sequence[tuple[int, str]], k: int) -> bool:
+    """Whether ``lines[k]``, which starts with the number of the note opened by ``lines[0]``,
+    is a line of that note wrapped there: close under its first line, after a line that ends
+    mid-sentence."""
+    return k <= _WRAP_LINES and not _SENTENCE_END.search(lines[k - 1][1])
 
 
 # --- linking ---------------------------------------------------------------------------------

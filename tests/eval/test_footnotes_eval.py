@@ -129,6 +129,19 @@ def test_alternative_labels_and_bracket_decoration() -> None:
     assert score_document(gold, [in_brackets]).counts.recall == 1.0
 
 
+@pytest.mark.unit
+def test_latex_double_bar_symbol_is_the_bars_its_pdf_text_gives() -> None:
+    """LaTeX's sixth note symbol, "‖", comes out of a PDF's text as "||": one label."""
+    gold = _gold(
+        GoldMarker("‖", "We noted probable jurisdiction.", 0),
+        notes=[GoldNote("‖", "Lanm. Const., Art. VI")],
+    )
+    bars = _predicted("||", "We noted probable jurisdiction.", "Lanm. Const., Art. VI, § 2")
+    single = _predicted("|", "We noted probable jurisdiction.", "Lanm. Const., Art. VI, § 2")
+    assert score_document(gold, [bars]).counts.recall == 1.0
+    assert score_document(gold, [single]).counts.recall == 0.0
+
+
 # ---- the gold set -------------------------------------------------------------------------------
 
 

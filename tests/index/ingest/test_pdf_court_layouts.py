@@ -104,3 +104,47 @@ def test_a_page_box_that_does_not_start_at_the_origin(tmp_path: Path, box: str) 
     assert [f.shown for f in doc.footnotes] == OPINION3_LABELS
     assert all(len(f.markers) == 1 for f in doc.footnotes)
     assert text_before_marker(doc, note(doc, "1")).endswith("however arising.”")
+
+
+def test_latex_note_symbols_with_the_double_bar_counted_again_in_each_section() -> None:
+    # latex-slip-symbols (src/opinion4_en.tex): LaTeX's note symbols, restarting in each
+    # section; the sixth, ‖, is printed with two bars that the PDF's text gives as "||".
+    doc = parse_file(DOCS / "typeset_latex_opinion4-en_symbols.pdf")
+    symbols = ["*", "†", "‡", "§", "¶", "||", "**", "††", "‡‡", "§§", "¶¶"]
+    sections = [2, 6, 11, 4, 1]  # notes before section I, in I, II.A, II.B and III
+    assert [f.shown for f in doc.footnotes] == [s for n in sections for s in symbols[:n]]
+    assert all(len(f.markers) == 1 for f in doc.footnotes)
+    bars = [f for f in doc.footnotes if f.shown == "||"]
+    assert [squeezed(f.note)[:24] for f in bars] == ["Lanm. Const., Art. VI, §", "Ibid."]
+    assert text_before_marker(doc, bars[0]).endswith("We noted probable jurisdiction.")
+    assert text_before_marker(doc, bars[1]).endswith("but it presupposes some injury.")
+
+
+def test_markers_and_labels_raised_a_quarter_em_at_full_size() -> None:
+    # latex-slip-raised-bodysize: every marker and note label printed in the text's own 12-point
+    # type, lifted a quarter of an em (no smaller type tells them from the text), the notes at
+    # the body's size under a double-spaced text; a note's wrapped line opens with "5 and 40".
+    doc = parse_file(DOCS / "typeset_latex_opinion4-en_raised-bodysize.pdf")
+    assert [f.shown for f in doc.footnotes] == [str(n) for n in range(1, 25)]
+    assert all(len(f.markers) == 1 for f in doc.footnotes)
+    assert squeezed(note(doc, "5").note).endswith(
+        "5 and 40 percent, depending on releases. App. 102."
+    )
+    assert text_before_marker(doc, note(doc, "19")).endswith(
+        "whether or not later shortfalls were larger."
+    )
+
+
+def test_a_marker_that_opens_a_line_of_text() -> None:
+    # latex-slip-spaced-markers: a space before each raised marker lets a line break fall before
+    # one: page 6's first line of text opens with note 22's marker ("22 But an objection ..."),
+    # the note printed at that page's foot.
+    doc = parse_file(DOCS / "typeset_latex_opinion4-en_spaced-markers.pdf")
+    assert [f.shown for f in doc.footnotes] == [str(n) for n in range(1, 25)]
+    assert all(len(f.markers) == 1 for f in doc.footnotes)
+    twenty_two = note(doc, "22")
+    # in the source the page's running head stands between the two; the body reads on
+    (marker,) = twenty_two.markers
+    (place,) = [pos for pos, m in doc.marker_positions if m is marker]
+    assert squeezed(doc.body[:place]).endswith("for its construction permit in 2011.")
+    assert squeezed(twenty_two.note).startswith("Lanm. Code § 45–305 allows any holder")

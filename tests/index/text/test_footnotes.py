@@ -12,11 +12,12 @@ from collections.abc import Callable
 
 import pytest
 
-from index.records import Footnote, Marker, ParsedDocument
+from index.records import Footnote, Marker, Page, ParsedDocument
 from index.text.footnotes import (
     MEDIUM,
     STRONG,
     extract_urls,
+    find_pdf_note_block,
     join_note_lines,
     marker_candidates,
     parse_note_block,
@@ -396,3 +397,81 @@ def test_mdwtools_glued_note_numbers_symbol_note_and_page_number(parsed_doc: Par
     first_page = doc.pages[0]
     symbol_note = doc.source_text.index("∗The footnote package is currently at version 1.13")
     assert first_page.body_end <= symbol_note < first_page.end
+
+
+def test_a_pdf_note_block_starts_at_its_note_not_at_a_wrapped_line_with_its_number() -> None:
+    # A note's wrapped line that begins with the note's own number ("5 and 40 percent", set
+    # full size as the note labels are): the block starts at the note, not at the wrap.
+    page = (
+        "dry months to between 1.1 and 1.3 cubic feet per second.5 Kestrel sued in 2022.\n"
+        "The trial court dismissed the complaint.6 Until 2017, Kestrel received\n"
+        "5 App. 88\u201391 (gauge records). The District\u2019s own engineer esti-\n"
+        "mated that the dam reduced summer flows at the headgate by between\n"
+        "5 and 40 percent, depending on releases. App. 102.\n"
+        "6 App. to Juris. Statement 31a\u201333a.\n"
+    )
+    start, first = find_pdf_note_block(page, Page(3, 0, len(page), len(page)), 5)
+    assert (page[start:].split("\n", 1)[0], first) == (
+        "5 App. 88\u201391 (gauge records). The District\u2019s own engineer esti-",
+        5,
+    )
+    notes = parse_note_block(page, start, len(page), 3, first)
+    assert [n.n for n in notes] == [5, 6]
+    assert (notes[0].note or "").endswith(
+        "by between 5 and 40 percent, depending on releases. App. 102."
+    )
+
+
+def test_a_note_line_wrapped_before_a_smaller_number_keeps_the_page_block() -> None:
+    # Note 12 wraps before "4 R. Tarrant, Water Rights": no note of a block that opens at 12
+    # can be numbered 4, so the block (and every note after it) is still read.
+    page = (
+        "The case says nothing about an injury that does not occur until years later.12\n"
+        "The District also relies on the rule.13\n"
+        "12 See Marrow v. State, 230 Lanm. 611, 615 (1996); see generally\n"
+        "4 R. Tarrant, Water Rights \u00a7 12.3 (2019).\n"
+        "13 Quade v. Lusk, 255 Lanm. 300, 304 (2009).\n"
+    )
+    start, first = find_pdf_note_block(page, Page(4, 0, len(page), len(page)), 12)
+    assert (page[start:].split(" ", 1)[0], first) == ("12", 12)
+    notes = parse_note_block(page, start, len(page), 4, first)
+    assert [n.n for n in notes] == [12, 13]
+    assert (notes[0].note or "").endswith(
+        "see generally 4 R. Tarrant, Water Rights \u00a7 12.3 (2019)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("expected", "notes", "wrapped"),
+    [
+        # "3 and 7 percent" wraps note 4 in a block from note 1
+        (
+            1,
+            "1 App. 12.\n2 App. 14\u201319.\n3 Jonah Merrilees and Petra Vance.\n"
+            "4 App. 45\u201347. The expert found that 38 of the 41 quotes were between\n"
+            "3 and 7 percent below the rates recorded in the lane book.\n"
+            "5 Lanm. Code \u00a7 9\u20131701 et seq.\n",
+            "were between 3 and 7 percent below the rates recorded in the lane book.",
+        ),
+        # "12 months" wraps note 13 after a sentence's end, note 12 printed above it
+        (
+            12,
+            "12 Id.; App. 52.\n"
+            "13 App. 71\u201374. The clause survives the end of employment.\n"
+            "12 months is the term of its separate non-solicitation clause.\n"
+            "14 Tamsin Mills, 204 Lanm. at 63.\n",
+            "employment. 12 months is the term of its separate non-solicitation clause.",
+        ),
+    ],
+)
+def test_wrapped_note_lines_that_begin_with_numbers_the_block_has_passed(
+    expected: int, notes: str, wrapped: str
+) -> None:
+    # Neither number says that the page's note block starts lower down.
+    body = "".join(f"the shippers named in the record.{n} " for n in range(expected, expected + 5))
+    page = body + "\n" + notes
+    start, first = find_pdf_note_block(page, Page(2, 0, len(page), len(page)), expected)
+    assert (start, first) == (len(body) + 1, expected)
+    found = parse_note_block(page, start, len(page), 2, first)
+    assert [n.n for n in found] == list(range(expected, expected + len(found)))
+    assert any((n.note or "").endswith(wrapped) for n in found)
