@@ -112,7 +112,8 @@ bench: setup
 bench-hostile: setup
 	$(BIN)/python -m bench.hostile_uploads --encoder $(or $(ENCODER),hash) --out bench/results/hostile_uploads.json
 
-# BM25 and dense at 1M chunks (the HNSW build alone takes 30-40 minutes on 2 cores).
+# BM25 and dense at 1M chunks (the HNSW build alone takes 30-40 minutes on 2 cores), and the Milvus +
+# PostgreSQL backend at a million passages (bench/milvus_large.py: hours on 2 cores).
 bench-large: setup
 	$(BIN)/python -m bench.run_all --large --skip-default --out-dir bench/results
 

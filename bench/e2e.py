@@ -28,7 +28,6 @@ Run: ``python -m bench.e2e``; ``--synthetic 1000000 --store-dir var/bench/store-
 from __future__ import annotations
 
 import cProfile
-import hashlib
 import io
 import os
 import pstats
@@ -40,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import numpy as np
@@ -58,12 +57,13 @@ from bench.common import (
     thread_settings,
     timed,
 )
+from bench.passage_copies import one_page_document
 from bench.questions import qa_questions, question_sets
 from bench.server import Server
 from bench.synthetic import ClusteredVectors, synthetic_queries, synthetic_texts
 from index.build import build_index
 from index.models.embedder import Embedder
-from index.records import Chunk, DocumentMeta, Page, ParsedDocument
+from index.records import Chunk
 from index.stores.base import IndexMismatch, ModelInfo, PreparedDocument
 from index.stores.factory import open_reader, open_writer
 from index.stores.options import StoreOptions
@@ -429,18 +429,7 @@ def build_synthetic_store(
                     )
                 )
                 position += len(text) + 2
-            doc = ParsedDocument(
-                meta=DocumentMeta(doc_id=doc_id, title=f"Synthetic report {d}"),
-                source_text=body,
-                content_hash=hashlib.sha256(body.encode()).hexdigest(),
-                pages=[Page(number=1, start=0, end=len(body), body_end=len(body))],
-                body=body,
-                # The store only packs offsets into a numpy array: an arange spares building a
-                # Python list of ~10^9 ints at 1M chunks.
-                offsets=cast(list[int], np.arange(len(body), dtype=np.int64)),
-                footnotes=[],
-                marker_positions=[],
-            )
+            doc = one_page_document(doc_id, f"Synthetic report {d}", body)
             store.add_document(
                 PreparedDocument(
                     doc,

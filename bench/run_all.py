@@ -8,7 +8,8 @@ cores (an estimate from small runs: the corpus index built once, about 1.5 minut
 about 3; end to end about 1.5; startup under 1; embedding 2-3; Dask embedding 2-3; BM25 and
 dense about 3-4); on a machine busy with other work the wall time grows with the load, and more than
 in proportion with 2 torch threads (each result records the load average).
-``--large`` adds BM25 and dense at 1M chunks (the HNSW build alone takes 30-40 minutes);
+``--large`` adds BM25 and dense at 1M chunks (the HNSW build alone takes 30-40 minutes) and the
+Milvus + PostgreSQL backend at 1M real passages repeated (``bench.milvus_large``: hours);
 ``--large-e2e`` adds a 1M-chunk synthetic store served end to end (var/bench/store-1m, about
 12 GB of SQLite, and over an hour to write on 2 cores).
 
@@ -56,12 +57,14 @@ DEFAULT_RUNS: dict[str, tuple[str, list[str]]] = {
     "upload-stages": ("bench.upload_stages", []),
 }
 # Runs given a prebuilt corpus index (built once by run_all with `citesearch index`).
-NEEDS_INDEX = {"e2e", "e2e-1thread", "startup", "upload-stages"}
+NEEDS_INDEX = {"e2e", "e2e-1thread", "startup", "upload-stages", "milvus-large"}
 # Only with --only: the whole end-to-end run, HTTP included, with one torch/FAISS thread.
 OPTIONAL_RUNS: dict[str, tuple[str, list[str]]] = {
     "e2e-1thread": ("bench.e2e", ["--threads", "1", "--name", "e2e-1thread"]),
 }
 LARGE_RUNS: dict[str, tuple[str, list[str]]] = {
+    # Milvus + PostgreSQL at 1M passages: the corpus's and BEIR's real passages repeated.
+    "milvus-large": ("bench.milvus_large", ["--passages", str(LARGE)]),
     "bm25-1m": (
         "bench.bm25",
         ["--no-vaswani", "--sizes", str(LARGE), "--reference-queries", "20", "--name", "bm25-1m"],
@@ -214,6 +217,20 @@ def summary(out_dir: Path, names: Sequence[str]) -> Table:
                 f"{data['dask_median_per_s']:.1f} vs {data['single_median_per_s']:.1f} "
                 f"passages/s ({data['ratio']:.2f}x), identical vectors {data['identical']}",
                 "identical vectors",
+            )
+        elif name == "milvus-large":
+            for key, label in (("in_process", "in-process"), ("http", "over HTTP")):
+                lat = data[key]["latency_s"]
+                table.add(
+                    f"Milvus + PostgreSQL, {data['rows']:,} passages: hybrid k=10 {label}",
+                    f"p50 {lat['median'] * 1e3:.0f} ms, p95 {lat['p95'] * 1e3:.0f} ms",
+                    "-",
+                )
+            build_min, memory_gib = data["write"]["wall_s"] / 60, data["milvus_rss_loaded"] / 2**30
+            table.add(
+                f"Milvus + PostgreSQL, {data['rows']:,} passages: build, Milvus memory",
+                f"{build_min:.0f} min, {memory_gib:.1f} GiB",
+                "-",
             )
         elif name == "startup":
             table.add(
