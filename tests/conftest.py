@@ -8,11 +8,13 @@ missing PDF is a failure: CI must run them.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from index.models.embedder import Embedder
 from index.parse import parse_file
 from index.records import ParsedDocument
 
@@ -71,12 +73,59 @@ def parsed_doc() -> Callable[[str], ParsedDocument]:
 VASWANI = REPO_ROOT.parent / "shared" / "benchmarks" / "vaswani"
 
 
-@pytest.fixture(scope="session")
-def model_embedder():  # type: ignore[no-untyped-def]
-    """The real models (e5, MiniLM beside it), loaded once for the whole session."""
-    from index.models.embedder import Embedder
+# The real models of this worker, one instance per (model, second model): the session's
+# ``model_embedder`` and what the product's own lookups build for an index (the CLI's ``search``
+# and ``index`` of a recorded model, a server given no embedder), so that a test running the CLI
+# eight times loads the weights, the tokenizers and the ONNX sessions once, not eight times.
+_SHARED_MODELS: dict[tuple[str, str | None], Embedder] = {}
 
-    return Embedder()
+
+def _shared_embedder(model: Any = "e5", *, second: Any = "auto", **options: Any) -> Embedder:
+    """``Embedder(model, second=...)`` built once per worker; with other options (a model path,
+    a query runtime) a new one, as asked. ``Embedder`` is the class as imported here, before
+    any test puts this function in its place."""
+    from index.models.specs import DEFAULT_SECOND
+
+    if options:
+        return Embedder(model, second=second, **options)
+    key = (model, DEFAULT_SECOND[model] if second == "auto" else second)
+    if key not in _SHARED_MODELS:
+        # e5 alone, or MiniLM alone, is part of an e5 embedder already loaded: the same weights.
+        both = _SHARED_MODELS.get(("e5", "minilm"))
+        if both is not None and key == ("e5", None):
+            _SHARED_MODELS[key] = both.without_second()
+        elif both is not None and both.second is not None and key == ("minilm", None):
+            _SHARED_MODELS[key] = both.second
+        else:
+            _SHARED_MODELS[key] = Embedder(model, second=key[1])
+    return _SHARED_MODELS[key]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _models_built_once_per_worker() -> Iterator[None]:
+    """The index's recorded models (``retrieval.search.embedder_for``,
+    ``index.models.by_name.encoder_by_name``) come from ``_shared_embedder``: the same classes,
+    weights and code paths, loaded once per worker."""
+    import index.models.by_name
+    import retrieval.search
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index.models.by_name, "Embedder", _shared_embedder)
+        patch.setattr(retrieval.search, "Embedder", _shared_embedder)
+        yield
+
+
+@pytest.fixture(scope="session")
+def model_embedder() -> Embedder:
+    """The real models (e5, MiniLM beside it), loaded once for the whole session."""
+    return _shared_embedder()
+
+
+@pytest.fixture(scope="session")
+def shared_embedder() -> Callable[..., Embedder]:
+    """``shared_embedder(model, second=...)``: what ``Embedder(...)`` gives, built once per
+    worker (for a test that runs the CLI's ``index`` with a model choice of its own)."""
+    return _shared_embedder
 
 
 @pytest.fixture(scope="session")
@@ -152,28 +201,32 @@ _MARKED_BY_FIXTURE = {
 }
 
 
-# Seconds each of the longest test files took in a full run (pytest --durations, 2026-12-06, three
-# workers on two cores; time spent waiting for the corpus index left out). Only their order
-# matters: re-measure when the suite changes much. `make test` passes --no-loadscope-reorder, or
+# Seconds each of the longest test files took in a full run (pytest --durations, three workers on
+# two cores; time spent waiting for the corpus index left out): the fresh-clone run of
+# 2026-12-07 where a file had a test in its 25 slowest, else the run before; files made cheaper
+# since, scaled by the CPU seconds they took alone before and after. Only their order matters:
+# re-measure when the suite changes much. `make test` passes --no-loadscope-reorder, or
 # pytest-xdist would put the files with the most tests first instead.
 _LONGEST_FILES = {
-    "index/stores/milvus/test_milvus_store.py": 146.0,
-    "index/stores/test_store_contract.py": 80.0,
-    "api/test_cli_dask.py": 60.1,
+    "index/stores/milvus/test_milvus_store.py": 125.0,
+    "reliability/test_bad_files.py": 100.0,
+    "reliability/test_crash.py": 70.0,
+    "api/test_cli_dask.py": 63.5,
+    "index/models/test_dask_embedder.py": 63.3,
+    "bench/test_dask_bench.py": 63.1,
+    "reliability/test_fuzz.py": 60.0,
+    "index/stores/test_store_contract.py": 55.0,
     "index/models/test_e5_convert.py": 54.6,
-    "reliability/test_bad_files.py": 51.5,
-    "bench/test_dask_bench.py": 47.6,
-    "api/test_cli_model.py": 44.7,
-    "index/models/test_dask_embedder.py": 43.2,
-    "api/test_browser_upload.py": 37.3,
-    "reliability/test_fuzz.py": 36.6,
-    "bench/test_bench_smoke.py": 36.5,
-    "index/ingest/test_ocr.py": 34.7,
-    "eval/test_sweep.py": 32.4,
+    "index/ingest/test_ocr.py": 47.2,
+    "bench/test_bench_smoke.py": 40.0,
+    "eval/test_sweep.py": 40.0,
+    "api/test_browser_upload.py": 39.0,
+    "index/ingest/test_mail.py": 34.2,
     "reliability/test_limits.py": 29.5,
-    "index/stores/milvus/test_milvus_serving.py": 21.6,
-    "index/ingest/test_mail.py": 21.2,
-    "api/test_export.py": 17.9,
+    "api/test_cli_model.py": 27.0,
+    "index/stores/milvus/test_milvus_serving.py": 26.0,
+    "reliability/test_writes.py": 24.2,
+    "reliability/test_restart.py": 21.1,
 }
 
 

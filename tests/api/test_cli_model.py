@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+import index.models.embedder
 from api.cli import main
 from index.stores.factory import recorded_model
 
@@ -15,6 +17,15 @@ TRACTORS = (
     "Belarusian tractors are assembled in Pakistan. The plant makes ten thousand a year.\n\n"
     + POTASH
 )
+
+
+@pytest.fixture(autouse=True)
+def _models_loaded_once(
+    monkeypatch: pytest.MonkeyPatch, shared_embedder: Callable[..., object]
+) -> None:
+    """``citesearch index --model X --second-model Y`` builds ``Embedder(X, second=Y)``: here the
+    worker's one instance of that choice, so the weights are read once, not once per command."""
+    monkeypatch.setattr(index.models.embedder, "Embedder", shared_embedder)
 
 
 def _corpus(tmp_path: Path, doc_id: str, text: str) -> Path:

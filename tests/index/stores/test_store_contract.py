@@ -348,16 +348,23 @@ def e5_alone(model_embedder: Embedder) -> Embedder:
     return model_embedder.without_second()
 
 
+@pytest.fixture(scope="module")
+def e5_vectors(prepared: dict[str, PreparedDocument], e5_alone: Embedder) -> dict[str, np.ndarray]:
+    """e5's vectors of the prepared chunks, embedded once for every backend."""
+    return {d: e5_alone.encode([c.text for c in p.chunks]) for d, p in prepared.items()}
+
+
 def test_a_second_models_vectors_are_required_stored_and_searched(
     store_location: StoreLocation,
     prepared: dict[str, PreparedDocument],
     minilm: Embedder,
     e5_alone: Embedder,
+    e5_vectors: dict[str, np.ndarray],
 ) -> None:
     first, second = store_location.model, ModelInfo.of(e5_alone)
     both = ModelInfo(first.name, first.weights_hash, first.dimension, second)
     where = StoreLocation(store_location.backend, store_location.location, both)
-    seconds = {d: e5_alone.encode([c.text for c in p.chunks]) for d, p in prepared.items()}
+    seconds = e5_vectors
     meeting = prepared[MEETING]
     with where.writer() as writer:
         with pytest.raises(ValueError, match="second model"):

@@ -1,4 +1,9 @@
-"""Two API servers on one Milvus + PostgreSQL answer alike while a third process publishes."""
+"""Two API servers on one Milvus + PostgreSQL answer alike while a third process publishes.
+
+Mechanics, not ranking: the index is the session's corpus index of the hash encoder
+(``hash_corpus_index``), so the two servers and the indexer, each a process of its own, load no
+model; what is compared is what each server serves, generation by generation.
+"""
 
 from __future__ import annotations
 
@@ -71,14 +76,14 @@ def _documents(url: str) -> int:
 
 @pytest.fixture
 def served(
-    corpus_index: Path,
+    hash_corpus_index: Path,
     milvus_server: MilvusServer,
     postgres_server: PostgresServer,
     tmp_path: Path,
 ) -> Iterator[tuple[Location, list[str]]]:
     location = Location(tmp_path / "served", milvus_server.uri, postgres_server.url)
     with (
-        EmbeddedStore.open(corpus_index) as source,
+        EmbeddedStore.open(hash_corpus_index) as source,
         open_writer(location, model=model_of(source)) as writer,
     ):
         copy_documents(
@@ -100,7 +105,7 @@ def served(
 
 
 def test_two_servers_answer_identically_while_a_third_process_publishes(
-    served: tuple[Location, list[str]], corpus_index: Path
+    served: tuple[Location, list[str]], hash_corpus_index: Path
 ) -> None:
     location, (first, second) = served
     with open_reader(location) as reader:
@@ -108,7 +113,7 @@ def test_two_servers_answer_identically_while_a_third_process_publishes(
     expected = _answers(first)
     assert all(expected) and _answers(second) == expected
     indexer = subprocess.Popen(
-        [sys.executable, str(SUPPORT), str(corpus_index), location.milvus_uri or "",
+        [sys.executable, str(SUPPORT), str(hash_corpus_index), location.milvus_uri or "",
          location.postgres_url or "", location.name],
         env=_env(), stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

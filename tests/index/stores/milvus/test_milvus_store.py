@@ -260,13 +260,16 @@ def test_sigkill_during_a_build_leaves_readers_on_the_previous_generation(
 
 
 def test_build_index_writes_through_the_factory_into_milvus(
-    embedder,
+    hash_encoder,
     corpus_dir: Path,
     new_location: Callable[[], Location],  # type: ignore[no-untyped-def]
 ) -> None:
+    """Mechanics (the factory, the writer, the publish; a BM25 search): the hash encoder."""
     location = new_location()
     report = build_index(
-        [corpus_dir / "pakistan-belarus-foreign-ministers-meeting.txt"], location, embedder=embedder
+        [corpus_dir / "pakistan-belarus-foreign-ministers-meeting.txt"],
+        location,
+        embedder=hash_encoder,
     )
     assert report.published and not report.skipped
     with open_reader(location) as reader:
