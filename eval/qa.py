@@ -59,9 +59,14 @@ def normalize(text: str) -> str:
     return _NON_ALNUM.sub(" ", folded).strip()
 
 
+def padded(text: str) -> str:
+    """``text`` normalized, with a space at each end: a key matches whole words only."""
+    return f" {normalize(text)} "
+
+
 def is_relevant(item: QAItem, passage_text: str) -> bool:
     """True when the passage contains the item's key, both normalized."""
-    return f" {normalize(item.key)} " in f" {normalize(passage_text)} "
+    return padded(item.key) in padded(passage_text)
 
 
 def key_spans(key: str, text: str) -> list[tuple[int, int]]:

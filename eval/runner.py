@@ -45,7 +45,7 @@ from eval.beir import BeirDataset, load_beir
 from eval.beir_index import ensure_beir_index
 from eval.citations import cites_correctly
 from eval.metrics import Qrels, Run, evaluate, judged_queries, rank_documents
-from eval.qa import DEFAULT_QA_PATH, QAItem, by_language, is_relevant, load_questions
+from eval.qa import DEFAULT_QA_PATH, QAItem, by_language, is_relevant, load_questions, padded
 from eval.query_vectors import QueryVectors
 from eval.reference_bm25 import ReferenceBM25
 from eval.report import markdown_report, write_report
@@ -230,11 +230,14 @@ def all_chunks(store: StoreReader) -> list[Chunk]:
 
 
 def qa_qrels(questions: Iterable[QAItem], chunks: Sequence[Chunk]) -> Qrels:
-    """Complete qrels: for each question, every chunk whose text contains its key (grade 1)."""
-    return {
-        item.id: {chunk.chunk_id: 1 for chunk in chunks if is_relevant(item, chunk.text)}
-        for item in questions
-    }
+    """Complete qrels: for each question, every chunk whose text contains its key (grade 1), as
+    ``eval.qa.is_relevant`` says (each passage normalised once, not once per question)."""
+    texts = [(chunk.chunk_id, padded(chunk.text)) for chunk in chunks]
+    qrels: Qrels = {}
+    for item in questions:
+        needle = padded(item.key)
+        qrels[item.id] = {chunk_id: 1 for chunk_id, text in texts if needle in text}
+    return qrels
 
 
 def shown_order(hits: Sequence[Hit]) -> list[str]:
