@@ -2,7 +2,8 @@
 
 Each gold line is a passage of the corpus (its file and the chunk's ordinal, as the corpus is
 chunked with the hash encoder's token counts: no model needed) and the mentions a reader finds
-in it: ``{"file", "chunk", "mentions": [[kind, text, canonical name], ...]}``. A predicted
+in it: ``{"file", "chunk", "mentions": [[kind, text, canonical name], ...]}``, with
+``"kinds"`` when only those kinds were labelled there. A predicted
 mention counts when a gold one of the same passage has its kind and its text (a possessive and
 a leading "the" aside), each gold mention matched once: the strict rule of CoNLL, where a span
 one word short is both a miss and a false find. Facets need the entity, not its exact span, so
@@ -151,7 +152,10 @@ def evaluate(gold_path: Path, corpus: Path = Path("corpus")) -> list[KindScore]:
             chunks_of[name] = chunk_document(doc, encoder.count_tokens, encoder.passage_tokens)
             tag_chunks(chunks_of[name])
         chunk = chunks_of[name][line["chunk"]]
-        predicted = [(m.kind, m.text, m.key) for m in chunk.entities]
+        # A passage labelled for some kinds only ("kinds") scores those: what else is found in
+        # it is neither right nor wrong.
+        labelled = set(line.get("kinds", KINDS))
+        predicted = [(m.kind, m.text, m.key) for m in chunk.entities if m.kind in labelled]
         gold = [(k, t, n) for k, t, n in line["mentions"]]
         for kind, s in score_passage(gold, predicted).items():
             t = totals[kind]

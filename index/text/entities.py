@@ -42,7 +42,7 @@ from index.text.entity_spans import (
 )
 
 # Part of index.parse.PIPELINE_VERSION: a change here re-tags every document on the next build.
-ENTITIES_VERSION = "en_core_web_sm-3.8.0-ner+natasha-1.6.0+names/6"
+ENTITIES_VERSION = "en_core_web_sm-3.8.0-ner+natasha-1.6.0+names/7"
 FACET_KINDS = ("person", "org", "place")
 
 _SPACY_KINDS = {

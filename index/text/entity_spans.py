@@ -68,6 +68,13 @@ _WORD = re.compile(r"[A-Z][^\W\d_]*")
 _TO_SMALL = re.compile(r" (?=[A-Z][a-z])")
 _BULLET = re.compile(r"[•·▪◦‣∙*–—-]+\s*")
 _OPENING = re.compile(r"(?:^|\n|[.!?:]\s|[•·▪*–-]\s)\s*(?=.$)", re.DOTALL)
+# Where a span runs into markup or an address ("Initiative][kwi", "Rentz ✉ mailto:"): a name
+# holds no bracket, symbol character or URL, so the span ends there.
+_MARKUP = re.compile(r"[\[\]{}<>|@✉☎✆]|https?:|mailto:|www\.")
+# A path or a run of words joined by slashes ("org/EIPS/eip-2930", "Project/Product"): no name.
+_SLASHED = re.compile(r"[a-z]/|/[a-z]")
+# A token no person's name has: a digit, or a leader of dots ("Goonight.170", "Versions 2").
+_NOT_A_NAME_TOKEN = re.compile(r"\d|\.\.")
 _EVENT = re.compile(r"\b(?:Expo|Exhibition|Summit|Conference|Festival|Games|Olympics)$")
 _HONORIFIC = re.compile(r"^(?:Hon(?:ou?rable|\.)|Mrs?\.?|Ms\.?|Dr\.?|Judge|Justice) [A-Z]")
 # A line break: a name never runs over one in the tagger's reading of a page's lines.
@@ -141,6 +148,12 @@ def _trimmed(text: str, found: Found) -> Found | None:
     start = bullet.end() if bullet is not None and bullet.end() < end else start
     if text.startswith("the ", start) and end > start + 4:
         start += 4
+    if kind == "person" and _not_a_name(text, start, end):
+        return None
+    cut = _MARKUP.search(text, start, end)
+    end = len(text[: cut.start()].rstrip()) if cut is not None else end
+    if _SLASHED.search(text, start, end):
+        return None
     tail = (_TRAILING_LOWER if kind == "person" else _TRAILING_SHORT).search(text, start, end)
     if tail is not None and tail.start() > start:
         end = tail.start()
@@ -157,6 +170,12 @@ def _trimmed(text: str, found: Found) -> Found | None:
     if opening and _a_word(surface) and not known_place(surface) and not country_of(surface):
         return None  # "Extending" opening a line: a word, capitalised for its place
     return kind, start, end, label
+
+
+def _not_a_name(text: str, start: int, end: int) -> bool:
+    """Whether a person's span is shaped like no name: a token with a digit or a leader of
+    dots ("Goonight.170", "Appendix II - Software Groups....")."""
+    return bool(_NOT_A_NAME_TOKEN.search(text, start, end))
 
 
 def _one_word(text: str, found: Found) -> bool:

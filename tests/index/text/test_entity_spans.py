@@ -191,3 +191,49 @@ def test_countries_joined_by_a_hyphen_a_direction_and_a_line_opening_word() -> N
         "• Extending": ("org", "ORG"),
     }
     assert _tag(text, spans) == [("place", "Belarusian"), ("place", "Afghan")]
+
+
+def test_a_span_ends_where_markup_or_an_address_begins() -> None:
+    # The Rust blog's "Announcing the Keyword Generics Initiative" (a Markdown reference link)
+    # and OpenOffice.org's Excel file format documentation (an author's mail link).
+    text = (
+        "We are excited to announce the start of the [Keyword Generics Initiative][kwi].\n"
+        "Author\n\nDaniel Rentz ✉ mailto:dr@openoffice.org"
+    )
+    spans = {
+        "Keyword Generics Initiative][kwi": ("org", "ORG"),
+        "Daniel Rentz ✉": ("person", "PERSON"),
+    }
+    assert _tag(text, spans) == [
+        ("org", "Keyword Generics Initiative"),
+        ("person", "Daniel Rentz"),
+    ]
+
+
+def test_a_path_or_words_joined_by_slashes_name_nothing() -> None:
+    # The Ethereum yellow paper's references and the CNCF supply chain whitepaper (v1).
+    text = (
+        "URL https://eips.ethereum. org/EIPS/eip-2930.\n"
+        "Our target audience are Architects, Developers, Project/Product/Program Managers."
+    )
+    spans = {
+        "org/EIPS/eip-2930": ("org", "ORG"),
+        "Project/Product/Program Managers": ("org", "ORG"),
+    }
+    assert _tag(text, spans) == []
+
+
+def test_a_person_has_no_digit_and_no_leader_of_dots() -> None:
+    # The Waste Land's rear notes (a line number after a word) and the CNCF whitepaper's
+    # table of contents; the Ethereum paper's "Vitalik Buterin" stays a person.
+    text = (
+        "Ta ta. Goonight.170\n"
+        "Appendix II - Software Groups........................\n"
+        "Vitalik Buterin and Martin Swende. EIP-3529: Reduction in refunds, April 2021."
+    )
+    spans = {
+        "Goonight.170": ("person", "PERSON"),
+        "Appendix II - Software Groups........................": ("person", "PERSON"),
+        "Vitalik Buterin": ("person", "PERSON"),
+    }
+    assert _tag(text, spans) == [("person", "Vitalik Buterin")]
