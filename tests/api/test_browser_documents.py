@@ -153,7 +153,13 @@ def test_replace_a_file_uploaded_before_then_delete_it_from_the_list(page: Any, 
     doc.locator(".doc-delete").click()
     doc.locator(".doc-delete-yes").click()
     doc.wait_for(state="detached", timeout=60_000)
-    assert page.locator("#doc-note").inner_text() == f"Deleted “Wisent census” ({UPLOAD_ID})."
+    # The list is reloaded when the job ends, and the note is written just after: the row can go
+    # first (a loaded machine showed the note empty at that instant).
+    note = f"Deleted “Wisent census” ({UPLOAD_ID})."
+    page.wait_for_function(
+        "note => document.getElementById('doc-note').textContent === note", arg=note
+    )
+    assert page.locator("#doc-note").inner_text() == note
     assert not [d for d in _documents(site) if d["id"] == UPLOAD_ID]
     # A corpus document offers no Delete.
     assert _row(page, AKRAM).locator(".doc-delete").count() == 0
