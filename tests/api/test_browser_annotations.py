@@ -88,8 +88,11 @@ def test_a_hit_is_starred_tagged_and_noted_after_the_token_is_asked_for(
     assert "to check,yes,Ask the ministry." in text
 
     # A tag's click searches with tag:"to check": only that passage is left.
+    shown = page.locator("#results .hit").first.element_handle()
     hit.locator(".tag-name", has_text="to check").click()
     page.wait_for_url("**tag%3A%22to+check%22**")
+    # The URL changes before the new results replace the old ones: wait until they have.
+    page.wait_for_function("old => !old.isConnected", arg=shown)
     page.locator("#results .hit").first.wait_for()
     assert page.locator("#results .hit").evaluate_all("hs => hs.map(h => h.dataset.chunk)") == [
         chunk
