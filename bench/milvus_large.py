@@ -237,13 +237,16 @@ def _stop_reason(limits: WriteLimits, elapsed: float) -> str | None:
 
 
 def stage_rows(write: dict[str, Any]) -> list[dict[str, Any]]:
-    """Seconds and passages/s per stage, the commit split into its parts."""
+    """Seconds and passages/s per stage, the commit split into its parts; a ``ValueError`` when
+    the parts the writer recorded do not fit in the commit, or the stages in the whole write
+    (the writer's log records were not this run's)."""
     stages = dict(write["stages_s"])
     whole = stages.pop("commit (whole)")
     inner = [n for n in stages if n.startswith("Milvus")]
-    stages["commit: vocabulary, note vocabulary, BM25 probe"] = whole - sum(
-        stages[n] for n in inner
-    )
+    rest = whole - sum(stages[n] for n in inner)
+    if rest < 0 or sum(stages.values()) + rest > write["wall_s"]:
+        raise ValueError(f"the writer's stage seconds do not add up: {write['stages_s']}")
+    stages["commit: vocabulary, note vocabulary, BM25 probe"] = rest
     n = write["written"]
     return [
         {"stage": s, "seconds": t, "per_s": n / t if t > 0 else None} for s, t in stages.items()
