@@ -15,7 +15,8 @@ Three figures, on the default searcher (hybrid, its default fusion):
 
 Each figure is given per split: the answer weights and threshold were fitted on the questions at
 even positions (0, 2, 4, ... of both files' ids sorted together: the calibration half); the odd
-positions are held out.
+positions are held out. A question whose line names its split (``"split": "calibration"``) keeps
+it and takes no position.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from eval.answer_states import (
     state_figures,
     strong_curve,
 )
-from eval.qa import QUESTION_TYPES, QAItem, is_relevant
+from eval.qa import QUESTION_TYPES, QAItem, is_relevant, load_questions
 from eval.query_vectors import QueryVectors
 from index.models.encoder import Encoder
 from retrieval.answer_candidates import STRONG_GAP
@@ -42,6 +43,9 @@ from retrieval.search import QueryError, Searcher
 
 Split = Literal["calibration", "held-out"]
 GROUPS: tuple[str, ...] = ("all", "calibration", "held-out")
+ANSWERS_CALIBRATION_FILE = "answers_calibration.jsonl"
+"""Beside the question set: questions written for the answer box's calibration half alone
+(paraphrases and Russian questions, which the set's calibration half had few of)."""
 CURVE_THRESHOLDS: tuple[float, ...] = tuple(round(0.9 + 0.05 * i, 2) for i in range(13))
 """The curve's thresholds (0.90 to 1.50); the default threshold is added to them."""
 
@@ -52,6 +56,12 @@ class UnanswerableItem:
 
     id: str
     question: str
+
+
+def calibration_questions(path: str | Path) -> list[QAItem]:
+    """The questions of ``path`` (question-set lines), each in the calibration half whatever its
+    line says: scored as answers only, never held out."""
+    return [replace(item, split="calibration") for item in load_questions(path)]
 
 
 def load_unanswerable(path: str | Path) -> list[UnanswerableItem]:
@@ -73,13 +83,28 @@ def load_unanswerable(path: str | Path) -> list[UnanswerableItem]:
     return items
 
 
-def split_of(ids: Iterable[str]) -> dict[str, Split]:
-    """Calibration for the even positions of the ids sorted, held-out for the odd ones.
+def split_of(ids: Iterable[str], fixed: Mapping[str, Split] | None = None) -> dict[str, Split]:
+    """Calibration for the even positions of the ids sorted, held-out for the odd ones; an id of
+    ``fixed`` (a question whose line names its split) takes its own and no position, so adding
+    such questions never moves another question's half.
 
     >>> split_of(["q2", "q1", "u1"])
     {'q1': 'calibration', 'q2': 'held-out', 'u1': 'calibration'}
+    >>> split_of(["q2", "q1", "q0", "u1"], {"q0": "calibration"})["q1"]
+    'calibration'
     """
-    return {qid: ("calibration" if i % 2 == 0 else "held-out") for i, qid in enumerate(sorted(ids))}
+    fixed = fixed or {}
+    given = list(ids)
+    free = sorted(qid for qid in given if qid not in fixed)
+    by_position: dict[str, Split] = {
+        qid: ("calibration" if i % 2 == 0 else "held-out") for i, qid in enumerate(free)
+    }
+    return {**by_position, **{qid: fixed[qid] for qid in given if qid in fixed}}
+
+
+def fixed_splits(questions: Iterable[QAItem]) -> dict[str, Split]:
+    """The questions whose line names their half (``QAItem.split``): id -> that half."""
+    return {item.id: cast(Split, item.split) for item in questions if item.split}
 
 
 # ---- records ------------------------------------------------------------------------------------
@@ -257,10 +282,15 @@ def run_answers(
     """Answer accuracy and abstention at the searcher's threshold, and at each of ``thresholds``.
 
     ``splits`` maps every id to its half (default: ``split_of`` the ids given; pass the split of
-    the whole files when evaluating a subset). Each question is embedded once for all thresholds.
+    the whole files when evaluating a subset); a question's own ``split`` overrides it. Each
+    question is embedded once for all thresholds.
     """
+    fixed = fixed_splits(questions)
     if splits is None:
-        splits = split_of([item.id for item in questions] + [item.id for item in unanswerable])
+        ids = [item.id for item in questions] + [item.id for item in unanswerable]
+        splits = split_of(ids, fixed)
+    else:
+        splits = {**splits, **fixed}
     vectors = QueryVectors(searcher.embedder)
     default = searcher.options.answer_threshold
     points = sorted({*thresholds, default})
@@ -344,7 +374,7 @@ def _notes(report: AnswerReport, rest: Sequence[AnswerOutcome]) -> list[str]:
         "answered counts as wrong. Coverage: the share answered; 'acc. answered' is among those.",
         "Splits: the ids of the question set and the unanswerable set sorted together; even "
         "positions (0, 2, ...) are the calibration half the weights and thresholds were fitted "
-        "on, odd positions the held-out half.",
+        "on, odd positions the held-out half; a question whose line names its split keeps it.",
         "Answer box: 'strong' one sentence, 'candidates' the best "
         "sentences of different passages to check (retrieval/answer_candidates.py); 'holds key' "
         "is, of the answered, the share where a sentence shown holds the key. A strong answer "

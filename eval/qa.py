@@ -6,7 +6,9 @@ markers that source that sentence. A passage is relevant when its normalized tex
 normalized key, so relevance survives line wrapping, punctuation and case differences between the
 source file and whatever text a chunker produced. An optional ``lang`` (``"en"`` when absent)
 says what language the question is written in: Russian questions ask about the English reports,
-and their key is English text of the answering passage.
+and their key is English text of the answering passage. An optional ``split`` puts a question
+in the calibration or the held-out half whatever its position (``eval.answers.split_of``);
+without it, its position decides.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ DEFAULT_QA_PATH = Path(__file__).parent / "data" / "qa.jsonl"
 
 _NON_ALNUM = re.compile(r"[\W_]+")
 _FIELDS = ("id", "question", "doc_id", "key", "footnotes", "type")
-_OPTIONAL_FIELDS = ("lang",)
+_OPTIONAL_FIELDS = ("lang", "split")
+
+SPLITS: tuple[str, ...] = ("calibration", "held-out")
+"""Allowed values of ``QAItem.split``."""
 
 
 @dataclass
@@ -45,6 +50,7 @@ class QAItem:
     footnotes: list[int]
     type: str
     lang: str = "en"
+    split: str = ""  # "" : the half its id's position gives (``eval.answers.split_of``)
 
 
 def normalize(text: str) -> str:
@@ -150,6 +156,9 @@ def _parse_record(record: object, where: str) -> QAItem:
     lang = record.get("lang", "en")
     if lang not in LANGUAGES:
         raise ValueError(f"{where}: lang {lang!r} is not one of {', '.join(LANGUAGES)}")
+    split = record.get("split", "")
+    if split and split not in SPLITS:
+        raise ValueError(f"{where}: split {split!r} is not one of {', '.join(SPLITS)}")
     notes = record["footnotes"]
     # bool is a subclass of int: reject it explicitly so `true` is not read as footnote 1.
     if not isinstance(notes, list) or not all(
@@ -166,6 +175,7 @@ def _parse_record(record: object, where: str) -> QAItem:
         footnotes=list(notes),
         type=record["type"],
         lang=lang,
+        split=split,
     )
 
 

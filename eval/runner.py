@@ -40,7 +40,14 @@ from typing import TypeVar, cast
 
 import numpy as np
 
-from eval.answers import AnswerReport, load_unanswerable, run_answers, split_of
+from eval.answers import (
+    ANSWERS_CALIBRATION_FILE,
+    AnswerReport,
+    calibration_questions,
+    load_unanswerable,
+    run_answers,
+    split_of,
+)
 from eval.beir import BeirDataset, load_beir
 from eval.beir_index import ensure_beir_index
 from eval.citations import cites_correctly
@@ -488,6 +495,10 @@ def cli_eval(
             asked = [
                 item for group in by_language(questions).values() for item in _first(group, quick)
             ]
+            # Questions written for the answer box's calibration alone: scored as answers, not
+            # in the retrieval tables (whose figures stay those of the question set).
+            more = _beside(qa, ANSWERS_CALIBRATION_FILE)
+            asked += _first(calibration_questions(more), quick) if more else []
             with timings.stage("answers: every threshold"):
                 answers = run_answers(
                     searcher, asked, _first(outside, quick), splits=splits, progress=True

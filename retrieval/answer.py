@@ -105,12 +105,12 @@ _DATE = re.compile(
     rf"\b(?:1[89]|20)\d{{2}}s?\b|\b(?:{_MONTHS})\b|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}\b"
 )
 # A quantity: a figure that is not a bare year ("2021" says when, not how much, and so does
-# "in 2021, ..."), or a number word.
+# "in 2021, ..."), or a number word, plurals too ("estimated at thousands of units").
 _NUMBER = re.compile(
     r"(?<![\d.,])(?!(?:1[89]|20)\d\d(?!\d|[.,]\d|\s*(?:%|percent|tons?|tonnes|units))\b)\d|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|hundred|thousand|million|billion|dozen|half|double|doubled|twice|times|"
-    r"tripled|\w+fold)\b",
+    r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|double|doubled|twice|"
+    r"times|tripled|\w+fold)\b",
     re.I,
 )
 # A capitalised word that does not open the sentence: a name, an organisation or a place.

@@ -9,12 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from eval.answers import Split, UnanswerableItem, load_unanswerable, run_answers, split_of
+from eval.answers import (
+    ANSWERS_CALIBRATION_FILE,
+    Split,
+    UnanswerableItem,
+    calibration_questions,
+    fixed_splits,
+    load_unanswerable,
+    run_answers,
+    split_of,
+)
 from eval.qa import DEFAULT_QA_PATH, QAItem, is_relevant, load_questions
 from eval.report import write_report
 from eval.results import RunConfig
 from eval.runner import run_qa
-from retrieval.search import Searcher
+from index.models.encoder import Encoder
+from retrieval.search import Searcher, open_searcher
 
 UNANSWERABLE_PATH = DEFAULT_QA_PATH.parent / "unanswerable.jsonl"
 
@@ -40,6 +50,32 @@ def test_splits_halve_both_files_by_sorted_id() -> None:
     assert [splits[i] for i in ids[:4]] == ["calibration", "held-out"] * 2
     held_out = [u.id for u in unanswerable if splits[u.id] == "held-out"]
     assert len(held_out) == len(unanswerable) // 2
+
+
+def test_the_answers_calibration_questions_are_calibration_only_and_move_no_other() -> None:
+    questions = load_questions()
+    unanswerable = load_unanswerable(UNANSWERABLE_PATH)
+    extra = calibration_questions(DEFAULT_QA_PATH.parent / ANSWERS_CALIBRATION_FILE)
+    assert len(extra) >= 40 and {q.split for q in extra} == {"calibration"}
+    old = [q.id for q in questions] + [u.id for u in unanswerable]
+    assert not {q.id for q in extra} & set(old)
+    # Named by their lines, they take no position: every old id keeps its half.
+    fixed = fixed_splits(extra)
+    assert split_of(old + list(fixed), fixed) == {**split_of(old), **fixed}
+
+
+def test_run_answers_applies_a_questions_own_split(
+    hash_corpus_index: Path, hash_encoder: Encoder
+) -> None:
+    searcher = open_searcher(hash_corpus_index, embedder=hash_encoder)
+    questions = load_questions()
+    unanswerable = load_unanswerable(UNANSWERABLE_PATH)
+    by_position = split_of([q.id for q in questions] + [u.id for u in unanswerable])
+    held_out = next(q for q in questions if by_position[q.id] == "held-out")
+    # A question whose line says "calibration", at a held-out position.
+    item = replace(held_out, split="calibration")
+    report = run_answers(searcher, [item], [], splits=by_position, thresholds=())
+    assert [o.split for o in report.outcomes] == ["calibration"]
 
 
 def _direct_counts(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from eval.answers import ANSWERS_CALIBRATION_FILE
 from eval.qa import (
     DEFAULT_QA_PATH,
     LANGUAGES,
@@ -43,7 +44,10 @@ def corpus() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def questions() -> list[QAItem]:
-    return load_questions(DEFAULT_QA_PATH)
+    # The question set and the answer box's own calibration questions (eval.answers): both
+    # must answer in exactly one place of the corpus.
+    more = DEFAULT_QA_PATH.parent / ANSWERS_CALIBRATION_FILE
+    return load_questions(DEFAULT_QA_PATH) + load_questions(more)
 
 
 def _body_after(raw: str, start: int, length: int) -> str:
@@ -207,6 +211,7 @@ def test_load_questions_names_the_bad_line(tmp_path: Path) -> None:
         json.dumps({**good, "answer": "x"}): "unknown field(s) answer",
         json.dumps([good]): "expected a JSON object",
         json.dumps({**good, "lang": "fr"}): "lang 'fr' is not one of en, ru",
+        json.dumps({**good, "split": "dev"}): "split 'dev' is not one of calibration, held-out",
     }
     for bad_line, message in cases.items():
         path = tmp_path / "qa.jsonl"
@@ -220,3 +225,6 @@ def test_load_questions_names_the_bad_line(tmp_path: Path) -> None:
     assert expected.lang == "en"  # a question without "lang" is English
     path.write_text(json.dumps({**good, "lang": "ru"}) + "\n", encoding="utf-8")
     assert load_questions(path)[0].lang == "ru"
+    path.write_text(json.dumps({**good, "split": "calibration"}) + "\n", encoding="utf-8")
+    assert load_questions(path)[0].split == "calibration"
+    assert expected.split == ""  # a question without "split" takes its position's half

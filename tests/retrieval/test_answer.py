@@ -118,6 +118,17 @@ def test_a_figure_is_a_quantity_not_a_year() -> None:
     assert expected_answer_kind("Какую долю экспорта составляет продовольствие?") == "number"
 
 
+def test_a_number_word_in_the_plural_is_a_quantity() -> None:
+    # "How large is Afghanistan's need for tractors?" is answered by this sentence.
+    sentence = (
+        "The Afghan side wants the tractors back, the need is estimated at thousands of units."
+    )
+    assert holds_answer_kind(sentence, "number")
+    assert holds_answer_kind("Hundreds of trucks were shipped to the island.", "number")
+    assert holds_answer_kind("Dozens of companies took part.", "number")
+    assert not holds_answer_kind("The trucks were shipped to the island.", "number")
+
+
 def test_missing_names_are_capitalised_words_after_the_first() -> None:
     question = "Which firm bought tractors in Lebanon, according to Reuters?"
     assert missing_names(question, ["Which", "bought", "Lebanon", "Reuters"]) == [
