@@ -1,5 +1,6 @@
-"""PDF files as source text: pypdf's text page by page, scanned pages by OCR, printed page labels,
-and the notes that layout shows (``index/ingest/pdf_layout.py``)."""
+"""PDF files as source text: pypdf's text page by page (word spaces it lost put back from PDFium's
+glyphs, ``index/ingest/pdf_spaces.py``), scanned pages by OCR, printed page labels, and the notes
+that layout shows (``index/ingest/pdf_layout.py``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from index.ingest.file_meta import pdf_meta
 from index.ingest.page_labels import pdf_page_labels
 from index.ingest.pdf_glyphs import unfold_cork_ligatures
 from index.ingest.pdf_layout import layout_notes
+from index.ingest.pdf_spaces import restore_lost_spaces
 from index.ingest.source import PAGE_SEPARATOR, LoadError, SourceText
 
 
@@ -47,6 +49,7 @@ def read_pdf(path: Path) -> SourceText:
     if failed:
         warnings.append(f"text of page(s) {', '.join(map(str, failed[:20]))} could not be read")
     ocr_done = _ocr_empty_pages(path, parts, warnings)
+    parts = restore_lost_spaces(path, parts, skip=[number - 1 for number in ocr_done])
     if not any(part.strip() for part in parts):
         raise LoadError("the PDF has no text layer (a scan?): nothing to index")
     spans: list[tuple[int, int]] = []

@@ -105,7 +105,8 @@ def find_footnotes(
             for line in page.lines
             if id(line) not in skip and not is_furniture(line, page, layout) and line.start >= 0
         ]
-        found = page_footnotes(page, lines, layout.body_size, pending, text, warnings)
+        earlier = [mark for _, mark in marks_by_page[-1]] if marks_by_page else []
+        found = page_footnotes(page, lines, layout.body_size, pending, text, warnings, earlier)
         in_zone = {id(line) for line in found.zone}
         marks = text_marks([line for line in lines if id(line) not in in_zone], layout.body_size)
         shown = [pending] if pending is not None and found.zone else []
@@ -196,13 +197,15 @@ def page_footnotes(
     pending: NoteDraft | None,
     text: str,
     warnings: list[str],
+    earlier: Sequence[Label] = (),
 ) -> PageNotes:
-    """The note zones at the foot of a page (one per column) and the notes they hold."""
+    """The note zones at the foot of a page (one per column) and the notes they hold;
+    ``earlier`` are the previous page's markers that found no note there."""
     rule = note_separator(page, lines)
     ruled = rule.y if rule is not None else float("-inf")
     marks = text_marks([line for line in lines if line.base > ruled], body)
     starts = sorted(
-        (line for line in lines if _confirmed(line, marks, body, pending, text, ruled)),
+        (line for line in lines if _confirmed(line, marks, body, pending, text, ruled, earlier)),
         key=lambda line: -line.base,
     )
     zones: list[tuple[float, list[NoteDraft]]] = []  # each zone's left edge and notes
@@ -251,17 +254,22 @@ def _confirmed(
     pending: NoteDraft | None,
     text: str,
     ruled: float = float("-inf"),
+    earlier: Sequence[Label] = (),
 ) -> bool:
     """Whether a line opens a note zone: its label is a note label's (raised, or a plain number in
     smaller type or under the note separator, whose baseline is ``ruled``) and a raised marker
     above it on the page repeats it, or it carries on the note the last page left open
-    ("10(...continued)")."""
+    ("10(...continued)"). A raised label may also repeat a raised marker of the page before
+    that found no note there: TeX sends the note of a marker on a page's last lines over to
+    the next page's foot."""
     lead = line.lead
     if lead is None or line.text_start < 0:
         return False
     if not (lead.raised or line.size <= body * SMALL_TYPE or line.base < ruled):
         return False
     if _continues(line, pending, text):
+        return True
+    if lead.raised and any(mark.raised and mark.key == lead.key for mark in earlier):
         return True
     return any(
         mark.key == lead.key and other is not line and _above(other, line) for other, mark in marks

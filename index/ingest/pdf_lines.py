@@ -210,13 +210,21 @@ def _shape(text: str) -> str:
 
 
 def is_furniture(line: Line, page: PageLayout, layout: DocumentLayout) -> bool:
-    """A page number, a running header or footer (repeated on pages), or text in the margins."""
+    """A page number, a running header or footer (repeated on pages), or text in the margins.
+    A line with a raised label in it (a note's, or a marker) is no furniture however often its
+    words recur: a manual's language sections each say "system.⁵ It supports numbers up to
+    999 999." over a note "⁵See https://en.wikipedia.org/wiki/Cyrillic_numerals."."""
     text = line.text.strip()
     if not text or _PAGE_NUMBER.fullmatch(text):
         return True
-    if _shape(line.text) in layout.repeated:
+    if _shape(line.text) in layout.repeated and not _labelled(line):
         return True
     return line.base > page.height * 0.94 or line.base < page.height * 0.035
+
+
+def _labelled(line: Line) -> bool:
+    """Whether a raised note label opens the line or stands in it."""
+    return (line.lead is not None and line.lead.raised) or any(m.raised for m in line.marks)
 
 
 def raised(glyph: Glyph, line: TextLine) -> bool:
@@ -412,7 +420,12 @@ def merge_lone_labels(lines: list[Line]) -> list[Line]:
     becomes that line's lead label: when it is in smaller type than that line, or in the same
     type and a raised marker elsewhere on the page repeats it (word processors that put the
     number on its own line at the note's size). A full-size number opening that line is then
-    the note's first word ("40 Eastm. Stat. § 8371"), not its label."""
+    the note's first word ("40 Eastm. Stat. § 8371"), not its label.
+
+    A smaller number alone just under a line, whose number also opens a note in smaller type
+    lower on the page, is that note's marker: TeX breaks a line at the space typed before a
+    marker ("лицензий. \\footnote{...}") and sets the marker alone on the next line. It becomes
+    a raised mark of the line above it."""
     cited = {mark.key for line in lines for mark in line.marks}
     merged: list[Line] = []
     skip = False
@@ -423,6 +436,11 @@ def merge_lone_labels(lines: list[Line]) -> list[Line]:
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         text = line.text.strip()
         lone = bool(text) and _label_shape(text) and line.start >= 0 and nxt is not None
+        if lone and merged and _trailing_marker(line, merged[-1], lines[i + 1 :]):
+            merged[-1].marks.append(
+                Label(text, line.start, line.end, True, merged[-1].text[-3:], "")
+            )
+            continue
         plain = nxt is not None and (nxt.lead is None or not nxt.lead.raised)
         if lone and nxt is not None and plain and _lone_label_of(line, nxt, cited):
             close = -0.5 * nxt.size <= line.base - nxt.base <= 2.5 * nxt.size
@@ -435,6 +453,22 @@ def merge_lone_labels(lines: list[Line]) -> list[Line]:
                 continue
         merged.append(line)
     return merged
+
+
+def _trailing_marker(line: Line, above: Line, below: Sequence[Line]) -> bool:
+    """Whether a line holding only a label is the marker of the line just above it (see
+    ``merge_lone_labels``): smaller than that line, set under it within a line's pitch, and a
+    note in type smaller than that line opens with the same label further down the page."""
+    key = label_key(line.text.strip())
+    if line.size >= above.size * _SMALLER or not 0 < above.base - line.base <= 1.5 * above.size:
+        return False
+    return any(
+        other.lead is not None
+        and other.lead.key == key
+        and other.base < line.base
+        and other.size < above.size * _SMALLER
+        for other in below
+    )
 
 
 def lone_label(line: Line) -> str | None:

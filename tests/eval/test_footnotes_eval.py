@@ -200,7 +200,9 @@ def test_every_marker_points_at_a_note_with_opening_words(gold_set: list[GoldDoc
             assert m.before.strip() and m.label.strip(), g.name
         for n in g.notes:
             assert n.opening is None or len(n.opening.split()) <= 12, (g.name, n.label)
-            assert all(u.startswith(("http://", "https://", "www")) for u in n.urls), g.name
+            assert all(u.startswith(("http://", "https://", "ftp://", "www")) for u in n.urls), (
+                g.name
+            )
 
 
 @pytest.mark.unit
