@@ -13,11 +13,15 @@ Research Center" in "Pakistan Research Center for a Community with Shared"), as 
 matching of MUC and SemEval-2013 task 9. ``canonical`` is the share of strictly matched
 mentions whose key is the key of the gold's canonical name: one entity across spellings.
 
-Two splits are scored apart: ``dev``, the set the rules were written against (passages of the
-corpus and of court opinions and a whitepaper in ``../shared/footnotes-dev``), and ``held out``
-(``<gold>_heldout.jsonl`` beside it: passages no rule was written from, of the corpus and of
-real documents outside it). A passage's ``file`` outside the corpus is a path from the working
-directory; a held-out document that is not there (``../shared`` absent) is left out and counted.
+The splits are scored apart: ``dev``, the set the rules were written against (passages of the
+corpus and of court opinions and a whitepaper in ``../shared/footnotes-dev``), and each held-out
+file beside it (``<gold>_heldout.jsonl``, ``<gold>_heldout2.jsonl``: passages no rule was written
+from, of the corpus and of real documents outside it; the second labelled after the first had
+been read, and split from the dev half by whole passages before either was scored). A passage's
+``file`` outside the corpus is a path from the working directory; a held-out document that is
+not there (``../shared`` absent) is left out and counted. A ``file`` ending in ``.jsonl`` is a
+BEIR corpus (``../shared/benchmarks/cisi/corpus.jsonl``), its line's ``doc`` the record whose
+title and text are the passage.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pathlib import Path
 from index.ingest.metadata import load_manifest
 from index.models.hash_encoder import HashEncoder
 from index.parse import parse_file
+from index.records import Chunk
 from index.text.chunk import chunk_document
 from index.text.entities import tag_chunks
 from index.text.entity_names import canonical, clean_name
@@ -138,20 +143,48 @@ def read_gold(gold_path: Path, corpus: Path) -> tuple[list[dict], int]:
     return kept, len(lines) - len(kept)
 
 
+def beir_passages(path: Path) -> list[Chunk]:
+    """Each record of a BEIR ``corpus.jsonl`` as one passage of its own (title, blank line,
+    text), in file order; ``doc_id`` is the record's ``_id``."""
+    chunks = []
+    for row in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(row) if row.strip() else None
+        if record is not None:
+            text = "\n\n".join(x for x in (record.get("title", ""), record["text"]) if x)
+            doc_id = str(record["_id"])
+            chunks.append(Chunk(f"{doc_id}:0", doc_id, 0, text, [], 0, 0, 0, len(text)))
+    return chunks
+
+
+def _passage(line: dict, corpus: Path, metas: dict, cache: dict[str, list[Chunk]]) -> Chunk:
+    """The tagged passage a gold line labels: a chunk of its document, or a BEIR record (each
+    tagged alone: its records are documents of their own)."""
+    name = line["file"]
+    if name not in cache:
+        path = source_path(name, corpus)
+        if path.suffix == ".jsonl":
+            cache[name] = beir_passages(path)
+        else:
+            encoder = HashEncoder()
+            doc = parse_file(path, metas.get(Path(name).stem))
+            cache[name] = chunk_document(doc, encoder.count_tokens, encoder.passage_tokens)
+            tag_chunks(cache[name])
+    if "doc" not in line:
+        return cache[name][line["chunk"]]
+    chunk = next(c for c in cache[name] if c.doc_id == str(line["doc"]))
+    if not chunk.entities:
+        tag_chunks([chunk])
+    return chunk
+
+
 def evaluate(gold_path: Path, corpus: Path = Path("corpus")) -> list[KindScore]:
     """Tag the gold's passages and score them per kind."""
     lines, _ = read_gold(gold_path, corpus)
     metas = load_manifest(corpus)
-    encoder = HashEncoder()
-    chunks_of: dict[str, list] = {}
+    chunks_of: dict[str, list[Chunk]] = {}
     totals = {k: KindScore(k, 0, 0, 0, 0) for k in KINDS}
     for line in lines:
-        name = line["file"]
-        if name not in chunks_of:
-            doc = parse_file(source_path(name, corpus), metas.get(Path(name).stem))
-            chunks_of[name] = chunk_document(doc, encoder.count_tokens, encoder.passage_tokens)
-            tag_chunks(chunks_of[name])
-        chunk = chunks_of[name][line["chunk"]]
+        chunk = _passage(line, corpus, metas, chunks_of)
         # A passage labelled for some kinds only ("kinds") scores those: what else is found in
         # it is neither right nor wrong.
         labelled = set(line.get("kinds", KINDS))
@@ -185,21 +218,27 @@ def table(splits: dict[str, list[KindScore]]) -> str:
     return "\n".join(rows)
 
 
-def heldout_path(gold: Path) -> Path:
-    """Where the held-out split of a gold file lives: ``<stem>_heldout.jsonl`` beside it."""
-    return gold.with_name(f"{gold.stem}_heldout{gold.suffix}")
+def heldout_paths(gold: Path) -> dict[str, Path]:
+    """The held-out splits of a gold file, by name: each ``<stem>_heldout<n>.jsonl`` beside it
+    ("held out", "held out 2", ...), in order."""
+    prefix = f"{gold.stem}_heldout"
+    found = {}
+    for path in gold.parent.glob(f"{prefix}*{gold.suffix}"):
+        n = path.stem[len(prefix) :]
+        if n == "" or n.isdigit():
+            found[int(n or 1)] = (f"held out {n}" if n else "held out", path)
+    return dict(found[n] for n in sorted(found))
 
 
 def cli_entities(gold: Path, out: Path | None, corpus: Path = Path("corpus")) -> int:
     """``citesearch eval --entities GOLD``: print (and with ``out`` write) the table of the dev
-    split and, when it is there, the held-out one."""
+    split and of each held-out one beside it."""
     splits = {"dev": evaluate(gold, corpus)}
-    held = heldout_path(gold)
-    if held.is_file():
-        splits["held out"] = evaluate(held, corpus)
+    for split, held in heldout_paths(gold).items():
+        splits[split] = evaluate(held, corpus)
         missing = read_gold(held, corpus)[1]
         if missing:
-            print(f"held out: {missing} passages left out (their documents are absent)")
+            print(f"{split}: {missing} passages left out (their documents are absent)")
     text = table(splits)
     print(text)
     if out is not None:

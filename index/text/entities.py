@@ -11,8 +11,13 @@ full name with that surname ("Lukashenko" after "Alexander Lukashenko"), and a n
 is that entity wherever else the document writes it. A country's name is a place even where the
 tagger passed it by ("China-Pakistan-Belarus"). The tagger's spans are first repaired by their
 form (``index.text.entity_spans``: line breaks, legal forms, names cut in two, enumerations,
-addresses, judges), and a name a document makes a company by its own words is a company
-throughout that document ("Dammann" after "Dammann & Co., Inc.") unless it is a known place.
+addresses, judges, partnerships), and a name a document makes a company by its own words is a
+company throughout that document ("Dammann" after "Dammann & Co., Inc.") unless it is a known
+place. People are also read by their form (``index.text.entity_people``: initials, authors
+cited by year, bylines, a court's roles cut off, a surname tagged an organisation), capitalised
+common words are no organisations (``index.text.entity_words``: a heading's phrase, a word the
+document writes in small letters too), and an acronym defined in the text is what it stands for
+(``index.text.entity_acronyms``: a list of places, or a term).
 """
 
 from __future__ import annotations
@@ -24,12 +29,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from index.records import Chunk, Mention
+from index.text.entity_acronyms import place_acronyms, term_acronyms
 from index.text.entity_names import (
     canonical,
     country_named,
     country_of,
     filter_keys,
     known_place,
+)
+from index.text.entity_people import (
+    people_by_form,
+    surnames_are_people,
+    things_named_like_people,
+    without_roles,
 )
 from index.text.entity_spans import (
     COMPANY,
@@ -40,9 +52,10 @@ from index.text.entity_spans import (
     listed_kinds,
     repair_spans,
 )
+from index.text.entity_words import in_a_heading, without_common_words, without_heading_phrases
 
 # Part of index.parse.PIPELINE_VERSION: a change here re-tags every document on the next build.
-ENTITIES_VERSION = "en_core_web_sm-3.8.0-ner+natasha-1.6.0+names/7"
+ENTITIES_VERSION = "en_core_web_sm-3.8.0-ner+natasha-1.6.0+names/8"
 FACET_KINDS = ("person", "org", "place")
 
 _SPACY_KINDS = {
@@ -249,19 +262,11 @@ _NAME_BEFORE = re.compile(r"[A-Z][a-z]+ (?:of|for|in) $")
 
 
 def _in_a_name(text: str, start: int, end: int) -> bool:
-    if _in_a_heading(text, start):
+    if in_a_heading(text, start):
         return False
     return bool(
         _NAME_AFTER.match(text, end) or _NAME_BEFORE.search(text[max(0, start - 30) : start])
     )
-
-
-def _in_a_heading(text: str, at: int) -> bool:
-    """Whether ``at`` is in a short line whose words are all capitalised (a title, where a
-    capital says nothing of a name: "Belarus Unique Economic Model: An Overview")."""
-    line = text[text.rfind("\n", 0, at) + 1 :].split("\n", 1)[0]
-    words = re.findall(r"[^\W\d_]{4,}", line)
-    return len(line) <= 120 and len(words) >= 2 and all(w[0].isupper() for w in words)
 
 
 def _free(taken: Sequence[tuple[int, int]], start: int, end: int) -> bool:
@@ -327,6 +332,9 @@ _NAMED_ORG = re.compile(
 )
 
 
+_QUOTED_NAME_AFTER = re.compile(r"\s*[\"“«][A-Z]")
+
+
 def _named_organisations(text: str, spans: list[Found]) -> list[Found]:
     """Organisations named on a head word (``_ORG_HEAD``) that the tagger passed by, as long as
     two words or more; a place tagged inside one is part of its name and left out of
@@ -336,6 +344,8 @@ def _named_organisations(text: str, spans: list[Found]) -> list[Found]:
         start, end = hit.start(), hit.start() + len(hit.group().rstrip(".’'"))
         lead = _THE.match(text, start)
         start = lead.end() if lead else start
+        if _QUOTED_NAME_AFTER.match(text, end):
+            continue  # 'the Industrial Park "Great Stone"': the head word names its kind
         inside = [f for f in spans if start <= f[1] and f[2] <= end]
         crossing = any(f[1] < end and f[2] > start for f in spans if f not in inside)
         if crossing or " " not in text[start:end] or any(f[0] != "place" for f in inside):
@@ -350,10 +360,11 @@ def mentions_of(text: str, found: Sequence[Found]) -> list[Mention]:
     """The keyed mentions among a text's entities (those naming nothing keyable left out)."""
     mentions = []
     spans = [span for f in repair_spans(text, found) for span in _spans(text, f)]
+    spans = without_roles(text, people_by_form(text, spans))
     spans += _defined_acronyms(text, spans)
     spans += _named_organisations(text, spans)
     spans += _untagged_countries(text, spans)
-    spans = listed_kinds(text, by_form(text, spans))
+    spans = without_heading_phrases(text, listed_kinds(text, by_form(text, spans)))
     for kind, start, end, label in sorted(spans, key=lambda f: f[1]):
         surface = text[start:end]
         if label == "NORP" and country_of(surface) is None:
@@ -385,12 +396,12 @@ def settle_kinds(mentions: Sequence[Mention]) -> None:
                 m.kind, (m.key, m.name) = kind, keyed
 
 
-def settle_companies(chunks: Sequence[Chunk]) -> None:
+def settle_companies(chunks: Sequence[Chunk]) -> set[str]:
     """A name a document makes an organisation by its own words or its enumeration ("Minsk
     Tractor Works", "Amkodor" listed with it), or the first word of a company's name with its
     legal form ("Dammann" of "Dammann & Co., Inc."), is an organisation wherever the tagger
     called it a person or a place in that document; a country's name and the surname of a
-    person's full name stay as they are."""
+    person's full name stay as they are. Returns the names (lower case) made companies."""
     named: dict[str, set[tuple[str, str]]] = defaultdict(set)
     surnames = set()
     for chunk in chunks:
@@ -414,6 +425,7 @@ def settle_companies(chunks: Sequence[Chunk]) -> None:
         keyed = next(iter(keys)) if len(keys) == 1 else canonical("org", m.text)
         if keyed is not None:
             m.key, m.name = keyed
+    return set(named)
 
 
 def _is_place(text: str) -> bool:
@@ -524,10 +536,15 @@ def tag_chunks(
     for i, chunk in enumerate(chunks):
         chunk.entities = mentions_of(chunk.text, found.get(i, []))
     settle_kinds([m for chunk in chunks for m in chunk.entities])
-    settle_companies(chunks)
+    companies = settle_companies(chunks)
+    surnames_are_people([m for chunk in chunks for m in chunk.entities], companies)
+    without_common_words(chunks, companies)
+    things_named_like_people(chunks)
     spread_names(chunks)
     link_surnames([m for chunk in chunks for m in chunk.entities])
     link_acronyms(chunks)
+    place_acronyms(chunks)
+    term_acronyms(chunks)
 
 
 def mention_filter_keys(mentions: Sequence[Mention]) -> list[str]:

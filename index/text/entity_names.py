@@ -68,7 +68,8 @@ _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MIXED_CASE = re.compile(r"\b[A-Z][a-z]+[A-Z]")
 _DEICTIC = frozenset(["today", "now", "currently", "present", "recently", "nowadays"])
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
-_POSSESSIVE = re.compile(r"['’ʼ]s$")
+# "Lukashenko's", and the bare apostrophe after a final s ("Belarus’ relations", "Stearns'").
+_POSSESSIVE = re.compile(r"(?:['’ʼ]s|(?<=s)['’ʼ])$")
 # Names pycountry no longer gives, or gives only formally, as reports write them.
 _SHOWN = {"RU": "Russia", "TR": "Turkey", "KR": "South Korea", "KP": "North Korea"}
 _OTHER_NAMES = {"turkey": "TR", "russia": "RU", "south_korea": "KR", "north_korea": "KP"}
@@ -99,6 +100,8 @@ def clean_name(text: str) -> str:
 
     >>> clean_name("President Lukashenko's"), clean_name("H.E. Alexander  Lukashenko")
     ('Lukashenko', 'Alexander Lukashenko')
+    >>> clean_name("Belarus’"), clean_name("Stearns'")
+    ('Belarus', 'Stearns')
     """
     words = _POSSESSIVE.sub("", _LEADING_THE.sub("", " ".join(text.split()))).split()
     while len(words) > 1 and words[0].lower().strip(".,") in _TITLES | {"h.e", "h.e."}:

@@ -71,6 +71,11 @@ _OPENING = re.compile(r"(?:^|\n|[.!?:]\s|[•·▪*–-]\s)\s*(?=.$)", re.DOTALL
 # Where a span runs into markup or an address ("Initiative][kwi", "Rentz ✉ mailto:"): a name
 # holds no bracket, symbol character or URL, so the span ends there.
 _MARKUP = re.compile(r"[\[\]{}<>|@✉☎✆]|https?:|mailto:|www\.")
+# An opening quotation mark inside a span: a descriptor, then the name it quotes ("Industrial
+# Park "Great Stone", FEZ "Mogilev").
+_OPEN_QUOTE = re.compile(r"(?:(?<=\s)\"|[“«])(?=[A-Z])")
+# A post-office box: an address, no organisation.
+_PO_BOX = re.compile(r"^P\.?\s?O\.?\s+Box$", re.IGNORECASE)
 # A path or a run of words joined by slashes ("org/EIPS/eip-2930", "Project/Product"): no name.
 _SLASHED = re.compile(r"[a-z]/|/[a-z]")
 # A token no person's name has: a digit, or a leader of dots ("Goonight.170", "Versions 2").
@@ -92,6 +97,18 @@ _BENCH_GAP = re.compile(r",\s+(?:and\s+)?|\s+and\s+")
 _BENCH_WORDS = frozenset(["Before", "The", "Chief", "Senior", "Circuit", "District", "Honorable"])
 _FILL = "fill"
 _FILLER = re.compile(r",\s+(?P<name>[A-Z][\w'-]+(?: [A-Z][\w'-]+)?)(?:,\s+|,?\s+and\s+)")
+# The last item of a list, after "and" or "or", then a word in small letters ("... MTZ, Amkodor
+# and Integral have").
+_LAST_FILLER = re.compile(
+    r",?\s+(?:and|or)\s+(?P<name>[A-Z][\w'-]+(?: [A-Z][\w'-]+)?)(?=[ ,;:]+[a-z]|\.\s)"
+)
+_PARTNER = r"[A-Z][a-z][\w'-]*"
+_FIRM = re.compile(
+    rf"(?<!, )(?<!& )(?<![\w&.])(?:{_PARTNER}, ){{0,3}}{_PARTNER} & {_PARTNER}\b(?!\.? ?&)"
+)
+_NAME_BEFORE = re.compile(r"[A-Z][\w'.-]* $")
+_NAME_GOES_ON = re.compile(r",? [A-Z]")
+_FIRM_FORMS = frozenset(["Co", "Company", "Inc", "Ltd", "Corp", "Sons", "Associates", "Partners"])
 # Between two items of one enumeration.
 _LIST_GAP = re.compile(r"^\s*(?:,|;|,? and|,? or)\s*$")
 
@@ -150,6 +167,10 @@ def _trimmed(text: str, found: Found) -> Found | None:
         start += 4
     if kind == "person" and _not_a_name(text, start, end):
         return None
+    quoted = _OPEN_QUOTE.search(text, start, end)
+    if quoted is not None and _has_capital(text[quoted.end() : end]):
+        start = quoted.end()  # 'Industrial Park "Great Stone': the name is what is quoted
+    end = len(text[start:end].rstrip('"”»')) + start
     cut = _MARKUP.search(text, start, end)
     end = len(text[: cut.start()].rstrip()) if cut is not None else end
     if _SLASHED.search(text, start, end):
@@ -160,8 +181,8 @@ def _trimmed(text: str, found: Found) -> Found | None:
     surface = text[start:end]
     if not _has_capital(surface) or (kind == "person" and _SUFFIX_ONLY.match(surface)):
         return None
-    if kind in ("place", "org") and _COMPASS.match(surface):
-        return None  # "the East", "South-East": a direction, no place
+    if kind in ("place", "org") and (_COMPASS.match(surface) or _PO_BOX.match(surface)):
+        return None  # "the East", "South-East": a direction, no place; "P.O. Box"
     if kind == "person" and _EVENT.search(surface):
         return None
     if kind == "org" and _HONORIFIC.match(surface) and not _certain(text, found):
@@ -261,9 +282,28 @@ def _without_overlaps(spans: Sequence[Found]) -> list[Found]:
     return out
 
 
-def _form_spans(text: str) -> list[Found]:
-    """Places of US addresses and the names of judges, as their form says."""
+def _firms(text: str, spans: Sequence[Found]) -> list[Found]:
+    """Partnerships named by their partners' names and "&" ("Leary, Bride, Tinker & Moran",
+    "Borowsky & Borowsky"), where the tagger found a name in them or a partner's name is no
+    English word; a legal form after "&" is left to the company rules ("Dammann & Co.")."""
     found: list[Found] = []
+    for hit in _FIRM.finditer(text):
+        if _NAME_BEFORE.search(text, max(0, hit.start() - 40), hit.start()):
+            continue  # "International Flavors & Fragrances": part of a longer name
+        if _NAME_GOES_ON.match(text, hit.end()):
+            continue  # "... & Fragrances Inc.", "Smith & Jones Holdings"
+        words = [w.strip(",") for w in hit.group().split() if w != "&"]
+        if words[-1] in _FIRM_FORMS or any(country_of(w) or known_place(w) for w in words):
+            continue
+        tagged = any(s[0] in FACETS and s[1] < hit.end() and hit.start() < s[2] for s in spans)
+        if tagged or any(w.lower() not in english_words() for w in words):
+            found.append(("org", hit.start(), hit.end(), "ORG"))
+    return found
+
+
+def _form_spans(text: str, spans: Sequence[Found]) -> list[Found]:
+    """Places of US addresses, the names of judges and of partnerships, as their form says."""
+    found: list[Found] = _firms(text, spans)
     for hit in _ADDRESS.finditer(text):
         if hit.group("state") in _us_states():
             found.append(("place", hit.start("town"), hit.end("town"), "GPE"))
@@ -299,9 +339,10 @@ def _untagged_companies(text: str, spans: Sequence[Found]) -> list[Found]:
 
 
 def by_form(text: str, spans: Sequence[Found]) -> list[Found]:
-    """``spans`` with the places of US addresses ("Cedar Knolls, NJ 07927") and the names
-    before ", Judge" or ", Circuit Judges" put in place of what the tagger found there."""
-    forced = _form_spans(text)
+    """``spans`` with the places of US addresses ("Cedar Knolls, NJ 07927"), the names
+    before ", Judge" or ", Circuit Judges" and partnerships ("Tinker & Moran") put in place
+    of what the tagger found there."""
+    forced = _form_spans(text, spans)
     kept = [s for s in spans if all(s[2] <= f[1] or s[1] >= f[2] for f in forced)]
     kept += _untagged_companies(text, kept + forced)
     return sorted(kept + forced, key=lambda f: f[1])
@@ -334,14 +375,19 @@ def _runs(text: str, spans: Sequence[Found]) -> list[list[int]]:
 def _with_fillers(text: str, spans: Sequence[Found]) -> list[Found]:
     """``spans`` (sorted) and, as stand-ins of kind ``_FILL``, the one or two capitalised
     words that stand alone between two of them in a list ("Kommunarka, Mashpischeprod,
-    Lidapischekontserty": the tagger passed the middle one by)."""
+    Lidapischekontserty": the tagger passed the middle one by) or after the last of them and
+    "and" ("Amkodor and Integral have")."""
     out: list[Found] = []
-    for span in spans:
+    for i, span in enumerate(spans):
         if out and out[-1][0] in FACETS and span[0] in FACETS:
             gap = _FILLER.fullmatch(text, out[-1][2], span[1])
             if gap is not None:
                 out.append((_FILL, gap.start("name"), gap.end("name"), "ORG"))
         out.append(span)
+        last = _LAST_FILLER.match(text, span[2]) if span[0] in FACETS else None
+        following = spans[i + 1][1] if i + 1 < len(spans) else len(text)
+        if last is not None and last.end("name") <= following:
+            out.append((_FILL, last.start("name"), last.end("name"), "ORG"))
     return out
 
 
@@ -353,9 +399,29 @@ def _listed_companies(text: str, spans: Sequence[Found]) -> list[int]:
         certain = Counter(k for k in (_certain(text, spans[i]) for i in named) if k is not None)
         tagged = sum(spans[i][0] == "org" for i in named)
         most = certain["org"] >= 2 or 2 * tagged > len(named)
-        if len(named) >= 3 and set(certain) == {"org"} and most:
+        # No name certainly anything else, and one certainly a company or three tagged ones.
+        sure = set(certain) == {"org"} or (not certain and tagged >= 3)
+        if len(named) >= 3 and sure and most:
             listed += run
     return listed
+
+
+def _listed_people(text: str, spans: Sequence[Found]) -> list[int]:
+    """The spans in enumerations of people (``listed_kinds``)."""
+    listed = []
+    for run in _runs(text, spans):
+        named = [i for i in run if spans[i][0] != _FILL]
+        full = sum(spans[i][0] == "person" and _full_name(text, spans[i]) for i in named)
+        certain = any(_certain(text, spans[i]) is not None for i in named)
+        if full >= 3 and not certain and 2 * full > len(named):
+            listed += [i for i in named if _full_name(text, spans[i])]
+    return listed
+
+
+def _full_name(text: str, span: Found) -> bool:
+    """Whether a span reads as a person's full name: two to four capitalised words."""
+    words = text[span[1] : span[2]].split()
+    return 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words)
 
 
 def listed_kinds(text: str, spans: Sequence[Found]) -> list[Found]:
@@ -363,10 +429,15 @@ def listed_kinds(text: str, spans: Sequence[Found]) -> list[Found]:
     ("Gomselmash, Minsk Tractor Works, Mogilevliftmash, Minsk Automobile Plant, Amkodor")
     where some are organisations by their own words (two, or one and most of the names
     tagged organisations) and none is certainly anything else (a country), the names the
-    tagger called people or places, or passed by, are organisations too."""
+    tagger called people or places, or passed by, are organisations too; and in one where
+    most names, and three at least, are people's full names and none is certainly an
+    organisation or a place ("Yves Hiltpold, James J. Keene, Sami Kuhmonen, John Marmion"),
+    the full names are people."""
     out = _with_fillers(text, sorted(spans, key=lambda f: f[1]))
     for i in _listed_companies(text, out):
         out[i] = ("org", *out[i][1:])
+    for i in _listed_people(text, out):
+        out[i] = ("person", *out[i][1:])
     return [f for f in out if f[0] != _FILL]
 
 

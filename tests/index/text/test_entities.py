@@ -184,9 +184,11 @@ def test_a_name_tagged_once_is_that_entity_again_in_the_document() -> None:
 
 
 def test_a_word_written_in_lower_case_too_is_not_spread() -> None:
+    # Nor kept where it was tagged: one English word the document writes in small letters too
+    # is a common word (index/text/entity_words.py).
     chunks = [_chunk("Talks on Extending ties.", 0), _chunk("Extending is extending ties.", 1)]
     tag_chunks(chunks, english=_tagged([[("org", "Extending", "ORG")], []]))
-    assert _mentions(chunks) == [("org", "Extending")]
+    assert _mentions(chunks) == []
 
 
 def test_a_brand_is_neither_a_countrys_adjective_nor_a_place() -> None:
@@ -223,3 +225,65 @@ def test_a_legal_form_tagged_alone_takes_the_companys_name_before_it_or_is_dropp
     ]
     tag_chunks(chunks, english=_tagger({"LLC": ("org", "ORG")}))
     assert _mentions(chunks) == [("org", "BelMashService LLC")]
+
+
+def test_an_acronym_of_a_list_of_places_is_a_place_throughout_the_document() -> None:
+    # belarus-asia-africa-latin-america-2021.txt, its first and third paragraphs.
+    first = (
+        "Belarus’ relations with Asia, Africa, and Latin America (AALA) continued to "
+        "deteriorate in 2021."
+    )
+    later = "This was not a new trend: Belarus was trading with the AALA."
+    chunks = [_chunk(first, 0), _chunk(later, 1)]
+    english = _tagged(
+        [
+            [
+                ("place", "Belarus", "GPE"),
+                ("place", "Asia", "LOC"),
+                ("place", "Africa", "LOC"),
+                ("place", "Latin America", "LOC"),
+                ("org", "AALA", "ORG"),
+            ],
+            [("place", "Belarus", "GPE"), ("org", "AALA", "ORG")],
+        ]
+    )
+    tag_chunks(chunks, english=english)
+    assert [(k, t) for k, t in _mentions(chunks) if t == "AALA"] == [
+        ("place", "AALA"),
+        ("place", "AALA"),
+    ]
+
+
+def test_an_acronym_defined_as_a_term_is_no_organisation() -> None:
+    # pakistan-belarus-relations-akram-2021.txt; an organisation's acronym stays one.
+    texts = [
+        "In the modern era, Belarus has a special legal regime for IT companies. Information "
+        "and Communication Technologies (ICT) is the fastest-growing sector in the national "
+        "economy.",
+        "CPEC is a mega project and will help in increasing interconnectivity in the regions. "
+        "Pakistan joined the Shanghai Cooperation Organization (SCO).",
+        "In this context, Belarus alignment in the China-Pakistan Economic Corridor (CPEC) "
+        "would provide a number of opportunities for trade.",
+    ]
+    english = _tagged(
+        [
+            [
+                ("place", "Belarus", "GPE"),
+                ("org", "Communication Technologies", "ORG"),
+                ("org", "ICT", "ORG"),
+            ],
+            [
+                ("org", "CPEC", "ORG"),
+                ("place", "Pakistan", "GPE"),
+                ("org", "Shanghai Cooperation Organization", "ORG"),
+                ("org", "SCO", "ORG"),
+            ],
+            [("org", "Belarus", "ORG"), ("place", "China", "GPE"), ("org", "CPEC", "ORG")],
+        ]
+    )
+    chunks = [_chunk(text, n) for n, text in enumerate(texts)]
+    tag_chunks(chunks, english=english)
+    assert [(k, t) for k, t in _mentions(chunks) if k == "org"] == [
+        ("org", "Shanghai Cooperation Organization"),
+        ("org", "SCO"),
+    ]

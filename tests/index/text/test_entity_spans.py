@@ -148,7 +148,7 @@ def test_a_companys_short_name_is_the_company_across_the_document() -> None:
     assert len(dammann) == 1
 
 
-def test_the_places_of_an_address_and_the_names_of_judges() -> None:
+def test_the_places_of_an_address_the_names_of_judges_and_a_partnership() -> None:
     text = (
         "Leary, Bride, Tinker & Moran\n\n7 Ridgedale Avenue\n\nCedar Knolls, NJ 07927\n\n"
         "Before: FISHER, HARDIMAN and\n\nSTAPLETON, Circuit Judges.\n\nGUSTAFSON, Judge: "
@@ -160,6 +160,7 @@ def test_the_places_of_an_address_and_the_names_of_judges() -> None:
         "GUSTAFSON": ("org", "ORG"),
     }
     assert _tag(text, spans) == [
+        ("org", "Leary, Bride, Tinker & Moran"),
         ("place", "Cedar Knolls"),
         ("place", "NJ"),
         ("person", "FISHER"),
@@ -237,3 +238,69 @@ def test_a_person_has_no_digit_and_no_leader_of_dots() -> None:
         "Vitalik Buterin": ("person", "PERSON"),
     }
     assert _tag(text, spans) == [("person", "Vitalik Buterin")]
+
+
+def test_the_last_company_of_a_list_after_and_is_one_too() -> None:
+    # belarus-asia-prospects-for-cooperation.txt: spaCy tagged four companies, "Amkodor" a
+    # place and passed "Integral" by.
+    text = (
+        "And such exporters as BelAZ, BMZ, MAZ, MTZ, Amkodor and Integral have good "
+        "opportunities for expanding supplies here."
+    )
+    spans = {n: ("org", "ORG") for n in ("BelAZ", "BMZ", "MAZ", "MTZ")}
+    spans["Amkodor"] = ("place", "GPE")
+    assert _tag(text, spans) == [
+        ("org", "BelAZ"),
+        ("org", "BMZ"),
+        ("org", "MAZ"),
+        ("org", "MTZ"),
+        ("org", "Amkodor"),
+        ("org", "Integral"),
+    ]
+
+
+def test_a_name_in_a_list_of_peoples_full_names_is_a_person() -> None:
+    # The OpenOffice.org Excel file format's title page: the first contributor comes at the
+    # end of a span spaCy ran over four lines and called an organisation.
+    text = (
+        "http://sc.openoffice.org\n\nLicense\n\nPublic Documentation License\n\nContributors"
+        "\n\nYves Hiltpold, James J. Keene, Sami Kuhmonen, John Marmion, Alexander Mavrin"
+    )
+    run = "http://sc.openoffice.org\n\nLicense\n\nPublic Documentation License\n\nContributors"
+    spans = {f"{run}\n\nYves Hiltpold": ("org", "ORG")}
+    spans |= {n: ("person", "PERSON") for n in ("James J. Keene", "Sami Kuhmonen", "John Marmion")}
+    spans["Alexander Mavrin"] = ("person", "PERSON")
+    found = _tag(text, spans)
+    assert ("person", "Yves Hiltpold") in found and ("org", "Yves Hiltpold") not in found
+
+
+def test_a_name_in_quotation_marks_after_its_descriptor_is_the_name() -> None:
+    # belarus-new-export-markets.txt: spaCy ran the park's descriptor into its quoted name.
+    text = (
+        'In addition, they reviewed "the opportunities for Pakistani enterprises to do business '
+        'in the framework of the Industrial Park "Great Stone", the main directions of the new '
+        "automotive development policy in Pakistan"
+    )
+    spans = {
+        "Pakistani": ("place", "NORP"),
+        'the Industrial Park "Great Stone': ("org", "ORG"),
+        "Pakistan ": ("place", "GPE"),
+    }
+    found = _tag(text, spans)
+    assert ("org", "Great Stone") in found and ("org", "Industrial Park") not in found
+
+
+def test_a_partnership_of_names_the_tagger_passed_by_is_an_organisation() -> None:
+    # Travelers v. Dammann (3d Cir. 2010), its counsel: no span on the firm, one on the box.
+    text = (
+        "Frank E. Borowsky, Jr. (Argued)\n\nBorowsky & Borowsky\n\n59 Avenue at the Common\n\n"
+        "Robert G. Rose (Argued)\n\nDay Pitney\n\nP.O. Box 1945\n\nMorristown, NJ 07962"
+    )
+    spans = {
+        "Frank E. Borowsky": ("person", "PERSON"),
+        "Robert G. Rose": ("person", "PERSON"),
+        "P.O. Box": ("org", "ORG"),
+    }
+    found = _tag(text, spans)
+    assert ("org", "Borowsky & Borowsky") in found
+    assert ("org", "P.O. Box") not in found
