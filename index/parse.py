@@ -45,7 +45,7 @@ __all__ = [
 # 2026-12-06.4: blank lines end paragraphs in a short message; two blank lines after a short line
 # end one in double-spaced text (headings no longer glued to their first sentence).
 # 2026-12-06.5: the entities of each passage (index/text/entities.py).
-PIPELINE_VERSION = f"2026-12-07.1/{ENTITIES_VERSION}"  # a new tagger or rule re-tags too
+PIPELINE_VERSION = f"2026-12-07.2/{ENTITIES_VERSION}"  # a new tagger or rule re-tags too
 
 
 def parse_file(

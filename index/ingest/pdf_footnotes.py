@@ -48,6 +48,7 @@ class NoteDraft:
     starts: list[int] = field(default_factory=list)  # where each part's text begins
     kind: str = "footnote"
     marker: Label | None = None
+    also: list[Label] = field(default_factory=list)  # more markers citing it (see below)
     after: Line | None = None  # the line printed before its first one (in reading order)
     twins: list[tuple[Line, Line | None]] = field(default_factory=list)
     # While the note is only a label left at a page's foot: the type size and line spacing of
@@ -125,7 +126,28 @@ def find_footnotes(
         elif not found.zone:
             pending = None
     _link_across_pages(notes, marks_by_page, warnings)
+    _link_repeated_symbols(notes, marks_by_page, layout.spans)
     return notes
+
+
+def _link_repeated_symbols(
+    notes: Sequence[NoteDraft],
+    marks_by_page: list[list[tuple[Line, Label]]],
+    spans: Sequence[tuple[int, int]],
+) -> None:
+    """A symbol note cited more than once (a table's "†" on several rows, one note under it)
+    also takes the raised marks with its symbol that no note took on its marker's page. A
+    numbered note is cited once: a number raised again is more likely an exponent."""
+    for note in notes:
+        marker = note.marker
+        if marker is None or label_value(note.label.key) is not None:
+            continue
+        page = next((i for i, (a, b) in enumerate(spans) if a <= marker.start < b), None)
+        if page is None:
+            continue
+        same = {id(m): m for _, m in marks_by_page[page] if m.raised and m.key == note.label.key}
+        note.also += [m for m in same.values() if m is not marker]
+        marks_by_page[page] = [(ln, m) for ln, m in marks_by_page[page] if id(m) not in same]
 
 
 def label_left_at_foot(

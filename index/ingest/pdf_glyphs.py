@@ -213,12 +213,38 @@ def group_lines(glyphs: Sequence[Glyph]) -> list[TextLine]:
     return lines
 
 
+# What a note's label is made of: digits, the classic symbols, and LaTeX's asterisk (U+2217).
+LABEL_SYMBOLS = "*∗†‡§¶‖⁎"
+# A superscript is this much smaller than its text and raised this share of the text's size
+# (as ``index/ingest/pdf_lines.py`` judges a raised glyph); a marker has at most _MARK_CHARS.
+_SUPERSCRIPT, _SUPERSCRIPT_RISE, _MARK_CHARS = 0.92, 0.12, 3
+
+
+def _text_size(printed: Sequence[Glyph], common: float) -> float:
+    """The size of a line's text, not of its superscript: the size most of its glyphs have,
+    unless those are a marker's few glyphs (digits or note symbols) set smaller and raised
+    over larger ones (a table cell "– ¹¹", where the mark outnumbers the dash): then the
+    larger glyphs' size."""
+    small = [g for g in printed if round(g.size, 1) == common]
+    if len(small) > _MARK_CHARS or not all(
+        g.char.isdigit() or g.char in LABEL_SYMBOLS for g in small
+    ):
+        return common  # text, or a formula's "x¹ᐟ²"
+    low = min(g.base for g in small)
+    under = Counter(
+        round(g.size, 1)
+        for g in printed
+        if common <= g.size * _SUPERSCRIPT and g.base + _SUPERSCRIPT_RISE * g.size <= low
+    )
+    return max(under, key=lambda s: (under[s], s)) if under else common
+
+
 def _finish(glyphs: list[Glyph]) -> TextLine:
     while glyphs and glyphs[-1].char == " ":
         glyphs.pop()
     printed = [g for g in glyphs if g.char != " "]
     sizes = Counter(round(g.size, 1) for g in printed)
-    size = max(sizes, key=lambda s: (sizes[s], s))
+    size = _text_size(printed, max(sizes, key=lambda s: (sizes[s], s)))
     bases = sorted(g.base for g in printed if round(g.size, 1) == size)
     return TextLine(
         glyphs,

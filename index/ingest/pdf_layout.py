@@ -96,7 +96,7 @@ def _link_endnotes(
 ) -> None:
     """Link endnotes to the raised marks of the text in reading order, those that footnotes
     took and those inside notes left out."""
-    taken = {id(note.marker) for note in footnotes if note.marker is not None}
+    taken = {id(mark) for note in footnotes for mark in [note.marker, *note.also] if mark}
     noted = {id(line) for note in [*endnotes, *footnotes] for line in note.lines}
     marks = [
         mark
@@ -128,8 +128,9 @@ def _source_notes(
         warnings += [f"note {draft.label.text} (page {draft.page + 1}): {g}" for g in guesses]
         first, *more = spans
         notes.append(SourceNote(draft.label.text, first[0], first[1], urls, draft.kind, more))
-        if draft.marker is not None and _valid(draft.marker, text):
-            markers.append(SourceMarker(len(notes) - 1, draft.marker.start, draft.marker.end))
+        for mark in [draft.marker, *draft.also] if draft.marker is not None else []:
+            if _valid(mark, text):
+                markers.append(SourceMarker(len(notes) - 1, mark.start, mark.end))
     if not notes:
         return None
     blocks = _blocks_to_move(drafts, layout, text)

@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.ingest.pdf_glyphs import Glyph, TextLine, page_lines
+from index.ingest.pdf_glyphs import LABEL_SYMBOLS, Glyph, TextLine, page_lines
 from index.ingest.pdf_links import Link, page_links
 
-# What a note's label is made of: digits, the classic symbols, and LaTeX's asterisk (U+2217).
-LABEL_SYMBOLS = "*∗†‡§¶‖⁎"
 _SYMBOL_KEYS = {"∗": "*", "⁎": "*"}
 # LaTeX's sixth note symbol, ‖, is drawn in its text fonts as one glyph whose text is two bars
 # ("||"): a pair of bars is that symbol, a lone bar is none.
@@ -215,8 +213,10 @@ def is_furniture(line: Line, page: PageLayout, layout: DocumentLayout) -> bool:
     words recur: a manual's language sections each say "system.⁵ It supports numbers up to
     999 999." over a note "⁵See https://en.wikipedia.org/wiki/Cyrillic_numerals."."""
     text = line.text.strip()
-    if not text or _PAGE_NUMBER.fullmatch(text):
+    if not text:
         return True
+    if _PAGE_NUMBER.fullmatch(text) and not any(mark.raised for mark in line.marks):
+        return True  # a table cell "– ¹¹" holds a marker, however like a page number it reads
     if _shape(line.text) in layout.repeated and not _labelled(line):
         return True
     return line.base > page.height * 0.94 or line.base < page.height * 0.035

@@ -13,7 +13,7 @@ import html
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from index.records import Marker, Page
@@ -26,7 +26,21 @@ _CHROME = re.compile(
     r"cookie|all rights reserved|©)",
     re.IGNORECASE,
 )
-_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)[^<>]{0,200}>")
+# A tag: an element's name, then attributes after white space, or nothing ("<br/>", "</p>").
+# "<qual>", "<user@host.org>", "<version>" are text: only HTML's own elements are markup.
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]{0,200}|\s*/)?>")
+_HTML_ELEMENTS = frozenset(
+    re.findall(
+        r"\w+",
+        "a abbr address area article aside audio b base bdi bdo blockquote body br button canvas "
+        "caption center cite code col colgroup data datalist dd del details dfn dialog div dl dt "
+        "em embed fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 head header hr "
+        "html i iframe img input ins kbd label legend li link main map mark meta meter nav "
+        "noscript object ol optgroup option output p param picture pre progress q rp rt ruby s "
+        "samp script section select small source span strike strong style sub summary sup table "
+        "tbody td template textarea tfoot th thead time title tr track tt u ul var video wbr",
+    )
+)
 _BREAK_TAGS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
 _SPACES = frozenset(" \t\u00a0\u2002\u2003\u2009\u200a\u202f\u3000\r")
@@ -34,6 +48,7 @@ _BULLETS = tuple("•▪◦‣·")
 _SENTENCE_END = tuple('.!?:"”»)…')
 _HEADER_DIGITS = re.compile(r"\d+")
 _HEAD_LINES = 3  # a running head or foot is at most this many lines deep
+_HEAD_WORDS = 12  # a running head holding its page number has at most this many words
 _WORD_AT_END = re.compile(r"([^\W\d_]+)-$")
 _WORD_AT_START = re.compile(r"[^\W\d_]+")
 # A court opinion's star page, "[*31]": where page 31 begins, furniture inside the body text.
@@ -85,6 +100,31 @@ def running_headers(source: str, pages: Sequence[Page]) -> set[str]:
     return headers
 
 
+def numbered_heads(source: str, pages: Sequence[Page]) -> set[int]:
+    """The offsets of the running heads (or feet) that carry their page's printed number at one
+    end, "64 Корисні можливості", "4.2 Бібліоґрафія 65": a page's first (or last) line, short,
+    opening or closing with the page's label. Their words change with each section, so they
+    need not repeat; taken at the page end where a third of the pages or more (three at the
+    least) have one, so that a line that happens to start or end with its page's number
+    ("12 months", a reference's "(1988) 65") stays text where the document sets no such heads."""
+    ends: tuple[list[int], list[int]] = ([], [])  # the heads found on first lines, on last
+    labelled = 0
+    for page in pages:
+        if not page.label:
+            continue
+        labelled += 1
+        lines = [
+            (offset, text.strip())
+            for offset, text in lines_with_offsets(source, page.start, page.body_end)
+            if text.strip()
+        ]
+        for found, (offset, text) in ((ends[0], lines[0]), (ends[1], lines[-1])) if lines else ():
+            words = text.split()
+            if 1 < len(words) <= _HEAD_WORDS and page.label in (words[0], words[-1]):
+                found.append(offset)
+    return {offset for found in ends if len(found) >= max(3, labelled / 3) for offset in found}
+
+
 def _repeated(counts: Counter[str]) -> set[str]:
     return {key for key, n in counts.items() if n >= 3 and len(key) > 1 and key != "#"}
 
@@ -95,10 +135,11 @@ def body_lines(
     headers: set[str],
     marker_starts: Sequence[int] = (),
     drop_page_numbers: bool = True,
+    heads: Collection[int] = (),
 ) -> list[_Line]:
     """The body's lines, page furniture and web chrome dropped (a line holding a marker, a
     table cell "38⁴", is never a page number; a file with no printed pages, a Word table's
-    "2012", has none); ``marker_starts`` sorted."""
+    "2012", has none); ``marker_starts`` sorted; ``heads``: offsets of running heads."""
     lines: list[_Line] = []
     for page in pages:
         blanks = 0
@@ -116,7 +157,7 @@ def body_lines(
                 continue
             if _CHROME.match(stripped):
                 continue
-            if _HEADER_DIGITS.sub("#", stripped) in headers:
+            if _HEADER_DIGITS.sub("#", stripped) in headers or offset in heads:
                 continue
             lines.append(_Line(offset, text, blanks > 0, blanks, numbers))
             blanks = 0
@@ -180,13 +221,17 @@ def clean_body(
     is_word: Callable[[str], bool] | None = None,
     remove_headers: bool = False,
     drop_page_numbers: bool = True,
+    strip_markup: bool = True,
 ) -> CleanText:
     """Clean the body of all pages into paragraphs, keeping a map back to the source.
     ``drop_page_numbers`` is False for a file whose structure is known and has no printed
-    pages (Word, ODT, web pages, Markdown): there a number alone on a line is text."""
+    pages (Word, ODT, web pages, Markdown): there a number alone on a line is text.
+    ``strip_markup`` removes the HTML elements left in a text (a page saved as text); a PDF
+    shows any markup it prints as text (a manual's code) and passes False."""
     headers = running_headers(source, pages) if remove_headers else set()
+    heads = numbered_heads(source, pages) if remove_headers else set()
     starts = sorted(m.char_start for m in markers)
-    lines = body_lines(source, pages, headers, starts, drop_page_numbers)
+    lines = body_lines(source, pages, headers, starts, drop_page_numbers, heads)
     if not lines:
         return CleanText("", [], [])
     lengths = [len(line.text.strip()) for line in lines]
@@ -202,7 +247,7 @@ def clean_body(
             out.paragraph(line.offset)
         elif previous is not None:
             _join(out, previous, line, width, one_paragraph_per_line, is_word, vocabulary, source)
-        _emit_line(out, source, line, marker_at)
+        _emit_line(out, line, marker_at, strip_markup)
         previous = line
     return _finish(out)
 
@@ -291,7 +336,9 @@ def _split_word(
     return left + right in vocabulary
 
 
-def _emit_line(out: _Builder, source: str, line: _Line, marker_at: dict[int, Marker]) -> None:
+def _emit_line(
+    out: _Builder, line: _Line, marker_at: dict[int, Marker], strip_markup: bool
+) -> None:
     text = line.text.rstrip()
     i = len(text) - len(text.lstrip())  # indentation is layout, not content
     while i < len(text):
@@ -311,9 +358,9 @@ def _emit_line(out: _Builder, source: str, line: _Line, marker_at: dict[int, Mar
             if star and int(star.group(1)) in line.page_numbers:
                 i = star.end()
                 continue
-        if ch == "<":
+        if ch == "<" and strip_markup:
             tag = _TAG.match(text, i)
-            if tag:
+            if tag and tag.group(2).lower() in _HTML_ELEMENTS:
                 if tag.group(2).lower() in _BREAK_TAGS:
                     out.paragraph(offset)
                 i = tag.end()
