@@ -45,7 +45,8 @@ __all__ = [
 # 2026-12-06.4: blank lines end paragraphs in a short message; two blank lines after a short line
 # end one in double-spaced text (headings no longer glued to their first sentence).
 # 2026-12-06.5: the entities of each passage (index/text/entities.py).
-PIPELINE_VERSION = f"2026-12-07.2/{ENTITIES_VERSION}"  # a new tagger or rule re-tags too
+# 2026-12-07.3: a PDF's margin notes are no body text; a PDF's "<b>" is text, not markup.
+PIPELINE_VERSION = f"2026-12-07.3/{ENTITIES_VERSION}"  # a new tagger or rule re-tags too
 
 
 def parse_file(
@@ -76,6 +77,7 @@ def parse_file(
         ocr_pages=source.ocr_pages,
         notes=source.notes,
         note_markers=source.markers,
+        furniture=source.furniture,
     )
     doc.warnings[:0] = source.warnings
     return doc
@@ -296,11 +298,13 @@ def parse_text(
     ocr_pages: Sequence[int] = (),
     notes: Sequence[SourceNote] | None = None,
     note_markers: Sequence[SourceMarker] = (),
+    furniture: Sequence[tuple[int, int]] = (),
 ) -> ParsedDocument:
     """Parse source text (with PDF page spans and labels, if it came from a PDF) into a
     ParsedDocument. ``notes`` and ``note_markers`` are the notes a reader knew from the file's
-    structure; without them the footnotes are found in the text. Raises LoadError for text
-    longer than ``MAX_TEXT_CHARS``, before the memory to parse it is spent."""
+    structure; without them the footnotes are found in the text. ``furniture``: spans a reader
+    knows are no body text (a PDF's margin notes). Raises LoadError for text longer than
+    ``MAX_TEXT_CHARS``, before the memory to parse it is spent."""
     check_text_length(len(text))
     is_pdf = page_spans is not None
     if page_spans is not None:
@@ -320,6 +324,8 @@ def parse_text(
         is_word=is_word,
         remove_headers=is_pdf,
         drop_page_numbers=is_pdf or notes is None,
+        strip_markup=not is_pdf,  # a PDF prints its text: "<b>" in a manual is text
+        furniture=furniture,
     )
     if not meta.title:
         meta.title = title_from_text(clean.text, meta.doc_id)

@@ -1,6 +1,6 @@
 """PDF files as source text: pypdf's text page by page (word spaces it lost put back from PDFium's
 glyphs, ``index/ingest/pdf_spaces.py``), scanned pages by OCR, printed page labels, and the notes
-that layout shows (``index/ingest/pdf_layout.py``)."""
+and margin notes that layout shows (``index/ingest/pdf_layout.py``)."""
 
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ def read_pdf(path: Path) -> SourceText:
         notes=found.notes if found is not None else None,
         markers=found.markers if found is not None else [],
         meta=pdf_meta(reader),
+        furniture=found.furniture if found is not None else [],
     )
 
 

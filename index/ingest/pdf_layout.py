@@ -5,7 +5,8 @@ pypdf extracted (``index/ingest/pdf.py``), which stays the document's text.
 The stages, one module each: ``pdf_glyphs`` (PDFium's characters, tied to pypdf's text),
 ``pdf_lines`` (lines, their labels and raised marks, the body's type size), ``pdf_footnotes``
 (note zones at page feet), ``pdf_endnotes`` (endnote sections), ``pdf_note_urls`` (URLs whole),
-``pdf_links`` (link annotations: the URL behind a note's words),
+``pdf_links`` (link annotations: the URL behind a note's words), ``pdf_margins`` (margin notes
+written into body lines: furniture),
 ``pdf_reorder`` (a page whose extraction puts a note before body text gets its notes moved to
 its end: two-column LaTeX).
 
@@ -34,6 +35,7 @@ from index.ingest.pdf_lines import (
     read_layout,
 )
 from index.ingest.pdf_links import Link, add_link_urls, links_on
+from index.ingest.pdf_margins import margin_spans
 from index.ingest.pdf_note_urls import note_urls
 from index.ingest.pdf_reorder import move_blocks
 from index.ingest.source import SourceMarker, SourceNote
@@ -43,31 +45,44 @@ _MIN_LINKED = 0.5  # below this share of notes with a marker, layout is not trus
 
 @dataclass
 class LayoutNotes:
-    """Notes and markers found by layout, and the guesses made on the way."""
+    """Notes and markers found by layout, the guesses made on the way, and the margin notes'
+    spans (furniture: never body text). ``notes`` is None when layout is not sure of them."""
 
-    notes: list[SourceNote]
+    notes: list[SourceNote] | None
     markers: list[SourceMarker]
     warnings: list[str]
     pages: dict[int, str]  # page index -> its text, notes moved to its end (same length)
+    furniture: list[tuple[int, int]]
 
 
 def layout_notes(
     path: Path, page_texts: Sequence[str], page_starts: Sequence[int], text: str
 ) -> LayoutNotes | None:
     """The notes of the PDF at ``path`` whose pages' extracted texts are ``page_texts``, placed
-    at ``page_starts`` in ``text``; None when layout gives no confident answer."""
+    at ``page_starts`` in ``text``, and its margin notes; None when PDFium cannot read it."""
     try:
         layout = read_layout(path, page_texts, page_starts)
-        return notes_from_layout(layout, text)
-    except Exception:  # PDFium refusing a file pypdf read, or a layout nothing here foresaw:
-        return None  # the text parser still reads the notes
-
-
-def notes_from_layout(layout: DocumentLayout, text: str) -> LayoutNotes | None:
-    """Footnotes page by page, endnotes section by section, each linked to its marker; None
-    when too few notes have a marker to trust what was found."""
-    if not layout.body_size:
+    except Exception:  # PDFium refusing a file pypdf read: the text parser reads the notes
         return None
+    try:
+        furniture = margin_spans(path, page_texts, page_starts, layout.edges, layout.body_size)
+    except Exception:  # a page PDFium reads otherwise the second time: no margins, no harm
+        furniture = []
+    try:
+        return notes_from_layout(layout, text, furniture)
+    except Exception:  # a layout nothing here foresaw: the text parser still reads the notes
+        return LayoutNotes(None, [], [], {}, furniture)
+
+
+def notes_from_layout(
+    layout: DocumentLayout, text: str, furniture: Sequence[tuple[int, int]] = ()
+) -> LayoutNotes:
+    """Footnotes page by page, endnotes section by section, each linked to its marker (notes
+    None when too few notes have a marker to trust what was found); ``furniture`` spans come
+    back moved with their pages' text."""
+    unsure = LayoutNotes(None, [], [], {}, list(furniture))
+    if not layout.body_size:
+        return unsure
     warnings: list[str] = []
     endnotes = find_endnotes(layout, warnings)
     in_sections = {id(line) for note in endnotes for line in note.lines}
@@ -80,8 +95,8 @@ def notes_from_layout(layout: DocumentLayout, text: str) -> LayoutNotes | None:
             footnotes = find_footnotes(layout, text, set(), warnings)
     drafts = footnotes + endnotes
     if not drafts or _linked(drafts) < _MIN_LINKED * len(drafts):
-        return None
-    return _source_notes(drafts, layout, text, warnings)
+        return unsure
+    return _source_notes(drafts, layout, text, warnings, furniture) or unsure
 
 
 def _linked(notes: Sequence[NoteDraft]) -> int:
@@ -110,7 +125,11 @@ def _link_endnotes(
 
 
 def _source_notes(
-    drafts: Sequence[NoteDraft], layout: DocumentLayout, text: str, warnings: list[str]
+    drafts: Sequence[NoteDraft],
+    layout: DocumentLayout,
+    text: str,
+    warnings: list[str],
+    furniture: Sequence[tuple[int, int]] = (),
 ) -> LayoutNotes | None:
     """The drafts as ``SourceNote``/``SourceMarker`` spans of ``text``, the pages where notes
     come before body text in extraction order rearranged (``index/ingest/pdf_reorder.py``);
@@ -137,6 +156,7 @@ def _source_notes(
     if blocks is None:
         return None
     pages: dict[int, str] = {}
+    moved_furniture = list(furniture)
     for index, page_blocks in blocks.items():
         start, end = layout.spans[index]
         moved, where = move_blocks(text[start:end], page_blocks)
@@ -146,7 +166,8 @@ def _source_notes(
             note.parts = [_moved(where, start, end, a, b) for a, b in note.parts]
         for marker in markers:
             marker.start, marker.end = _moved(where, start, end, marker.start, marker.end)
-    return LayoutNotes(notes, markers, warnings, pages)
+        moved_furniture = [_moved(where, start, end, a, b) for a, b in moved_furniture]
+    return LayoutNotes(notes, markers, warnings, pages, sorted(moved_furniture))
 
 
 def _note_links(draft: NoteDraft, layout: DocumentLayout) -> list[Link]:

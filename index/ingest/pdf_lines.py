@@ -16,6 +16,7 @@ from typing import Any
 
 from index.ingest.pdf_glyphs import LABEL_SYMBOLS, Glyph, TextLine, page_lines
 from index.ingest.pdf_links import Link, page_links
+from index.ingest.pdf_margins import BlockEdges
 
 _SYMBOL_KEYS = {"∗": "*", "⁎": "*"}
 # LaTeX's sixth note symbol, ‖, is drawn in its text fonts as one glyph whose text is two bars
@@ -105,6 +106,8 @@ class DocumentLayout:
     body_size: float
     repeated: set[str]
     spans: list[tuple[int, int]]  # each page's (start, end) in the document's text
+    # where pieces of lines start and end, in the pages' own units (``pdf_margins``)
+    edges: BlockEdges = field(default_factory=BlockEdges)
 
 
 def read_layout(
@@ -119,12 +122,15 @@ def read_layout(
     sizes: Counter[float] = Counter()
     marked: Counter[float] = Counter()
     texts: Counter[str] = Counter()
+    edges = BlockEdges()
     try:
         for index, (text, start) in enumerate(zip(page_texts, page_starts, strict=True)):
             page = pdf[index]
             try:
                 width, height = page.get_size()
-                lines = [describe_line(line, index, start) for line in page_lines(page, text)]
+                text_lines = page_lines(page, text)
+                edges.add(index, text_lines)
+                lines = [describe_line(line, index, start) for line in text_lines]
                 links = page_links(pdf, page)
                 rules = page_rules(page)
                 left, bottom, _, _ = page.get_cropbox()
@@ -146,7 +152,7 @@ def read_layout(
     spans = [
         (start, start + len(text)) for text, start in zip(page_texts, page_starts, strict=True)
     ]
-    return DocumentLayout(pages, body, repeated, spans)
+    return DocumentLayout(pages, body, repeated, spans, edges)
 
 
 def _body_size(sizes: Counter[float], marked: Counter[float]) -> float:

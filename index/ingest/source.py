@@ -81,7 +81,9 @@ class SourceText:
     PDFs): ``index.text.footnotes`` then finds them in the text. A reader that knows them from
     the file's structure (Word, ODT, HTML, Markdown, a PDF's layout) gives the notes and the
     markers instead, in source offsets; no digit is guessed at again. Text inside a note's span
-    is never body text; ``warnings`` says where a reader had to guess.
+    is never body text, nor is ``furniture``: sorted spans a reader knows are page furniture
+    inside the text (a PDF's margin notes that extraction wrote into body lines,
+    ``index/ingest/pdf_margins.py``). ``warnings`` says where a reader had to guess.
     """
 
     text: str
@@ -92,6 +94,7 @@ class SourceText:
     notes: list[SourceNote] | None = None
     markers: list[SourceMarker] = field(default_factory=list)
     meta: FileMeta = field(default_factory=FileMeta)  # title, authors... from its fields
+    furniture: list[tuple[int, int]] = field(default_factory=list)
 
 
 def decode_text(data: bytes) -> tuple[str, list[str]]:

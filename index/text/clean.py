@@ -136,15 +136,19 @@ def body_lines(
     marker_starts: Sequence[int] = (),
     drop_page_numbers: bool = True,
     heads: Collection[int] = (),
+    hidden: Collection[int] = (),
 ) -> list[_Line]:
     """The body's lines, page furniture and web chrome dropped (a line holding a marker, a
     table cell "38⁴", is never a page number; a file with no printed pages, a Word table's
-    "2012", has none); ``marker_starts`` sorted; ``heads``: offsets of running heads."""
+    "2012", has none); ``marker_starts`` sorted; ``heads``: offsets of running heads;
+    ``hidden``: offsets of lines that are furniture whole (skipped, not blank)."""
     lines: list[_Line] = []
     for page in pages:
         blanks = 0
         numbers = star_page_numbers(page) if drop_page_numbers else frozenset()
         for offset, text in lines_with_offsets(source, page.start, page.body_end):
+            if offset in hidden:
+                continue
             stripped = text.strip()
             if not stripped:
                 blanks += 1
@@ -222,16 +226,20 @@ def clean_body(
     remove_headers: bool = False,
     drop_page_numbers: bool = True,
     strip_markup: bool = True,
+    furniture: Sequence[tuple[int, int]] = (),
 ) -> CleanText:
     """Clean the body of all pages into paragraphs, keeping a map back to the source.
     ``drop_page_numbers`` is False for a file whose structure is known and has no printed
     pages (Word, ODT, web pages, Markdown): there a number alone on a line is text.
     ``strip_markup`` removes the HTML elements left in a text (a page saved as text); a PDF
-    shows any markup it prints as text (a manual's code) and passes False."""
+    shows any markup it prints as text (a manual's code) and passes False. ``furniture``:
+    spans of ``source`` that are no body text wherever they stand (a PDF's margin notes
+    written into its lines); a line that holds nothing else is skipped."""
+    source, hidden = mask_spans(source, furniture)
     headers = running_headers(source, pages) if remove_headers else set()
     heads = numbered_heads(source, pages) if remove_headers else set()
     starts = sorted(m.char_start for m in markers)
-    lines = body_lines(source, pages, headers, starts, drop_page_numbers, heads)
+    lines = body_lines(source, pages, headers, starts, drop_page_numbers, heads, hidden)
     if not lines:
         return CleanText("", [], [])
     lengths = [len(line.text.strip()) for line in lines]
@@ -250,6 +258,38 @@ def clean_body(
         _emit_line(out, line, marker_at, strip_markup)
         previous = line
     return _finish(out)
+
+
+def mask_spans(source: str, spans: Sequence[tuple[int, int]]) -> tuple[str, set[int]]:
+    """``source`` with the characters of ``spans`` blanked (line and page breaks kept, so
+    every offset still points at its character), and the offsets of the lines that held
+    nothing but such characters.
+
+    >>> mask_spans("particularNew feature\nv3.1 are cleared.", [(10, 21), (22, 26)])
+    ('particular           \n     are cleared.', set())
+    >>> mask_spans("own\nNew feature\nits", [(4, 15)])[1]
+    {4}
+    """
+    if not spans:
+        return source, set()
+    chars = list(source)
+    for start, end in spans:
+        for i in range(max(0, start), min(end, len(chars))):
+            if chars[i] not in "\n\f":
+                chars[i] = " "
+    masked = "".join(chars)
+    hidden = set()
+    for start, _ in spans:
+        line_start = masked.rfind("\n", 0, start) + 1
+        line_start = max(line_start, masked.rfind("\f", 0, start) + 1)
+        line_end = len(masked)
+        for brk in ("\n", "\f"):
+            found = masked.find(brk, start)
+            if found >= 0:
+                line_end = min(line_end, found)
+        if not masked[line_start:line_end].strip() and source[line_start:line_end].strip():
+            hidden.add(line_start)
+    return masked, hidden
 
 
 def _double_spaced(lines: Sequence[_Line]) -> bool:

@@ -105,3 +105,21 @@ def test_page_of_maps_source_offsets_to_pages(parsed_doc: Parsed) -> None:
     assert doc.page_of(page_11.end - 1) == 11
     assert doc.page_of(page_11.end) == 12  # the form feed belongs to the next page
     assert doc.page_of(len(doc.source_text) + 10) == 113
+
+
+def test_a_pdf_keeps_the_markup_it_prints(tmp_path: Path) -> None:
+    """A PDF's text holds no markup: a manual that prints HTML tags shows them as text."""
+    from tests.index.ingest.pdf_pages import pdf_file, pdf_string
+
+    lines = [
+        "Write <b>bold</b> words with the b element of HTML,",
+        "and start each paragraph with <p> as the old pages do.",
+    ]
+    content = b"".join(
+        b"BT /F1 11 Tf 1 0 0 1 72 %d Tm " % (700 - 14 * i) + pdf_string(line) + b" Tj ET\n"
+        for i, line in enumerate(lines)
+    )
+    doc = parse_file(pdf_file(tmp_path / "manual.pdf", [content]))
+    body = " ".join(doc.body.split())
+    assert "Write <b>bold</b> words" in body
+    assert "start each paragraph with <p> as the old pages do." in body
