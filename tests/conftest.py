@@ -209,7 +209,6 @@ _MARKED_BY_FIXTURE = {
 # pytest-xdist would put the files with the most tests first instead.
 _LONGEST_FILES = {
     "index/stores/milvus/test_milvus_store.py": 125.0,
-    "reliability/test_bad_files.py": 100.0,
     "reliability/test_crash.py": 70.0,
     "api/test_cli_dask.py": 63.5,
     "index/models/test_dask_embedder.py": 63.3,
@@ -218,6 +217,7 @@ _LONGEST_FILES = {
     "index/stores/test_store_contract.py": 55.0,
     "index/models/test_e5_convert.py": 54.6,
     "index/ingest/test_ocr.py": 47.2,
+    "reliability/test_bad_files.py": 47.0,
     "bench/test_bench_smoke.py": 40.0,
     "eval/test_sweep.py": 40.0,
     "api/test_browser_upload.py": 39.0,
