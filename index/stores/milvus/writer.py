@@ -6,9 +6,11 @@ Life of an update:
    killed writer never blocks the next), discard generations that crashed writers left staged,
    then add a ``staged`` generation whose ``members`` are the base generation's.
 2. ``add_document`` / ``remove_document``: each one PG transaction on the staged generation's
-   rows (new immutable document versions; members pointed at them or removed).
-3. ``commit``: the generation's vocabulary, then its Milvus collection built from PG's rows
-   (flushed, indexed, loaded, BM25 probed), and the vocabulary of the passages' notes.
+   rows (new immutable document versions; members pointed at them or removed), its statements
+   sent in one round trip, its commit not waiting for the disk (``publish``'s does).
+3. ``commit``: the generation's Milvus collection built from PG's rows (inserted in small
+   batches, flushed, indexed, loaded, BM25 probed), and the vocabularies of the passages' terms
+   and of their notes, counted from the same rows on the way.
 4. ``publish``, ordered so that a crash at any point leaves readers on the previous generation:
    the collection is complete and loaded *before* the one PG transaction that moves ``current``
    (the only thing readers look at); the Milvus alias, for tools that read Milvus directly, is
@@ -25,6 +27,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -203,30 +206,31 @@ class MilvusWriter(ClosesOnExit):
         ]
         values = pg_rows.document_values(doc, prepared.source, len(chunks))
         columns = ", ".join(values)
-        with self._pg.transaction():
-            row = self._pg.execute(
+        # The version PG gives the document, for its chunks and its member row: the same
+        # transaction's ``currval`` rather than a RETURNING that would cost a round trip.
+        version = self._sql("currval(pg_get_serial_sequence('{s}.documents', 'version'))")
+        with self._staged_transaction(), self._pg.cursor() as cur:
+            cur.execute(
                 self._sql(
                     f"INSERT INTO {{s}}.documents ({columns}) VALUES "
-                    f"({', '.join(['%s'] * len(values))}) RETURNING version"
+                    f"({', '.join(['%s'] * len(values))})"
                 ),
                 tuple(values.values()),
-            ).fetchone()
-            version = row["version"]
-            with self._pg.cursor() as cur:
-                cur.executemany(
-                    self._sql(
-                        "INSERT INTO {s}.chunks (version, ordinal, chunk_id, record, terms, "
-                        "vector, sentence_layout, sentence_vectors, second_vector, note_terms) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                    ),
-                    [(version, *r) for r in chunk_rows],
-                )
-            self._pg.execute(
+            )
+            cur.executemany(
                 self._sql(
-                    "INSERT INTO {s}.members VALUES (%s, %s, %s) ON CONFLICT (generation, doc_id) "
-                    "DO UPDATE SET version = EXCLUDED.version"
+                    "INSERT INTO {s}.chunks (version, ordinal, chunk_id, record, terms, "
+                    "vector, sentence_layout, sentence_vectors, second_vector, note_terms) "
+                    f"VALUES ({version}, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 ),
-                (self._generation, doc_id, version),
+                chunk_rows,
+            )
+            cur.execute(
+                self._sql(
+                    f"INSERT INTO {{s}}.members VALUES (%s, %s, {version}) "
+                    "ON CONFLICT (generation, doc_id) DO UPDATE SET version = EXCLUDED.version"
+                ),
+                (self._generation, doc_id),
             )
             hashes = [text_hash(c.text) for c in chunks]
             self._put(hashes, vectors, self._model)
@@ -253,10 +257,11 @@ class MilvusWriter(ClosesOnExit):
 
     def remove_document(self, doc_id: str) -> None:
         self._check_writable()
-        self._pg.execute(
-            self._sql("DELETE FROM {s}.members WHERE generation = %s AND doc_id = %s"),
-            (self._generation, doc_id),
-        )
+        with self._staged_transaction():
+            self._pg.execute(
+                self._sql("DELETE FROM {s}.members WHERE generation = %s AND doc_id = %s"),
+                (self._generation, doc_id),
+            )
         self._dirty = True
 
     def get_cached_embeddings(
@@ -280,27 +285,11 @@ class MilvusWriter(ClosesOnExit):
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.shape != (len(text_hashes), model.dimension):
             raise ValueError(f"expected {len(text_hashes)} vectors of {model.dimension}")
-        with self._pg.transaction():
+        with self._staged_transaction():
             self._put(list(text_hashes), vectors, model)
 
     def commit(self) -> None:
         self._check_writable()
-        with self._pg.transaction():
-            self._pg.execute(
-                self._sql("DELETE FROM {s}.vocabulary WHERE generation = %s"), (self._generation,)
-            )
-            self._pg.execute(
-                self._sql(
-                    """INSERT INTO {s}.vocabulary
-                    SELECT %s, t.term, COUNT(*) FROM (
-                        SELECT DISTINCT c.version, c.ordinal, term
-                        FROM {s}.members m JOIN {s}.chunks c ON c.version = m.version,
-                             unnest(string_to_array(c.terms, ' ')) AS term
-                        WHERE m.generation = %s AND term <> ''
-                    ) t GROUP BY t.term"""
-                ),
-                (self._generation, self._generation),
-            )
         count = self.chunk_count
         second = self._model.second
         passage_collection.create_collection(
@@ -311,10 +300,12 @@ class MilvusWriter(ClosesOnExit):
             count,
             second.dimension if second is not None else None,
         )
+        # Both vocabularies are counted from the rows read for Milvus: one pass over the chunks.
+        term_counts: Counter[str] = Counter()
         note_counts: Counter[str] = Counter()
         began = time.perf_counter()
         inserted = passage_collection.insert(
-            self._milvus, self._collection, self._passage_rows(note_counts)
+            self._milvus, self._collection, self._passage_rows(term_counts, note_counts)
         )
         seconds = {"insert": time.perf_counter() - began}
         kind = passage_collection.build_indexes(
@@ -330,7 +321,8 @@ class MilvusWriter(ClosesOnExit):
             seconds["index"],
             extra={"milvus_seconds": seconds, "vector_index": kind},
         )
-        self._write_note_vocabulary(note_counts)
+        self._write_vocabulary("vocabulary", term_counts)
+        self._write_vocabulary("note_vocabulary", note_counts)
         if inserted:  # BM25 over no passage at all is NaN in Milvus: nothing to probe
             passage_collection.probe_bm25(self._milvus, self._collection)
         self._pg.execute(
@@ -384,6 +376,17 @@ class MilvusWriter(ClosesOnExit):
     def _sql(self, sql: str) -> str:
         return sql.replace("{s}", self._schema)
 
+    @contextmanager
+    def _staged_transaction(self) -> Iterator[None]:
+        """One transaction on the staged generation's rows, its statements sent together (a
+        pipeline: one round trip, errors raised when it ends), committed without waiting for
+        the disk: no reader sees these rows before ``publish``, whose own commit waits until
+        the log is on disk up to it, every staged row before it included (a server crash
+        before that loses only an update nobody published, as a crashed writer does)."""
+        with self._pg.pipeline(), self._pg.transaction():
+            self._pg.execute("SET LOCAL synchronous_commit = off")
+            yield
+
     def _check_writable(self) -> None:
         if self._closed or self._published:
             raise RuntimeError(f"the update {self._generation} is closed or already published")
@@ -398,22 +401,29 @@ class MilvusWriter(ClosesOnExit):
                 ],
             )
 
-    def _write_note_vocabulary(self, counts: Counter[str]) -> None:
-        """How many passages' notes hold each term, for this generation."""
+    def _write_vocabulary(self, table: str, counts: Counter[str]) -> None:
+        """How many passages hold each term (``vocabulary``: their BM25 terms;
+        ``note_vocabulary``: their notes' terms), for this generation."""
         with self._pg.transaction():
+            self._pg.execute("SET LOCAL synchronous_commit = off")  # see _staged_transaction
             self._pg.execute(
-                self._sql("DELETE FROM {s}.note_vocabulary WHERE generation = %s"),
-                (self._generation,),
+                self._sql(f"DELETE FROM {{s}}.{table} WHERE generation = %s"), (self._generation,)
             )
-            with self._pg.cursor() as cur:
-                cur.executemany(
-                    self._sql("INSERT INTO {s}.note_vocabulary VALUES (%s, %s, %s)"),
-                    [(self._generation, term, df) for term, df in counts.items()],
-                )
+            with (
+                self._pg.cursor() as cur,
+                cur.copy(
+                    self._sql(f"COPY {{s}}.{table} (generation, term, df) FROM STDIN")
+                ) as copy,
+            ):
+                for term, df in counts.items():
+                    copy.write_row((self._generation, term, df))
 
-    def _passage_rows(self, note_counts: Counter[str]) -> Iterator[passage_collection.PassageRow]:
+    def _passage_rows(
+        self, term_counts: Counter[str], note_counts: Counter[str]
+    ) -> Iterator[passage_collection.PassageRow]:
         """The generation's passages from PG, in (doc id, ordinal) order, streamed; each
-        passage's distinct note terms are counted into ``note_counts`` on the way."""
+        passage's distinct BM25 terms are counted into ``term_counts`` on the way, and its
+        distinct note terms into ``note_counts``."""
         with self._pg.transaction(), self._pg.cursor(name="passages") as cur:
             cur.itersize = 2000
             cur.execute(
@@ -438,6 +448,7 @@ class MilvusWriter(ClosesOnExit):
                 if note_terms is None:  # a row stored before notes were searched
                     chunk = pg_rows.chunk_from(r["chunk_id"], r["doc_id"], 0, r["record"])
                     note_terms = " ".join(passage_note_terms(chunk.citations))
+                term_counts.update(set(r["terms"].split(" ")) - {""})
                 note_counts.update(set(note_terms.split()))
                 yield passage_collection.PassageRow(
                     row,

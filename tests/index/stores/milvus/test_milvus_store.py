@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from index.stores.milvus import passage_collection
 from index.stores.milvus.reader import MilvusReader
 from index.stores.milvus.writer import MilvusWriter
 from index.stores.options import StoreOptions
+from index.text.tokenize import tokenize
 from retrieval.search import Searcher
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -201,6 +203,9 @@ def test_readers_keep_their_generation_until_they_reopen(
         with open_reader(location) as after:
             assert after.generation == second
             assert [d.meta.doc_id for d in after.documents()] == keep[1:]
+            # The new generation's vocabulary counts its own passages only.
+            kept = [c for doc_id in keep[1:] for c in embedded.chunks_of(doc_id)]
+            assert after.vocabulary() == Counter(t for c in kept for t in set(tokenize(c.text)))
             assert {
                 h.chunk_id.split("#")[0] for h in after.bm25_search("Pakistan Belarus", 50)
             } == set(keep[1:])
